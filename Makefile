@@ -1,0 +1,33 @@
+# The README's two commands are `make plan` and `make test`; both run `make setup` first when needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: setup plan test check bench lint clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+	@echo "setup: $(VENV) ready (drctl at $(VENV)/bin/drctl)"
+
+plan: setup
+	@$(VENV)/bin/drctl plan --stack primary
+	@$(VENV)/bin/drctl plan --stack dr
+
+test: setup
+	@$(PY) -m pytest
+
+bench: setup
+	@$(PY) bench/plan.py
+
+lint: setup
+	@$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

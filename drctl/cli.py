@@ -1,0 +1,48 @@
+"""drctl: the aivo-dr command-line tool. Every user error is one line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import NoReturn
+
+from drctl import __version__
+from drctl.errors import USAGE_EXIT, EngineError, UsageError
+
+# Subcommand modules under drctl/commands, in the order `drctl --help` lists them.
+COMMANDS = ["plan"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self.prog, None, message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="drctl", description="aivo-dr: disaster recovery for the AIVO platform, as code.")
+    parser.add_argument("--version", action="version", version=f"drctl {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"drctl.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.handler(args))
+    except UsageError as error:
+        print(f"drctl: error: {error}", file=sys.stderr)
+        return USAGE_EXIT
+    except EngineError as error:
+        print(f"drctl: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("drctl: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""`drctl plan`: run the Pulumi program offline under Pulumi's mock engine and show what `pulumi up` would send."""
+
+from __future__ import annotations
+
+import argparse
+
+from drctl.commands.common import add_plan_arguments
+from drctl.engine import run_plan
+from drctl.output import check_json_target, console, write_json
+from drctl.render import counts_tables, plan_tree, summary_line
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("plan", help="plan a stack offline (no cloud, no credentials)", description=__doc__)
+    add_plan_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    check_json_target(args.json)
+    plan = run_plan(args.stack, args.config, args.program)
+    if args.json == "-":
+        write_json(plan.document(), "-")
+        return 0
+    out = console()
+    out.print(plan_tree(plan))
+    out.print()
+    out.print(counts_tables(plan))
+    out.print()
+    out.print(summary_line(plan))
+    if args.json:
+        write_json(plan.document(), args.json)
+        out.print(f"plan document written to {args.json}")
+    return 0

@@ -1,0 +1,306 @@
+"""A mock resource monitor that records every registration and invoke as the engine would receive it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import struct_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.proto import resource_pb2
+
+from .outputs import MOCK_ACCOUNT, mock_invoke, mock_outputs, plain
+
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+# Services whose API is global (control plane in us-east-1): their resources have no region of their own.
+GLOBAL_AWS_MODULES = frozenset(
+    {"iam", "route53", "cloudfront", "organizations", "route53recoverycontrol", "route53recoveryreadiness",
+     "shield", "globalaccelerator", "budgets", "costexplorer"}
+)
+
+
+def is_global_aws_type(token: str) -> bool:
+    """Whether an aws resource or invoke token belongs to a global service."""
+    if not token.startswith("aws:"):
+        return False
+    module = token.split(":")[1].split("/")[0]
+    if module == "route53" and "resolver" in token.lower():
+        return False
+    return module in GLOBAL_AWS_MODULES
+
+
+def wire_value(value: struct_pb2.Value) -> Any:
+    """A protobuf value as JSON, with secrets masked, unknowns marked and resource references as URNs."""
+    kind = value.WhichOneof("kind")
+    if kind == "struct_value":
+        fields = value.struct_value.fields
+        sig = fields.get(rpc._special_sig_key)
+        if sig is not None:
+            signature = sig.string_value
+            if signature == rpc._special_secret_sig:
+                return SECRET
+            if signature == rpc._special_resource_sig:
+                return fields["urn"].string_value
+            if signature == rpc._special_asset_sig or signature == rpc._special_archive_sig:
+                return {k: wire_value(v) for k, v in sorted(fields.items()) if k != rpc._special_sig_key}
+            if signature == rpc._special_output_value_sig:
+                if "secret" in fields and fields["secret"].bool_value:
+                    return SECRET
+                return wire_value(fields["value"]) if "value" in fields else UNKNOWN
+        return {k: wire_value(v) for k, v in sorted(fields.items())}
+    if kind == "list_value":
+        return [wire_value(v) for v in value.list_value.values]
+    if kind == "number_value":
+        number = value.number_value
+        return int(number) if number.is_integer() else number
+    if kind == "string_value":
+        return UNKNOWN if value.string_value == rpc.UNKNOWN else value.string_value
+    if kind == "bool_value":
+        return value.bool_value
+    return None
+
+
+def wire_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
+    return {k: wire_value(v) for k, v in sorted(struct.fields.items())}
+
+
+def run_inline(coroutine: Any) -> Any:
+    """Finish a coroutine that never suspends (serializing plain values) without an event loop.
+
+    The monitor runs on Pulumi's executor threads; an event loop per thread would outlive the run.
+    """
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("serializing mock outputs suspended; outputs must be plain values")
+
+
+def _parent_qualified_type(parent_urn: str) -> str:
+    return parent_urn.split("::")[2]
+
+
+@dataclass
+class ResourceRecord:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    remote: bool
+    region: str | None
+    provider: str | None
+    inputs: dict[str, Any]
+    protect: bool
+    retain_on_delete: bool
+    depends_on: list[str]
+    ignore_changes: list[str]
+    delete_before_replace: bool
+    replace_on_changes: list[str]
+    additional_secret_outputs: list[str]
+    aliases: list[str]
+    custom_timeouts: dict[str, str]
+    uses_default_provider: bool
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "remote": self.remote,
+            "region": self.region,
+            "provider": self.provider,
+            "inputs": self.inputs,
+            "protect": self.protect,
+            "retainOnDelete": self.retain_on_delete,
+            "dependsOn": self.depends_on,
+            "ignoreChanges": self.ignore_changes,
+            "deleteBeforeReplace": self.delete_before_replace,
+            "replaceOnChanges": self.replace_on_changes,
+            "additionalSecretOutputs": self.additional_secret_outputs,
+            "customTimeouts": self.custom_timeouts,
+        }
+
+
+@dataclass
+class InvokeRecord:
+    token: str
+    region: str | None
+    provider: str | None
+    args: dict[str, Any]
+    uses_default_provider: bool
+
+    def document(self) -> dict[str, Any]:
+        return {"token": self.token, "region": self.region, "provider": self.provider, "args": self.args}
+
+
+@dataclass
+class Recording:
+    stack: str
+    project: str
+    resources: list[ResourceRecord] = field(default_factory=list)
+    invokes: list[InvokeRecord] = field(default_factory=list)
+    provider_regions: dict[str, str | None] = field(default_factory=dict)  # provider URN -> region
+    stack_urn: str = ""
+    peer_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    account: str = MOCK_ACCOUNT
+
+
+class _NoMocks(Mocks):
+    """The recording monitor answers everything itself; this only satisfies set_mocks' signature."""
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:  # pragma: no cover - unused
+        return "", {}
+
+    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:  # pragma: no cover - unused
+        return {}, None
+
+
+class RecordingMonitor(MockMonitor):
+    """Pulumi's MockMonitor, made faithful where it matters for a plan and recording as it goes.
+
+    - URNs carry the full parent type chain, as the real engine builds them.
+    - Resource references are not advertised, so references travel as URN/ID strings (Pulumi's
+      mocks otherwise fail intermittently with "Future attached to a different loop").
+    - Resource options (protect, retainOnDelete, dependencies, ...) are read from the request itself.
+    """
+
+    def __init__(self, recording: Recording) -> None:
+        super().__init__(_NoMocks())
+        self.recording = recording
+        self._lock = threading.Lock()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        if parent and _parent_qualified_type(parent) != STACK_TYPE:
+            type_ = f"{_parent_qualified_type(parent)}${type_}"
+        return f"urn:pulumi:{self.recording.stack}::{self.recording.project}::{type_}::{name}"
+
+    def GetDeploymentInfo(self, request: Any) -> resource_pb2.DeploymentInfo:
+        info = super().GetDeploymentInfo(request)
+        features = [f for f in info.supportedFeatures if f != resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES]
+        return resource_pb2.DeploymentInfo(supportedFeatures=features)
+
+    def SupportsFeature(self, request: Any) -> Any:
+        has_support = request.id not in ("outputValues", "resourceReferences")
+        return type("SupportsFeatureResponse", (object,), {"hasSupport": has_support})
+
+    # ---- regions ---------------------------------------------------------------------------------
+
+    def _provider_urn(self, ref: str) -> str | None:
+        return ref.rsplit("::", 1)[0] if ref else None
+
+    def _resource_region(
+        self, type_: str, inputs: dict[str, Any], provider: str | None, providers: dict[str, str], remote: bool
+    ) -> str | None:
+        if type_ == "pulumi:providers:aws":
+            region = inputs.get("region")
+            return region if isinstance(region, str) else None
+        if type_.startswith("aws:"):
+            if is_global_aws_type(type_):
+                return None
+            own = inputs.get("region")
+            if isinstance(own, str) and own not in (SECRET, UNKNOWN):
+                return own
+            return self.recording.provider_regions.get(provider or "")
+        aws_ref = self._provider_urn(providers.get("aws", ""))
+        if remote and aws_ref:  # remote components such as eks:index:Cluster manage AWS resources of their aws provider's region
+            return self.recording.provider_regions.get(aws_ref)
+        return None
+
+    # ---- resources -------------------------------------------------------------------------------
+
+    def RegisterResource(self, request: Any) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == STACK_TYPE:
+            self.recording.stack_urn = urn
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        recorded_inputs = wire_struct(request.object)
+        provider = self._provider_urn(request.provider)
+        providers = {pkg: ref for pkg, ref in request.providers.items()}
+        region = self._resource_region(request.type, recorded_inputs, provider, providers, bool(request.remote))
+        package = request.type.split(":")[0]
+        default_provider = bool(request.custom) and not provider and package not in ("pulumi",)
+        parent = request.parent if request.parent and request.parent != self.recording.stack_urn else None
+        record = ResourceRecord(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=parent,
+            custom=bool(request.custom),
+            remote=bool(request.remote),
+            region=region,
+            provider=provider or (self._provider_urn(providers.get(package, "")) if providers else None),
+            inputs=recorded_inputs,
+            protect=bool(request.protect) if request.HasField("protect") else False,
+            retain_on_delete=bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
+            depends_on=sorted(set(request.dependencies)),
+            ignore_changes=list(request.ignoreChanges),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            replace_on_changes=list(request.replaceOnChanges),
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            aliases=sorted(a for a in request.aliasURNs),
+            custom_timeouts={
+                k: v
+                for k, v in (
+                    ("create", request.customTimeouts.create),
+                    ("update", request.customTimeouts.update),
+                    ("delete", request.customTimeouts.delete),
+                )
+                if v
+            },
+            uses_default_provider=default_provider,
+        )
+        inputs = rpc.deserialize_properties(request.object)
+        if request.type == "pulumi:pulumi:StackReference":
+            name = plain(inputs).get("name", request.name)
+            outputs = self.recording.peer_outputs.get(name, {})
+            resource_id, state = name, {"name": name, "outputs": outputs, "secretOutputNames": []}
+        else:
+            resource_id, state = mock_outputs(request.type, request.name, inputs, region, urn, self.recording.account)
+        if request.type.startswith("pulumi:providers:"):
+            self.recording.provider_regions[urn] = region
+        with self._lock:
+            self.recording.resources.append(record)
+        obj_proto = run_inline(rpc.serialize_properties(state, {}))
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj_proto)
+
+    def ReadResource(self, request: Any) -> Any:
+        raise RuntimeError(f"{request.type} {request.name}: reading existing resources (.get) is not supported offline")
+
+    # ---- invokes ---------------------------------------------------------------------------------
+
+    def Invoke(self, request: Any) -> Any:
+        if request.tok == "pulumi:pulumi:getResource":
+            return super().Invoke(request)
+        args = wire_struct(request.args)
+        provider = self._provider_urn(request.provider)
+        region: str | None = None
+        if request.tok.startswith("aws:") and not is_global_aws_type(request.tok):
+            own = args.get("region")
+            region = own if isinstance(own, str) else self.recording.provider_regions.get(provider or "")
+        record = InvokeRecord(
+            token=request.tok,
+            region=region,
+            provider=provider,
+            args=args,
+            uses_default_provider=not provider and not request.tok.startswith("pulumi:"),
+        )
+        with self._lock:
+            self.recording.invokes.append(record)
+        result = mock_invoke(request.tok, plain(rpc.deserialize_properties(request.args)), region, self.recording.account)
+        ret_proto = run_inline(rpc.serialize_properties(result, {}))
+        return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": ret_proto})
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))

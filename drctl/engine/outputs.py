@@ -1,0 +1,341 @@
+"""Realistic mock outputs: ids, ARNs and endpoints shaped as AWS returns them, for the right region and account.
+
+Values are derived from a hash of the resource's URN, so the same program always gets the same values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pulumi.runtime import rpc
+
+MOCK_ACCOUNT = "123456789012"
+
+Outputs = tuple[str, dict[str, Any]]
+
+
+def digest(seed: str, length: int = 8, upper: bool = False) -> str:
+    text = hashlib.sha256(seed.encode()).hexdigest()[:length]
+    return text.upper() if upper else text
+
+
+def uuid_like(seed: str) -> str:
+    h = hashlib.sha256(seed.encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def plain(value: Any) -> Any:
+    """Inputs with Pulumi's secret wrappers removed (for computing derived outputs, never for recording)."""
+    value = rpc.unwrap_rpc_secret(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def autoname(name: str, seed: str) -> str:
+    """Pulumi's auto-naming: the logical name plus a random-looking suffix."""
+    return f"{name}-{digest(seed, 7)}"
+
+
+class Ctx:
+    def __init__(self, typ: str, name: str, inputs: dict[str, Any], region: str | None, seed: str, account: str) -> None:
+        self.typ, self.name, self.inputs, self.seed, self.account = typ, name, plain(inputs), seed, account
+        self.region = region or "us-east-1"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.inputs.get(key)
+        return default if value is None else value
+
+    def arn(self, service: str, resource: str, regional: bool = True) -> str:
+        return f"arn:aws:{service}:{self.region if regional else ''}:{self.account}:{resource}"
+
+
+def _ec2(prefix: str, kind: str) -> Callable[[Ctx], Outputs]:
+    def build(c: Ctx) -> Outputs:
+        rid = f"{prefix}-{digest(c.seed, 17)}"
+        return rid, {"arn": c.arn("ec2", f"{kind}/{rid}"), "ownerId": c.account}
+
+    return build
+
+
+def _bucket(c: Ctx) -> Outputs:
+    bucket = c.get("bucket") or autoname(c.name, c.seed)
+    return bucket, {
+        "bucket": bucket,
+        "arn": f"arn:aws:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{bucket}.s3.{c.region}.amazonaws.com",
+        "region": c.region,
+        "hostedZoneId": "Z3AQBSTGFYJSTF",
+    }
+
+
+def _kms_key(c: Ctx) -> Outputs:
+    key_id = uuid_like(c.seed)
+    return key_id, {"keyId": key_id, "arn": c.arn("kms", f"key/{key_id}")}
+
+
+def _kms_alias(c: Ctx) -> Outputs:
+    name = c.get("name") or f"alias/{autoname(c.name, c.seed)}"
+    return name, {"name": name, "arn": c.arn("kms", name), "targetKeyArn": c.arn("kms", f"key/{c.get('targetKeyId', '')}")}
+
+
+def _iam_named(kind: str) -> Callable[[Ctx], Outputs]:
+    def build(c: Ctx) -> Outputs:
+        name = c.get("name") or autoname(c.name, c.seed)
+        return name, {"name": name, "arn": c.arn("iam", f"{kind}/{name}", regional=False), "uniqueId": "AROA" + digest(c.seed, 17, True)}
+
+    return build
+
+
+def _iam_policy(c: Ctx) -> Outputs:
+    name = c.get("name") or autoname(c.name, c.seed)
+    arn = c.arn("iam", f"policy/{name}", regional=False)
+    return arn, {"name": name, "arn": arn, "policyId": "ANPA" + digest(c.seed, 17, True)}
+
+
+def _rds_instance(c: Ctx) -> Outputs:
+    ident = c.get("identifier") or autoname(c.name, c.seed)
+    host = f"{ident}.c{digest(c.account + c.region, 12)}.{c.region}.rds.amazonaws.com"
+    port = int(c.get("port", 5432))
+    resource_id = "db-" + digest(c.seed, 26, True)
+    out: dict[str, Any] = {
+        "identifier": ident,
+        "arn": c.arn("rds", f"db:{ident}"),
+        "address": host,
+        "endpoint": f"{host}:{port}",
+        "port": port,
+        "resourceId": resource_id,
+        "hostedZoneId": "Z2R2ITUGPM61AM",
+        "status": "available",
+    }
+    if c.get("manageMasterUserPassword"):
+        out["masterUserSecrets"] = [
+            {
+                "secretArn": c.arn("secretsmanager", f"secret:rds!db-{uuid_like(c.seed)}-{digest(c.seed, 6)}"),
+                "kmsKeyId": c.get("masterUserSecretKmsKeyId", ""),
+                "secretStatus": "active",
+            }
+        ]
+    return ident, out
+
+
+def _rds_named(kind: str, key: str = "name") -> Callable[[Ctx], Outputs]:
+    def build(c: Ctx) -> Outputs:
+        name = c.get(key) or autoname(c.name, c.seed)
+        return name, {key: name, "arn": c.arn("rds", f"{kind}:{name}")}
+
+    return build
+
+
+def _automated_backups_replication(c: Ctx) -> Outputs:
+    arn = c.arn("rds", f"auto-backup:ab-{digest(c.seed, 26)}")
+    return arn, {"arn": arn}
+
+
+def _backup_vault(c: Ctx) -> Outputs:
+    name = c.get("name") or autoname(c.name, c.seed)
+    return name, {"name": name, "arn": c.arn("backup", f"backup-vault:{name}"), "recoveryPoints": 0}
+
+
+def _backup_plan(c: Ctx) -> Outputs:
+    plan_id = uuid_like(c.seed)
+    return plan_id, {"arn": c.arn("backup", f"backup-plan:{plan_id}"), "version": digest(c.seed, 32)}
+
+
+def _elasticache_group(c: Ctx) -> Outputs:
+    gid = c.get("replicationGroupId") or autoname(c.name, c.seed)
+    short = {"us-east-1": "use1", "us-west-2": "usw2"}.get(c.region, c.region.replace("-", ""))
+    h = digest(c.seed, 6)
+    return gid, {
+        "replicationGroupId": gid,
+        "arn": c.arn("elasticache", f"replicationgroup:{gid}"),
+        "configurationEndpointAddress": f"clustercfg.{gid}.{h}.{short}.cache.amazonaws.com",
+        "primaryEndpointAddress": f"master.{gid}.{h}.{short}.cache.amazonaws.com",
+        "memberClusters": [f"{gid}-000{i}-001" for i in range(1, 4)],
+    }
+
+
+def _global_group(c: Ctx) -> Outputs:
+    gid = f"{digest(c.seed, 5)}-{c.get('globalReplicationGroupIdSuffix', c.name)}"
+    return gid, {"globalReplicationGroupId": gid, "arn": f"arn:aws:elasticache::{c.account}:globalreplicationgroup:{gid}"}
+
+
+def _zone(c: Ctx) -> Outputs:
+    zone_id = "Z" + digest(c.seed, 20, True)
+    return zone_id, {"zoneId": zone_id, "arn": f"arn:aws:route53:::hostedzone/{zone_id}", "nameServers": [
+        f"ns-{i}.awsdns-{i:02d}.org" for i in (101, 202, 303, 404)
+    ]}
+
+
+def _health_check(c: Ctx) -> Outputs:
+    hid = uuid_like(c.seed)
+    return hid, {"arn": f"arn:aws:route53:::healthcheck/{hid}"}
+
+
+def _record(c: Ctx) -> Outputs:
+    rid = "_".join(str(p) for p in (c.get("zoneId", ""), c.get("name", c.name), c.get("type", ""), c.get("setIdentifier", "")) if p)
+    return rid, {"fqdn": c.get("name", c.name)}
+
+
+def _distribution(c: Ctx) -> Outputs:
+    did = "E" + digest(c.seed, 13, True)
+    return did, {
+        "arn": f"arn:aws:cloudfront::{c.account}:distribution/{did}",
+        "domainName": f"d{digest(c.seed, 13)}.cloudfront.net",
+        "hostedZoneId": "Z2FDTNDATAQYW2",
+        "status": "Deployed",
+        "etag": "E" + digest(c.seed + "etag", 13, True),
+    }
+
+
+def _secret(c: Ctx) -> Outputs:
+    name = c.get("name") or autoname(c.name, c.seed)
+    arn = c.arn("secretsmanager", f"secret:{name}-{digest(c.seed, 6)}")
+    return arn, {"name": name, "arn": arn}
+
+
+def _eks_cluster_aws(c: Ctx) -> Outputs:
+    name = c.get("name") or autoname(c.name, c.seed)
+    return name, {
+        "name": name,
+        "arn": c.arn("eks", f"cluster/{name}"),
+        "endpoint": f"https://{digest(c.seed, 32, True)}.gr7.{c.region}.eks.amazonaws.com",
+    }
+
+
+def _eks_component(c: Ctx) -> Outputs:
+    """pulumi-eks Cluster (a remote component): the outputs other resources read, with a real-looking kubeconfig."""
+    name = c.get("name") or autoname(c.name, c.seed)
+    endpoint = f"https://{digest(c.seed, 32, True)}.gr7.{c.region}.eks.amazonaws.com"
+    oidc_id = digest(c.seed + "oidc", 32, True)
+    kubeconfig = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": "LS0tLS1CRUdJTi0tLS0t"}}],
+        "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+        "current-context": name,
+        "users": [{"name": name, "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", name, "--region", c.region],
+        }}}],
+    }
+    return name, {
+        "kubeconfig": kubeconfig,
+        "kubeconfigJson": json.dumps(kubeconfig, sort_keys=True),
+        "eksCluster": {"name": name, "arn": c.arn("eks", f"cluster/{name}"), "endpoint": endpoint},
+        "clusterSecurityGroupId": f"sg-{digest(c.seed + 'csg', 17)}",
+        "nodeSecurityGroupId": f"sg-{digest(c.seed + 'nsg', 17)}",
+        "oidcProviderArn": f"arn:aws:iam::{c.account}:oidc-provider/oidc.eks.{c.region}.amazonaws.com/id/{oidc_id}",
+        "oidcProviderUrl": f"https://oidc.eks.{c.region}.amazonaws.com/id/{oidc_id}",
+        "oidcIssuer": f"oidc.eks.{c.region}.amazonaws.com/id/{oidc_id}",
+        "clusterNameOutput": name,
+        "core": {"cluster": {"name": name, "arn": c.arn("eks", f"cluster/{name}")}, "endpoint": endpoint},
+    }
+
+
+def _eks_node_group(c: Ctx) -> Outputs:
+    cluster = c.get("clusterName", "cluster")
+    name = c.get("nodeGroupName") or autoname(c.name, c.seed)
+    return f"{cluster}:{name}", {"nodeGroupName": name, "arn": c.arn("eks", f"nodegroup/{cluster}/{name}/{uuid_like(c.seed)}"), "status": "ACTIVE"}
+
+
+def _k8s(c: Ctx) -> Outputs:
+    meta = c.get("metadata", {}) or {}
+    name = meta.get("name") or autoname(c.name, c.seed)
+    namespace = meta.get("namespace")
+    return (f"{namespace}/{name}" if namespace else name), {"metadata": {**meta, "name": name, "uid": uuid_like(c.seed)}}
+
+
+def _helm_release(c: Ctx) -> Outputs:
+    name = c.get("name") or autoname(c.name, c.seed)
+    namespace = c.get("namespace", "default")
+    return f"{namespace}/{name}", {"name": name, "status": {"status": "deployed", "namespace": namespace, "name": name}}
+
+
+BUILDERS: dict[str, Callable[[Ctx], Outputs]] = {
+    "aws:ec2/vpc:Vpc": _ec2("vpc", "vpc"),
+    "aws:ec2/subnet:Subnet": _ec2("subnet", "subnet"),
+    "aws:ec2/internetGateway:InternetGateway": _ec2("igw", "internet-gateway"),
+    "aws:ec2/routeTable:RouteTable": _ec2("rtb", "route-table"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": _ec2("rtbassoc", "route-table-association"),
+    "aws:ec2/natGateway:NatGateway": _ec2("nat", "natgateway"),
+    "aws:ec2/eip:Eip": _ec2("eipalloc", "elastic-ip"),
+    "aws:ec2/securityGroup:SecurityGroup": _ec2("sg", "security-group"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _ec2("vpce", "vpc-endpoint"),
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/replicaKey:ReplicaKey": _kms_key,
+    "aws:kms/alias:Alias": _kms_alias,
+    "aws:iam/role:Role": _iam_named("role"),
+    "aws:iam/user:User": _iam_named("user"),
+    "aws:iam/policy:Policy": _iam_policy,
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:rds/subnetGroup:SubnetGroup": _rds_named("subgrp"),
+    "aws:rds/parameterGroup:ParameterGroup": _rds_named("pg"),
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": _automated_backups_replication,
+    "aws:backup/vault:Vault": _backup_vault,
+    "aws:backup/plan:Plan": _backup_plan,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _elasticache_group,
+    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": _global_group,
+    "aws:route53/zone:Zone": _zone,
+    "aws:route53/healthCheck:HealthCheck": _health_check,
+    "aws:route53/record:Record": _record,
+    "aws:cloudfront/distribution:Distribution": _distribution,
+    "aws:secretsmanager/secret:Secret": _secret,
+    "aws:eks/cluster:Cluster": _eks_cluster_aws,
+    "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
+    "eks:index:Cluster": _eks_component,
+    "kubernetes:helm.sh/v3:Release": _helm_release,
+}
+
+
+def _generic(c: Ctx) -> Outputs:
+    rid = f"{c.name}-{digest(c.seed, 8)}"
+    out: dict[str, Any] = {}
+    if c.typ.startswith("aws:"):
+        service = c.typ.split(":")[1].split("/")[0]
+        out["arn"] = c.arn(service, f"{c.typ.rsplit(':', 1)[-1].lower()}/{rid}")
+    return rid, out
+
+
+def mock_outputs(typ: str, name: str, inputs: dict[str, Any], region: str | None, seed: str, account: str = MOCK_ACCOUNT) -> Outputs:
+    """(id, outputs) for a resource: its inputs echoed back, plus the computed values AWS would return."""
+    ctx = Ctx(typ, name, inputs, region, seed, account)
+    if typ.startswith("kubernetes:") and typ not in BUILDERS:
+        builder: Callable[[Ctx], Outputs] = _k8s
+    else:
+        builder = BUILDERS.get(typ, _generic)
+    rid, computed = builder(ctx)
+    return rid, {**inputs, **computed}
+
+
+def _azs(region: str) -> dict[str, Any]:
+    letters = "abcdef"
+    short = {"us-east-1": "use1", "us-west-2": "usw2"}.get(region, region.replace("-", ""))
+    return {
+        "names": [f"{region}{x}" for x in letters],
+        "zoneIds": [f"{short}-az{i + 1}" for i in range(len(letters))],
+        "id": region,
+        "region": region,
+    }
+
+
+def mock_invoke(token: str, args: dict[str, Any], region: str | None, account: str = MOCK_ACCOUNT) -> dict[str, Any]:
+    """Results of the data sources (invokes) the project uses, shaped as AWS answers them."""
+    region = region or "us-east-1"
+    if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+        return _azs(region)
+    if token == "aws:index/getCallerIdentity:getCallerIdentity":
+        return {"accountId": account, "arn": f"arn:aws:iam::{account}:user/drctl", "userId": "AIDA" + digest(account, 17, True), "id": account}
+    if token == "aws:index/getRegion:getRegion":
+        return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com", "description": region}
+    if token == "aws:index/getPartition:getPartition":
+        return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}
+    return {}

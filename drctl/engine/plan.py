@@ -1,0 +1,190 @@
+"""Run a Pulumi Python program offline and turn what it declared into a plan document (aivo-dr/plan@1)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import runpy
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as pulumi_config
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.mocks import set_mocks
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from drctl.errors import EngineError, UsageError
+
+from .monitor import SECRET, InvokeRecord, Recording, RecordingMonitor, ResourceRecord, canonical
+from .project import load_program, stack_config
+
+SCHEMA = "aivo-dr/plan@1"
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Plan:
+    project: str
+    stack: str
+    config: dict[str, str]
+    resources: list[ResourceRecord]
+    invokes: list[InvokeRecord]
+    outputs: dict[str, Any]
+    disabled_default_providers: list[str] = field(default_factory=list)
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "project": self.project,
+            "stack": self.stack,
+            "config": self.config,
+            "resources": [r.document() for r in self.resources],
+            "invokes": [i.document() for i in self.invokes],
+            "outputs": self.outputs,
+        }
+
+    def by_type(self, type_: str) -> list[ResourceRecord]:
+        return [r for r in self.resources if r.type == type_]
+
+    def resource(self, urn_or_name: str) -> ResourceRecord:
+        for r in self.resources:
+            if urn_or_name in (r.urn, r.name):
+                return r
+        raise KeyError(urn_or_name)
+
+    def counts(self) -> tuple[Counter[str], Counter[str]]:
+        """(resources per type, resources per region) - custom resources only, as they are what AWS sees."""
+        custom = [r for r in self.resources if r.custom or r.remote]
+        return Counter(r.type for r in custom), Counter(r.region or "global/none" for r in custom)
+
+
+class SettingsProblem(UsageError):
+    """The program refused its settings (a SettingsError): exit status 2."""
+
+    def __init__(self, message: str) -> None:
+        Exception.__init__(self, message)
+
+
+@contextlib.contextmanager
+def _program_scope(directory: Path) -> Iterator[None]:
+    """Run with the program's directory as cwd and first on sys.path; forget its modules afterwards."""
+    before = set(sys.modules)
+    cwd = os.getcwd()
+    sys.path.insert(0, str(directory))
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(directory))
+        root = str(directory)
+        for name in set(sys.modules) - before:
+            module_file = getattr(sys.modules[name], "__file__", None) or ""
+            if module_file.startswith(root) and "site-packages" not in module_file:
+                del sys.modules[name]
+
+
+def _is_settings_error(error: BaseException) -> bool:
+    return isinstance(error, pulumi.RunError) and type(error).__name__ == "SettingsError"
+
+
+def _resolve_outputs(root: Any) -> dict[str, Any]:
+    resolved: dict[str, Any] = {}
+    for key in sorted(getattr(root, "outputs", {}) or {}):
+        output = pulumi.Output.from_input(root.outputs[key])
+        secret = _sync_await(output.is_secret())
+        value = _sync_await(output.future())
+        resolved[key] = SECRET if secret else _mask_nested(value)
+    return resolved
+
+
+def _mask_nested(value: Any) -> Any:
+    from pulumi.runtime import rpc
+
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if isinstance(value, dict):
+        return {k: _mask_nested(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_nested(v) for v in value]
+    return value
+
+
+def run_plan(
+    stack: str,
+    overrides: list[str] | None = None,
+    program_dir: Path | None = None,
+    peer_outputs: dict[str, dict[str, Any]] | None = None,
+) -> Plan:
+    """Plan `stack` of the program in `program_dir` (default: this repository) under Pulumi's mock engine.
+
+    `peer_outputs` maps stack names read with a StackReference to their outputs; by default a
+    referenced stack has no outputs, as if it had never been deployed.
+    """
+    program = load_program((program_dir or REPOSITORY).resolve())
+    cfg = stack_config(program, stack, overrides or [])
+    recording = Recording(stack=stack, project=program.name, peer_outputs=dict(peer_outputs or {}))
+    monitor = RecordingMonitor(recording)
+    with _program_scope(program.directory):
+        pulumi_settings.ROOT.set(None)
+        pulumi_config.set_all_config(dict(cfg.values), list(cfg.secret_keys))
+        set_mocks(monitor.mocks, project=program.name, stack=stack, preview=False, monitor=monitor)
+        root = pulumi_settings.get_root_resource()
+        try:
+            _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program.main), run_name="__main__")))
+            outputs = _resolve_outputs(root)
+        except Exception as error:
+            if _is_settings_error(error):
+                raise SettingsProblem(str(error)) from None
+            if isinstance(error, (UsageError, EngineError)):
+                raise
+            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise EngineError(f"the program failed: {type(error).__name__}: {message}") from error
+    disabled = _disabled_default_providers(cfg.values)
+    _check_default_providers(recording, disabled)
+    return Plan(
+        project=program.name,
+        stack=stack,
+        config=dict(sorted(cfg.shown.items())),
+        resources=sorted(recording.resources, key=lambda r: r.urn),
+        invokes=sorted(recording.invokes, key=lambda i: (i.token, i.region or "", canonical(i.args))),
+        outputs=outputs,
+        disabled_default_providers=disabled,
+    )
+
+
+def _disabled_default_providers(values: dict[str, str]) -> list[str]:
+    import json
+
+    raw = values.get("pulumi:disable-default-providers")
+    if not raw:
+        return []
+    try:
+        parsed = json.loads(raw)
+    except json.JSONDecodeError:
+        parsed = [raw]
+    return [str(p) for p in parsed] if isinstance(parsed, list) else [str(parsed)]
+
+
+def _check_default_providers(recording: Recording, disabled: list[str]) -> None:
+    """As the real engine does: with default providers disabled, a resource or invoke without one fails."""
+    if not disabled:
+        return
+
+    def forbidden(token: str) -> bool:
+        package = token.split(":")[0]
+        return "*" in disabled or package in disabled
+
+    for r in recording.resources:
+        if r.uses_default_provider and forbidden(r.type):
+            raise EngineError(f"{r.urn}: uses the default {r.type.split(':')[0]} provider, which pulumi:disable-default-providers forbids")
+    for i in recording.invokes:
+        if i.uses_default_provider and forbidden(i.token):
+            raise EngineError(f"invoke {i.token}: uses the default provider, which pulumi:disable-default-providers forbids")

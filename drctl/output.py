@@ -1,0 +1,57 @@
+"""The one output layer: Rich for people, JSON for machines, one error path."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from drctl.errors import UsageError
+
+
+def console(stderr: bool = False) -> Console:
+    """A console that is plain and wide enough to be deterministic when not on a terminal (tests, CI, pipes)."""
+    stream = sys.stderr if stderr else sys.stdout
+    tty = stream.isatty()
+    return Console(
+        file=stream,
+        width=None if tty else 120,
+        no_color=not tty or "NO_COLOR" in os.environ,
+        highlight=False,
+        soft_wrap=not tty,
+    )
+
+
+def dump_json(document: Any) -> str:
+    """Canonical JSON: sorted keys, two-space indent, trailing newline (byte-identical for equal documents)."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def check_json_target(target: str | None) -> None:
+    """Refuse an unwritable --json target before any work is done."""
+    if target and target != "-" and not Path(target).parent.is_dir():
+        raise UsageError("--json", target, "a path in an existing directory, or - for standard output")
+
+
+def write_json(document: Any, target: str) -> None:
+    """Write to stdout for "-", else atomically to a file (a reader never sees half a document)."""
+    text = dump_json(document)
+    if target == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    check_json_target(target)
+    path = Path(target)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,63 @@
+"""Human views of a plan: a tree grouped by component, and counts per type and per region."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.tree import Tree
+
+from drctl.engine.monitor import ResourceRecord
+from drctl.engine.plan import Plan
+
+
+def _label(r: ResourceRecord) -> str:
+    where = f" [dim]({r.region})[/dim]" if r.region else ""
+    flags = "".join(
+        f" [bold]{flag}[/bold]"
+        for flag, on in (("protect", r.protect), ("retain", r.retain_on_delete))
+        if on
+    )
+    kind = "[cyan]" + r.type + "[/cyan]" if (r.custom or r.remote) else "[magenta]" + r.type + "[/magenta]"
+    return f"{kind} {r.name}{where}{flags}"
+
+
+def plan_tree(plan: Plan) -> Tree:
+    tree = Tree(f"[bold]{plan.project}/{plan.stack}[/bold]")
+    children: dict[str | None, list[ResourceRecord]] = {}
+    for r in plan.resources:
+        children.setdefault(r.parent, []).append(r)
+
+    def add(node: Tree, parent: str | None) -> None:
+        # Components first (they group), then resources; each sorted by name.
+        kids = sorted(children.get(parent, []), key=lambda r: (r.custom, r.type, r.name))
+        for r in kids:
+            add(node.add(_label(r)), r.urn)
+
+    add(tree, None)
+    return tree
+
+
+def counts_tables(plan: Plan) -> Group:
+    per_type, per_region = plan.counts()
+    types = Table(title="Resources per type", show_edge=False)
+    types.add_column("type")
+    types.add_column("count", justify="right")
+    for type_, count in sorted(per_type.items()):
+        types.add_row(type_, str(count))
+    regions = Table(title="Resources per region", show_edge=False)
+    regions.add_column("region")
+    regions.add_column("count", justify="right")
+    for region, count in sorted(per_region.items()):
+        regions.add_row(region, str(count))
+    return Group(types, "", regions)
+
+
+def summary_line(plan: Plan) -> str:
+    per_type, per_region = plan.counts()
+    total = sum(per_type.values())
+    regions = ", ".join(f"{region} {count}" for region, count in sorted(per_region.items()))
+    protected = sum(1 for r in plan.resources if r.protect)
+    return (
+        f"{plan.project}/{plan.stack}: {total} resources ({regions}), {protected} protected, "
+        f"{len(plan.invokes)} invokes, {len(plan.outputs)} outputs"
+    )

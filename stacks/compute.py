@@ -1,0 +1,11 @@
+"""The compute part of the program (filled in by its issue)."""
+
+from __future__ import annotations
+
+import pulumi
+
+from stacks.context import StackContext
+
+
+def build(ctx: StackContext) -> dict[str, pulumi.Input]:
+    return {}

@@ -1,0 +1,55 @@
+"""RDS PostgreSQL: the runbook's "Database Backups" (automated backups, PITR) and DR read replica."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import DailyWindow, Section, WeeklyWindow
+
+
+class Restore(Section):
+    """Runbook "Procedure: Database Point-in-Time Recovery": a recovered instance beside the original."""
+
+    source: str = Field(min_length=1)
+    time: str = "latest"
+    identifier: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9-]{0,62}$")
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if value == "latest":
+            return value
+        try:
+            datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            raise ValueError('"latest" or a UTC time like "2024-01-15T10:30:00Z"') from None
+        return value
+
+
+class Database(Section):
+    identifier: str = "aivo-production-postgres"
+    replica_identifier: str = "aivo-production-postgres-dr"
+    engine_version: str = "16.4"
+    parameter_family: str = "postgres16"
+    instance_class: str = "db.r6g.large"
+    allocated_storage: int = Field(default=100, ge=20, le=65536)
+    max_allocated_storage: int = Field(default=1000, ge=20, le=65536)
+    db_name: str = "aivo"
+    master_username: str = "aivo_admin"
+    port: int = Field(default=5432, ge=1150, le=65535)
+    multi_az: bool = True
+    backup_retention_days: int = Field(default=30, ge=1, le=35)
+    backup_window: DailyWindow = "03:00-06:00"
+    maintenance_window: WeeklyWindow = "sun:07:00-sun:08:00"
+    subnet_group_name: str = "aivo-production-db-subnet"
+    storage_type: Literal["gp3", "io1", "io2"] = "gp3"
+    restore: Restore | None = None
+
+    @model_validator(mode="after")
+    def _maintenance_outside_backup(self) -> Database:
+        if self.max_allocated_storage < self.allocated_storage:
+            raise ValueError("maxAllocatedStorage at least allocatedStorage")
+        return self

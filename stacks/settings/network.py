@@ -1,0 +1,43 @@
+"""Network of the stack's region: a new VPC over three AZs, or an existing VPC and subnets."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, model_validator
+
+from .base import Section
+
+
+def _check_cidr(text: str) -> str:
+    try:
+        net = ipaddress.IPv4Network(text)
+    except ValueError:
+        raise ValueError("an IPv4 CIDR block from /16 to /20, e.g. 10.10.0.0/16") from None
+    if not 16 <= net.prefixlen <= 20:
+        raise ValueError("an IPv4 CIDR block from /16 to /20, e.g. 10.10.0.0/16")
+    return text
+
+
+Cidr = Annotated[str, AfterValidator(_check_cidr)]
+
+
+class Network(Section):
+    cidr: Cidr = "10.10.0.0/16"
+    availability_zones: int = Field(default=3, ge=2, le=6)
+    vpc_id: str | None = None
+    private_subnet_ids: list[str] = []
+    public_subnet_ids: list[str] = []
+
+    @model_validator(mode="after")
+    def _existing_is_complete(self) -> Network:
+        if self.vpc_id and len(self.private_subnet_ids) < 2:
+            raise ValueError("with vpcId, at least two privateSubnetIds in different availability zones")
+        if not self.vpc_id and (self.private_subnet_ids or self.public_subnet_ids):
+            raise ValueError("subnet ids only together with vpcId")
+        return self
+
+    @property
+    def existing(self) -> bool:
+        return self.vpc_id is not None

@@ -1,0 +1,119 @@
+"""The whole of a stack's settings: every section, plus the rules that tie sections together."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .backups import WeeklySnapshots
+from .base import Region, Section, weekly_overlaps_daily
+from .cache import Cache
+from .cluster import Cluster
+from .database import Database
+from .edge import Cdn, Dns
+from .network import Network
+from .peer import Peer
+from .storage import Storage
+from .tiers import Objectives, Tier, duplicate_service, runbook_tiers
+from .velero import Velero
+
+Role = Literal["primary", "dr"]
+
+# The runbook's "Infrastructure Overview".
+PRIMARY_REGION = "us-east-1"
+DR_REGION = "us-west-2"
+
+CLUSTER_NAMES = {"primary": "aivo-production-eks", "dr": "aivo-dr-eks"}
+
+
+class Regions(Section):
+    primary: Region = PRIMARY_REGION
+    dr: Region = DR_REGION
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Regions:
+        if self.primary == self.dr:
+            raise ValueError("two different regions for primary and dr")
+        return self
+
+
+class StackSettings(Section):
+    """Everything a stack may set under the `aivo-dr:` namespace. Defaults are the runbook's figures."""
+
+    role: Role
+    region: Region
+    regions: Regions = Regions()
+    account_id: str = Field(default="123456789012", pattern=r"^\d{12}$")
+    environment: str = Field(default="production", pattern=r"^[a-z][a-z0-9-]{0,31}$")
+    failover: bool = False
+    objectives: Objectives = Objectives()
+    tiers: dict[str, Tier] = Field(default_factory=runbook_tiers, min_length=1)
+    network: Network = Network()
+    database: Database = Database()
+    weekly_snapshots: WeeklySnapshots = WeeklySnapshots()
+    storage: Storage = Storage()
+    cache: Cache = Cache()
+    cluster: Cluster = Cluster()
+    velero: Velero = Velero()
+    dns: Dns = Dns()
+    cdn: Cdn = Cdn()
+    peer: Peer = Peer()
+
+    # ---- what the settings mean ---------------------------------------------------------------
+
+    @property
+    def is_dr(self) -> bool:
+        return self.role == "dr"
+
+    @property
+    def peer_region(self) -> str:
+        """The other region of the pair."""
+        return self.regions.dr if self.role == "primary" else self.regions.primary
+
+    @property
+    def active_region(self) -> str:
+        """The region that serves traffic and takes writes, as these settings declare it."""
+        return self.regions.dr if (self.is_dr and self.failover) else self.regions.primary
+
+    @property
+    def is_active(self) -> bool:
+        return self.region == self.active_region
+
+    @property
+    def cluster_name(self) -> str:
+        return self.cluster.name or CLUSTER_NAMES[self.role]
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {"environment": self.environment, "managed-by": "aivo-dr", "dr-role": self.role}
+
+
+def check_cross_rules(settings: StackSettings) -> tuple[str, object, str] | None:
+    """The first rule across sections that these settings break, as (key, value, allowed), or None."""
+    expected = settings.regions.primary if settings.role == "primary" else settings.regions.dr
+    if settings.region != expected:
+        return ("region", settings.region, f"the {settings.role} stack's region, {expected} (aivo-dr:regions.{settings.role})")
+    if settings.role == "primary" and settings.failover:
+        return ("failover", True, "false on the primary stack; failover is set on the dr stack only")
+    for name, tier in settings.tiers.items():
+        if tier.rpo_minutes > tier.rto_minutes:
+            return (f"tiers.{name}.rpo", tier.rpo, f"no longer than the tier's RTO ({tier.rto})")
+    database = settings.database
+    if weekly_overlaps_daily(database.maintenance_window, database.backup_window):
+        return ("database.maintenanceWindow", database.maintenance_window, f"a window outside the backupWindow {database.backup_window}")
+    duplicate = duplicate_service(settings.tiers)
+    if duplicate:
+        service, first, second = duplicate
+        return (f"tiers.{second}.services", service, f"a service in one tier only; {service} is already in {first}")
+    return None
+
+
+# The tier of shared platform infrastructure (network, database, cache, clusters): it carries the
+# Critical tier's services, so it is held to the Critical tier's objectives.
+PLATFORM_TIER = "Critical"
+
+
+def tags_for(settings: StackSettings, service: str, tier: str = PLATFORM_TIER) -> dict[str, str]:
+    """Tags every taggable resource carries: its service, tier and environment (policy `resources-tagged`)."""
+    return {**settings.tags, "service": service, "tier": tier}

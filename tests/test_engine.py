@@ -1,0 +1,128 @@
+"""The offline engine: faithful recording (regions, options, secrets), determinism and stability."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from drctl.engine import run_plan
+from drctl.engine.monitor import is_global_aws_type
+from drctl.errors import EngineError
+from drctl.output import dump_json
+from tests.planning import plan
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT_REGIONS = {"us-east-1", "us-west-2"}
+
+
+@pytest.mark.parametrize(("stack", "overrides"), [("primary", ()), ("dr", ()), ("dr", ("failover=true",))])
+def test_every_aws_resource_and_invoke_has_an_explicit_region(stack: str, overrides: tuple[str, ...]) -> None:
+    p = plan(stack, *overrides)
+    aws = [r for r in p.resources if r.custom and r.type.startswith("aws:")]
+    assert aws, "the stack declares AWS resources"
+    for r in aws:
+        assert r.provider and r.provider.split("::")[2] == "pulumi:providers:aws", f"{r.urn} has no explicit aws provider"
+        if is_global_aws_type(r.type):
+            assert r.region is None, r.urn
+        else:
+            assert r.region in PROJECT_REGIONS, f"{r.urn} is in {r.region}"
+    for i in p.invokes:
+        if i.token.startswith("aws:"):
+            assert i.provider, f"invoke {i.token} uses the default provider"
+            assert is_global_aws_type(i.token) or i.region in PROJECT_REGIONS, i.token
+
+
+def test_providers_are_per_region_and_pinned_to_the_account() -> None:
+    providers = {r.name: r.inputs for r in plan("primary").resources if r.type == "pulumi:providers:aws"}
+    assert {name: inputs["region"] for name, inputs in providers.items()} == {
+        "aws-us-east-1": "us-east-1",
+        "aws-us-west-2": "us-west-2",
+    }
+    assert all(json.loads(i["allowedAccountIds"]) == ["123456789012"] for i in providers.values())
+
+
+def test_dr_stack_declares_nothing_in_us_east_1() -> None:
+    for failover in ("false", "true"):
+        p = plan("dr", f"failover={failover}")
+        assert not [r.urn for r in p.resources if r.region == "us-east-1"]
+        assert not [i.token for i in p.invokes if i.region == "us-east-1"]
+
+
+def test_network_spans_three_zones_with_private_and_public_subnets() -> None:
+    p = plan("primary")
+    subnets = [r for r in p.resources if r.type == "aws:ec2/subnet:Subnet"]
+    private = sorted((r.inputs["availabilityZone"], r.inputs["cidrBlock"]) for r in subnets if "private" in r.name)
+    public = sorted((r.inputs["availabilityZone"], r.inputs["cidrBlock"]) for r in subnets if "public" in r.name)
+    assert private == [("us-east-1a", "10.10.0.0/18"), ("us-east-1b", "10.10.64.0/18"), ("us-east-1c", "10.10.128.0/18")]
+    assert public == [("us-east-1a", "10.10.192.0/20"), ("us-east-1b", "10.10.208.0/20"), ("us-east-1c", "10.10.224.0/20")]
+    vpc = next(r for r in p.resources if r.type == "aws:ec2/vpc:Vpc")
+    assert all(r.inputs["vpcId"].startswith("vpc-") for r in subnets)
+    assert all(r.parent == next(x.urn for x in p.resources if x.type == "aivo:network:Network") for r in subnets + [vpc])
+
+
+def test_existing_vpc_declares_no_network_resources() -> None:
+    p = plan(
+        "dr",
+        'network={"cidr": "10.20.0.0/16", "vpcId": "vpc-0abc", "privateSubnetIds": ["subnet-1", "subnet-2", "subnet-3"]}',
+    )
+    assert not [r for r in p.resources if r.type.startswith("aws:ec2/")]
+    assert p.outputs["vpcId"] == "vpc-0abc"
+
+
+def test_urns_carry_the_full_parent_type_chain() -> None:
+    p = plan("primary")
+    subnet = next(r for r in p.resources if r.name == "primary-network-private-0" and r.type == "aws:ec2/subnet:Subnet")
+    assert subnet.urn == "urn:pulumi:primary::aivo-dr::aivo:network:Network$aws:ec2/subnet:Subnet::primary-network-private-0"
+
+
+def test_plan_json_is_byte_identical_across_runs() -> None:
+    first = dump_json(run_plan("dr").document())
+    second = dump_json(run_plan("dr").document())
+    assert first == second
+
+
+def test_plan_document_has_the_documented_fields() -> None:
+    doc = plan("dr").document()
+    assert doc["schema"] == "aivo-dr/plan@1"
+    assert (doc["project"], doc["stack"]) == ("aivo-dr", "dr")
+    assert doc["config"]["aivo-dr:failover"] == "false"
+    for r in doc["resources"]:
+        assert {"urn", "type", "name", "parent", "custom", "region", "inputs", "protect", "retainOnDelete",
+                "dependsOn", "ignoreChanges", "deleteBeforeReplace", "replaceOnChanges"} <= set(r)
+    assert all({"token", "region", "args"} <= set(i) for i in doc["invokes"])
+    assert doc["outputs"]["region"] == "us-west-2"
+
+
+def test_engine_is_stable_over_many_runs() -> None:
+    """Pulumi's mocks can fail intermittently with resource references; the engine must never."""
+    counts = {len(run_plan(stack).resources) for stack in ("primary", "dr") * 10}
+    assert len(counts) == 2
+
+
+def test_config_override_applies_for_one_run_only() -> None:
+    assert run_plan("dr", ["failover=true"]).config["aivo-dr:failover"] == "true"
+    assert run_plan("dr").config["aivo-dr:failover"] == "false"
+
+
+def test_fixture_program_records_options_secrets_and_regions() -> None:
+    p = run_plan("dev", [], FIXTURES / "engine_program")
+    bucket = p.resource("data")
+    assert bucket.protect and bucket.retain_on_delete and bucket.region == "us-west-2"
+    assert bucket.ignore_changes == ["tags"]
+    assert bucket.replace_on_changes == ["bucket"]
+    secret = p.resource("token")
+    assert secret.inputs["secretString"] == "[secret]"
+    assert "hunter2" not in dump_json(p.document())
+    assert p.outputs["tokenValue"] == "[secret]"
+    role = p.resource("role")
+    assert role.region is None  # IAM is global
+    policy = p.resource("after")
+    assert bucket.urn in policy.depends_on
+    assert p.config["fixture:password"] == "[secret]"
+
+
+def test_default_provider_is_refused_when_disabled() -> None:
+    with pytest.raises(EngineError, match="uses the default aws provider"):
+        run_plan("dev", ["useDefault=true"], FIXTURES / "engine_program")

@@ -1,0 +1,85 @@
+"""Settings: runbook defaults, and every kind of bad setting stopping the program with one exact line."""
+
+from __future__ import annotations
+
+import pytest
+
+from stacks.settings import SettingsError, validate
+from stacks.settings.tiers import restore_order
+
+PRIMARY = {"region": "us-east-1"}
+DR = {"region": "us-west-2"}
+
+
+def test_runbook_tiers_are_the_defaults() -> None:
+    s = validate(PRIMARY, "primary")
+    table = {name: (t.rto_minutes, t.rpo_minutes, t.services) for name, t in s.tiers.items()}
+    assert table == {
+        "Critical": (30, 5, ["auth-svc", "api-gateway", "billing-svc"]),
+        "High": (60, 15, ["content-svc", "assessment-svc", "analytics-svc"]),
+        "Medium": (120, 60, ["ai-orchestrator", "notify-svc"]),
+        "Low": (240, 240, ["experimentation-svc", "engagement-svc"]),
+    }
+    assert restore_order(s.tiers) == ["Critical", "High", "Medium", "Low"]
+
+
+def test_runbook_figures_are_the_defaults() -> None:
+    s = validate(DR, "dr")
+    assert (s.regions.primary, s.regions.dr) == ("us-east-1", "us-west-2")
+    assert s.database.backup_retention_days == 30
+    assert s.database.backup_window == "03:00-06:00"
+    assert s.database.multi_az is True
+    assert s.database.identifier == "aivo-production-postgres"
+    assert s.database.replica_identifier == "aivo-production-postgres-dr"
+    assert s.weekly_snapshots.schedule == "cron(0 2 ? * SUN *)"
+    assert s.weekly_snapshots.retention_days == 90
+    assert (s.storage.noncurrent_to_glacier_days, s.storage.noncurrent_expiration_days) == (30, 365)
+    assert (s.velero.daily.schedule, s.velero.daily.ttl, s.velero.daily.included_namespaces) == ("0 2 * * *", "720h", ["aivo"])
+    assert (s.velero.weekly.schedule, s.velero.weekly.ttl, s.velero.weekly.include_cluster_resources) == ("0 2 * * 0", "4320h", True)
+    ng = s.cluster.node_group
+    assert (ng.min_size, ng.desired_size, ng.max_size) == (3, 5, 20)
+    assert s.cluster.node_group_name == "general"
+    assert (s.dns.api_name, s.dns.app_name) == ("api.aivo.edu", "app.aivo.edu")
+    assert s.failover is False
+    assert s.cluster_name == "aivo-dr-eks"
+    assert validate(PRIMARY, "primary").cluster_name == "aivo-production-eks"
+
+
+def test_active_region_follows_failover() -> None:
+    assert validate(DR, "dr").active_region == "us-east-1"
+    assert validate({**DR, "failover": "true"}, "dr").active_region == "us-west-2"
+    assert validate({**DR, "failover": "true"}, "dr").is_active
+
+
+BAD = [
+    ({**PRIMARY, "colour": "blue"}, "primary", 'aivo-dr:colour = "blue": unknown setting; allowed: accountId, cache, cdn, cluster, database, dns, environment, failover, network, objectives, peer, region, regions, role, storage, tiers, velero, weeklySnapshots'),
+    ({**PRIMARY, "failover": "maybe"}, "primary", 'aivo-dr:failover = "maybe": true or false'),
+    ({**PRIMARY, "database": '{"backupRetentionDays": "thirty"}'}, "primary", 'aivo-dr:database.backupRetentionDays = "thirty": an integer from 1 to 35'),
+    ({**PRIMARY, "database": '{"backupRetentionDays": 0}'}, "primary", "aivo-dr:database.backupRetentionDays = 0: an integer from 1 to 35"),
+    ({**PRIMARY, "database": '{"retention": 30}'}, "primary", "aivo-dr:database.retention = 30: unknown key; allowed: allocatedStorage, backupRetentionDays, backupWindow, dbName, engineVersion, identifier, instanceClass, maintenanceWindow, masterUsername, maxAllocatedStorage, multiAz, parameterFamily, port, replicaIdentifier, restore, storageType, subnetGroupName"),
+    ({**PRIMARY, "tiers": '{"Critical": {"rpo": "5 min", "services": ["auth-svc"]}}'}, "primary", "aivo-dr:tiers.Critical.rto: required"),
+    ({**PRIMARY, "tiers": '{"Critical": {"rto": "30 min", "rpo": "1 hour", "services": ["auth-svc"]}}'}, "primary", 'aivo-dr:tiers.Critical.rpo = "1 hour": no longer than the tier\'s RTO (30 min)'),
+    ({**PRIMARY, "tiers": '{"Critical": {"rto": "30 min", "rpo": "5 min", "services": ["auth-svc"]}, "High": {"rto": "1 hour", "rpo": "15 min", "services": ["auth-svc"]}}'}, "primary", 'aivo-dr:tiers.High.services = "auth-svc": a service in one tier only; auth-svc is already in Critical'),
+    ({**PRIMARY, "tiers": '{"Critical": {"rto": "soon", "rpo": "5 min", "services": ["a"]}}'}, "primary", 'aivo-dr:tiers.Critical.rto = "soon": a duration such as "30 min", "1 hour" or "4h"'),
+    ({**PRIMARY, "velero": '{"daily": {"name": "aivo-daily", "schedule": "0 2 * *", "ttl": "720h"}}'}, "primary", 'aivo-dr:velero.daily.schedule = "0 2 * *": a five-field cron expression in UTC, e.g. "0 2 * * *"'),
+    ({**PRIMARY, "weeklySnapshots": '{"schedule": "cron(0 2 * * SUN *)"}'}, "primary", 'aivo-dr:weeklySnapshots.schedule = "cron(0 2 * * SUN *)": an AWS cron expression, e.g. "cron(0 2 ? * SUN *)" with exactly one of day-of-month and day-of-week set to ?'),
+    ({**PRIMARY, "database": '{"backupWindow": "3am-6am"}'}, "primary", 'aivo-dr:database.backupWindow = "3am-6am": a daily UTC window "HH:MM-HH:MM" of at least 30 minutes, e.g. "03:00-06:00"'),
+    ({**PRIMARY, "database": '{"maintenanceWindow": "tue:04:00-tue:05:00"}'}, "primary", 'aivo-dr:database.maintenanceWindow = "tue:04:00-tue:05:00": a window outside the backupWindow 03:00-06:00'),
+    ({**PRIMARY, "failover": "true"}, "primary", "aivo-dr:failover = true: false on the primary stack; failover is set on the dr stack only"),
+    ({"region": "us-east-1"}, "dr", 'aivo-dr:region = "us-east-1": the dr stack\'s region, us-west-2 (aivo-dr:regions.dr)'),
+    ({"region": "us-west-2"}, "primary", 'aivo-dr:region = "us-west-2": the primary stack\'s region, us-east-1 (aivo-dr:regions.primary)'),
+    ({"region": "mars-north-1"}, "primary", 'aivo-dr:region = "mars-north-1": an AWS region code such as us-east-1 or us-west-2'),
+    ({}, "primary", "aivo-dr:region: required: the stack's AWS region (us-east-1 for primary, us-west-2 for dr)"),
+    ({**PRIMARY}, "staging", 'aivo-dr:role = "staging": primary or dr (defaults to the stack name)'),
+    ({**PRIMARY, "cluster": '{"nodeGroup": {"minSize": 6, "desiredSize": 5, "maxSize": 20}}'}, "primary", 'aivo-dr:cluster.nodeGroup = {"desiredSize": 5, "maxSize": 20, "minSize": 6}: sizes with minSize <= desiredSize <= maxSize'),
+    ({**PRIMARY, "storage": '{"replicationTimeMinutes": 10}'}, "primary", "aivo-dr:storage.replicationTimeMinutes = 10: exactly 15"),
+    ({**PRIMARY, "database": "not json"}, "primary", 'aivo-dr:database = "not json": a YAML/JSON object or list'),
+]
+
+
+@pytest.mark.parametrize(("raw", "stack", "message"), BAD, ids=[b[2].split(" ")[0] + f"-{i}" for i, b in enumerate(BAD)])
+def test_bad_setting_gives_one_exact_line(raw: dict[str, str], stack: str, message: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate(raw, stack)
+    assert str(caught.value) == message
+    assert "\n" not in str(caught.value)
