@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 from typing import NoReturn
 
+import drctl.commands
 from drctl import __version__
 from drctl.errors import USAGE_EXIT, EngineError, UsageError
 
-# Subcommand modules under drctl/commands, in the order `drctl --help` lists them.
-COMMANDS = ["plan"]
+
+def command_modules() -> list[str]:
+    """Every module under drctl/commands with a `register` function, sorted by its ORDER (then name)."""
+    found = []
+    for info in pkgutil.iter_modules(drctl.commands.__path__):
+        module = importlib.import_module(f"drctl.commands.{info.name}")
+        if hasattr(module, "register"):
+            found.append((getattr(module, "ORDER", 100), info.name))
+    return [name for _order, name in sorted(found)]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"drctl {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for name in COMMANDS:
+    for name in command_modules():
         importlib.import_module(f"drctl.commands.{name}").register(subparsers)
     return parser
 

@@ -33,7 +33,7 @@ def run() -> None:
     outputs: dict[str, pulumi.Input] = {
         "role": settings.role,
         "region": settings.region,
-        "activeRegion": settings.active_region,
+        "activeRegion": settings.active,
         "vpcId": network.vpc_id,
         "privateSubnetIds": network.private_subnet_ids,
     }

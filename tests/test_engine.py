@@ -126,3 +126,14 @@ def test_fixture_program_records_options_secrets_and_regions() -> None:
 def test_default_provider_is_refused_when_disabled() -> None:
     with pytest.raises(EngineError, match="uses the default aws provider"):
         run_plan("dev", ["useDefault=true"], FIXTURES / "engine_program")
+
+
+def test_stack_reference_reads_the_sibling_stacks_planned_outputs() -> None:
+    program = FIXTURES / "peer_program"
+    a = run_plan("a", [], program)
+    b = run_plan("b", [], program)
+    assert b.resource("alias").inputs["targetKeyId"] == a.outputs["keyArn"]
+    assert a.outputs["keyArn"].startswith("arn:aws:kms:us-east-1:123456789012:key/")
+    # Explicit peer outputs replace the sibling's plan (and an empty map means "never deployed").
+    c = run_plan("b", [], program, peer_outputs={"org/peers/a": {"keyArn": "arn:aws:kms:us-east-1:1:key/given"}})
+    assert c.resource("alias").inputs["targetKeyId"] == "arn:aws:kms:us-east-1:1:key/given"

@@ -46,13 +46,13 @@ def test_runbook_figures_are_the_defaults() -> None:
 
 
 def test_active_region_follows_failover() -> None:
-    assert validate(DR, "dr").active_region == "us-east-1"
-    assert validate({**DR, "failover": "true"}, "dr").active_region == "us-west-2"
+    assert validate(DR, "dr").active == "us-east-1"
+    assert validate({**DR, "failover": "true"}, "dr").active == "us-west-2"
     assert validate({**DR, "failover": "true"}, "dr").is_active
 
 
 BAD = [
-    ({**PRIMARY, "colour": "blue"}, "primary", 'aivo-dr:colour = "blue": unknown setting; allowed: accountId, cache, cdn, cluster, database, dns, environment, failover, network, objectives, peer, region, regions, role, storage, tiers, velero, weeklySnapshots'),
+    ({**PRIMARY, "colour": "blue"}, "primary", 'aivo-dr:colour = "blue": unknown setting; allowed: accountId, activeRegion, cache, cdn, cluster, database, dns, environment, failover, network, objectives, peer, region, regions, role, storage, tiers, velero, weeklySnapshots'),
     ({**PRIMARY, "failover": "maybe"}, "primary", 'aivo-dr:failover = "maybe": true or false'),
     ({**PRIMARY, "database": '{"backupRetentionDays": "thirty"}'}, "primary", 'aivo-dr:database.backupRetentionDays = "thirty": an integer from 1 to 35'),
     ({**PRIMARY, "database": '{"backupRetentionDays": 0}'}, "primary", "aivo-dr:database.backupRetentionDays = 0: an integer from 1 to 35"),

@@ -1,1 +1,4 @@
-"""One module per subcommand, each with `register(subparsers)`; cli.py lists them in COMMANDS."""
+"""One module per subcommand: each defines `register(subparsers)` and an ORDER for `drctl --help`.
+
+drctl/cli.py discovers them; adding a command is adding a module here.
+"""

@@ -9,6 +9,8 @@ from drctl.engine import run_plan
 from drctl.output import check_json_target, console, write_json
 from drctl.render import counts_tables, plan_tree, summary_line
 
+ORDER = 10
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("plan", help="plan a stack offline (no cloud, no credentials)", description=__doc__)

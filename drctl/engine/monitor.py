@@ -108,10 +108,12 @@ class ResourceRecord:
     aliases: list[str]
     custom_timeouts: dict[str, str]
     uses_default_provider: bool
+    read_id: str | None = None  # set when the resource is read (`.get`, StackReference), not managed
 
     def document(self) -> dict[str, Any]:
         return {
             "urn": self.urn,
+            "readId": self.read_id,
             "type": self.type,
             "name": self.name,
             "parent": self.parent,
@@ -260,12 +262,7 @@ class RecordingMonitor(MockMonitor):
             uses_default_provider=default_provider,
         )
         inputs = rpc.deserialize_properties(request.object)
-        if request.type == "pulumi:pulumi:StackReference":
-            name = plain(inputs).get("name", request.name)
-            outputs = self.recording.peer_outputs.get(name, {})
-            resource_id, state = name, {"name": name, "outputs": outputs, "secretOutputNames": []}
-        else:
-            resource_id, state = mock_outputs(request.type, request.name, inputs, region, urn, self.recording.account)
+        resource_id, state = mock_outputs(request.type, request.name, inputs, region, urn, self.recording.account)
         if request.type.startswith("pulumi:providers:"):
             self.recording.provider_regions[urn] = region
         with self._lock:
@@ -275,7 +272,31 @@ class RecordingMonitor(MockMonitor):
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj_proto)
 
     def ReadResource(self, request: Any) -> Any:
-        raise RuntimeError(f"{request.type} {request.name}: reading existing resources (.get) is not supported offline")
+        """`Resource.get(...)` and StackReference: read existing state, recorded with the id that is read."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        provider = self._provider_urn(request.provider)
+        recorded = wire_struct(request.properties)
+        region = self._resource_region(request.type, recorded, provider, {}, False)
+        inputs = rpc.deserialize_properties(request.properties)
+        if request.type == "pulumi:pulumi:StackReference":
+            name = request.id
+            outputs = self.recording.peer_outputs.get(name, {})
+            state: dict[str, Any] = {"name": name, "outputs": outputs, "secretOutputNames": []}
+            recorded = {"name": name}
+        else:
+            _rid, state = mock_outputs(request.type, request.name, inputs, region, urn, self.recording.account)
+        record = ResourceRecord(
+            urn=urn, type=request.type, name=request.name,
+            parent=request.parent if request.parent and request.parent != self.recording.stack_urn else None,
+            custom=True, remote=False, region=region, provider=provider, inputs=recorded, protect=False,
+            retain_on_delete=False, depends_on=sorted(set(request.dependencies)), ignore_changes=[],
+            delete_before_replace=False, replace_on_changes=[], additional_secret_outputs=list(request.additionalSecretOutputs),
+            aliases=[], custom_timeouts={}, uses_default_provider=False, read_id=request.id,
+        )
+        with self._lock:
+            self.recording.resources.append(record)
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, request.id, state)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=run_inline(rpc.serialize_properties(state, {})))
 
     # ---- invokes ---------------------------------------------------------------------------------
 

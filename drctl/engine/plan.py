@@ -125,12 +125,30 @@ def run_plan(
 ) -> Plan:
     """Plan `stack` of the program in `program_dir` (default: this repository) under Pulumi's mock engine.
 
-    `peer_outputs` maps stack names read with a StackReference to their outputs; by default a
-    referenced stack has no outputs, as if it had never been deployed.
+    `peer_outputs` maps stack names read with a StackReference ("org/project/stack") to their outputs.
+    When it is not given and the program reads a sibling stack of the same program (one with a
+    Pulumi.<stack>.yaml), that sibling is planned with its own settings and the program is run again
+    with the sibling's outputs: what `pulumi up` would read from the sibling's state once deployed.
     """
+    plan = _run_once(stack, overrides, program_dir, peer_outputs or {})
+    if peer_outputs is not None:
+        return plan
+    program = load_program((program_dir or REPOSITORY).resolve())
+    siblings = {}
+    for ref in plan.by_type("pulumi:pulumi:StackReference"):
+        ref_name = str(ref.read_id or ref.inputs.get("name", ref.name))
+        sibling = ref_name.rsplit("/", 1)[-1]
+        if sibling != stack and (program.directory / f"Pulumi.{sibling}.yaml").is_file():
+            siblings[ref_name] = _run_once(sibling, [], program_dir, {}).outputs
+    return _run_once(stack, overrides, program_dir, siblings) if siblings else plan
+
+
+def _run_once(
+    stack: str, overrides: list[str] | None, program_dir: Path | None, peer_outputs: dict[str, dict[str, Any]]
+) -> Plan:
     program = load_program((program_dir or REPOSITORY).resolve())
     cfg = stack_config(program, stack, overrides or [])
-    recording = Recording(stack=stack, project=program.name, peer_outputs=dict(peer_outputs or {}))
+    recording = Recording(stack=stack, project=program.name, peer_outputs=dict(peer_outputs))
     monitor = RecordingMonitor(recording)
     with _program_scope(program.directory):
         pulumi_settings.ROOT.set(None)

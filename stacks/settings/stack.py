@@ -47,6 +47,9 @@ class StackSettings(Section):
     account_id: str = Field(default="123456789012", pattern=r"^\d{12}$")
     environment: str = Field(default="production", pattern=r"^[a-z][a-z0-9-]{0,31}$")
     failover: bool = False
+    # Primary stack only, for failback: which region is active (default: the primary's own region).
+    # Set to the dr region after a failover, so the primary stack rebuilds itself as a replica of it.
+    active_region: Region | None = None
     objectives: Objectives = Objectives()
     tiers: dict[str, Tier] = Field(default_factory=runbook_tiers, min_length=1)
     network: Network = Network()
@@ -72,13 +75,15 @@ class StackSettings(Section):
         return self.regions.dr if self.role == "primary" else self.regions.primary
 
     @property
-    def active_region(self) -> str:
+    def active(self) -> str:
         """The region that serves traffic and takes writes, as these settings declare it."""
-        return self.regions.dr if (self.is_dr and self.failover) else self.regions.primary
+        if self.is_dr:
+            return self.regions.dr if self.failover else self.regions.primary
+        return self.active_region or self.regions.primary
 
     @property
     def is_active(self) -> bool:
-        return self.region == self.active_region
+        return self.region == self.active
 
     @property
     def cluster_name(self) -> str:
@@ -96,6 +101,10 @@ def check_cross_rules(settings: StackSettings) -> tuple[str, object, str] | None
         return ("region", settings.region, f"the {settings.role} stack's region, {expected} (aivo-dr:regions.{settings.role})")
     if settings.role == "primary" and settings.failover:
         return ("failover", True, "false on the primary stack; failover is set on the dr stack only")
+    if settings.role == "dr" and settings.active_region is not None:
+        return ("activeRegion", settings.active_region, "unset on the dr stack; the dr stack is made active with failover: true")
+    if settings.active_region is not None and settings.active_region not in (settings.regions.primary, settings.regions.dr):
+        return ("activeRegion", settings.active_region, f"{settings.regions.primary} or {settings.regions.dr}")
     for name, tier in settings.tiers.items():
         if tier.rpo_minutes > tier.rto_minutes:
             return (f"tiers.{name}.rpo", tier.rpo, f"no longer than the tier's RTO ({tier.rto})")

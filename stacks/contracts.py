@@ -1,0 +1,52 @@
+"""What the parts of the program hand each other (data -> compute -> edge), as typed records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class BucketRef:
+    """A bucket a consumer may use, with the KMS key that encrypts it (IAM policies name both, nothing else)."""
+
+    region: str
+    name: pulumi.Input[str]
+    arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class DatabaseRef:
+    """A PostgreSQL instance as clients reach it."""
+
+    region: str
+    identifier: pulumi.Input[str]
+    arn: pulumi.Input[str]
+    address: pulumi.Input[str]
+    port: int
+    writable: bool
+
+
+@dataclass(frozen=True)
+class DataParts:
+    """What the data part (stacks/data.py) hands to compute and edge.
+
+    velero_bucket: the bucket this stack's cluster backs up to (primary: the us-east-1 source) or
+    restores from (dr: the us-west-2 replica). databases: the instances by region that this stack
+    knows (its own, plus the peer's as read from the peer stack or its settings fallback).
+    """
+
+    velero_bucket: BucketRef
+    databases: dict[str, DatabaseRef] = field(default_factory=dict)
+    # Resources that later parts must wait for (e.g. restores wait for the database promotion).
+    database_ready: list[pulumi.Resource] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ComputeParts:
+    """What the compute part (stacks/compute.py) hands to edge."""
+
+    cluster_name: pulumi.Input[str]
+    kubernetes_provider: pulumi.ProviderResource | None = None
