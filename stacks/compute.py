@@ -1,11 +1,189 @@
-"""The compute part of the program (filled in by its issue)."""
+"""The compute part: the stack's EKS cluster and Velero, and on failover the tier-by-tier restores.
+
+Every decision that depends on the stack's role or on `failover` is a pure function of the settings
+below, so the difference between standby and failover is visible (and tested) in one place:
+
+| decision                    | primary (active) | dr standby        | dr failover                       |
+|-----------------------------|------------------|-------------------|-----------------------------------|
+| node group `general`        | nodeGroup 3/5/20 | standbyNodeGroup  | nodeGroup 3/5/20 (same resource)  |
+| Velero location access mode | ReadWrite        | ReadOnly          | ReadWrite                         |
+| Velero schedules            | aivo-daily/weekly| none              | aivo-daily-us-west-2/weekly-...   |
+| restores                    | none             | none              | one per tier, Critical first      |
+| IAM (Velero role, nodes)    | same inputs in every column of a stack: a failover touches no IAM    |
+"""
 
 from __future__ import annotations
 
+import re
+
 import pulumi
 
+from components.cluster import ClusterArgs, EksCluster, NodeGroupSpec
+from components.velero import LocationSpec, ScheduleSpec, Velero, VeleroArgs
+from components.velero_restores import TierRestore, TierRestores, TierRestoresArgs
 from stacks.context import StackContext
+from stacks.contracts import ComputeParts, DataParts
+from stacks.settings import StackSettings
+from stacks.settings.cluster import NodeGroupSize
+from stacks.settings.stack import tags_for
+from stacks.settings.tiers import restore_order
+
+# ---- decisions ----------------------------------------------------------------------------------
+
+
+def node_group_size(settings: StackSettings) -> NodeGroupSize:
+    """The `general` node group's size: production (runbook 3/5/20) where the region is active, the
+    small warm-standby size where it is not. A failover raises the same node group in place."""
+    return settings.cluster.node_group if settings.is_active else settings.cluster.standby_node_group
+
+
+def location_access_mode(settings: StackSettings) -> str:
+    """ReadWrite only in the active region. A standby cluster reads the replicated backups but can never
+    delete or rewrite them (Velero's garbage collection skips ReadOnly locations)."""
+    return "ReadWrite" if settings.is_active else "ReadOnly"
+
+
+def location_name(settings: StackSettings) -> str:
+    """One location per cluster, named for the region of the bucket it uses."""
+    return f"aivo-{settings.region}"
+
+
+def schedule_name(settings: StackSettings, base: str) -> str:
+    """The runbook's names (aivo-daily, aivo-weekly) in the primary; region-suffixed names in the dr stack.
+
+    Distinct names matter: a failover restores the latest backup of the primary's `aivo-daily`
+    (Restore.scheduleName). Were the DR schedule also called aivo-daily, its own backups (of a cluster
+    still being restored) would compete for "latest aivo-daily" in the same bucket.
+    """
+    return base if settings.role == "primary" else f"{base}-{settings.region}"
+
+
+def velero_schedules(settings: StackSettings) -> list[ScheduleSpec]:
+    """Schedules that run in this stack's cluster: the runbook's daily and weekly, in the active region only."""
+    if not settings.is_active:
+        return []
+    v = settings.velero
+    return [
+        ScheduleSpec(
+            name=schedule_name(settings, s.name),
+            schedule=s.schedule,
+            ttl=s.ttl,
+            included_namespaces=list(s.included_namespaces),
+            include_cluster_resources=s.include_cluster_resources,
+            fs_backup=v.fs_backup,
+            # DR schedules start mid-restore: their first backup waits for the cron time.
+            skip_immediately=settings.is_dr,
+        )
+        for s in (v.daily, v.weekly)
+    ]
+
+
+def tier_slug(tier: str) -> str:
+    """A tier name as a DNS label (resource names, label values)."""
+    return re.sub(r"[^a-z0-9]+", "-", tier.lower()).strip("-")[:40] or "tier"
+
+
+def tier_selectors(settings: StackSettings) -> dict[str, list[str]]:
+    """Services per tier, in restore order: each tier's `app.kubernetes.io/name In [...]` selector."""
+    return {tier: list(settings.tiers[tier].services) for tier in restore_order(settings.tiers)}
+
+
+def tier_restores(settings: StackSettings) -> list[TierRestore]:
+    """The failover's Restores, one per tier in restore order (Critical first), from the primary's daily
+    schedule; none unless the dr stack is failing over. Each may run for up to its tier's RTO."""
+    if not (settings.is_dr and settings.failover):
+        return []
+    v = settings.velero
+    return [
+        TierRestore(
+            tier=tier,
+            key=tier_slug(tier),
+            name=f"aivo-failover-{tier_slug(tier)}",
+            services=services,
+            schedule_name=v.daily.name,
+            namespaces=[v.app_namespace],
+            restore_pvs=v.restore_pvs,
+            existing_resource_policy=v.existing_resource_policy,
+            timeout_seconds=settings.tiers[tier].rto_minutes * 60,
+        )
+        for tier, services in tier_selectors(settings).items()
+    ]
+
+
+# ---- the part -----------------------------------------------------------------------------------
 
 
 def build(ctx: StackContext) -> dict[str, pulumi.Input]:
-    return {}
+    s = ctx.settings
+    data: DataParts = ctx.parts["data"]
+    size = node_group_size(s)
+    cluster = EksCluster(
+        f"{s.role}-cluster",
+        ClusterArgs(
+            cluster_name=s.cluster_name,
+            region=s.region,
+            version=s.cluster.version,
+            vpc_id=ctx.network.vpc_id,
+            private_subnet_ids=ctx.network.private_subnet_ids,
+            node_group=NodeGroupSpec(
+                name=s.cluster.node_group_name,
+                instance_types=list(s.cluster.instance_types),
+                min_size=size.min_size,
+                desired_size=size.desired_size,
+                max_size=size.max_size,
+            ),
+            log_types=list(s.cluster.log_types),
+            tags=tags_for(s, "eks"),
+            kms_deletion_window_days=s.cluster.kms_deletion_window_days,
+            public_access_cidrs=list(s.cluster.public_access_cidrs),
+            admin_role_arns=list(s.cluster.admin_role_arns),
+        ),
+        opts=ctx.opts(s.region),
+    )
+    v = s.velero
+    velero = Velero(
+        f"{s.role}-velero",
+        VeleroArgs(
+            region=s.region,
+            namespace=v.namespace,
+            chart_version=v.chart_version,
+            app_version=v.app_version,
+            chart_repository=v.chart_repository,
+            aws_plugin_image=v.aws_plugin_image,
+            fs_backup=v.fs_backup,
+            location=LocationSpec(
+                name=location_name(s), bucket=data.velero_bucket, access_mode=location_access_mode(s)
+            ),
+            schedules=velero_schedules(s),
+            oidc_provider_arn=cluster.oidc_provider_arn,
+            oidc_issuer=cluster.oidc_issuer,
+            kubernetes_provider=cluster.kubernetes_provider,
+            tags=tags_for(s, "velero"),
+            cluster_name=s.cluster_name,
+        ),
+        opts=ctx.opts(s.region),
+    )
+    restores = tier_restores(s)
+    outputs: dict[str, pulumi.Input] = {
+        "clusterName": cluster.cluster_name,
+        "nodeGroupName": cluster.node_group_name,
+        "veleroRoleArn": velero.role_arn,
+        "veleroLocation": velero.location_name,
+    }
+    if restores:
+        chain = TierRestores(
+            f"{s.role}-failover-restores",
+            TierRestoresArgs(
+                namespace=v.namespace,
+                restores=restores,
+                kubernetes_provider=cluster.kubernetes_provider,
+                # Regional prerequisites only (never DNS or CDN): Velero, its location, the promoted database.
+                first_depends_on=[velero.release, velero.location, *data.database_ready],
+            ),
+            opts=ctx.opts(s.region),
+        )
+        outputs["veleroRestores"] = chain.names
+    ctx.parts["compute"] = ComputeParts(
+        cluster_name=cluster.cluster_name, kubernetes_provider=cluster.kubernetes_provider
+    )
+    return outputs

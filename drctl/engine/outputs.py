@@ -229,14 +229,15 @@ def _eks_component(c: Ctx) -> Outputs:
     return name, {
         "kubeconfig": kubeconfig,
         "kubeconfigJson": json.dumps(kubeconfig, sort_keys=True),
-        "eksCluster": {"name": name, "arn": c.arn("eks", f"cluster/{name}"), "endpoint": endpoint},
+        # No `eksCluster`, and `core` without its `cluster`: the SDK types those as Resource references,
+        # which the engine does not advertise; a plain dict there fails the whole component's outputs.
         "clusterSecurityGroupId": f"sg-{digest(c.seed + 'csg', 17)}",
         "nodeSecurityGroupId": f"sg-{digest(c.seed + 'nsg', 17)}",
         "oidcProviderArn": f"arn:aws:iam::{c.account}:oidc-provider/oidc.eks.{c.region}.amazonaws.com/id/{oidc_id}",
         "oidcProviderUrl": f"https://oidc.eks.{c.region}.amazonaws.com/id/{oidc_id}",
         "oidcIssuer": f"oidc.eks.{c.region}.amazonaws.com/id/{oidc_id}",
         "clusterNameOutput": name,
-        "core": {"cluster": {"name": name, "arn": c.arn("eks", f"cluster/{name}")}, "endpoint": endpoint},
+        "core": {"endpoint": endpoint},
     }
 
 

@@ -1,8 +1,9 @@
-"""EKS: the runbook's Scenario 3 node group "general" (min 3, desired 5, max 20)."""
+"""EKS: the runbook's Scenario 3 node group "general" (min 3, desired 5, max 20) and the cluster around it."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
@@ -34,6 +35,26 @@ def _check_public_cidr(text: str) -> str:
 
 PublicCidr = Annotated[str, AfterValidator(_check_public_cidr)]
 
+_ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+
+
+def _check_role_arn(text: str) -> str:
+    if not _ROLE_ARN.match(str(text)):
+        raise ValueError("an IAM role ARN, e.g. arn:aws:iam::123456789012:role/aivo-platform-admin")
+    return text
+
+
+RoleArn = Annotated[str, AfterValidator(_check_role_arn)]
+
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+
+
+def _check_log_types(values: list[str]) -> list[str]:
+    unknown = [v for v in values if v not in LOG_TYPES]
+    if unknown or not values:
+        raise ValueError("a non-empty list of EKS control-plane log types from " + ", ".join(LOG_TYPES))
+    return values
+
 
 class Cluster(Section):
     name: str | None = None  # default per role: aivo-production-eks / aivo-dr-eks (runbook)
@@ -41,6 +62,13 @@ class Cluster(Section):
     node_group_name: str = "general"
     instance_types: list[str] = ["m6i.xlarge"]
     node_group: NodeGroupSize = NodeGroupSize()
+    # The DR cluster's warm-standby size; a failover raises it to `nodeGroup` (runbook Scenario 3 figures).
     standby_node_group: NodeGroupSize = NodeGroupSize(min_size=1, desired_size=2, max_size=20)
+    # Empty: the API endpoint is private only. Otherwise the public endpoint is open to these CIDRs only.
     public_access_cidrs: list[PublicCidr] = []
-    log_types: list[str] = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+    log_types: Annotated[list[str], AfterValidator(_check_log_types)] = list(LOG_TYPES)
+    # IAM roles granted cluster-admin through EKS access entries (API authentication mode). The identity
+    # that runs `pulumi up` is admin as the cluster's creator; add the on-call engineers' role here.
+    admin_role_arns: list[RoleArn] = []
+    # Waiting period should anyone schedule the secrets key for deletion (it is also protected in Pulumi).
+    kms_deletion_window_days: int = Field(default=30, ge=7, le=30)

@@ -1,6 +1,8 @@
-"""Velero: the runbook's "Kubernetes State (Velero)" schedules and retention."""
+"""Velero: the runbook's "Kubernetes State (Velero)" schedules and retention, and the failover restores."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field
 
@@ -19,11 +21,20 @@ class Velero(Section):
     namespace: Label = "velero"
     chart_version: str = "12.1.0"
     app_version: str = "1.18.1"
+    chart_repository: str = Field(default="https://vmware-tanzu.github.io/helm-charts", pattern=r"^https://")
     aws_plugin_image: str = "velero/velero-plugin-for-aws:v1.14.1"
     app_namespace: Label = "aivo"
+    # Volume data goes through file-system backups (node agent, kopia) into the replicated bucket:
+    # EBS snapshots are bound to their region and would not exist in us-west-2 after a region loss.
+    fs_backup: bool = True
     daily: VeleroSchedule = VeleroSchedule(
         name="aivo-daily", schedule="0 2 * * *", ttl="720h", included_namespaces=["aivo"]
     )
     weekly: VeleroSchedule = VeleroSchedule(
         name="aivo-weekly", schedule="0 2 * * 0", ttl="4320h", included_namespaces=["*"], include_cluster_resources=True
     )
+    # Restores on failover. Runbook "Restore from Velero Backup": --restore-volumes=true.
+    restore_pvs: bool = True
+    # none: objects already in the DR cluster (e.g. the stack-managed database-credentials Secret that
+    # points at the promoted us-west-2 database) are kept, never overwritten by the primary's copy.
+    existing_resource_policy: Literal["none", "update"] = "none"
