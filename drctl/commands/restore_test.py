@@ -1,0 +1,79 @@
+"""`drctl restore-test`: restore a snapshot to a throw-away instance, check its data, delete it (exit 1 on any FAIL)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from pathlib import Path
+
+from drctl.errors import UsageError
+from drctl.ops.aws import check_identifier, check_region, runbook
+from drctl.ops.checks import checks_document, checks_table, exit_status, summary
+from drctl.ops.integrity import Expectation, load_expectations
+from drctl.ops.restore import RestorePlan, check_instance_class, check_throwaway, restore_test
+from drctl.output import check_json_target, console, write_json
+
+ORDER = 51
+THROWAWAY_PREFIX = "aivo-restore-test"
+_SNAPSHOT = re.compile(r"^[A-Za-z][A-Za-z0-9:-]{0,254}$")
+_ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    settings = runbook()
+    parser = subparsers.add_parser("restore-test", help="restore a snapshot and verify its data (runbook: Test restore)", description=__doc__)
+    parser.add_argument("--snapshot", default="latest", help="latest (newest available snapshot of --db-identifier) or a snapshot id")
+    parser.add_argument("--db-identifier", default=settings.database.identifier, help="whose snapshots `latest` means (default %(default)s)")
+    parser.add_argument("--target-identifier", default=THROWAWAY_PREFIX, help="the throw-away instance (default %(default)s)")
+    parser.add_argument("--instance-class", default=settings.database.instance_class, help="default %(default)s")
+    parser.add_argument("--region", default=settings.regions.primary, help="default %(default)s")
+    parser.add_argument("--dsn-env", required=True, metavar="VAR",
+                        help="environment variable with a libpq DSN (credentials, dbname); with no host in it, the restored endpoint is used")
+    parser.add_argument("--expect", type=Path, required=True, metavar="FILE", help="YAML/JSON: table -> {min_rows, checksum, checksum_query}")
+    parser.add_argument("--db-subnet-group", default=None, help="subnet group for the test instance (an isolated one)")
+    parser.add_argument("--vpc-security-group-id", action="append", default=[], help="security group for the test instance (repeatable)")
+    parser.add_argument("--timeout-minutes", type=float, default=90.0, help="give up waiting for the instance after this long (default %(default)s)")
+    parser.add_argument("--poll-seconds", type=float, default=30.0, help="how often to look at the instance (default %(default)s)")
+    parser.add_argument("--keep", action="store_true", help="keep the test instance afterwards (default: delete it)")
+    parser.add_argument("--json", default=None, metavar="PATH|-", help="write the checks as JSON to PATH, or - for standard output only")
+    parser.set_defaults(handler=run)
+
+
+def _dsn(var: str) -> str:
+    if not _ENV.match(var) or not os.environ.get(var):
+        raise UsageError("--dsn-env", var, "the name of a set environment variable holding a libpq DSN, e.g. 'dbname=aivo user=aivo_admin'")
+    return os.environ[var]
+
+
+def run(args: argparse.Namespace) -> int:
+    check_region("--region", args.region)
+    check_identifier("--db-identifier", args.db_identifier)
+    check_throwaway("--target-identifier", args.target_identifier, THROWAWAY_PREFIX)
+    check_instance_class("--instance-class", args.instance_class)
+    if args.snapshot != "latest" and not _SNAPSHOT.match(args.snapshot):
+        raise UsageError("--snapshot", args.snapshot, "latest or a DB snapshot identifier such as rds:aivo-production-postgres-2024-01-15-03-00")
+    if not 0 < args.timeout_minutes <= 24 * 60:
+        raise UsageError("--timeout-minutes", args.timeout_minutes, "a number of minutes from 0 to 1440")
+    if not 0 <= args.poll_seconds <= 600:
+        raise UsageError("--poll-seconds", args.poll_seconds, "a number of seconds from 0 to 600")
+    dsn = _dsn(args.dsn_env)
+    expectations: list[Expectation] = load_expectations(args.expect)
+    check_json_target(args.json)
+    plan = RestorePlan(
+        region=args.region, snapshot=args.snapshot, db_identifier=args.db_identifier, target=args.target_identifier,
+        instance_class=args.instance_class, dsn=dsn, expectations=expectations, keep=args.keep,
+        timeout_s=args.timeout_minutes * 60, poll_s=args.poll_seconds,
+        subnet_group=args.db_subnet_group, security_groups=tuple(args.vpc_security_group_id),
+    )
+    checks, record = restore_test(plan)
+    document = checks_document("aivo-dr/restore-test@1", checks, region=args.region, **record)
+    if args.json == "-":
+        write_json(document, "-")
+        return exit_status(checks)
+    out = console()
+    out.print(checks_table(f"Restore test: {record['snapshot']} -> {args.target_identifier} ({args.region})", checks))
+    out.print(summary(checks))
+    if args.json:
+        write_json(document, args.json)
+    return exit_status(checks)

@@ -1,0 +1,105 @@
+"""AWS clients and the one error path for AWS failures.
+
+boto3 reads credentials from its usual chain and honours AWS_ENDPOINT_URL (how the tests point it at
+moto's server); regions always come from the command's flags, never from the environment, so a DR
+command cannot silently run against the wrong region.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drctl.errors import EngineError, UsageError
+from stacks.settings.base import REGIONS
+from stacks.settings.stack import StackSettings
+
+# Bounded retries and timeouts: at 3 a.m. a hung call is worse than a clear failure.
+_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=5, read_timeout=60)
+
+
+class OpsError(EngineError):
+    """An AWS call failed (not found, access denied, throttled...): one line on stderr, exit status 1."""
+
+
+@functools.cache
+def runbook() -> StackSettings:
+    """The runbook's figures, as the settings defaults hold them (the one place they are written down)."""
+    return StackSettings(role="primary", region="us-east-1")
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
+def client(service: str, region: str) -> Any:
+    """A boto3 client for one service in one explicit region."""
+    return _session().client(service, region_name=region, config=_CONFIG)
+
+
+def reset_clients() -> None:
+    """Forget the cached session (tests change credentials and endpoints between sessions)."""
+    _session.cache_clear()
+
+
+def check_region(flag: str, value: str) -> str:
+    if value not in REGIONS:
+        raise UsageError(flag, value, "an AWS region code such as us-east-1 or us-west-2")
+    return value
+
+
+def check_distinct_regions(primary_flag: str, primary: str, dr_flag: str, dr: str) -> None:
+    check_region(primary_flag, primary)
+    check_region(dr_flag, dr)
+    if primary == dr:
+        raise UsageError(dr_flag, dr, f"a region other than {primary_flag} ({primary})")
+
+
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+
+
+def check_identifier(flag: str, value: str) -> str:
+    if not _IDENTIFIER.match(value) or value.endswith("-") or "--" in value:
+        raise UsageError(flag, value, "an RDS identifier: a lowercase letter, then letters, digits or single hyphens (at most 63)")
+    return value
+
+
+def error_code(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", ""))
+    return type(error).__name__
+
+
+def is_unavailable_api(error: Exception) -> bool:
+    """Whether the endpoint does not implement this API (moto answers 500 'not been implemented' or 404)."""
+    if not isinstance(error, ClientError):
+        return False
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    text = str(error)
+    return "not been implemented" in text or "NotImplemented" in text or (status == 404 and error_code(error) in ("404", ""))
+
+
+def one_line(error: Exception) -> str:
+    """A botocore error as one line: code and message, without the multi-line HTML some endpoints send."""
+    if isinstance(error, ClientError):
+        info = error.response.get("Error", {})
+        message = " ".join(str(info.get("Message", "")).split())
+        return f"{info.get('Code', 'Error')}: {message}" if message else str(info.get("Code", "Error"))
+    return " ".join(str(error).split())
+
+
+@contextmanager
+def aws_errors(action: str) -> Iterator[None]:
+    """Turn an AWS failure into OpsError("<action>: <code>: <message>") (exit 1, one line)."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as error:
+        raise OpsError(f"{action}: {one_line(error)}") from None

@@ -1,0 +1,156 @@
+"""Runbook "Backup Verification": is every backup the runbook promises there, recent and kept long enough?"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from drctl.ops.aws import aws_errors, client, is_unavailable_api, one_line, runbook
+from drctl.ops.checks import FAIL, NOT_VERIFIABLE, PASS, WARN, Check, minutes
+from drctl.ops.storage import lifecycle_check, replication_check, versioning_check
+from drctl.ops.velero import list_backups, schedule_check
+from stacks.settings.backups import WeeklySnapshots
+from stacks.settings.base import duration_minutes
+from stacks.settings.tiers import Tier
+
+WEEK = timedelta(days=7)
+
+
+def latest_snapshot(snapshots: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The runbook's query: `DBSnapshots | sort_by(@, &SnapshotCreateTime) | [-1]`."""
+    dated = [s for s in snapshots if s.get("SnapshotCreateTime")]
+    return max(dated, key=lambda s: s["SnapshotCreateTime"]) if dated else None
+
+
+def pitr_check(lag: timedelta, tiers: dict[str, Tier], platform_rpo_minutes: int) -> Check:
+    """How far behind the latest restorable time is, against every tier's RPO and the platform RPO.
+
+    One database serves every tier, so it must meet the strictest RPO: PASS when every tier's RPO holds,
+    WARN when only the platform RPO holds (some tier would lose more than promised), FAIL beyond that.
+    """
+    lag_min = max(lag.total_seconds(), 0) / 60  # a few seconds of clock skew is not negative loss
+    missed = sorted((t for t in tiers if tiers[t].rpo_minutes < lag_min), key=lambda t: tiers[t].rpo_minutes)
+    strictest = min(tiers, key=lambda t: tiers[t].rpo_minutes)
+    if not missed:
+        return Check("point-in-time recovery", PASS, f"latest restorable time {lag_min:.1f} min ago; within every tier's RPO ({strictest} {tiers[strictest].rpo})")
+    names = ", ".join(f"{t} {tiers[t].rpo}" for t in missed)
+    if lag_min <= platform_rpo_minutes:
+        return Check("point-in-time recovery", WARN, f"latest restorable time {lag_min:.1f} min ago; beyond the RPO of {names}")
+    return Check("point-in-time recovery", FAIL, f"latest restorable time {lag_min:.1f} min ago; beyond the platform RPO ({platform_rpo_minutes} min) and {names}")
+
+
+def weekly_snapshot_check(age: timedelta | None, weekly: WeeklySnapshots) -> Check:
+    """The newest weekly snapshot is at most a week old, plus the job's start and completion windows
+    (a snapshot started at Sunday 02:00 may finish hours later, and next Sunday's is due only then)."""
+    limit = WEEK + timedelta(minutes=weekly.start_window_minutes + weekly.completion_window_minutes)
+    if age is None:
+        return Check("weekly snapshot", FAIL, f"no manual or AWS Backup snapshot ({weekly.schedule})")
+    verdict = PASS if age <= limit else FAIL
+    return Check("weekly snapshot", verdict, f"newest is {minutes(age.total_seconds())} old (limit {minutes(limit.total_seconds())}, {weekly.schedule})")
+
+
+def _instance(rds: Any, identifier: str) -> dict[str, Any]:
+    with aws_errors(f"describe_db_instances {identifier}"):
+        return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+
+
+def database_checks(identifier: str, region: str, now: datetime) -> list[Check]:
+    settings = runbook()
+    db = settings.database
+    rds = client("rds", region)
+    instance = _instance(rds, identifier)
+    with aws_errors(f"describe_db_snapshots {identifier}"):
+        paginator = rds.get_paginator("describe_db_snapshots")
+        snapshots = [s for page in paginator.paginate(DBInstanceIdentifier=identifier) for s in page["DBSnapshots"]]
+    checks = []
+    latest = latest_snapshot(snapshots)
+    if latest is None:
+        checks.append(Check("latest snapshot", FAIL, f"no snapshot of {identifier}"))
+    else:
+        status = PASS if latest.get("Status") == "available" else WARN
+        age = minutes((now - latest["SnapshotCreateTime"]).total_seconds())
+        checks.append(Check("latest snapshot", status, f"{latest['DBSnapshotIdentifier']} ({latest.get('SnapshotType')}, {latest.get('Status')}), {age} old"))
+
+    restorable = instance.get("LatestRestorableTime")
+    if restorable is None:
+        checks.append(Check("point-in-time recovery", FAIL, "no latest restorable time: automated backups are off"))
+    else:
+        checks.append(pitr_check(now - restorable, settings.tiers, duration_minutes(settings.objectives.rpo)))
+
+    try:
+        automated = rds.describe_db_instance_automated_backups(DBInstanceIdentifier=identifier)["DBInstanceAutomatedBackups"]
+        active = [a for a in automated if a.get("Status") in ("active", "replicating")]
+        checks.append(Check("automated backups", PASS if active else FAIL, f"{len(active)} active of {len(automated)}" if automated else "none"))
+    except ClientError as error:
+        if is_unavailable_api(error):
+            checks.append(Check("automated backups", WARN, f"{NOT_VERIFIABLE}: describe_db_instance_automated_backups unavailable"))
+        else:
+            checks.append(Check("automated backups", FAIL, one_line(error)))
+
+    retention = instance.get("BackupRetentionPeriod", 0)
+    checks.append(Check("backup retention", PASS if retention >= db.backup_retention_days else FAIL, f"{retention} days (runbook: {db.backup_retention_days})"))
+    window = instance.get("PreferredBackupWindow", "none")
+    checks.append(Check("backup window", PASS if window == db.backup_window else FAIL, f"{window} UTC (runbook: {db.backup_window})"))
+
+    weekly = [s for s in snapshots if s.get("SnapshotType") in ("manual", "awsbackup") and s.get("SnapshotCreateTime")]
+    newest_weekly = latest_snapshot(weekly)
+    checks.append(weekly_snapshot_check(now - newest_weekly["SnapshotCreateTime"] if newest_weekly else None, settings.weekly_snapshots))
+    return checks
+
+
+def backup_plan_checks(region: str, dr_region: str, now: datetime) -> list[Check]:
+    """AWS Backup: the weekly plan (schedule, 90-day retention, copy to the DR region) and its recovery points."""
+    weekly = runbook().weekly_snapshots
+    backup = client("backup", region)
+    checks: list[Check] = []
+    try:
+        backup.describe_backup_vault(BackupVaultName=weekly.vault_name)
+    except ClientError as error:
+        return [Check("weekly backup vault", FAIL, f"{weekly.vault_name}: {one_line(error)}")]
+    with aws_errors("list_backup_plans"):
+        plans = [backup.get_backup_plan(BackupPlanId=p["BackupPlanId"])["BackupPlan"] for p in backup.list_backup_plans()["BackupPlansList"]]
+    rules = [(p["BackupPlanName"], r) for p in plans for r in p.get("Rules", []) if r.get("TargetBackupVaultName") == weekly.vault_name]
+    if not rules:
+        checks.append(Check("weekly backup plan", FAIL, f"no backup plan rule targets vault {weekly.vault_name}"))
+    else:
+        plan_name, rule = rules[0]
+        problems = []
+        if rule.get("ScheduleExpression") != weekly.schedule:
+            problems.append(f"schedule {rule.get('ScheduleExpression')} (runbook: {weekly.schedule})")
+        keep = rule.get("Lifecycle", {}).get("DeleteAfterDays")
+        if keep != weekly.retention_days:
+            problems.append(f"retention {keep} days (runbook: {weekly.retention_days})")
+        copies = [c for c in rule.get("CopyActions", []) if f":{dr_region}:" in c.get("DestinationBackupVaultArn", "")]
+        if not copies:
+            problems.append(f"no copy to {dr_region}")
+        elif copies[0].get("Lifecycle", {}).get("DeleteAfterDays") != weekly.copy_retention_days:
+            problems.append(f"{dr_region} copy kept {copies[0].get('Lifecycle', {}).get('DeleteAfterDays')} days (runbook: {weekly.copy_retention_days})")
+        detail = "; ".join(problems) if problems else f"{plan_name}: {weekly.schedule}, kept {weekly.retention_days} days, copied to {dr_region} for {weekly.copy_retention_days}"
+        checks.append(Check("weekly backup plan", FAIL if problems else PASS, detail))
+    try:
+        points = backup.list_recovery_points_by_backup_vault(BackupVaultName=weekly.vault_name).get("RecoveryPoints", [])
+    except ClientError as error:
+        if is_unavailable_api(error):
+            return [*checks, Check("weekly recovery points", WARN, f"{NOT_VERIFIABLE}: list_recovery_points_by_backup_vault is not implemented by this endpoint")]
+        return [*checks, Check("weekly recovery points", FAIL, one_line(error))]
+    done = [p for p in points if p.get("Status") == "COMPLETED" and p.get("CreationDate")]
+    newest = max((p["CreationDate"] for p in done), default=None)
+    check = weekly_snapshot_check(now - newest if newest else None, weekly)
+    return [*checks, Check("weekly recovery points", check.status, check.detail)]
+
+
+def verify(identifier: str, region: str, dr_region: str, assets_bucket: str, velero_bucket: str, now: datetime | None = None) -> list[Check]:
+    """Every check of the runbook's Backup Verification, in the runbook's order."""
+    now = now or datetime.now(UTC)
+    checks = database_checks(identifier, region, now)
+    checks += backup_plan_checks(region, dr_region, now)
+    checks += [versioning_check(assets_bucket, region), replication_check(assets_bucket, region, dr_region), lifecycle_check(assets_bucket, region)]
+    velero = runbook().velero
+    try:
+        found = list_backups(velero_bucket, region)
+    except ClientError as error:
+        return [*checks, Check("velero backups", FAIL, f"{velero_bucket}: {one_line(error)}")]
+    checks += [schedule_check(s, found, now, velero_bucket) for s in (velero.daily, velero.weekly)]
+    return checks

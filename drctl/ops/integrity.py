@@ -1,0 +1,110 @@
+"""Data-integrity checks on a restored database: row counts and order-independent checksums per table.
+
+The expectations file (YAML or JSON) maps a table to what it must hold:
+
+    users: {min_rows: 1}
+    billing.invoices: {min_rows: 1000, checksum: 6f1ed002ab5595859014ebf0951522d9}
+    sessions: {min_rows: 0, checksum_query: "SELECT md5(string_agg(id::text, ',' ORDER BY id)) FROM sessions"}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from drctl.errors import UsageError
+from drctl.ops.checks import FAIL, PASS, Check
+
+_TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+_MD5 = re.compile(r"^[0-9a-f]{32}$")
+_KEYS = {"min_rows", "checksum", "checksum_query"}
+
+
+@dataclass(frozen=True)
+class Expectation:
+    table: str
+    min_rows: int
+    checksum: str | None = None
+    checksum_query: str | None = None
+
+
+def load_expectations(path: Path) -> list[Expectation]:
+    """Read and validate the file; any problem is one UsageError naming the file, the key and what is allowed."""
+    flag = f"--expect {path}"
+    if not path.is_file():
+        raise UsageError("--expect", str(path), "a YAML or JSON file of table: {min_rows: N, checksum: MD5}")
+    try:
+        text = path.read_text(encoding="utf-8")
+        data: Any = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError, UnicodeDecodeError):
+        raise UsageError("--expect", str(path), "a YAML or JSON file of table: {min_rows: N, checksum: MD5}") from None
+    if not isinstance(data, dict) or not data:
+        raise UsageError("--expect", str(path), "a non-empty mapping of table: {min_rows: N, checksum: MD5}")
+    found = []
+    for table, spec in data.items():
+        if not isinstance(table, str) or not _TABLE.match(table):
+            raise UsageError(flag, table, "table names like users or billing.invoices")
+        if not isinstance(spec, dict) or "min_rows" not in spec:
+            raise UsageError(f"{flag}: {table}", spec, "a mapping with min_rows (and optional checksum, checksum_query)")
+        unknown = sorted(set(spec) - _KEYS)
+        if unknown:
+            raise UsageError(f"{flag}: {table}.{unknown[0]}", spec[unknown[0]], "one of the keys " + ", ".join(sorted(_KEYS)))
+        min_rows = spec["min_rows"]
+        if not isinstance(min_rows, int) or isinstance(min_rows, bool) or min_rows < 0:
+            raise UsageError(f"{flag}: {table}.min_rows", min_rows, "an integer >= 0")
+        checksum = spec.get("checksum")
+        if checksum is not None and not (isinstance(checksum, str) and _MD5.match(checksum)):
+            raise UsageError(f"{flag}: {table}.checksum", checksum, "32 lowercase hex digits (an md5)")
+        query = spec.get("checksum_query")
+        if query is not None and not (isinstance(query, str) and query.strip()):
+            raise UsageError(f"{flag}: {table}.checksum_query", query, "a SELECT returning one value")
+        found.append(Expectation(table, min_rows, checksum, query))
+    return found
+
+
+def checksum_sql(table: str) -> Any:
+    """md5 over the md5 of every row, sorted: the same for the same rows in any physical order."""
+    from psycopg import sql
+
+    ident = sql.Identifier(*table.split("."))
+    return sql.SQL("SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) FROM {} AS t").format(ident)
+
+
+def integrity_checks(conninfo: str, expectations: list[Expectation]) -> list[Check]:
+    """Count and checksum each table in a read-only session (the checks never write to what they verify)."""
+    import psycopg
+    from psycopg import sql
+
+    try:
+        connection = psycopg.connect(conninfo, autocommit=True, connect_timeout=15)
+    except psycopg.Error as error:
+        return [Check("connect", FAIL, " ".join(str(error).split()))]
+    checks = []
+    with connection:
+        connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        for want in expectations:
+            try:
+                count = connection.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(*want.table.split(".")))).fetchone()[0]
+            except psycopg.Error as error:
+                checks.append(Check(f"rows {want.table}", FAIL, str(error).splitlines()[0]))
+                continue
+            short = count < want.min_rows
+            checks.append(Check(f"rows {want.table}", FAIL if short else PASS,
+                                f"{count} rows, fewer than the {want.min_rows} expected" if short else f"{count} rows (at least {want.min_rows})"))
+            if want.checksum is None:
+                continue
+            try:
+                query = sql.SQL(want.checksum_query) if want.checksum_query else checksum_sql(want.table)  # type: ignore[arg-type]
+                got = str(connection.execute(query).fetchone()[0])
+            except psycopg.Error as error:
+                checks.append(Check(f"checksum {want.table}", FAIL, str(error).splitlines()[0]))
+                continue
+            same = got == want.checksum
+            checks.append(Check(f"checksum {want.table}", PASS if same else FAIL,
+                                f"{got} matches" if same else f"{got} differs from the expected {want.checksum}"))
+    return checks

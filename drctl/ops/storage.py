@@ -1,0 +1,74 @@
+"""S3 checks shared by backup verification and preflight: versioning, replication to the DR region, lifecycle."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from drctl.ops.aws import client, error_code, one_line, runbook
+from drctl.ops.checks import FAIL, PASS, WARN, Check
+
+
+def versioning_check(bucket: str, region: str) -> Check:
+    label = f"s3 {bucket} versioning"
+    try:
+        status = client("s3", region).get_bucket_versioning(Bucket=bucket).get("Status", "never enabled")
+    except ClientError as error:
+        return Check(label, FAIL, one_line(error))
+    return Check(label, PASS if status == "Enabled" else FAIL, f"versioning {status}")
+
+
+def replication_check(bucket: str, region: str, dr_region: str) -> Check:
+    """An enabled rule that copies the bucket to its us-west-2 replica (name: settings' replica_name)."""
+    label = f"s3 {bucket} replication"
+    replica = runbook().storage.replica_name(bucket, dr_region)
+    s3 = client("s3", region)
+    try:
+        rules = s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"].get("Rules", [])
+    except ClientError as error:
+        if error_code(error) == "ReplicationConfigurationNotFoundError":
+            return Check(label, FAIL, "no replication configuration")
+        return Check(label, FAIL, one_line(error))
+    enabled = [r for r in rules if r.get("Status") == "Enabled" and r.get("Destination", {}).get("Bucket") == f"arn:aws:s3:::{replica}"]
+    if not enabled:
+        return Check(label, FAIL, f"no enabled rule replicating to {replica}")
+    try:
+        located = client("s3", dr_region).get_bucket_location(Bucket=replica).get("LocationConstraint") or "us-east-1"
+    except ClientError as error:
+        return Check(label, FAIL, f"replica {replica}: {one_line(error)}")
+    if located != dr_region:
+        return Check(label, FAIL, f"replica {replica} is in {located}, not {dr_region}")
+    minutes = runbook().storage.replication_time_minutes
+    rtc = enabled[0].get("Destination", {}).get("ReplicationTime", {})
+    if rtc.get("Status") != "Enabled" or rtc.get("Time", {}).get("Minutes") != minutes:
+        return Check(label, WARN, f"rule {enabled[0].get('ID', '?')} to {replica} ({dr_region}) without {minutes}-minute Replication Time Control")
+    return Check(label, PASS, f"rule {enabled[0].get('ID', '?')} to {replica} ({dr_region}), RTC {minutes} min")
+
+
+def lifecycle_check(bucket: str, region: str) -> Check:
+    """Non-current versions to GLACIER after 30 days and deleted after 365 (the runbook's S3 Assets)."""
+    label = f"s3 {bucket} lifecycle"
+    want = runbook().storage
+    try:
+        rules = client("s3", region).get_bucket_lifecycle_configuration(Bucket=bucket).get("Rules", [])
+    except ClientError as error:
+        if error_code(error) == "NoSuchLifecycleConfiguration":
+            return Check(label, FAIL, "no lifecycle configuration")
+        return Check(label, FAIL, one_line(error))
+    enabled = [r for r in rules if r.get("Status") == "Enabled"]
+    glacier = any(
+        t.get("StorageClass") == "GLACIER" and t.get("NoncurrentDays") == want.noncurrent_to_glacier_days
+        for r in enabled
+        for t in r.get("NoncurrentVersionTransitions", [])
+    )
+    expire = any(r.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") == want.noncurrent_expiration_days for r in enabled)
+    missing = [
+        text
+        for text, ok in (
+            (f"non-current to GLACIER after {want.noncurrent_to_glacier_days} days", glacier),
+            (f"non-current deleted after {want.noncurrent_expiration_days} days", expire),
+        )
+        if not ok
+    ]
+    if missing:
+        return Check(label, FAIL, "missing: " + "; ".join(missing))
+    return Check(label, PASS, f"non-current to GLACIER after {want.noncurrent_to_glacier_days} days, deleted after {want.noncurrent_expiration_days}")

@@ -1,0 +1,234 @@
+"""The ops suite's world: moto's server on 127.0.0.1 seeded as the runbook's estate, and a real PostgreSQL.
+
+PostgreSQL comes from AIVO_DR_TEST_PG_DSN (.ci/run starts one and exports it); without it, a throw-away
+cluster is started here with initdb/pg_ctl when they are installed. Under CI=true a missing PostgreSQL
+is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+
+from drctl.ops.aws import reset_clients, runbook
+
+ACCOUNT = "123456789012"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_SESSION_TOKEN", "AWS_PROFILE")}
+    os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    os.environ.pop("AWS_PROFILE", None)
+    reset_clients()
+    yield endpoint
+    server.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    reset_clients()
+
+
+def velero_backup(name: str, schedule: str, started: datetime, phase: str = "Completed") -> bytes:
+    """A Backup object as Velero writes it to `backups/<name>/velero-backup.json`."""
+    stamp = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return json.dumps({
+        "kind": "Backup", "apiVersion": "velero.io/v1",
+        "metadata": {"name": name, "namespace": "velero", "labels": {"velero.io/schedule-name": schedule}},
+        "spec": {"storageLocation": "default"},
+        "status": {"phase": phase, "startTimestamp": stamp, "completionTimestamp": stamp},
+    }).encode()
+
+
+def last_daily_run(now: datetime) -> datetime:
+    """02:00 UTC of the latest day whose 02:00 run is over an hour old (plain date arithmetic, not drctl's cron)."""
+    run = (now - timedelta(hours=1)).replace(hour=2, minute=0, second=0, microsecond=0)
+    return run if run <= now - timedelta(hours=1) else run - timedelta(days=1)
+
+
+def last_weekly_run(now: datetime) -> datetime:
+    run = last_daily_run(now)
+    while run.isoweekday() != 7:  # Sunday
+        run -= timedelta(days=1)
+    return run
+
+
+def put_velero_backups(bucket: str, region: str, daily: datetime, weekly: datetime) -> None:
+    s3 = boto3.client("s3", region_name=region)
+    for name, schedule, started in (
+        (f"aivo-daily-{daily:%Y%m%d%H%M%S}", "aivo-daily", daily),
+        (f"aivo-daily-{daily - timedelta(days=1):%Y%m%d%H%M%S}", "aivo-daily", daily - timedelta(days=1)),
+        (f"aivo-weekly-{weekly:%Y%m%d%H%M%S}", "aivo-weekly", weekly),
+    ):
+        s3.put_object(Bucket=bucket, Key=f"backups/{name}/velero-backup.json", Body=velero_backup(name, schedule, started))
+
+
+def _bucket(name: str, region: str) -> None:
+    s3 = boto3.client("s3", region_name=region)
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=name)
+    else:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+
+
+def seed() -> dict[str, str]:
+    """The runbook's estate as the stacks declare it, with names from the settings defaults."""
+    s = runbook()
+    primary, dr = s.regions.primary, s.regions.dr
+    now = datetime.now(UTC)
+    rds = boto3.client("rds", region_name=primary)
+    db = rds.create_db_instance(
+        DBInstanceIdentifier=s.database.identifier, Engine="postgres", DBInstanceClass=s.database.instance_class,
+        AllocatedStorage=s.database.allocated_storage, MasterUsername=s.database.master_username, MasterUserPassword="not-a-real-secret",
+        BackupRetentionPeriod=s.database.backup_retention_days, PreferredBackupWindow=s.database.backup_window, MultiAZ=True,
+        DBName=s.database.db_name,
+    )["DBInstance"]
+    rds.create_db_snapshot(DBInstanceIdentifier=s.database.identifier, DBSnapshotIdentifier="aivo-weekly-snapshot")
+    boto3.client("rds", region_name=dr).create_db_instance_read_replica(
+        DBInstanceIdentifier=s.database.replica_identifier, SourceDBInstanceIdentifier=db["DBInstanceArn"],
+        DBInstanceClass=s.database.instance_class, SourceRegion=primary,
+    )
+    backup = boto3.client("backup", region_name=primary)
+    backup.create_backup_vault(BackupVaultName=s.weekly_snapshots.vault_name)
+    boto3.client("backup", region_name=dr).create_backup_vault(BackupVaultName=f"{s.weekly_snapshots.vault_name}-{dr}")
+    backup.create_backup_plan(BackupPlan={"BackupPlanName": "aivo-weekly", "Rules": [{
+        "RuleName": "weekly", "TargetBackupVaultName": s.weekly_snapshots.vault_name,
+        "ScheduleExpression": s.weekly_snapshots.schedule, "Lifecycle": {"DeleteAfterDays": s.weekly_snapshots.retention_days},
+        "CopyActions": [{"DestinationBackupVaultArn": f"arn:aws:backup:{dr}:{ACCOUNT}:backup-vault:{s.weekly_snapshots.vault_name}-{dr}",
+                         "Lifecycle": {"DeleteAfterDays": s.weekly_snapshots.copy_retention_days}}],
+    }]})
+    s3 = boto3.client("s3", region_name=primary)
+    for bucket in (s.storage.assets_bucket, s.storage.velero_bucket):
+        replica = s.storage.replica_name(bucket, dr)
+        _bucket(bucket, primary)
+        _bucket(replica, dr)
+        s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration={
+            "Role": f"arn:aws:iam::{ACCOUNT}:role/aivo-replication",
+            "Rules": [{"ID": "to-dr", "Status": "Enabled", "Priority": 1, "Filter": {}, "DeleteMarkerReplication": {"Status": "Enabled"},
+                       "Destination": {"Bucket": f"arn:aws:s3:::{replica}",
+                                       "ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": s.storage.replication_time_minutes}},
+                                       "Metrics": {"Status": "Enabled", "EventThreshold": {"Minutes": s.storage.replication_time_minutes}}}}],
+        })
+    s3.put_bucket_lifecycle_configuration(Bucket=s.storage.assets_bucket, LifecycleConfiguration={"Rules": [{
+        "ID": "noncurrent", "Status": "Enabled", "Filter": {},
+        "NoncurrentVersionTransitions": [{"NoncurrentDays": s.storage.noncurrent_to_glacier_days, "StorageClass": "GLACIER"}],
+        "NoncurrentVersionExpiration": {"NoncurrentDays": s.storage.noncurrent_expiration_days},
+    }]})
+    # moto stores replication rules but copies nothing: put the same Velero objects on both sides.
+    for bucket, region in ((s.storage.velero_bucket, primary), (s.storage.replica_name(s.storage.velero_bucket, dr), dr)):
+        put_velero_backups(bucket, region, last_daily_run(now), last_weekly_run(now))
+    r53 = boto3.client("route53", region_name=primary)
+    zone = r53.create_hosted_zone(Name=s.dns.zone_name, CallerReference="aivo")["HostedZone"]["Id"].split("/")[-1]
+    for name in (s.dns.api_name, s.dns.app_name):
+        for region in (primary, dr):
+            check = r53.create_health_check(CallerReference=f"{name}-{region}", HealthCheckConfig={
+                "Type": "HTTPS", "FullyQualifiedDomainName": s.dns.endpoints[region], "ResourcePath": s.dns.health_check.path,
+                "Port": 443, "RequestInterval": s.dns.health_check.request_interval, "FailureThreshold": s.dns.health_check.failure_threshold,
+            })["HealthCheck"]
+            r53.change_tags_for_resource(ResourceType="healthcheck", ResourceId=check["Id"], AddTags=[{"Key": "Name", "Value": f"{name}-{region}"}])
+    eks = boto3.client("eks", region_name=dr)
+    eks.create_cluster(name="aivo-dr-eks", roleArn=f"arn:aws:iam::{ACCOUNT}:role/aivo-dr-eks", resourcesVpcConfig={"subnetIds": ["subnet-0dr1", "subnet-0dr2"]})
+    standby = s.cluster.standby_node_group
+    eks.create_nodegroup(clusterName="aivo-dr-eks", nodegroupName=s.cluster.node_group_name, subnets=["subnet-0dr1", "subnet-0dr2"],
+                         nodeRole=f"arn:aws:iam::{ACCOUNT}:role/aivo-dr-nodes",
+                         scalingConfig={"minSize": standby.min_size, "maxSize": standby.max_size, "desiredSize": standby.desired_size})
+    return {"zone_id": zone}
+
+
+@pytest.fixture
+def aws(moto_endpoint: str) -> dict[str, str]:
+    """A freshly reset moto seeded with the estate (each test may change it)."""
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).read()
+    return seed()
+
+
+# ---- PostgreSQL -------------------------------------------------------------------------------------
+
+
+def _pg_bin(tool: str) -> str | None:
+    found = shutil.which(tool)
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{tool}"), key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    return str(versions[-1]) if versions else None
+
+
+def _as_postgres(argv: list[str]) -> list[str]:
+    """initdb and postgres refuse to run as root: run them as the `postgres` user then."""
+    if os.geteuid() != 0:
+        return argv
+    return ["runuser", "-u", "postgres", "--", *argv]
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> Iterator[str]:
+    dsn = os.environ.get("AIVO_DR_TEST_PG_DSN")
+    if dsn:
+        yield dsn
+        return
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not (initdb and pg_ctl):
+        message = "no PostgreSQL: set AIVO_DR_TEST_PG_DSN or install postgresql (initdb/pg_ctl); .ci/run does both"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    data = Path(tempfile.mkdtemp(prefix="aivo-dr-pg-"))
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(data, user.pw_uid, user.pw_gid)
+    port = _free_port()
+    subprocess.run(_as_postgres([initdb, "-D", str(data / "db"), "-U", "postgres", "--auth=trust", "-E", "UTF8"]), check=True, capture_output=True)
+    subprocess.run(_as_postgres([pg_ctl, "-D", str(data / "db"), "-l", str(data / "log"), "-w", "-o",
+                                 f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"]), check=True, capture_output=True)
+    try:
+        yield f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
+    finally:
+        subprocess.run(_as_postgres([pg_ctl, "-D", str(data / "db"), "-m", "immediate", "stop"]), capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def table_rows(text: str) -> list[tuple[str, ...]]:
+    """The body rows of a Rich table as tuples of stripped cells.
+
+    Cells folded onto continuation lines (first cell empty) are joined back to their row.
+    """
+    rows: list[list[str]] = []
+    for line in text.splitlines():
+        if not line.startswith("│"):
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("│").split("│")]
+        if rows and not cells[0]:
+            rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
+        else:
+            rows.append(cells)
+    return [tuple(r) for r in rows]

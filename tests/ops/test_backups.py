@@ -1,0 +1,127 @@
+"""`drctl backups verify` against moto seeded as the runbook's estate, and its decisions tested directly."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from drctl.cli import main
+from drctl.ops.aws import runbook
+from drctl.ops.backups import pitr_check, weekly_snapshot_check
+from drctl.ops.checks import FAIL, PASS, WARN
+from drctl.ops.cron import previous_fire
+from drctl.ops.velero import VeleroBackup, schedule_check
+from tests.ops.conftest import table_rows, velero_backup
+
+NOW = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # a Wednesday
+
+
+def test_healthy_estate_passes_with_the_honest_warning(aws, capsys) -> None:
+    code = main(["backups", "verify"])
+    rows = table_rows(capsys.readouterr().out)
+    assert code == 0
+    assert [r[:2] for r in rows] == [
+        ("latest snapshot", PASS), ("point-in-time recovery", PASS), ("automated backups", PASS), ("backup retention", PASS),
+        ("backup window", PASS), ("weekly snapshot", PASS), ("weekly backup plan", PASS), ("weekly recovery points", WARN),
+        ("s3 aivo-production-assets versioning", PASS), ("s3 aivo-production-assets replication", PASS),
+        ("s3 aivo-production-assets lifecycle", PASS), ("velero aivo-daily", PASS), ("velero aivo-weekly", PASS),
+    ]
+    detail = {r[0]: r[2] for r in rows}
+    assert detail["backup retention"] == "30 days (runbook: 30)"
+    assert detail["backup window"] == "03:00-06:00 UTC (runbook: 03:00-06:00)"
+    assert detail["weekly backup plan"] == "aivo-weekly: cron(0 2 ? * SUN *), kept 90 days, copied to us-west-2 for 90"
+    assert detail["weekly recovery points"] == "not verifiable here: list_recovery_points_by_backup_vault is not implemented by this endpoint"
+    assert detail["s3 aivo-production-assets replication"] == "rule to-dr to aivo-production-assets-us-west-2 (us-west-2), RTC 15 min"
+    assert detail["s3 aivo-production-assets lifecycle"] == "non-current to GLACIER after 30 days, deleted after 365"
+
+
+def test_drifted_estate_fails_with_exact_rows(aws, capsys) -> None:
+    s = runbook()
+    boto3.client("rds", region_name="us-east-1").modify_db_instance(
+        DBInstanceIdentifier=s.database.identifier, BackupRetentionPeriod=7, PreferredBackupWindow="08:00-09:00", ApplyImmediately=True)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.put_bucket_versioning(Bucket=s.storage.assets_bucket, VersioningConfiguration={"Status": "Suspended"})
+    s3.delete_bucket_lifecycle(Bucket=s.storage.assets_bucket)
+    s3.delete_bucket_replication(Bucket=s.storage.assets_bucket)
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=s.storage.velero_bucket, Prefix="backups/aivo-weekly"):
+        for item in page.get("Contents", []):
+            s3.delete_object(Bucket=s.storage.velero_bucket, Key=item["Key"])
+    stale = datetime.now(UTC) - timedelta(days=12)
+    s3.put_object(Bucket=s.storage.velero_bucket, Key="backups/aivo-weekly-old/velero-backup.json", Body=velero_backup("aivo-weekly-old", "aivo-weekly", stale))
+    assert main(["backups", "verify", "--json", "-"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    failed = {c["check"]: c["detail"] for c in doc["checks"] if c["status"] == FAIL}
+    assert set(failed) == {"backup retention", "backup window", "s3 aivo-production-assets versioning",
+                           "s3 aivo-production-assets replication", "s3 aivo-production-assets lifecycle", "velero aivo-weekly"}
+    assert failed["backup retention"] == "7 days (runbook: 30)"
+    assert failed["backup window"] == "08:00-09:00 UTC (runbook: 03:00-06:00)"
+    assert failed["s3 aivo-production-assets versioning"] == "versioning Suspended"
+    assert failed["s3 aivo-production-assets replication"] == "no replication configuration"
+    assert failed["s3 aivo-production-assets lifecycle"] == "no lifecycle configuration"
+    assert failed["velero aivo-weekly"].startswith("newest aivo-weekly-old is 12.0 d old; missed the run due ")
+    assert doc["ok"] is False and doc["summary"]["fail"] == 6
+
+
+def test_unknown_database_is_one_line_exit_1(aws, capsys) -> None:
+    assert main(["backups", "verify", "--db-identifier", "aivo-missing"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == "drctl: error: describe_db_instances aivo-missing: DBInstanceNotFound: DBInstance aivo-missing not found.\n"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--region", "us-east-9"], "--region = us-east-9: an AWS region code such as us-east-1 or us-west-2"),
+    (["--dr-region", "us-east-1"], "--dr-region = us-east-1: a region other than --region (us-east-1)"),
+    (["--db-identifier", "Prod_DB"], "--db-identifier = Prod_DB: an RDS identifier: a lowercase letter, then letters, digits or single hyphens (at most 63)"),
+])
+def test_bad_input_is_one_line_exit_2(args, message, capsys) -> None:
+    assert main(["backups", "verify", *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"drctl: error: {message}\n" and captured.out == ""
+
+
+# ---- decisions ----------------------------------------------------------------------------------
+
+
+def test_pitr_lag_is_judged_against_every_tier_then_the_platform_rpo() -> None:
+    tiers = runbook().tiers
+    assert pitr_check(timedelta(minutes=4), tiers, 60).status == PASS
+    warn = pitr_check(timedelta(minutes=20), tiers, 60)
+    assert (warn.status, warn.detail) == (WARN, "latest restorable time 20.0 min ago; beyond the RPO of Critical 5 min, High 15 min")
+    fail = pitr_check(timedelta(minutes=61), tiers, 60)
+    assert fail.status == FAIL and fail.detail.endswith("beyond the platform RPO (60 min) and Critical 5 min, High 15 min, Medium 1 hour")
+
+
+def test_weekly_snapshot_allows_the_job_windows_beyond_a_week() -> None:
+    weekly = runbook().weekly_snapshots
+    limit = timedelta(days=7, minutes=weekly.start_window_minutes + weekly.completion_window_minutes)
+    assert weekly_snapshot_check(limit, weekly).status == PASS
+    assert weekly_snapshot_check(limit + timedelta(minutes=1), weekly).status == FAIL
+    assert weekly_snapshot_check(None, weekly).detail == "no manual or AWS Backup snapshot (cron(0 2 ? * SUN *))"
+
+
+@pytest.mark.parametrize(("cron", "before", "expected"), [
+    ("0 2 * * *", datetime(2026, 11, 25, 1, 59, tzinfo=UTC), datetime(2026, 11, 24, 2, 0, tzinfo=UTC)),
+    ("0 2 * * *", datetime(2026, 11, 25, 2, 0, tzinfo=UTC), datetime(2026, 11, 25, 2, 0, tzinfo=UTC)),
+    ("0 2 * * 0", datetime(2026, 11, 25, 17, 0, tzinfo=UTC), datetime(2026, 11, 22, 2, 0, tzinfo=UTC)),
+    ("0 2 * * SUN", datetime(2026, 11, 22, 1, 0, tzinfo=UTC), datetime(2026, 11, 15, 2, 0, tzinfo=UTC)),
+    ("*/15 * * * *", datetime(2026, 11, 25, 17, 44, tzinfo=UTC), datetime(2026, 11, 25, 17, 30, tzinfo=UTC)),
+    ("0 3 1 * *", datetime(2026, 11, 25, 17, 0, tzinfo=UTC), datetime(2026, 11, 1, 3, 0, tzinfo=UTC)),
+])
+def test_previous_fire(cron, before, expected) -> None:
+    assert previous_fire(cron, before) == expected
+
+
+def test_velero_schedule_needs_a_completed_backup_since_its_last_run() -> None:
+    daily = runbook().velero.daily
+    on_time = VeleroBackup("aivo-daily-1", "aivo-daily", "Completed", datetime(2026, 11, 25, 2, 0, tzinfo=UTC))
+    failed_today = VeleroBackup("aivo-daily-2", "aivo-daily", "PartiallyFailed", datetime(2026, 11, 25, 2, 0, tzinfo=UTC))
+    yesterday = VeleroBackup("aivo-daily-0", "aivo-daily", "Completed", datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+    assert schedule_check(daily, [on_time, yesterday], NOW, "b").status == PASS
+    missed = schedule_check(daily, [failed_today, yesterday], NOW, "b")
+    assert (missed.status, missed.detail) == (FAIL, "newest aivo-daily-0 is 39.0 h old; missed the run due 2026-11-25 02:00 UTC (0 2 * * *)")
+    # Within the grace hour after 02:00 the run may still be going: yesterday's backup is enough.
+    assert schedule_check(daily, [yesterday], datetime(2026, 11, 25, 2, 30, tzinfo=UTC), "b").status == PASS
+    assert schedule_check(daily, [], NOW, "b").detail == "no completed backup of schedule aivo-daily in b"
