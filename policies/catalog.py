@@ -1,0 +1,12 @@
+"""Every policy of the pack, in one list: `__main__.py` builds the PolicyPack from it and `drctl check`
+runs it offline, so both always run the very same policy objects."""
+
+from __future__ import annotations
+
+from pulumi_policy import Policy
+
+from . import backups, cache, cluster, database, dns, iam, stack, storage, tagging, velero
+
+PACK_NAME = "aivo-dr"
+MODULES = (database, storage, backups, cache, cluster, velero, dns, iam, tagging, stack)
+POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]

@@ -1,0 +1,107 @@
+"""IAM: the replication, backup and Velero roles (and every other policy document) name exact actions and resources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+
+from ._common import (
+    IAM_ATTACHMENT,
+    IAM_POLICY,
+    IAM_ROLE,
+    IAM_ROLE_POLICY,
+    as_list,
+    config,
+    get,
+    items,
+    policy_document,
+    resource_policy,
+)
+
+# Actions AWS only authorizes on "*" (no resource-level permissions): the only ones that may name it.
+DEFAULT_WILDCARD_RESOURCE_ACTIONS = [
+    "ec2:DescribeVolumes",
+    "ec2:DescribeSnapshots",
+    "ec2:DescribeInstances",
+    "s3:ListAllMyBuckets",
+    "kms:ListAliases",
+    "backup:ListBackupVaults",
+]
+# AWS managed policies the pack accepts without seeing their document (service roles AWS maintains).
+DEFAULT_MANAGED_POLICIES = [
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+    "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+    "arn:aws:iam::aws:policy/AmazonEKSVPCResourceController",
+    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+]
+
+
+def wildcard_findings(document: dict[str, Any], allowed_star_resource: list[str]) -> list[str]:
+    """What in a policy document grants a wildcard: each finding one sentence. Deny statements may be broad."""
+    findings = []
+    for index, statement in enumerate(as_list(document.get("Statement"))):
+        if not isinstance(statement, dict) or statement.get("Effect", "Allow") != "Allow":
+            continue
+        label = statement.get("Sid") or f"statement {index}"
+        if "NotAction" in statement or "NotResource" in statement:
+            findings.append(f"{label} uses NotAction/NotResource, which grants everything not listed")
+        actions = [str(a) for a in as_list(statement.get("Action"))]
+        broad = [a for a in actions if a == "*" or a.endswith(":*")]
+        if broad:
+            findings.append(f"{label} allows wildcard actions {', '.join(broad)}")
+        resources = [str(r) for r in as_list(statement.get("Resource"))]
+        if "*" in resources:
+            needing = [a for a in actions if a not in allowed_star_resource]
+            if needing:
+                findings.append(f"{label} allows {', '.join(needing)} on Resource *")
+    return findings
+
+
+def _documents(type_: str, props: Any) -> list[tuple[str, Any]]:
+    if type_ in (IAM_ROLE_POLICY, IAM_POLICY):
+        return [("policy", get(props, "policy"))]
+    if type_ == IAM_ROLE:
+        return [(f"inlinePolicies.{i}.policy", get(p, "policy")) for i, p in enumerate(items(props, "inlinePolicies"))]
+    return []
+
+
+@resource_policy(IAM_ROLE_POLICY, IAM_POLICY, IAM_ROLE, IAM_ATTACHMENT)
+def _least_privilege(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    allowed = list(config(args, "actionsAllowingWildcardResource", DEFAULT_WILDCARD_RESOURCE_ACTIONS))
+    managed = list(config(args, "allowedManagedPolicyArns", DEFAULT_MANAGED_POLICIES))
+    for path, value in _documents(args.resource_type, props):
+        for finding in wildcard_findings(policy_document(value, path), allowed):
+            report(finding, None)
+    arns = [get(props, "policyArn")] if args.resource_type == IAM_ATTACHMENT else as_list(get(props, "managedPolicyArns"))
+    for arn in arns:
+        if isinstance(arn, str) and arn.startswith("arn:aws:iam::aws:policy/") and arn not in managed:
+            report(f"AWS managed policy {arn} is not on the reviewed list; attach a policy that names exact actions and resources", None)
+
+
+iam_no_wildcards = ResourceValidationPolicy(
+    name="iam-no-wildcard-actions-or-resources",
+    description="IAM policies (replication, backup, Velero and every other role) allow named actions on named resources: no `*` or `service:*` actions, no Resource `*` except for actions AWS only grants on `*`.",
+    validate=_least_privilege,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "actionsAllowingWildcardResource": {
+                "type": "array", "items": {"type": "string", "pattern": "^[a-z0-9-]+:[A-Za-z0-9]+$"}, "uniqueItems": True,
+                "default": DEFAULT_WILDCARD_RESOURCE_ACTIONS,
+                "description": "Exact actions that may use Resource * because AWS has no resource-level permission for them.",
+            },
+            "allowedManagedPolicyArns": {
+                "type": "array", "items": {"type": "string", "pattern": "^arn:aws:iam::aws:policy/"}, "uniqueItems": True,
+                "default": DEFAULT_MANAGED_POLICIES,
+                "description": "AWS managed policies accepted without review of their document.",
+            },
+        }
+    ),
+    tags=["iam", "exposure"],
+)
+
+POLICIES = [iam_no_wildcards]

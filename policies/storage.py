@@ -1,0 +1,258 @@
+"""S3: the runbook's "S3 Assets" (versioning, cross-region replication, lifecycle) for every bucket.
+
+pulumi-aws v7 spreads a bucket's configuration over separate resources (versioning, encryption, public
+access block, lifecycle, replication, policy), so these are stack policies that join each of them to
+its Bucket (policies/_common.py `bucket_of`) and report against the Bucket.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from ._common import (
+    S3_BUCKET,
+    S3_LIFECYCLE,
+    S3_POLICY,
+    S3_PUBLIC_ACCESS_BLOCK,
+    S3_REPLICATION,
+    S3_SSE,
+    S3_VERSIONING,
+    as_list,
+    config,
+    configs_by_bucket,
+    get,
+    items,
+    of_type,
+    per_resource,
+    policy_document,
+)
+
+TAGS = ["storage", "backup", "resilience"]
+DEFAULT_GLACIER_DAYS = 30
+DEFAULT_EXPIRE_DAYS = 365
+DEFAULT_RTC_MINUTES = 15
+GLACIER_CLASSES = ("GLACIER", "GLACIER_IR", "DEEP_ARCHIVE")
+
+
+def _each_bucket(args: StackValidationArgs, type_: str, report: ReportViolation, check: Any) -> None:
+    """Call check(bucket, its sub-resources of type_) for every Bucket, reporting unknowns per bucket."""
+    grouped = configs_by_bucket(args, type_, report)
+    per_resource(of_type(args, S3_BUCKET), report, lambda bucket: check(bucket, grouped.get(bucket.urn, [])))
+
+
+def _versioning(args: StackValidationArgs, report: ReportViolation) -> None:
+    def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
+        if not subs:
+            report(f"bucket {bucket.name} has no BucketVersioning", bucket.urn)
+            return
+        for sub in subs:
+            status = get(sub.props, "versioningConfiguration.status")
+            if status != "Enabled":
+                report(f"bucket {bucket.name}: versioning status is {status}, it must be Enabled", bucket.urn)
+
+    _each_bucket(args, S3_VERSIONING, report, check)
+
+
+s3_versioning_enabled = StackValidationPolicy(
+    name="s3-bucket-versioning-enabled",
+    description="Every S3 bucket has versioning Enabled (runbook: versioning enabled; replication requires it).",
+    validate=_versioning,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=TAGS,
+)
+
+
+def _sse_kms(args: StackValidationArgs, report: ReportViolation) -> None:
+    def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
+        rules = [rule for sub in subs for rule in items(sub.props, "rules")]
+        if not rules:
+            report(f"bucket {bucket.name} has no server-side encryption configuration", bucket.urn)
+            return
+        for rule in rules:
+            algorithm = get(rule, "applyServerSideEncryptionByDefault.sseAlgorithm")
+            key = get(rule, "applyServerSideEncryptionByDefault.kmsMasterKeyId")
+            if algorithm not in ("aws:kms", "aws:kms:dsse"):
+                report(f"bucket {bucket.name}: sseAlgorithm is {algorithm}, it must be aws:kms", bucket.urn)
+            elif not key:
+                report(f"bucket {bucket.name}: kmsMasterKeyId must name a customer-managed KMS key", bucket.urn)
+
+    _each_bucket(args, S3_SSE, report, check)
+
+
+s3_sse_kms = StackValidationPolicy(
+    name="s3-bucket-encrypted-with-kms",
+    description="Every S3 bucket encrypts objects by default with SSE-KMS and a named customer-managed key.",
+    validate=_sse_kms,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["storage", "encryption"],
+)
+
+PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+
+
+def _public_access(args: StackValidationArgs, report: ReportViolation) -> None:
+    def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
+        if not subs:
+            report(f"bucket {bucket.name} has no BucketPublicAccessBlock", bucket.urn)
+            return
+        for sub in subs:
+            off = [flag for flag in PUBLIC_ACCESS_FLAGS if get(sub.props, flag) is not True]
+            if off:
+                report(f"bucket {bucket.name}: public access block must set {', '.join(off)} to true", bucket.urn)
+
+    _each_bucket(args, S3_PUBLIC_ACCESS_BLOCK, report, check)
+
+
+s3_public_access_blocked = StackValidationPolicy(
+    name="s3-bucket-public-access-blocked",
+    description="Every S3 bucket blocks all public access (all four public access block settings true).",
+    validate=_public_access,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["storage", "exposure"],
+)
+
+
+def denies_insecure_transport(document: dict[str, Any]) -> bool:
+    """Whether a bucket policy denies every request not made over TLS (aws:SecureTransport false)."""
+    for statement in as_list(document.get("Statement")):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
+            continue
+        condition = statement.get("Condition") or {}
+        secure = (condition.get("Bool") or {}).get("aws:SecureTransport")
+        actions = as_list(statement.get("Action"))
+        principal = statement.get("Principal")
+        everyone = principal == "*" or (isinstance(principal, dict) and as_list(principal.get("AWS")) == ["*"])
+        if str(secure).lower() == "false" and everyone and ("s3:*" in actions or "*" in actions):
+            return True
+    return False
+
+
+def _tls_only(args: StackValidationArgs, report: ReportViolation) -> None:
+    def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
+        if not any(denies_insecure_transport(policy_document(get(sub.props, "policy"))) for sub in subs):
+            report(f"bucket {bucket.name} has no bucket policy denying requests without TLS (aws:SecureTransport false)", bucket.urn)
+
+    _each_bucket(args, S3_POLICY, report, check)
+
+
+s3_tls_only = StackValidationPolicy(
+    name="s3-bucket-tls-only",
+    description="Every S3 bucket has a bucket policy that denies any request not made over TLS.",
+    validate=_tls_only,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["storage", "encryption", "exposure"],
+)
+
+LIFECYCLE_SCHEMA = PolicyConfigSchema(
+    properties={
+        "glacierWithinDays": {
+            "type": "integer", "minimum": 1, "maximum": 365, "default": DEFAULT_GLACIER_DAYS,
+            "description": "Non-current versions move to a Glacier class within this many days (runbook: 30).",
+        },
+        "expireWithinDays": {
+            "type": "integer", "minimum": 2, "maximum": 3650, "default": DEFAULT_EXPIRE_DAYS,
+            "description": "Non-current versions expire within this many days (runbook: 365).",
+        },
+    }
+)
+
+
+def noncurrent_lifecycle(rules: list[Any]) -> tuple[int | None, int | None]:
+    """(days until non-current versions reach Glacier, days until they expire) over the Enabled rules."""
+    glacier: list[int] = []
+    expire: list[int] = []
+    for rule in rules:
+        if get(rule, "status") != "Enabled":
+            continue
+        for transition in items(rule, "noncurrentVersionTransitions"):
+            if get(transition, "storageClass") in GLACIER_CLASSES:
+                glacier.append(int(get(transition, "noncurrentDays", 0)))
+        days = get(rule, "noncurrentVersionExpiration.noncurrentDays")
+        if days is not None:
+            expire.append(int(days))
+    return (min(glacier) if glacier else None, min(expire) if expire else None)
+
+
+def _lifecycle(args: StackValidationArgs, report: ReportViolation) -> None:
+    glacier_max = int(config(args, "glacierWithinDays", DEFAULT_GLACIER_DAYS))
+    expire_max = int(config(args, "expireWithinDays", DEFAULT_EXPIRE_DAYS))
+
+    def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
+        rules = [rule for sub in subs for rule in items(sub.props, "rules")]
+        glacier, expire = noncurrent_lifecycle(rules)
+        if glacier is None or glacier > glacier_max:
+            report(f"bucket {bucket.name}: non-current versions must move to Glacier within {glacier_max} days (found {glacier})", bucket.urn)
+        if expire is None or expire > expire_max:
+            report(f"bucket {bucket.name}: non-current versions must expire within {expire_max} days (found {expire})", bucket.urn)
+
+    _each_bucket(args, S3_LIFECYCLE, report, check)
+
+
+s3_noncurrent_lifecycle = StackValidationPolicy(
+    name="s3-noncurrent-versions-to-glacier-and-expired",
+    description="Every S3 bucket moves non-current versions to Glacier within 30 days and expires them within 365 (runbook lifecycle rules).",
+    validate=_lifecycle,
+    # Hygiene (cost), not a risk to data: versions are kept, only moved and eventually expired.
+    enforcement_level=EnforcementLevel.ADVISORY,
+    config_schema=LIFECYCLE_SCHEMA,
+    tags=["storage", "cost"],
+)
+
+RTC_SCHEMA = PolicyConfigSchema(
+    properties={
+        "replicationTimeMinutes": {
+            "type": "integer", "minimum": 15, "maximum": 15, "default": DEFAULT_RTC_MINUTES,
+            "description": "S3 Replication Time Control threshold (15 minutes is the only value AWS offers).",
+        }
+    }
+)
+
+
+def _replication_rtc(args: StackValidationArgs, report: ReportViolation) -> None:
+    minutes = int(config(args, "replicationTimeMinutes", DEFAULT_RTC_MINUTES))
+
+    def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
+        for sub in subs:
+            rules = items(sub.props, "rules")
+            if not rules:
+                report(f"bucket {bucket.name}: replication configuration has no rules", bucket.urn)
+            for index, rule in enumerate(rules):
+                label = f"bucket {bucket.name} replication rule {get(rule, 'id') or index}"
+                if get(rule, "status") != "Enabled":
+                    report(f"{label}: status must be Enabled", bucket.urn)
+                if get(rule, "destination.replicationTime.status") != "Enabled" or get(rule, "destination.replicationTime.time.minutes") != minutes:
+                    report(f"{label}: replication time control must be Enabled with {minutes} minutes", bucket.urn)
+                if get(rule, "destination.metrics.status") != "Enabled" or get(rule, "destination.metrics.eventThreshold.minutes") != minutes:
+                    report(f"{label}: replication metrics must be Enabled with a {minutes}-minute event threshold", bucket.urn)
+                if get(rule, "deleteMarkerReplication.status") != "Enabled":
+                    report(f"{label}: delete marker replication must be Enabled", bucket.urn)
+
+    _each_bucket(args, S3_REPLICATION, report, check)
+
+
+s3_replication_rtc = StackValidationPolicy(
+    name="s3-replication-time-control-and-delete-markers",
+    description="Every replication rule of a source bucket is Enabled with Replication Time Control (15 min), replication metrics, and delete-marker replication.",
+    validate=_replication_rtc,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=RTC_SCHEMA,
+    tags=TAGS,
+)
+
+POLICIES = [
+    s3_versioning_enabled,
+    s3_sse_kms,
+    s3_public_access_blocked,
+    s3_tls_only,
+    s3_noncurrent_lifecycle,
+    s3_replication_rtc,
+]
