@@ -147,15 +147,25 @@ def seed() -> dict[str, str]:
     # moto stores replication rules but copies nothing: put the same Velero objects on both sides.
     for bucket, region in ((s.storage.velero_bucket, primary), (s.storage.replica_name(s.storage.velero_bucket, dr), dr)):
         put_velero_backups(bucket, region, last_daily_run(now), last_weekly_run(now))
+    # As components/dns.py declares them: one HTTPS health check per regional ingress endpoint, and
+    # PRIMARY/SECONDARY failover CNAMEs for api and app, each health-checked.
     r53 = boto3.client("route53", region_name=primary)
     zone = r53.create_hosted_zone(Name=s.dns.zone_name, CallerReference="aivo")["HostedZone"]["Id"].split("/")[-1]
-    for name in (s.dns.api_name, s.dns.app_name):
-        for region in (primary, dr):
-            check = r53.create_health_check(CallerReference=f"{name}-{region}", HealthCheckConfig={
-                "Type": "HTTPS", "FullyQualifiedDomainName": s.dns.endpoints[region], "ResourcePath": s.dns.health_check.path,
-                "Port": 443, "RequestInterval": s.dns.health_check.request_interval, "FailureThreshold": s.dns.health_check.failure_threshold,
-            })["HealthCheck"]
-            r53.change_tags_for_resource(ResourceType="healthcheck", ResourceId=check["Id"], AddTags=[{"Key": "Name", "Value": f"{name}-{region}"}])
+    checks = {}
+    for region in (primary, dr):
+        endpoint = s.dns.endpoints[region]
+        checks[region] = r53.create_health_check(CallerReference=f"health-{region}", HealthCheckConfig={
+            "Type": "HTTPS", "FullyQualifiedDomainName": endpoint, "ResourcePath": s.dns.health_check.path,
+            "Port": 443, "RequestInterval": s.dns.health_check.request_interval, "FailureThreshold": s.dns.health_check.failure_threshold,
+        })["HealthCheck"]["Id"]
+    changes = [
+        {"Action": "CREATE", "ResourceRecordSet": {
+            "Name": name, "Type": "CNAME", "TTL": s.dns.ttl, "SetIdentifier": f"{key}-{role.lower()}", "Failover": role,
+            "HealthCheckId": checks[region], "ResourceRecords": [{"Value": s.dns.endpoints[region]}]}}
+        for key, name in (("api", s.dns.api_name), ("app", s.dns.app_name))
+        for role, region in (("PRIMARY", primary), ("SECONDARY", dr))
+    ]
+    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": changes})
     eks = boto3.client("eks", region_name=dr)
     eks.create_cluster(name="aivo-dr-eks", roleArn=f"arn:aws:iam::{ACCOUNT}:role/aivo-dr-eks", resourcesVpcConfig={"subnetIds": ["subnet-0dr1", "subnet-0dr2"]})
     standby = s.cluster.standby_node_group

@@ -1,0 +1,41 @@
+"""`drctl preflight`: is the DR region ready to take over? Scenario 4 prerequisites (exit 1 if a blocker fails)."""
+
+from __future__ import annotations
+
+import argparse
+
+from drctl.ops.aws import check_distinct_regions, check_identifier, runbook
+from drctl.ops.checks import checks_document, checks_table, exit_status, summary
+from drctl.ops.preflight import preflight
+from drctl.output import check_json_target, console, write_json
+from stacks.settings.stack import CLUSTER_NAMES
+
+ORDER = 52
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    settings = runbook()
+    parser = subparsers.add_parser("preflight", help="pre-failover checks of the DR region (runbook: Scenario 4)", description=__doc__)
+    parser.add_argument("--primary-region", default=settings.regions.primary, help="default %(default)s")
+    parser.add_argument("--dr-region", default=settings.regions.dr, help="default %(default)s")
+    parser.add_argument("--cluster", default=CLUSTER_NAMES["dr"], help="the DR EKS cluster (default %(default)s)")
+    parser.add_argument("--replica-identifier", default=settings.database.replica_identifier, help="the DR read replica (default %(default)s)")
+    parser.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH|-",
+                        help="write the checks as JSON to PATH, or to standard output when no PATH is given")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    check_distinct_regions("--primary-region", args.primary_region, "--dr-region", args.dr_region)
+    check_json_target(args.json)
+    checks = preflight(args.primary_region, args.dr_region, args.cluster, check_identifier("--replica-identifier", args.replica_identifier))
+    document = checks_document("aivo-dr/preflight@1", checks, primaryRegion=args.primary_region, drRegion=args.dr_region)
+    if args.json == "-":
+        write_json(document, "-")
+        return exit_status(checks)
+    out = console()
+    out.print(checks_table(f"Preflight: failover {args.primary_region} -> {args.dr_region}", checks))
+    out.print(summary(checks) + (" - ready to fail over" if exit_status(checks) == 0 else " - NOT ready: fix the FAIL rows first"))
+    if args.json:
+        write_json(document, args.json)
+    return exit_status(checks)
