@@ -1,0 +1,133 @@
+"""policies/dns.py, velero.py, iam.py and tagging.py: compliant passes, one mutated field fails with the exact message."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from policies import dns, iam, tagging, velero
+from policies._common import (
+    CLOUDFRONT_DISTRIBUTION,
+    IAM_ATTACHMENT,
+    IAM_ROLE,
+    IAM_ROLE_POLICY,
+    ROUTE53_RECORD,
+    S3_BUCKET,
+    VELERO_LOCATION,
+    VELERO_SCHEDULE,
+)
+from tests.test_policies_common import DELETE, EAST, UNKNOWN, WEST, mutate, res, violations
+
+TAGS = {"service": "assets", "tier": "Critical", "environment": "production"}
+
+
+def role_policy(statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+REPLICATION_STATEMENTS = [
+    {"Sid": "ReadSource", "Effect": "Allow", "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": "arn:aws:s3:::src"},
+    {"Sid": "Replicate", "Effect": "Allow", "Action": ["s3:ReplicateObject", "s3:ReplicateDelete"], "Resource": "arn:aws:s3:::dst/*"},
+    {"Sid": "Describe", "Effect": "Allow", "Action": ["ec2:DescribeVolumes"], "Resource": "*"},
+    {"Sid": "DenyAll", "Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+]
+
+
+def compliant():
+    return [
+        res(ROUTE53_RECORD, "api-primary", {"zoneId": "Z1", "name": "api.aivo.edu", "type": "CNAME", "ttl": 60, "setIdentifier": "primary",
+            "records": ["ingress.us-east-1.aivo.edu"], "healthCheckId": "hc-1", "failoverRoutingPolicies": [{"type": "PRIMARY"}]}, region=None),
+        res(ROUTE53_RECORD, "api-secondary", {"zoneId": "Z1", "name": "api.aivo.edu", "type": "CNAME", "ttl": 60, "setIdentifier": "secondary",
+            "records": ["ingress.us-west-2.aivo.edu"], "failoverRoutingPolicies": [{"type": "SECONDARY"}]}, region=None),
+        res(CLOUDFRONT_DISTRIBUTION, "cdn", {
+            "origins": [{"originId": "primary", "domainName": "a"}, {"originId": "dr", "domainName": "b"}],
+            "originGroups": [{"originId": "failover", "failoverCriteria": {"statusCodes": [500, 502, 503, 504]},
+                              "members": [{"originId": "primary"}, {"originId": "dr"}]}],
+            "defaultCacheBehavior": {"targetOriginId": "failover"}, "tags": TAGS}, region=None),
+        res(VELERO_SCHEDULE, "daily", {"apiVersion": "velero.io/v1", "kind": "Schedule", "metadata": {"name": "aivo-daily"},
+            "spec": {"schedule": "0 2 * * *", "useOwnerReferencesInBackup": False, "template": {"ttl": "720h0m0s"}}}, region=None),
+        res(VELERO_LOCATION, "dr-location", {"apiVersion": "velero.io/v1", "kind": "BackupStorageLocation", "spec": {
+            "provider": "aws", "accessMode": "ReadOnly", "objectStorage": {"bucket": "aivo-production-velero-us-west-2"},
+            "config": {"region": WEST}}}, region=None),
+        res(IAM_ROLE, "replication-role", {"assumeRolePolicy": "{}", "tags": TAGS}, region=None),
+        res(IAM_ROLE_POLICY, "replication", {"role": "replication-role", "policy": role_policy(REPLICATION_STATEMENTS)}, region=None),
+        res(IAM_ATTACHMENT, "backup", {"role": "backup-role",
+            "policyArn": "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"}, region=None),
+        res(S3_BUCKET, "bucket", {"bucket": "b", "tags": TAGS}, region=EAST),
+    ]
+
+
+CASES = [
+    (dns.route53_primary_health_checked, "api-primary", "healthCheckId", DELETE,
+     ["a PRIMARY failover record must have a healthCheckId, or Route53 never fails over"]),
+    (dns.route53_failover_ttl, "api-secondary", "ttl", 300, ["ttl is 300; a failover record must have a TTL of at most 60 seconds"]),
+    (dns.cloudfront_origin_failover, "cdn", "originGroups.0.failoverCriteria.statusCodes", [500],
+     ["origin group failover: failoverCriteria.statusCodes must include 502, 503, 504"]),
+    (dns.cloudfront_origin_failover, "cdn", "originGroups.0.members", [{"originId": "primary"}],
+     ["origin group failover: members must be two declared origins (primary, then DR), found ['primary']"]),
+    (dns.cloudfront_origin_failover, "cdn", "defaultCacheBehavior.targetOriginId", "primary",
+     ["defaultCacheBehavior.targetOriginId is primary; it must be an origin group so the default behaviour fails over"]),
+    (dns.cloudfront_origin_failover, "cdn", "originGroups", [],
+     ["the distribution has no origin group, so it cannot fail over to the DR origin"]),
+    (velero.velero_schedule_ttl, "daily", "spec.template.ttl", DELETE, ["spec.template.ttl is None; it must be a duration such as 720h0m0s"]),
+    (velero.velero_schedule_ttl, "daily", "spec.template.ttl", "24h", ["spec.template.ttl is 24h; backups must be kept at least 720h"]),
+    (velero.velero_schedule_ttl, "daily", "spec.useOwnerReferencesInBackup", DELETE,
+     ["spec.useOwnerReferencesInBackup must be false (owner references break syncing backups into the DR cluster)"]),
+    (velero.velero_standby_location_read_only, "dr-location", "spec.accessMode", "ReadWrite",
+     ["dr-location: the standby location on aivo-production-velero-us-west-2 must have spec.accessMode ReadOnly, "
+      "so the DR cluster never deletes or overwrites replicated backups"]),
+    (iam.iam_no_wildcards, "replication", "policy", role_policy([{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::src"}]),
+     ["statement 0 allows wildcard actions s3:*"]),
+    (iam.iam_no_wildcards, "replication", "policy", role_policy([{"Sid": "Put", "Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]),
+     ["Put allows s3:PutObject on Resource *"]),
+    (iam.iam_no_wildcards, "replication", "policy", role_policy([{"Sid": "Not", "Effect": "Allow", "NotAction": "iam:*", "Resource": "arn:aws:s3:::x"}]),
+     ["Not uses NotAction/NotResource, which grants everything not listed"]),
+    (iam.iam_no_wildcards, "backup", "policyArn", "arn:aws:iam::aws:policy/AdministratorAccess",
+     ["AWS managed policy arn:aws:iam::aws:policy/AdministratorAccess is not on the reviewed list; attach a policy that names exact actions and resources"]),
+    (iam.iam_no_wildcards, "replication-role", "inlinePolicies", [{"name": "x", "policy": role_policy([{"Effect": "Allow", "Action": "*", "Resource": "*"}])}],
+     ["statement 0 allows * on Resource *", "statement 0 allows wildcard actions *"]),
+    (tagging.resources_tagged, "bucket", "tags", {"service": "assets", "tier": ""}, ["missing tags: tier, environment"]),
+    (tagging.resources_tagged, "replication-role", "tags", DELETE, ["missing tags: service, tier, environment"]),
+]
+
+POLICIES = [*dns.POLICIES, *velero.POLICIES, *iam.POLICIES, *tagging.POLICIES]
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+def test_compliant_resources_pass(policy):
+    assert violations(policy, compliant()) == []
+
+
+@pytest.mark.parametrize(("policy", "name", "path", "value", "expected"), CASES, ids=lambda c: getattr(c, "name", None))
+def test_one_mutated_field_fails_with_the_exact_message(policy, name, path, value, expected):
+    assert violations(policy, mutate(compliant(), name, path, value)) == expected
+
+
+def test_alias_failover_records_have_no_ttl_of_their_own():
+    alias = mutate(mutate(compliant(), "api-secondary", "ttl", DELETE), "api-secondary", "aliases", [{"name": "d1.cloudfront.net", "zoneId": "Z2"}])
+    assert violations(dns.route53_failover_ttl, alias) == []
+
+
+def test_a_location_on_a_bucket_this_stack_owns_is_not_the_standby_location():
+    owned = [*mutate(compliant(), "dr-location", "spec.accessMode", "ReadWrite"),
+             res(S3_BUCKET, "own", {"bucket": "aivo-production-velero-us-west-2", "tags": TAGS}, region=WEST)]
+    assert violations(velero.velero_standby_location_read_only, owned) == []
+
+
+def test_velero_ttl_parsing():
+    assert velero.ttl_hours("720h0m0s") == 720
+    assert velero.ttl_hours("4320h") == 4320
+    assert velero.ttl_hours("90m") == 1.5
+    assert velero.ttl_hours("forever") is None
+
+
+@pytest.mark.parametrize(("policy", "name", "path", "expected"), [
+    (iam.iam_no_wildcards, "replication", "policy", "policy is unknown at preview"),
+    (tagging.resources_tagged, "bucket", "tags", "tags is unknown at preview"),
+    (dns.route53_primary_health_checked, "api-primary", "failoverRoutingPolicies", "failoverRoutingPolicies is unknown at preview"),
+    (velero.velero_schedule_ttl, "daily", "spec.template.ttl", "spec.template.ttl is unknown at preview"),
+])
+def test_an_unknown_value_is_a_violation_not_a_pass(policy, name, path, expected):
+    found = violations(policy, mutate(compliant(), name, path, UNKNOWN))
+    assert [m.split(",")[0] for m in found] == [expected]

@@ -1,0 +1,156 @@
+"""policies/storage.py and the S3 relationships of policies/stack.py, on a compliant source/replica pair."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from policies import stack, storage
+from policies._common import (
+    S3_BUCKET,
+    S3_LIFECYCLE,
+    S3_POLICY,
+    S3_PUBLIC_ACCESS_BLOCK,
+    S3_REPLICATION,
+    S3_SSE,
+    S3_VERSIONING,
+)
+from tests.test_policies_common import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, res, urn, violations, without
+
+
+def tls_policy(bucket: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }]})
+
+
+def bucket_set(prefix: str, bucket: str, region: str) -> list:
+    key = f"arn:aws:kms:{region}:{ACCOUNT}:key/{prefix}"
+    return [
+        res(S3_BUCKET, prefix, {"bucket": bucket}, region=region, protect=True),
+        res(S3_VERSIONING, f"{prefix}-versioning", {"bucket": bucket, "versioningConfiguration": {"status": "Enabled"}}, region=region),
+        res(S3_SSE, f"{prefix}-sse", {"bucket": bucket, "rules": [{"applyServerSideEncryptionByDefault": {
+            "sseAlgorithm": "aws:kms", "kmsMasterKeyId": key}, "bucketKeyEnabled": True}]}, region=region),
+        res(S3_PUBLIC_ACCESS_BLOCK, f"{prefix}-public-access", {"bucket": bucket, "blockPublicAcls": True, "blockPublicPolicy": True,
+            "ignorePublicAcls": True, "restrictPublicBuckets": True}, region=region),
+        res(S3_POLICY, f"{prefix}-tls-only", {"bucket": bucket, "policy": tls_policy(bucket)}, region=region),
+        res(S3_LIFECYCLE, f"{prefix}-lifecycle", {"bucket": bucket, "rules": [{"id": "noncurrent", "status": "Enabled", "filter": {},
+            "noncurrentVersionTransitions": [{"noncurrentDays": 30, "storageClass": "GLACIER"}],
+            "noncurrentVersionExpiration": {"noncurrentDays": 365}}]}, region=region),
+    ]
+
+
+def compliant() -> list:
+    source = bucket_set("source", "aivo-production-assets", EAST)
+    replica = bucket_set("replica", "aivo-production-assets-us-west-2", WEST)
+    replication = res(S3_REPLICATION, "replication", {"bucket": "aivo-production-assets", "role": "arn:aws:iam::x:role/r", "rules": [{
+        "id": "to-dr", "status": "Enabled", "filter": {}, "deleteMarkerReplication": {"status": "Enabled"},
+        "destination": {"bucket": "arn:aws:s3:::aivo-production-assets-us-west-2",
+                        "replicationTime": {"status": "Enabled", "time": {"minutes": 15}},
+                        "metrics": {"status": "Enabled", "eventThreshold": {"minutes": 15}}},
+    }]}, region=EAST, depends_on=(urn(S3_VERSIONING, "source-versioning"), urn(S3_VERSIONING, "replica-versioning")))
+    return [*source, *replica, replication]
+
+
+ALL = [*storage.POLICIES, stack.replication_destination_valid, stack.buckets_replicated]
+
+CASES = [
+    (storage.s3_versioning_enabled, "replica-versioning", "versioningConfiguration.status", "Suspended",
+     ["bucket replica: versioning status is Suspended, it must be Enabled"]),
+    (storage.s3_sse_kms, "source-sse", "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm", "AES256",
+     ["bucket source: sseAlgorithm is AES256, it must be aws:kms"]),
+    (storage.s3_sse_kms, "source-sse", "rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId", DELETE,
+     ["bucket source: kmsMasterKeyId must name a customer-managed KMS key"]),
+    (storage.s3_public_access_blocked, "replica-public-access", "restrictPublicBuckets", False,
+     ["bucket replica: public access block must set restrictPublicBuckets to true"]),
+    (storage.s3_tls_only, "source-tls-only", "policy", json.dumps({"Statement": []}),
+     ["bucket source has no bucket policy denying requests without TLS (aws:SecureTransport false)"]),
+    (storage.s3_noncurrent_lifecycle, "source-lifecycle", "rules.0.noncurrentVersionTransitions.0.noncurrentDays", 60,
+     ["bucket source: non-current versions must move to Glacier within 30 days (found 60)"]),
+    (storage.s3_noncurrent_lifecycle, "replica-lifecycle", "rules.0.noncurrentVersionExpiration.noncurrentDays", 400,
+     ["bucket replica: non-current versions must expire within 365 days (found 400)"]),
+    (storage.s3_replication_rtc, "replication", "rules.0.destination.replicationTime.status", "Disabled",
+     ["bucket source replication rule to-dr: replication time control must be Enabled with 15 minutes"]),
+    (storage.s3_replication_rtc, "replication", "rules.0.destination.metrics", DELETE,
+     ["bucket source replication rule to-dr: replication metrics must be Enabled with a 15-minute event threshold"]),
+    (storage.s3_replication_rtc, "replication", "rules.0.deleteMarkerReplication.status", "Disabled",
+     ["bucket source replication rule to-dr: delete marker replication must be Enabled"]),
+    (stack.replication_destination_valid, "replication", "rules.0.destination.bucket", "arn:aws:s3:::elsewhere",
+     ["replication: destination arn:aws:s3:::elsewhere is not a bucket declared in this stack"]),
+    (stack.replication_destination_valid, "replica-versioning", "versioningConfiguration.status", "Suspended",
+     ["replication: destination aivo-production-assets-us-west-2 must have versioning Enabled"]),
+    (stack.replication_destination_valid, "replica-lifecycle", "rules.0.noncurrentVersionExpiration.noncurrentDays", 90,
+     ["replication: destination aivo-production-assets-us-west-2 must have the source's non-current lifecycle (30, 365) (has (30, 90)); expirations are not replicated"]),
+    (stack.replication_destination_valid, "replica", "region", EAST,
+     [f"replication: destination aivo-production-assets-us-west-2 is in {EAST}, the source's region; it must be in another region"]),
+]
+
+
+@pytest.mark.parametrize("policy", ALL, ids=lambda p: p.name)
+def test_compliant_buckets_pass(policy):
+    assert violations(policy, compliant()) == []
+
+
+@pytest.mark.parametrize(("policy", "name", "path", "value", "expected"), CASES, ids=lambda c: getattr(c, "name", None))
+def test_one_mutated_field_fails_with_the_exact_message(policy, name, path, value, expected):
+    assert violations(policy, mutate(compliant(), name, path, value)) == expected
+
+
+@pytest.mark.parametrize(("policy", "missing", "expected"), [
+    (storage.s3_versioning_enabled, "source-versioning", "bucket source has no BucketVersioning"),
+    (storage.s3_sse_kms, "replica-sse", "bucket replica has no server-side encryption configuration"),
+    (storage.s3_public_access_blocked, "source-public-access", "bucket source has no BucketPublicAccessBlock"),
+    (storage.s3_tls_only, "replica-tls-only", "bucket replica has no bucket policy denying requests without TLS (aws:SecureTransport false)"),
+])
+def test_a_missing_sub_resource_fails_against_its_bucket(policy, missing, expected):
+    assert violations(policy, without(compliant(), missing)) == [expected]
+
+
+def test_without_replication_neither_bucket_is_a_source_or_a_replica():
+    assert violations(stack.buckets_replicated, without(compliant(), "replication")) == [
+        "bucket replica is neither replicated to another region nor a replica",
+        "bucket source is neither replicated to another region nor a replica",
+    ]
+
+
+def test_replication_must_wait_for_both_buckets_versioning():
+    records = compliant()
+    records[-1].depends_on = [urn(S3_VERSIONING, "source-versioning")]
+    assert violations(stack.replication_destination_valid, records) == [
+        "replication: must depend on the versioning of aivo-production-assets-us-west-2 (replication requires it first)"
+    ]
+
+
+def test_sub_resources_join_by_dependency_when_the_bucket_id_is_unknown():
+    records = mutate(compliant(), "source-versioning", "bucket", UNKNOWN)
+    records[1].depends_on = [urn(S3_BUCKET, "source")]
+    assert violations(storage.s3_versioning_enabled, records) == []
+    orphan = mutate(compliant(), "source-versioning", "bucket", UNKNOWN)
+    assert violations(storage.s3_versioning_enabled, orphan) == [
+        "bucket source has no BucketVersioning",
+        "source-versioning: bucket is unknown at preview and has no dependency on a declared bucket, so it cannot be joined to one",
+    ]
+
+
+def test_an_unknown_status_is_a_violation_not_a_pass():
+    assert violations(storage.s3_versioning_enabled, mutate(compliant(), "source-versioning", "versioningConfiguration.status", UNKNOWN)) == [
+        "source: versioningConfiguration.status is unknown at preview, so this cannot be verified; make it known at preview (e.g. build it from settings)"
+    ]
+
+
+def test_an_unknown_bucket_policy_is_a_violation_not_a_pass():
+    assert violations(storage.s3_tls_only, mutate(compliant(), "source-tls-only", "policy", UNKNOWN)) == [
+        "source: policy is unknown at preview, so this cannot be verified; make it known at preview (e.g. build it from settings)"
+    ]
+
+
+def test_lifecycle_thresholds_are_configurable_within_bounds():
+    assert violations(storage.s3_noncurrent_lifecycle, compliant(), config={"glacierWithinDays": 7}) == [
+        "bucket replica: non-current versions must move to Glacier within 7 days (found 30)",
+        "bucket source: non-current versions must move to Glacier within 7 days (found 30)",
+    ]
+    schema = storage.s3_noncurrent_lifecycle.config_schema.properties
+    assert (schema["glacierWithinDays"]["default"], schema["expireWithinDays"]["default"]) == (30, 365)
