@@ -191,10 +191,8 @@ def bucket_policy_document(bucket_arn: str, kms_key_arn: str) -> str:
 class Velero(pulumi.ComponentResource):
     """Velero installed on one cluster, backing up to (or reading from) the Velero bucket of its region."""
 
-    role_arn: pulumi.Output[str]
-    release: k8s.helm.v3.Release
-    location: k8s.apiextensions.CustomResource
-    location_name: str
+    # Outputs are plain attributes set in __init__, not class annotations: Pulumi evaluates a component's
+    # annotations in its module's globals, which the offline engine may already have forgotten.
 
     def __init__(self, name: str, args: VeleroArgs, opts: pulumi.ResourceOptions) -> None:
         super().__init__("aivo:velero:Velero", name, None, opts)

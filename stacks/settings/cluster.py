@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, model_validator
 
 from .base import Section
+from .velero import merge_over_defaults
 
 
 class NodeGroupSize(Section):
@@ -72,3 +73,9 @@ class Cluster(Section):
     admin_role_arns: list[RoleArn] = []
     # Waiting period should anyone schedule the secrets key for deletion (it is also protected in Pulumi).
     kms_deletion_window_days: int = Field(default=30, ge=7, le=30)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sizes_over_defaults(cls, data: Any) -> Any:
+        """A partial size (`--path cluster.standbyNodeGroup.desiredSize 1`) keeps the other defaults."""
+        return merge_over_defaults(cls, data, ("node_group", "standby_node_group"))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import Cron, Label, Section
 
@@ -38,3 +38,25 @@ class Velero(Section):
     # none: objects already in the DR cluster (e.g. the stack-managed database-credentials Secret that
     # points at the promoted us-west-2 database) are kept, never overwritten by the primary's copy.
     existing_resource_policy: Literal["none", "update"] = "none"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _schedules_over_defaults(cls, data: Any) -> Any:
+        """`pulumi config set --path velero.daily.schedule ...` changes one field of the runbook's
+        schedule; the others keep their defaults instead of becoming required."""
+        return merge_over_defaults(cls, data, ("daily", "weekly"))
+
+
+def merge_over_defaults(model: Any, data: Any, keys: tuple[str, ...]) -> Any:
+    """A settings object with each partial sub-object in `keys` laid over that field's default."""
+    if not isinstance(data, dict):
+        return data
+    merged = dict(data)
+    for key in keys:
+        field = model.model_fields[key]
+        value = merged.get(field.alias or key, merged.get(key))
+        if isinstance(value, dict):
+            default = field.get_default(call_default_factory=True).model_dump(by_alias=True)
+            merged.pop(key, None)
+            merged[field.alias or key] = {**default, **value}
+    return merged
