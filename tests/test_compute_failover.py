@@ -1,0 +1,177 @@
+"""The compute side of `failover: true` on the dr stack: what changes, what must not, and the restore chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drctl.engine.monitor import ResourceRecord
+from tests.planning import by_urn, only, plan
+
+COMPUTE_TYPES = ("aivo:cluster:", "aivo:velero:")
+RUNBOOK_TIERS = [
+    ("Critical", ["auth-svc", "api-gateway", "billing-svc"]),
+    ("High", ["content-svc", "assessment-svc", "analytics-svc"]),
+    ("Medium", ["ai-orchestrator", "notify-svc"]),
+    ("Low", ["experimentation-svc", "engagement-svc"]),
+]
+
+
+def compute_records(stack: str, *overrides: str) -> dict[str, ResourceRecord]:
+    """The compute part's resources (children of the cluster and Velero components), by URN."""
+    return {
+        r.urn: r
+        for r in plan(stack, *overrides).resources
+        if r.urn.split("::")[2].startswith(COMPUTE_TYPES)
+    }
+
+
+def changed_paths(old: Any, new: Any, path: str = "") -> list[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [p for k in sorted(set(old) | set(new)) for p in changed_paths(old.get(k), new.get(k), f"{path}.{k}" if path else k)]
+    return [] if old == new else [path]
+
+
+def restores() -> list[ResourceRecord]:
+    return plan("dr", "failover=true").by_type("kubernetes:velero.io/v1:Restore")
+
+
+def test_failover_changes_exactly_the_expected_compute_resources() -> None:
+    standby, failover = compute_records("dr"), compute_records("dr", "failover=true")
+    assert set(standby) <= set(failover), "failover deletes nothing of compute"
+    created = sorted(failover[u].name for u in set(failover) - set(standby))
+    assert created == sorted([
+        "dr-failover-restores",
+        "dr-failover-restores-critical", "dr-failover-restores-high", "dr-failover-restores-medium", "dr-failover-restores-low",
+        "dr-velero-schedule-aivo-daily-us-west-2", "dr-velero-schedule-aivo-weekly-us-west-2",
+    ])
+    updated = {
+        standby[u].name: changed_paths(standby[u].inputs, failover[u].inputs)
+        for u in standby
+        if standby[u].inputs != failover[u].inputs
+    }
+    assert updated == {
+        "dr-cluster-general": ["scalingConfig.desiredSize", "scalingConfig.minSize"],
+        "dr-velero-location": ["spec.accessMode"],
+    }
+    for u in standby:  # options that could turn an update into a replacement or a deletion do not move
+        assert (standby[u].protect, standby[u].retain_on_delete, standby[u].parent) == (
+            failover[u].protect, failover[u].retain_on_delete, failover[u].parent
+        ), u
+
+
+def test_failover_raises_the_same_node_group_to_the_production_size() -> None:
+    before = only(plan("dr"), "aws:eks/nodeGroup:NodeGroup")
+    after = only(plan("dr", "failover=true"), "aws:eks/nodeGroup:NodeGroup")
+    assert before.urn == after.urn
+    assert before.inputs["scalingConfig"] == {"minSize": 1, "desiredSize": 2, "maxSize": 20}
+    assert after.inputs["scalingConfig"] == {"minSize": 3, "desiredSize": 5, "maxSize": 20}
+    assert after.inputs["nodeGroupName"] == before.inputs["nodeGroupName"] == "general"
+
+
+def test_failover_makes_the_dr_location_writable_and_starts_dr_schedules() -> None:
+    p = plan("dr", "failover=true")
+    loc = only(p, "kubernetes:velero.io/v1:BackupStorageLocation")
+    assert loc.inputs["spec"]["accessMode"] == "ReadWrite"
+    assert loc.inputs["spec"]["objectStorage"] == {"bucket": "aivo-production-velero-us-west-2"}
+    found = {r.inputs["metadata"]["name"]: r.inputs["spec"] for r in p.by_type("kubernetes:velero.io/v1:Schedule")}
+    assert set(found) == {"aivo-daily-us-west-2", "aivo-weekly-us-west-2"}
+    daily, weekly = found["aivo-daily-us-west-2"], found["aivo-weekly-us-west-2"]
+    assert (daily["schedule"], daily["template"]["ttl"], daily["template"]["includedNamespaces"]) == ("0 2 * * *", "720h0m0s", ["aivo"])
+    assert (weekly["schedule"], weekly["template"]["ttl"], weekly["template"]["includeClusterResources"]) == ("0 2 * * 0", "4320h0m0s", True)
+    for spec in found.values():
+        assert spec["template"]["storageLocation"] == loc.inputs["metadata"]["name"]
+        assert spec["useOwnerReferencesInBackup"] is False
+        assert spec["skipImmediately"] is True, "no backup of a half-restored cluster"
+    restored_from = {r.inputs["spec"]["scheduleName"] for r in restores()}
+    assert restored_from.isdisjoint(found), "DR schedules never compete with the primary's for 'latest'"
+
+
+def test_failover_creates_or_changes_no_iam_resource() -> None:
+    def iam(*overrides: str) -> dict[str, tuple[Any, ...]]:
+        return {
+            r.urn: (r.inputs, r.depends_on, r.protect, r.provider)
+            for r in plan("dr", *overrides).resources
+            if r.type.startswith("aws:iam/")
+        }
+
+    standby, failover = iam(), iam("failover=true")
+    assert standby, "the dr stack's roles exist in standby"
+    assert failover == standby
+    # pulumi-eks creates the cluster's own roles and OIDC provider: its inputs must not move either.
+    assert only(plan("dr"), "eks:index:Cluster").inputs == only(plan("dr", "failover=true"), "eks:index:Cluster").inputs
+
+
+def test_restores_run_tier_by_tier_from_the_primarys_daily_schedule() -> None:
+    found = restores()
+    assert len(found) == len(RUNBOOK_TIERS)
+    ordered = []
+    p = plan("dr", "failover=true")
+    release = only(p, "kubernetes:helm.sh/v3:Release")
+    loc = only(p, "kubernetes:velero.io/v1:BackupStorageLocation")
+    # Walk the chain from its head through explicit dependencies.
+    by_dep = {tuple(r.depends_on): r for r in found}
+    heads = [r for r in found if {release.urn, loc.urn} <= set(r.depends_on)]
+    assert len(heads) == 1
+    current = heads[0]
+    while current is not None:
+        ordered.append(current)
+        current = by_dep.get((current.urn,))
+    assert [r.inputs["metadata"]["name"] for r in ordered] == [f"aivo-failover-{t.lower()}" for t, _ in RUNBOOK_TIERS]
+    for r, (tier, services) in zip(ordered, RUNBOOK_TIERS, strict=True):
+        spec = r.inputs["spec"]
+        assert spec["scheduleName"] == "aivo-daily"
+        assert "backupName" not in spec
+        assert spec["includedNamespaces"] == ["aivo"]
+        assert spec["labelSelector"] == {
+            "matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In", "values": services}]
+        }
+        assert spec["restorePVs"] is True  # runbook: --restore-volumes=true
+        assert spec["existingResourcePolicy"] == "none"
+        assert r.inputs["metadata"]["namespace"] == "velero"
+        assert r.inputs["metadata"]["labels"] == {"aivo.edu/tier": tier.lower()}
+    for previous, following in zip(ordered, ordered[1:], strict=False):
+        assert following.depends_on == [previous.urn]
+
+
+def test_each_restore_holds_the_next_tier_until_it_has_finished_within_its_rto() -> None:
+    rto_seconds = {"critical": 30 * 60, "high": 60 * 60, "medium": 2 * 3600, "low": 4 * 3600}
+    for r in restores():
+        annotations = r.inputs["metadata"]["annotations"]
+        assert annotations["pulumi.com/waitFor"] == "jsonpath={.status.completionTimestamp}"
+        assert annotations["pulumi.com/timeoutSeconds"] == str(rto_seconds[r.inputs["metadata"]["labels"]["aivo.edu/tier"]])
+
+
+def test_restores_wait_for_regional_prerequisites_only_never_dns_or_cdn() -> None:
+    p = plan("dr", "failover=true")
+    urns = by_urn(p)
+
+    def ancestry(urn: str, seen: set[str]) -> set[str]:
+        for dep in urns[urn].depends_on:
+            if dep not in seen and dep in urns:
+                seen.add(dep)
+                ancestry(dep, seen)
+        return seen
+
+    for r in restores():
+        for dep in ancestry(r.urn, set()):
+            assert not urns[dep].type.startswith(("aws:route53", "aws:cloudfront")), f"{r.name} waits on {dep}"
+
+
+def test_changing_the_tier_table_changes_the_restores() -> None:
+    tiers = (
+        'tiers={"Critical": {"rto": "30 min", "rpo": "5 min", "services": ["auth-svc"]},'
+        ' "Batch jobs": {"rto": "8 hours", "rpo": "4 hours", "services": ["report-svc", "export-svc"]}}'
+    )
+    found = {r.inputs["metadata"]["name"]: r for r in plan("dr", "failover=true", tiers).by_type("kubernetes:velero.io/v1:Restore")}
+    assert set(found) == {"aivo-failover-critical", "aivo-failover-batch-jobs"}
+    batch = found["aivo-failover-batch-jobs"]
+    assert batch.depends_on == [found["aivo-failover-critical"].urn]
+    assert batch.inputs["spec"]["labelSelector"]["matchExpressions"][0]["values"] == ["report-svc", "export-svc"]
+    assert batch.inputs["metadata"]["annotations"]["pulumi.com/timeoutSeconds"] == str(8 * 3600)
+
+
+def test_failover_compute_stays_in_us_west_2() -> None:
+    for r in compute_records("dr", "failover=true").values():
+        assert r.region in (None, "us-west-2"), r.urn
+        if r.type.startswith("aws:") and r.provider:
+            assert r.provider.endswith("aws-us-west-2"), r.urn
