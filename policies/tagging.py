@@ -44,7 +44,8 @@ TAGGABLE = frozenset(
 
 
 def is_taggable(resource_type: str, props: Any) -> bool:
-    return resource_type in TAGGABLE or (resource_type.startswith("aws:") and "tags" in props)
+    # Keys, not values: `"tags" in props` would read an unknown tag map through the SDK proxy.
+    return resource_type in TAGGABLE or (resource_type.startswith("aws:") and "tags" in list(props))
 
 
 def _tagged(args: ResourceValidationArgs, report: ReportViolation) -> None:

@@ -1,0 +1,113 @@
+"""`drctl check` end to end on fixture programs (tests/fixtures/policy_programs): exit status, table, JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from drctl.checking import SCHEMA, pack_policies
+from drctl.cli import main
+
+PROGRAMS = Path(__file__).parent / "fixtures" / "policy_programs"
+
+EXPOSED_DATABASE = {
+    ("data-stores-protected", "mandatory", "db", "protect must be true on a data store, so no `pulumi up` or `destroy` can delete or replace it"),
+    ("rds-backup-retention-at-least-minimum", "mandatory", "db", "backupRetentionPeriod is 7; it must be at least 30 days"),
+    ("rds-backup-retention-at-least-minimum", "mandatory", "db", "backupWindow must be set (the runbook's window is 03:00-06:00 UTC)"),
+    ("rds-deletion-protection-enabled", "mandatory", "db", "deletionProtection must be true"),
+    ("rds-final-snapshot-on-delete", "mandatory", "db", "skipFinalSnapshot must not be true"),
+    ("rds-not-publicly-accessible", "mandatory", "db", "publiclyAccessible must not be true: the database is reached only from inside the VPC"),
+    ("rds-storage-encrypted", "mandatory", "db", "storageEncrypted must be true (encryption at rest cannot be added to an existing instance later)"),
+    ("rds-writable-instance-multi-az", "mandatory", "db", "multiAz must be true on the writable instance (runbook: Multi-AZ, 60-120 s automatic failover)"),
+    ("weekly-backup-copied-to-other-region", "mandatory", "(stack)", "no backup plan takes a weekly backup and copies it to a vault in the other region"),
+}
+UNGUARDED_BUCKET = {
+    ("iam-no-wildcard-actions-or-resources", "mandatory", "writer-everything", "statement 0 allows s3:* on Resource *"),
+    ("iam-no-wildcard-actions-or-resources", "mandatory", "writer-everything", "statement 0 allows wildcard actions s3:*"),
+    ("s3-bucket-encrypted-with-kms", "mandatory", "assets", "bucket assets has no server-side encryption configuration"),
+    ("s3-bucket-public-access-blocked", "mandatory", "assets", "bucket assets has no BucketPublicAccessBlock"),
+    ("s3-bucket-replicated-or-replica", "mandatory", "assets", "bucket assets is neither replicated to another region nor a replica"),
+    ("s3-bucket-tls-only", "mandatory", "assets", "bucket assets has no bucket policy denying requests without TLS (aws:SecureTransport false)"),
+    ("s3-bucket-versioning-enabled", "mandatory", "assets", "bucket assets: versioning status is Suspended, it must be Enabled"),
+    ("resources-tagged", "advisory", "assets", "missing tags: tier, environment"),
+    ("s3-noncurrent-versions-to-glacier-and-expired", "advisory", "assets", "bucket assets: non-current versions must expire within 365 days (found None)"),
+    ("s3-noncurrent-versions-to-glacier-and-expired", "advisory", "assets", "bucket assets: non-current versions must move to Glacier within 30 days (found None)"),
+}
+ADVISORY_ONLY = {("resources-tagged", "advisory", "key", "missing tags: service, tier, environment")}
+
+
+def check_json(capsys, program: str, *extra: str) -> tuple[int, dict]:
+    status = main(["check", "--stack", "test", "--program", str(PROGRAMS / program), "--json", "-", *extra])
+    return status, json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(("program", "extra", "status", "expected"), [
+    ("compliant", (), 0, set()),
+    ("compliant", ("--config", "dropTags=true"), 0, ADVISORY_ONLY),
+    ("exposed_database", (), 1, EXPOSED_DATABASE),
+    ("unguarded_bucket", (), 1, UNGUARDED_BUCKET),
+], ids=["compliant", "advisory-only", "exposed-database", "unguarded-bucket"])
+def test_fixture_programs_give_the_expected_status_and_violations(capsys, program, extra, status, expected):
+    code, document = check_json(capsys, program, *extra)
+    assert code == status
+    assert {(v["policy"], v["level"], v["resource"], v["message"]) for v in document["violations"]} == expected
+    assert len(document["violations"]) == len(expected)  # nothing reported twice
+    mandatory = sum(1 for v in expected if v[1] == "mandatory")
+    assert document["summary"] == {
+        "policies": len(pack_policies()), "violations": len(expected), "mandatory": mandatory,
+        "advisory": len(expected) - mandatory, "policiesViolated": len({v[0] for v in expected}), "passed": mandatory == 0,
+    }
+    assert document["schema"] == SCHEMA and document["stack"] == "test"
+
+
+def test_violations_carry_the_resource_urn_and_type(capsys):
+    _code, document = check_json(capsys, "exposed_database")
+    db = next(v for v in document["violations"] if v["policy"] == "rds-storage-encrypted")
+    assert db["urn"] == "urn:pulumi:test::policy-fixture-exposed-database::aws:rds/instance:Instance::db"
+    assert db["type"] == "aws:rds/instance:Instance"
+    stack_wide = next(v for v in document["violations"] if v["resource"] == "(stack)")
+    assert stack_wide["urn"] is None
+
+
+def test_a_failing_program_prints_a_readable_table_and_summary(capsys):
+    status = main(["check", "--stack", "test", "--program", str(PROGRAMS / "exposed_database")])
+    out = capsys.readouterr().out
+    assert status == 1
+    header = next(line for line in out.splitlines() if "policy" in line and "message" in line)
+    assert [c.strip() for c in header.strip("┃ ").split("┃")] == ["policy", "level", "resource", "message"]
+    assert "rds-not-publicly-accessible" in out and "publiclyAccessible must not be true" in out
+    assert out.rstrip().splitlines()[-1] == (
+        f"policy-fixture-exposed-database/test: FAILED - {len(pack_policies())} policies, 9 mandatory and 0 advisory violations (8 policies violated)"
+    )
+
+
+def test_a_passing_program_prints_only_the_summary(capsys):
+    assert main(["check", "--stack", "test", "--program", str(PROGRAMS / "compliant")]) == 0
+    assert capsys.readouterr().out == (
+        f"policy-fixture-compliant/test: passed - {len(pack_policies())} policies, 0 mandatory and 0 advisory violations (0 policies violated)\n"
+    )
+
+
+def test_json_to_a_file_is_written_beside_the_table(capsys, tmp_path):
+    target = tmp_path / "check.json"
+    assert main(["check", "--stack", "test", "--program", str(PROGRAMS / "exposed_database"), "--json", str(target)]) == 1
+    assert f"check document written to {target}" in capsys.readouterr().out
+    assert json.loads(target.read_text())["summary"]["mandatory"] == 9
+
+
+@pytest.mark.parametrize(("argv", "error"), [
+    (["--stack", "nope"], "drctl: error: --stack = nope: one of the stacks of"),
+    (["--stack", "test", "--json", "/no/such/dir/x.json"], "drctl: error: --json = /no/such/dir/x.json: a path in an existing directory, or - for standard output"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, argv, error):
+    status = main(["check", "--program", str(PROGRAMS / "compliant"), *argv])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith(error) and err.count("\n") == 1
+
+
+def test_a_bad_setting_of_the_project_is_exit_2(capsys):
+    assert main(["check", "--stack", "dr", "--config", "database.backupRetentionDays=90"]) == 2
+    assert capsys.readouterr().err == "drctl: error: aivo-dr:database.backupRetentionDays = 90: an integer from 1 to 35\n"
