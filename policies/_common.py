@@ -155,6 +155,13 @@ def plain(value: Any) -> Any:
     return walk(value, "")
 
 
+def shown(value: Any) -> Any:
+    """A value for a message: numbers as the program wrote them (the engine sends every number as a float)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def config(args: ResourceValidationArgs | StackValidationArgs, key: str, default: Any) -> Any:
     """A policy config value, falling back to the schema default (the CLI fills defaults; offline too)."""
     value = args.get_config().get(key) if args.get_config() else None

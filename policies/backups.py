@@ -6,7 +6,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from ._common import BACKUP_PLAN, BACKUP_VAULT, arn_region, config, get, items, region_of, resource_policy
+from ._common import BACKUP_PLAN, BACKUP_VAULT, arn_region, config, get, items, region_of, resource_policy, shown
 
 DEFAULT_MINIMUM_DAYS = 90
 
@@ -21,11 +21,11 @@ def _plan_retention(args: ResourceValidationArgs, props: Any, report: ReportViol
         name = get(rule, "ruleName")
         kept = get(rule, "lifecycle.deleteAfter")
         if kept is None or kept < minimum:
-            report(f"rule {name}: recovery points must be kept at least {minimum} days (lifecycle.deleteAfter is {kept})", None)
+            report(f"rule {name}: recovery points must be kept at least {minimum} days (lifecycle.deleteAfter is {shown(kept)})", None)
         for copy in items(rule, "copyActions"):
             copied = get(copy, "lifecycle.deleteAfter")
             if copied is None or copied < minimum:
-                report(f"rule {name}: copies must be kept at least {minimum} days (copyActions lifecycle.deleteAfter is {copied})", None)
+                report(f"rule {name}: copies must be kept at least {minimum} days (copyActions lifecycle.deleteAfter is {shown(copied)})", None)
 
 
 backup_plan_retention = ResourceValidationPolicy(

@@ -6,7 +6,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from ._common import CACHE_GROUP, config, get, resource_policy
+from ._common import CACHE_GROUP, config, get, resource_policy, shown
 
 DEFAULT_SNAPSHOT_DAYS = 1
 
@@ -57,7 +57,7 @@ def _snapshots(args: ResourceValidationArgs, props: Any, report: ReportViolation
     minimum = int(config(args, "minimumSnapshotRetentionDays", DEFAULT_SNAPSHOT_DAYS))
     kept = get(props, "snapshotRetentionLimit")
     if kept is None or kept < minimum:
-        report(f"snapshotRetentionLimit is {kept}; it must be at least {minimum} days", None)
+        report(f"snapshotRetentionLimit is {shown(kept)}; it must be at least {minimum} days", None)
     if not get(props, "snapshotWindow"):
         report("snapshotWindow must be set", None)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from ._common import RDS_BACKUPS_REPLICATION, RDS_INSTANCE, arn_region, config, get, region_of, resource_policy
+from ._common import RDS_BACKUPS_REPLICATION, RDS_INSTANCE, arn_region, config, get, region_of, resource_policy, shown
 
 TAGS = ["database", "backup", "resilience"]
 DEFAULT_MINIMUM_RETENTION_DAYS = 30
@@ -103,7 +103,7 @@ def _backup_retention(args: ResourceValidationArgs, props: Any, report: ReportVi
     minimum = int(config(args, "minimumRetentionDays", DEFAULT_MINIMUM_RETENTION_DAYS))
     retention = get(props, "backupRetentionPeriod")
     if not isinstance(retention, (int, float)) or retention < minimum:
-        report(f"backupRetentionPeriod is {retention}; it must be at least {minimum} days", None)
+        report(f"backupRetentionPeriod is {shown(retention)}; it must be at least {minimum} days", None)
     if not get(props, "backupWindow"):
         report("backupWindow must be set (the runbook's window is 03:00-06:00 UTC)", None)
 
@@ -176,7 +176,7 @@ def _backups_replication(args: ResourceValidationArgs, props: Any, report: Repor
     minimum = int(config(args, "minimumRetentionDays", DEFAULT_MINIMUM_RETENTION_DAYS))
     retention = get(props, "retentionPeriod")
     if not isinstance(retention, (int, float)) or retention < minimum:
-        report(f"retentionPeriod is {retention}; it must be at least {minimum} days", None)
+        report(f"retentionPeriod is {shown(retention)}; it must be at least {minimum} days", None)
 
 
 rds_backups_replication = ResourceValidationPolicy(

@@ -6,7 +6,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from ._common import CLOUDFRONT_DISTRIBUTION, ROUTE53_RECORD, as_list, config, get, items, resource_policy
+from ._common import CLOUDFRONT_DISTRIBUTION, ROUTE53_RECORD, as_list, config, get, items, resource_policy, shown
 
 DEFAULT_MAXIMUM_TTL = 60
 DEFAULT_STATUS_CODES = [500, 502, 503, 504]
@@ -41,7 +41,7 @@ def _failover_ttl(args: ResourceValidationArgs, props: Any, report: ReportViolat
     maximum = int(config(args, "maximumTtlSeconds", DEFAULT_MAXIMUM_TTL))
     ttl = get(props, "ttl")
     if ttl is None or ttl > maximum:
-        report(f"ttl is {ttl}; a failover record must have a TTL of at most {maximum} seconds", None)
+        report(f"ttl is {shown(ttl)}; a failover record must have a TTL of at most {maximum} seconds", None)
 
 
 route53_failover_ttl = ResourceValidationPolicy(
