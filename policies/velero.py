@@ -17,15 +17,18 @@ from pulumi_policy import (
 )
 
 from ._common import (
+    RDS_INSTANCE,
     REGION_SCHEMA,
     S3_BUCKET,
     VELERO_LOCATION,
     VELERO_SCHEDULE,
+    UnknownAtPreview,
     bucket_name,
     config,
     get,
     of_type,
     per_resource,
+    region_of,
     resource_policy,
 )
 
@@ -84,9 +87,26 @@ def is_standby_location(location: PolicyResource, own_buckets: set[str], dr_regi
     return get(location.props, "spec.config.region") == dr_region and location_bucket(location) not in own_buckets
 
 
+def failed_over(args: StackValidationArgs, dr_region: str) -> bool:
+    """Whether this stack has failed over: it declares a writable (promoted) database in the DR region.
+
+    Scenario 4 promotes the replica first; from then on the DR cluster is the one taking backups.
+    """
+    for instance in of_type(args, RDS_INSTANCE):
+        if region_of(instance.props, instance.provider) == dr_region and not get(instance.props, "replicateSourceDb"):
+            return True
+    return False
+
+
 def _standby_read_only(args: StackValidationArgs, report: ReportViolation) -> None:
     dr_region = str(config(args, "drRegion", DEFAULT_DR_REGION))
     own = {name for name in (bucket_name(b) for b in of_type(args, S3_BUCKET)) if name}
+    try:
+        if failed_over(args, dr_region):
+            return
+    except UnknownAtPreview as unknown:
+        report(unknown.message, None)
+        return
 
     def check(location: PolicyResource) -> None:
         if is_standby_location(location, own, dr_region) and get(location.props, "spec.accessMode") != "ReadOnly":
@@ -101,7 +121,7 @@ def _standby_read_only(args: StackValidationArgs, report: ReportViolation) -> No
 
 velero_standby_location_read_only = StackValidationPolicy(
     name="velero-standby-location-read-only",
-    description="A Velero backup location in the DR region on a bucket the stack does not own (the replica of the primary's bucket) is ReadOnly.",
+    description="In standby (the DR database is still a replica), a Velero backup location in the DR region on a bucket the stack does not own (the replica of the primary's bucket) is ReadOnly.",
     validate=_standby_read_only,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(properties={"drRegion": {**REGION_SCHEMA, "default": DEFAULT_DR_REGION, "description": "The DR region."}}),

@@ -115,6 +115,14 @@ def test_a_location_on_a_bucket_this_stack_owns_is_not_the_standby_location():
     assert violations(velero.velero_standby_location_read_only, owned) == []
 
 
+def test_after_failover_the_dr_cluster_may_write_its_location():
+    promoted = res("aws:rds/instance:Instance", "promoted", {"identifier": "aivo-production-postgres-dr"}, region=WEST)
+    records = mutate(compliant(), "dr-location", "spec.accessMode", "ReadWrite")
+    assert violations(velero.velero_standby_location_read_only, [*records, promoted]) == []
+    replica = mutate([promoted], "promoted", "replicateSourceDb", "arn:aws:rds:us-east-1:123456789012:db:aivo-production-postgres")
+    assert len(violations(velero.velero_standby_location_read_only, [*records, *replica])) == 1
+
+
 def test_velero_ttl_parsing():
     assert velero.ttl_hours("720h0m0s") == 720
     assert velero.ttl_hours("4320h") == 4320
