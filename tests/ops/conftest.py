@@ -172,6 +172,12 @@ def seed() -> dict[str, str]:
     eks.create_nodegroup(clusterName="aivo-dr-eks", nodegroupName=s.cluster.node_group_name, subnets=["subnet-0dr1", "subnet-0dr2"],
                          nodeRole=f"arn:aws:iam::{ACCOUNT}:role/aivo-dr-nodes",
                          scalingConfig={"minSize": standby.min_size, "maxSize": standby.max_size, "desiredSize": standby.desired_size})
+    primary_eks = boto3.client("eks", region_name=primary)
+    primary_eks.create_cluster(name="aivo-production-eks", roleArn=f"arn:aws:iam::{ACCOUNT}:role/aivo-production-eks",
+                               resourcesVpcConfig={"subnetIds": ["subnet-0pr1", "subnet-0pr2"]})
+    primary_eks.create_nodegroup(clusterName="aivo-production-eks", nodegroupName=s.cluster.node_group_name, subnets=["subnet-0pr1", "subnet-0pr2"],
+                                 nodeRole=f"arn:aws:iam::{ACCOUNT}:role/aivo-production-nodes",
+                                 scalingConfig={"minSize": 2, "maxSize": 10, "desiredSize": 2})
     return {"zone_id": zone}
 
 

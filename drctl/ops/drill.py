@@ -1,0 +1,381 @@
+"""Timed DR drills: the runbook's scenarios as steps with timestamps, run for real where they are API calls.
+
+Each scenario is a list of steps in the runbook's order. An `api` step calls AWS (boto3) and records what
+it did; a `manual` step is something a person does (declare the event, run a Velero restore, smoke-test):
+the operator confirms it when done (Enter), or `--yes` records it as confirmed without waiting. Every step
+has a phase (detect, respond, recover, cleanup), from which the runbook's Recovery Metrics are derived:
+time to detect, time to respond, time to recover (the measured RTO). Cleanup is outside the RTO.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drctl.errors import EngineError
+from drctl.ops.aws import client, one_line, runbook
+from drctl.ops.checks import FAIL, summary
+from drctl.ops.preflight import LAG_WINDOW, preflight
+from drctl.ops.restore import PURPOSE_TAG
+from drctl.ops.waiting import wait_available
+from drctl.output import console
+from stacks.settings.stack import CLUSTER_NAMES
+from stacks.settings.tiers import tier_of
+
+SCHEMA = "aivo-dr/drill@1"
+SCENARIOS = ("region-failover", "database-pitr", "service-restore")
+PHASES = ("detect", "respond", "recover", "cleanup")
+
+
+@dataclass
+class DrillOptions:
+    scenario: str
+    primary: str
+    dr: str
+    yes: bool = False
+    service: str | None = None
+    restore_time: datetime | None = None
+    instance_class: str | None = None
+    keep: bool = False
+    timeout_s: float = 3600.0
+    poll_s: float = 30.0
+    operator: str = "unknown"
+    root_cause: str = ""
+    preventive: str = ""
+
+
+@dataclass
+class StepRecord:
+    key: str
+    title: str
+    kind: str
+    phase: str
+    command: str
+    status: str = "not run"
+    startedAt: str | None = None
+    endedAt: str | None = None
+    seconds: float | None = None
+    detail: str = ""
+
+
+@dataclass
+class DrillContext:
+    options: DrillOptions
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    title: str
+    kind: str  # api | manual
+    phase: str
+    command: str  # the runbook's command (what a person would type), shown in the report
+    action: Callable[[DrillContext], str] | None = None
+
+
+class StepFailed(Exception):
+    """An API step did not reach its goal (the message is the step's detail)."""
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+# ---- API steps ----------------------------------------------------------------------------------------
+
+
+def _preflight(ctx: DrillContext) -> str:
+    """A gate: a failed blocker stops the drill. Replica lag is not a blocker here: the promotion goes ahead
+    (the primary is gone) and what the lag costs is judged as the drill's measured RPO."""
+    o = ctx.options
+    checks = preflight(o.primary, o.dr)
+    failed = [c.check for c in checks if c.status == FAIL and c.check != "replica lag"]
+    text = summary(checks)
+    if failed:
+        raise StepFailed(f"{text}: {', '.join(failed)}")
+    return text
+
+
+def _measure_replica_lag(ctx: DrillContext) -> float | None:
+    """The data a promotion loses: the replica's lag just before it (CloudWatch ReplicaLag, max over the window)."""
+    s, o = runbook(), ctx.options
+    now = datetime.now(UTC)
+    points = client("cloudwatch", o.dr).get_metric_statistics(
+        Namespace="AWS/RDS", MetricName="ReplicaLag",
+        Dimensions=[{"Name": "DBInstanceIdentifier", "Value": s.database.replica_identifier}],
+        StartTime=now - LAG_WINDOW, EndTime=now + timedelta(minutes=1), Period=60, Statistics=["Maximum"],
+    ).get("Datapoints", [])
+    return max(p["Maximum"] for p in points) if points else None
+
+
+def _promote(ctx: DrillContext) -> str:
+    s, o = runbook(), ctx.options
+    lag = _measure_replica_lag(ctx)
+    ctx.facts["rpoSeconds"] = lag
+    ctx.facts["rpoSource"] = "CloudWatch ReplicaLag before promotion" if lag is not None else "not measured: no ReplicaLag datapoints"
+    rds = client("rds", o.dr)
+    rds.promote_read_replica(DBInstanceIdentifier=s.database.replica_identifier, BackupRetentionPeriod=s.database.backup_retention_days,
+                             PreferredBackupWindow=s.database.backup_window)
+    ok, status, waited = wait_available(rds, s.database.replica_identifier, o.timeout_s, o.poll_s, "promoting")
+    if not ok:
+        raise StepFailed(f"{s.database.replica_identifier} is {status} after {waited:.0f} s")
+    return f"promoted {s.database.replica_identifier} in {o.dr}; available after {waited:.1f} s"
+
+
+def _dns(ctx: DrillContext) -> str:
+    """The runbook's dr-dns-failover.json: each failover name's PRIMARY record now answers with the DR
+    endpoint and the DR health check (the SECONDARY's), so traffic moves even before health checks trip."""
+    s, o = runbook(), ctx.options
+    r53 = client("route53", o.primary)
+    zones = [z for z in r53.list_hosted_zones_by_name(DNSName=s.dns.zone_name)["HostedZones"] if z["Name"].rstrip(".") == s.dns.zone_name]
+    if not zones:
+        raise StepFailed(f"hosted zone {s.dns.zone_name} not found")
+    zone = zones[0]["Id"]
+    records = [r for page in r53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone) for r in page["ResourceRecordSets"]]
+    changes = []
+    for name in (s.dns.api_name, s.dns.app_name):
+        mine = {r.get("Failover"): r for r in records if r["Name"].rstrip(".") == name}
+        if "PRIMARY" not in mine or "SECONDARY" not in mine:
+            raise StepFailed(f"{name} has no PRIMARY/SECONDARY failover records")
+        primary = dict(mine["PRIMARY"])
+        primary["ResourceRecords"] = mine["SECONDARY"]["ResourceRecords"]
+        if mine["SECONDARY"].get("HealthCheckId"):
+            primary["HealthCheckId"] = mine["SECONDARY"]["HealthCheckId"]
+        changes.append({"Action": "UPSERT", "ResourceRecordSet": primary})
+    change = r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Comment": "aivo-dr drill: fail over to DR", "Changes": changes})["ChangeInfo"]
+    deadline = time.monotonic() + o.timeout_s
+    status = change["Status"]
+    while status != "INSYNC" and time.monotonic() < deadline:
+        time.sleep(min(o.poll_s, 10))
+        status = r53.get_change(Id=change["Id"])["ChangeInfo"]["Status"]
+    if status != "INSYNC":
+        raise StepFailed(f"change {change['Id']} still {status}")
+    target = s.dns.endpoints.get(o.dr)
+    return f"{s.dns.api_name}, {s.dns.app_name} PRIMARY -> {target} (change {change['Id'].split('/')[-1]} {status})"
+
+
+def _scale(cluster: str, region_of: Callable[[DrillOptions], str]) -> Callable[[DrillContext], str]:
+    def scale(ctx: DrillContext) -> str:
+        s = runbook().cluster
+        region = region_of(ctx.options)
+        eks = client("eks", region)
+        size = s.node_group
+        eks.update_nodegroup_config(clusterName=cluster, nodegroupName=s.node_group_name,
+                                    scalingConfig={"minSize": size.min_size, "maxSize": size.max_size, "desiredSize": size.desired_size})
+        got = eks.describe_nodegroup(clusterName=cluster, nodegroupName=s.node_group_name)["nodegroup"]["scalingConfig"]
+        if (got["minSize"], got["desiredSize"], got["maxSize"]) != (size.min_size, size.desired_size, size.max_size):
+            raise StepFailed(f"{cluster}/{s.node_group_name} reports {got}")
+        return f"{cluster}/{s.node_group_name} in {region}: min {got['minSize']}, desired {got['desiredSize']}, max {got['maxSize']}"
+
+    return scale
+
+
+def _assess_database(ctx: DrillContext) -> str:
+    s, o = runbook(), ctx.options
+    db = client("rds", o.primary).describe_db_instances(DBInstanceIdentifier=s.database.identifier)["DBInstances"][0]
+    ctx.facts["latestRestorable"] = db.get("LatestRestorableTime")
+    return f"{s.database.identifier} is {db['DBInstanceStatus']}; latest restorable time {db.get('LatestRestorableTime')}"
+
+
+def _recovery_point(ctx: DrillContext) -> str:
+    """RPO of a point-in-time recovery: how far before the incident the chosen restore point lies."""
+    o = ctx.options
+    latest = ctx.facts.get("latestRestorable")
+    if latest is None:
+        raise StepFailed("no latest restorable time: automated backups are off")
+    point = o.restore_time or latest
+    if point > latest:
+        raise StepFailed(f"restore time {_iso(point)} is after the latest restorable time {_iso(latest)}")
+    incident = parse_iso(ctx.facts["startedAt"])
+    ctx.facts["restorePoint"] = point
+    ctx.facts["rpoSeconds"] = max((incident - point).total_seconds(), 0.0)
+    ctx.facts["rpoSource"] = "drill start minus the restore point"
+    return f"restore point {_iso(point)} ({'latest restorable time' if o.restore_time is None else '--restore-time'})"
+
+
+def _pitr(ctx: DrillContext) -> str:
+    s, o = runbook(), ctx.options
+    target = f"aivo-pitr-{parse_iso(ctx.facts['startedAt']):%Y%m%d%H%M}"
+    rds = client("rds", o.primary)
+    args: dict[str, Any] = {"RestoreTime": ctx.facts["restorePoint"]} if o.restore_time else {"UseLatestRestorableTime": True}
+    rds.restore_db_instance_to_point_in_time(
+        SourceDBInstanceIdentifier=s.database.identifier, TargetDBInstanceIdentifier=target,
+        DBInstanceClass=o.instance_class or s.database.instance_class, MultiAZ=False, PubliclyAccessible=False,
+        Tags=[{"Key": PURPOSE_TAG, "Value": "drill"}], **args,
+    )
+    ctx.facts["pitrInstance"] = target
+    ok, status, waited = wait_available(rds, target, o.timeout_s, o.poll_s, "restoring")
+    if not ok:
+        raise StepFailed(f"{target} is {status} after {waited:.0f} s")
+    return f"{target} available after {waited:.1f} s"
+
+
+def _cleanup_pitr(ctx: DrillContext) -> str:
+    o = ctx.options
+    target = ctx.facts.get("pitrInstance")
+    if not target:
+        return "nothing to clean up"
+    if o.keep:
+        return f"kept {target} (--keep)"
+    rds = client("rds", o.primary)
+    arn = rds.describe_db_instances(DBInstanceIdentifier=target)["DBInstances"][0]["DBInstanceArn"]
+    tags = {t["Key"]: t["Value"] for t in rds.list_tags_for_resource(ResourceName=arn).get("TagList", [])}
+    if tags.get(PURPOSE_TAG) != "drill":
+        raise StepFailed(f"{target} lacks the tag {PURPOSE_TAG}=drill: not deleted")
+    # No final snapshot: the drill's copy of production, tagged as such; production keeps its own backups.
+    rds.delete_db_instance(DBInstanceIdentifier=target, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
+    return f"deleting {target} (drill copy, no final snapshot)"
+
+
+def _assess_cluster(ctx: DrillContext) -> str:
+    s, o = runbook(), ctx.options
+    name = CLUSTER_NAMES["primary"]
+    eks = client("eks", o.primary)
+    cluster = eks.describe_cluster(name=name)["cluster"]
+    group = eks.describe_nodegroup(clusterName=name, nodegroupName=s.cluster.node_group_name)["nodegroup"]
+    scaling = group["scalingConfig"]
+    return f"{name} {cluster['status']}; {s.cluster.node_group_name} {group['status']} {scaling['minSize']}/{scaling['desiredSize']}/{scaling['maxSize']}"
+
+
+# ---- scenarios --------------------------------------------------------------------------------------------
+
+
+def scenario_steps(options: DrillOptions) -> list[Step]:
+    """The runbook's procedure for the scenario, step by step."""
+    s = runbook()
+    dr_cluster, primary_cluster = CLUSTER_NAMES["dr"], CLUSTER_NAMES["primary"]
+    detect = Step("detect", "Detect the failure (alert fired, on-call paged)", "manual", "detect", "PagerDuty alert acknowledged")
+    if options.scenario == "region-failover":
+        return [
+            detect,
+            Step("declare", "Declare the DR event (approval, incident, status page)", "manual", "respond",
+                 "notify on-call manager; create PagerDuty incident; update status page"),
+            Step("preflight", "Check the DR region is ready", "api", "respond", f"drctl preflight --dr-region {options.dr}", _preflight),
+            Step("promote", "Promote the RDS read replica", "api", "recover",
+                 f"aws rds promote-read-replica --db-instance-identifier {s.database.replica_identifier}", _promote),
+            Step("dns", "Point api/app at the DR region (Route53)", "api", "recover",
+                 "aws route53 change-resource-record-sets --hosted-zone-id <zone-id> --change-batch file://dr-dns-failover.json", _dns),
+            Step("scale", "Scale the DR node group", "api", "recover",
+                 f"aws eks update-nodegroup-config --cluster-name {dr_cluster} --nodegroup-name {s.cluster.node_group_name} "
+                 f"--scaling-config minSize={s.cluster.node_group.min_size},maxSize={s.cluster.node_group.max_size},desiredSize={s.cluster.node_group.desired_size}",
+                 _scale(dr_cluster, lambda o: o.dr)),
+            Step("velero", "Restore Kubernetes state from Velero", "manual", "recover",
+                 f"aws eks update-kubeconfig --name {dr_cluster} --region {options.dr}; velero restore create --from-schedule {s.velero.daily.name}; kubectl get deployments -n {s.velero.app_namespace}"),
+            Step("cdn", "Update the CDN origin", "manual", "recover",
+                 "aws cloudfront update-distribution --id <distribution-id> --distribution-config file://dr-cloudfront-config.json"),
+            Step("verify", "Verify services (smoke tests)", "manual", "recover",
+                 f"./scripts/smoke-tests.sh production-dr; curl -sf https://{s.dns.api_name}/health; curl -sf https://{s.dns.app_name}"),
+        ]
+    if options.scenario == "database-pitr":
+        return [
+            detect,
+            Step("assess", "Check RDS status", "api", "respond",
+                 f"aws rds describe-db-instances --db-instance-identifier {s.database.identifier}", _assess_database),
+            Step("recovery-point", "Identify the recovery point", "api", "respond",
+                 f"aws rds describe-db-instance-automated-backups --db-instance-identifier {s.database.identifier}", _recovery_point),
+            Step("restore", "Point-in-time recovery to a new instance", "api", "recover",
+                 f"aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier {s.database.identifier} "
+                 "--target-db-instance-identifier aivo-pitr-$(date +%Y%m%d%H%M)", _pitr),
+            Step("reconfigure", "Update connection strings and restart services", "manual", "recover",
+                 f"kubectl create secret generic database-credentials ... -n {s.velero.app_namespace}; kubectl rollout restart deployment -n {s.velero.app_namespace}"),
+            Step("integrity", "Verify data integrity", "manual", "recover",
+                 'psql -h <new-endpoint> -U aivo_admin -d aivo -c "SELECT COUNT(*) FROM users;" (or drctl restore-test --expect)'),
+            Step("cleanup", "Delete the drill's recovered instance", "api", "cleanup", "aws rds delete-db-instance ...", _cleanup_pitr),
+        ]
+    service = options.service or "api-gateway"
+    ns = s.velero.app_namespace
+    return [
+        detect,
+        Step("assess", "Assess the cluster and node group", "api", "respond", f"aws eks describe-cluster --name {primary_cluster}", _assess_cluster),
+        Step("scale", "Scale the node group", "api", "recover",
+             f"aws eks update-nodegroup-config --cluster-name {primary_cluster} --nodegroup-name {s.cluster.node_group_name} "
+             f"--scaling-config minSize={s.cluster.node_group.min_size},maxSize={s.cluster.node_group.max_size},desiredSize={s.cluster.node_group.desired_size}",
+             _scale(primary_cluster, lambda o: o.primary)),
+        Step("rollback", f"Roll back or restart {service}", "manual", "recover", f"kubectl rollout undo deployment/{service} -n {ns}"),
+        Step("verify", f"Verify {service}", "manual", "recover", f"kubectl rollout status deployment/{service} -n {ns}"),
+    ]
+
+
+# ---- running ----------------------------------------------------------------------------------------------
+
+
+def _confirm(step: Step, index: int, total: int, yes: bool) -> tuple[str, str]:
+    """A manual step: wait for the operator (Enter = done, `skip`, `abort`), or record --yes."""
+    if yes:
+        return "confirmed", "confirmed non-interactively (--yes): duration not measured"
+    err = console(stderr=True)
+    err.print(f"[{index}/{total}] MANUAL {step.title}\n      {step.command}")
+    err.print("      press Enter when done, or type skip or abort: ", end="")
+    answer = sys.stdin.readline().strip().lower()
+    if answer == "abort":
+        return "aborted", "aborted by the operator"
+    if answer == "skip":
+        return "skipped", "skipped by the operator"
+    return "done", "confirmed by the operator"
+
+
+def run_drill(options: DrillOptions) -> dict[str, Any]:
+    """Run every step in order; stop at the first failed or aborted one. Returns the drill record."""
+    if options.scenario == "service-restore" and options.service:
+        tier = tier_of(runbook().tiers, options.service)
+    else:
+        tier = None
+    steps = scenario_steps(options)
+    started = datetime.now(UTC)
+    ctx = DrillContext(options, facts={"startedAt": _iso(started), "rpoSeconds": None, "rpoSource": "not measured by this scenario"})
+    records = [StepRecord(s.key, s.title, s.kind, s.phase, s.command) for s in steps]
+    err = console(stderr=True)
+    outcome = "completed"
+    for index, (step, record) in enumerate(zip(steps, records, strict=True), start=1):
+        if outcome != "completed":
+            break
+        begin = datetime.now(UTC)
+        record.startedAt = _iso(begin)
+        if step.kind == "manual":
+            record.status, record.detail = _confirm(step, index, len(steps), options.yes)
+        else:
+            with err.status(f"[{index}/{len(steps)}] {step.title} ..."):
+                try:
+                    record.detail = step.action(ctx) if step.action else ""
+                    record.status = "done"
+                except StepFailed as failure:
+                    record.status, record.detail = "failed", str(failure)
+                except (ClientError, BotoCoreError) as error:
+                    record.status, record.detail = "failed", one_line(error)
+                except EngineError as error:
+                    record.status, record.detail = "failed", str(error)
+        end = datetime.now(UTC)
+        record.endedAt, record.seconds = _iso(end), round((end - begin).total_seconds(), 3)
+        err.print(f"[{index}/{len(steps)}] {step.title}: {record.status} in {record.seconds:.1f} s" + (f" - {record.detail}" if record.detail else ""))
+        if record.status in ("failed", "aborted"):
+            outcome = record.status
+    ended = datetime.now(UTC)
+    rpo = ctx.facts.get("rpoSeconds")
+    return {
+        "schema": SCHEMA,
+        "scenario": options.scenario,
+        "service": options.service if options.scenario == "service-restore" else None,
+        "tier": tier,
+        "primaryRegion": options.primary,
+        "drRegion": options.dr,
+        "operator": options.operator,
+        "startedAt": _iso(started),
+        "endedAt": _iso(ended),
+        "outcome": outcome,
+        "rpoSeconds": None if rpo is None else round(rpo, 3),
+        "rpoSource": ctx.facts.get("rpoSource"),
+        "rootCause": options.root_cause or f"drill: simulated {options.scenario}",
+        "preventiveMeasures": options.preventive,
+        "steps": [asdict(r) for r in records],
+    }

@@ -1,0 +1,200 @@
+"""Drill reports: the runbook's Recovery Metrics, RTO/RPO verdicts per tier, a Markdown page, a PNG timeline.
+
+Everything here is computed from the drill's JSON record, so `drctl drill report` can rebuild a report
+from a record alone (e.g. after adding the root cause).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from drctl.ops.aws import runbook
+from drctl.ops.checks import FAIL, PASS
+from drctl.ops.drill import parse_iso
+from stacks.settings.base import duration_minutes
+from stacks.settings.tiers import restore_order
+
+NOT_MEASURED = "not measured"
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The runbook's Appendix A, in seconds (None when the drill did not get that far)."""
+
+    time_to_detect: float | None
+    time_to_respond: float | None
+    time_to_recover: float | None
+    lower_bound: bool  # manual steps confirmed with --yes: their real duration is not in the numbers
+
+
+def _phase_end(record: dict[str, Any], phase: str) -> datetime | None:
+    ends = [parse_iso(s["endedAt"]) for s in record["steps"] if s["phase"] == phase and s["endedAt"]]
+    return max(ends) if ends else None
+
+
+def recovery_metrics(record: dict[str, Any]) -> Metrics:
+    start = parse_iso(record["startedAt"])
+    detected, responded, recovered = (_phase_end(record, p) for p in ("detect", "respond", "recover"))
+    completed = record["outcome"] == "completed"
+    return Metrics(
+        time_to_detect=(detected - start).total_seconds() if detected else None,
+        time_to_respond=(responded - detected).total_seconds() if responded and detected else None,
+        time_to_recover=(recovered - start).total_seconds() if recovered and completed else None,
+        lower_bound=any(s["status"] == "confirmed" for s in record["steps"]),
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    scope: str  # a tier name, or "Platform"
+    services: str
+    rto_target: str
+    rto: str  # PASS | FAIL
+    rpo_target: str
+    rpo: str  # PASS | FAIL | not measured
+
+
+def verdicts(record: dict[str, Any]) -> list[Verdict]:
+    """RTO and RPO per tier the scenario concerns (one tier for a service restore, all otherwise), then the
+    platform objectives. The platform targets are strict (< 4 hours, < 1 hour) as the runbook writes them."""
+    s = runbook()
+    metrics = recovery_metrics(record)
+    rto_s, rpo_s = metrics.time_to_recover, record.get("rpoSeconds")
+    names = [record["tier"]] if record.get("tier") else restore_order(s.tiers)
+    rows = []
+    for name in names:
+        tier = s.tiers[name]
+        rto = PASS if rto_s is not None and rto_s <= tier.rto_minutes * 60 else FAIL
+        rpo = NOT_MEASURED if rpo_s is None else (PASS if rpo_s <= tier.rpo_minutes * 60 else FAIL)
+        rows.append(Verdict(name, ", ".join(tier.services), tier.rto, rto, tier.rpo, rpo))
+    platform_rto, platform_rpo = duration_minutes(s.objectives.rto) * 60, duration_minutes(s.objectives.rpo) * 60
+    rto = PASS if rto_s is not None and rto_s < platform_rto else FAIL
+    rpo = NOT_MEASURED if rpo_s is None else (PASS if rpo_s < platform_rpo else FAIL)
+    rows.append(Verdict("Platform", "all", f"< {s.objectives.rto}", rto, f"< {s.objectives.rpo}", rpo))
+    return rows
+
+
+def drill_passed(record: dict[str, Any]) -> bool:
+    return record["outcome"] == "completed" and not any(FAIL in (v.rto, v.rpo) for v in verdicts(record))
+
+
+def report_name(record: dict[str, Any]) -> str:
+    return f"drill-{record['scenario']}-{parse_iso(record['startedAt']):%Y%m%dT%H%M%SZ}"
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _clock(text: str | None) -> str:
+    return parse_iso(text).strftime("%H:%M:%S.%f")[:-3] if text else "-"
+
+
+def markdown(record: dict[str, Any], chart: str | None) -> str:
+    m = recovery_metrics(record)
+    rpo = record.get("rpoSeconds")
+    star = " (lower bound: manual steps confirmed with --yes)" if m.lower_bound else ""
+    lines = [
+        f"# DR drill: {record['scenario']}",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Scenario | {record['scenario']}" + (f" ({record['service']}, tier {record['tier']})" if record.get("service") else "") + " |",
+        f"| Regions | {record['primaryRegion']} -> {record['drRegion']} |",
+        f"| Started (UTC) | {record['startedAt']} |",
+        f"| Ended (UTC) | {record['endedAt']} |",
+        f"| Operator | {_cell(record.get('operator') or '-')} |",
+        f"| Outcome | {record['outcome']} |",
+        f"| Measured RTO (time to recover) | {fmt_duration(m.time_to_recover) if m.time_to_recover is not None else 'not recovered'}{star} |",
+        f"| Measured RPO | {fmt_duration(rpo) if rpo is not None else NOT_MEASURED} ({_cell(record.get('rpoSource'))}) |",
+        f"| Verdict | {'PASS' if drill_passed(record) else 'FAIL'} |",
+        "",
+        "## Recovery Metrics Tracking",
+        "",
+        f"- Time to detect (TTD): {fmt_duration(m.time_to_detect)}",
+        f"- Time to respond (TTR): {fmt_duration(m.time_to_respond)}",
+        f"- Time to recover (TTR): {fmt_duration(m.time_to_recover) if m.time_to_recover is not None else 'not recovered'}{star}",
+        f"- Root cause: {_cell(record.get('rootCause') or '-')}",
+        f"- Preventive measures: {_cell(record.get('preventiveMeasures') or '-')}",
+        "",
+        "## RTO/RPO verdict per tier",
+        "",
+        "| Tier | Services | RTO target | RTO measured | RTO | RPO target | RPO measured | RPO |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for v in verdicts(record):
+        lines.append(f"| {v.scope} | {v.services} | {v.rto_target} | {fmt_duration(m.time_to_recover)} | {v.rto} | {v.rpo_target} | "
+                     f"{fmt_duration(rpo) if rpo is not None else NOT_MEASURED} | {v.rpo} |")
+    lines += ["", "## Timeline", "", "| # | Step | Kind | Phase | Start | End | Duration | Status | Detail |", "|---|---|---|---|---|---|---|---|---|"]
+    for i, step in enumerate(record["steps"], start=1):
+        lines.append(f"| {i} | {_cell(step['title'])} | {step['kind']} | {step['phase']} | {_clock(step['startedAt'])} | {_clock(step['endedAt'])} | "
+                     f"{fmt_duration(step['seconds'])} | {step['status']} | {_cell(step['detail'])} |")
+    if chart:
+        lines += ["", f"![Timeline]({chart})"]
+    lines += ["", "## Runbook commands", ""]
+    lines += [f"{i}. {step['title']}: `{step['command']}`" for i, step in enumerate(record["steps"], start=1)]
+    return "\n".join(lines) + "\n"
+
+
+_COLORS = {"api": (52, 101, 164), "manual": (245, 121, 0), "failed": (204, 0, 0), "aborted": (204, 0, 0), "not run": (186, 189, 182)}
+
+
+def timeline_png(record: dict[str, Any], path: Path) -> None:
+    """A Gantt chart of the steps: one bar per step from its start to its end, on the drill's time axis."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    steps = record["steps"]
+    start = parse_iso(record["startedAt"])
+    total = max((parse_iso(record["endedAt"]) - start).total_seconds(), 0.001)
+    label_w, plot_w, row_h, top = 330, 620, 26, 56
+    width, height = label_w + plot_w + 30, top + row_h * len(steps) + 60
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default()
+    m = recovery_metrics(record)
+    draw.text((10, 10), f"DR drill {record['scenario']}  {record['startedAt']}  outcome: {record['outcome']}", fill="black", font=font)
+    draw.text((10, 28), f"time to recover {fmt_duration(m.time_to_recover)}   verdict {'PASS' if drill_passed(record) else 'FAIL'}", fill="black", font=font)
+    for i, step in enumerate(steps):
+        y = top + i * row_h
+        draw.text((10, y + 7), f"{i + 1}. {step['title'][:48]}", fill="black", font=font)
+        if step["startedAt"] and step["endedAt"]:
+            x0 = label_w + (parse_iso(step["startedAt"]) - start).total_seconds() / total * plot_w
+            x1 = label_w + (parse_iso(step["endedAt"]) - start).total_seconds() / total * plot_w
+            color = _COLORS.get(step["status"], _COLORS[step["kind"]])
+            draw.rectangle([x0, y + 5, max(x1, x0 + 3), y + row_h - 5], fill=color)
+        else:
+            draw.text((label_w + 4, y + 7), "not run", fill=_COLORS["not run"], font=font)
+    axis_y = top + row_h * len(steps) + 8
+    draw.line([label_w, axis_y, label_w + plot_w, axis_y], fill="black")
+    for k in range(5):
+        x = label_w + plot_w * k / 4
+        draw.line([x, axis_y, x, axis_y + 5], fill="black")
+        draw.text((x - 12, axis_y + 8), fmt_duration(total * k / 4), fill="black", font=font)
+    draw.text((10, axis_y + 28), "blue: API step   orange: manual step   red: failed", fill="black", font=font)
+    image.save(path, format="PNG")
+
+
+def write_report(record: dict[str, Any], directory: Path) -> dict[str, Path]:
+    """drill-<scenario>-<start>.json / .md / .png in the directory; returns their paths."""
+    from drctl.output import write_json
+
+    directory.mkdir(parents=True, exist_ok=True)
+    base = report_name(record)
+    paths = {"json": directory / f"{base}.json", "markdown": directory / f"{base}.md", "png": directory / f"{base}.png"}
+    write_json(record, str(paths["json"]))
+    timeline_png(record, paths["png"])
+    paths["markdown"].write_text(markdown(record, paths["png"].name), encoding="utf-8")
+    return paths
