@@ -1,0 +1,29 @@
+"""The project's own stacks pass the pack clean, in standby and in failover (issue 6's "done when")."""
+
+from __future__ import annotations
+
+import pytest
+
+from drctl.checking import check_plan, peer_outputs_for
+from tests.planning import plan
+from tests.test_policies_analyzer import analyze, offline
+
+STATES = [
+    ("primary",),
+    ("primary", "activeRegion=us-west-2"),
+    ("dr",),
+    ("dr", "failover=true"),
+]
+
+
+@pytest.mark.parametrize("state", STATES, ids=lambda s: " ".join(s))
+def test_the_stack_passes_every_policy(state):
+    p = plan(*state)
+    found = check_plan(p, peer_outputs=peer_outputs_for(p))
+    assert [(v.policy, v.resource, v.message) for v in found] == []
+
+
+@pytest.mark.parametrize("stack", ["primary", "dr"])
+def test_the_analyzer_sees_the_stack_as_drctl_check_does(stack):
+    p = plan(stack)
+    assert analyze(p) == offline(p)
