@@ -72,6 +72,7 @@ class TierRestores(pulumi.ComponentResource):
     def __init__(self, name: str, args: TierRestoresArgs, opts: pulumi.ResourceOptions) -> None:
         super().__init__("aivo:velero:TierRestores", name, None, opts)
         previous: list[pulumi.Resource] = list(args.first_depends_on)
+        self.resources: list[pulumi.Resource] = []
         for restore in args.restores:
             resource = k8s.apiextensions.CustomResource(
                 f"{name}-{restore.key}",
@@ -87,5 +88,6 @@ class TierRestores(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider, depends_on=previous),
             )
             previous = [resource]
+            self.resources.append(resource)
         self.names = pulumi.Output.from_input([r.name for r in args.restores])
         self.register_outputs({"names": self.names})

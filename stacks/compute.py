@@ -164,6 +164,7 @@ def build(ctx: StackContext) -> dict[str, pulumi.Input]:
         opts=ctx.opts(s.region),
     )
     restores = tier_restores(s)
+    restore_resources: list[pulumi.Resource] = []
     outputs: dict[str, pulumi.Input] = {
         "clusterName": cluster.cluster_name,
         "nodeGroupName": cluster.node_group_name,
@@ -183,7 +184,14 @@ def build(ctx: StackContext) -> dict[str, pulumi.Input]:
             opts=ctx.opts(s.region),
         )
         outputs["veleroRestores"] = chain.names
+        restore_resources = chain.resources
     ctx.parts["compute"] = ComputeParts(
-        cluster_name=cluster.cluster_name, kubernetes_provider=cluster.kubernetes_provider
+        cluster_name=cluster.cluster_name,
+        kubernetes_provider=cluster.kubernetes_provider,
+        region=s.region,
+        app_namespace=v.app_namespace,
+        oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer=cluster.oidc_issuer,
+        restores=restore_resources,
     )
     return outputs

@@ -50,3 +50,11 @@ class ComputeParts:
 
     cluster_name: pulumi.Input[str]
     kubernetes_provider: pulumi.ProviderResource | None = None
+    # The cluster's region and the namespace the services run in (e.g. for the DATABASE_URL Secret).
+    region: str = ""
+    app_namespace: str = ""
+    # For IRSA roles of other workloads: the cluster's OIDC provider and issuer (without https://).
+    oidc_provider_arn: pulumi.Input[str] | None = None
+    oidc_issuer: pulumi.Input[str] | None = None
+    # The failover's Velero Restores in tier order (empty unless the dr stack is failing over).
+    restores: list[pulumi.Resource] = field(default_factory=list)

@@ -8,6 +8,11 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+# Import the whole program once, before any plan runs. The offline engine forgets the program's modules
+# after each run but not the attributes a package keeps for its submodules, so once `stacks` is imported
+# (e.g. by a test module) `from stacks import compute, data, edge` would otherwise pick up a previous
+# run's module whose own imports are gone (NameError while resolving a component's outputs).
+import stacks.parts  # noqa: F401  (see above)
 from components.cluster import endpoint_access
 from components.velero import bucket_policy_document, irsa_trust_policy, ttl_duration
 from components.velero_restores import restore_spec, tier_selector

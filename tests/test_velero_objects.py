@@ -6,6 +6,11 @@ import json
 
 import pytest
 
+# Import the whole program once, before any plan runs. The offline engine forgets the program's modules
+# after each run but not the attributes a package keeps for its submodules, so once `stacks` is imported
+# (e.g. by a test module) `from stacks import compute, data, edge` would otherwise pick up a previous
+# run's module whose own imports are gone (NameError while resolving a component's outputs).
+import stacks.parts  # noqa: F401  (see above)
 from tests.planning import only, plan, policy_json
 
 VELERO_BUCKET = {"primary": ("aivo-production-velero", "us-east-1"), "dr": ("aivo-production-velero-us-west-2", "us-west-2")}
@@ -127,8 +132,8 @@ def test_velero_role_policy_names_only_its_own_bucket_and_key(stack: str, overri
     p = plan(stack, *overrides)
     bucket, region = VELERO_BUCKET[stack]
     key_arn = location(stack, *overrides).inputs["spec"]["config"]["kmsKeyId"]
-    (policy,) = [r for r in p.by_type("aws:iam/rolePolicy:RolePolicy") if "velero" in r.name]
-    role = only(p, "aws:iam/role:Role", "velero")
+    policy = only(p, "aws:iam/rolePolicy:RolePolicy", f"{stack}-velero-bucket-access")
+    role = only(p, "aws:iam/role:Role", f"{stack}-velero-role")
     assert role.urn in policy.depends_on
     statements = policy_json(policy.inputs["policy"])["Statement"]
     resources = {res for s in statements for res in s["Resource"]}
@@ -146,7 +151,7 @@ def test_velero_role_policy_names_only_its_own_bucket_and_key(stack: str, overri
 @pytest.mark.parametrize("stack", ["primary", "dr"])
 def test_velero_role_is_assumable_only_by_velero_through_its_clusters_oidc_provider(stack: str) -> None:
     _, region = VELERO_BUCKET[stack]
-    role = only(plan(stack), "aws:iam/role:Role", "velero")
+    role = only(plan(stack), "aws:iam/role:Role", f"{stack}-velero-role")
     (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     provider_arn = statement["Principal"]["Federated"]
