@@ -7,6 +7,7 @@ value must come back as a violation at the policy's level, not as the SDK's advi
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,11 @@ from tests.test_policies_common import mutate, res
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "policy_programs"
 LEVELS = {proto.MANDATORY: "mandatory", proto.ADVISORY: "advisory"}
+
+
+@functools.lru_cache(maxsize=8)
+def fixture_plan(program: str) -> Plan:
+    return run_plan("test", [], PROGRAMS / program)
 
 
 def servicer() -> _PolicyAnalyzerServicer:
@@ -68,7 +74,7 @@ def offline(plan: Plan) -> set[tuple[str, str, str, str]]:
 
 @pytest.mark.parametrize("program", ["exposed_database", "unguarded_bucket", "compliant"])
 def test_the_analyzer_and_drctl_check_find_the_same_violations(program):
-    plan = run_plan("test", [], PROGRAMS / program)
+    plan = fixture_plan(program)
     assert analyze(plan) == offline(plan)
 
 
