@@ -118,6 +118,9 @@ def test_restores_run_tier_by_tier_from_the_primarys_daily_schedule() -> None:
     heads = [r for r in found if {release.urn, loc.urn} <= set(r.depends_on)]
     assert len(heads) == 1
     current = heads[0]
+    # ... and for the promoted database, whatever the data part hands over as `database_ready`.
+    promoted = {r.urn for r in p.by_type("aws:rds/instance:Instance") if r.region == "us-west-2" and r.read_id is None}
+    assert promoted <= set(current.depends_on)
     while current is not None:
         ordered.append(current)
         current = by_dep.get((current.urn,))
