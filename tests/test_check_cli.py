@@ -35,6 +35,17 @@ UNGUARDED_BUCKET = {
     ("s3-noncurrent-versions-to-glacier-and-expired", "advisory", "assets", "bucket assets: non-current versions must expire within 365 days (found None)"),
     ("s3-noncurrent-versions-to-glacier-and-expired", "advisory", "assets", "bucket assets: non-current versions must move to Glacier within 30 days (found None)"),
 }
+BROKEN_FAILOVER = {
+    ("route53-failover-records-paired", "mandatory", "api-primary",
+     "failover record set api.example.org CNAME in zone Z0FIXTURE has PRIMARY; it needs exactly one PRIMARY and one SECONDARY"),
+    ("s3-bucket-versioning-enabled", "mandatory", "target", "bucket target: versioning status is Suspended, it must be Enabled"),
+    ("s3-replication-destination-versioned-in-other-region", "mandatory", "replication",
+     "replication: destination fixture-target is in us-east-1, the source's region; it must be in another region"),
+    ("s3-replication-destination-versioned-in-other-region", "mandatory", "replication",
+     "replication: destination fixture-target must have the source's non-current lifecycle (30, 365) (has (30, 90)); expirations are not replicated"),
+    ("s3-replication-destination-versioned-in-other-region", "mandatory", "replication",
+     "replication: destination fixture-target must have versioning Enabled"),
+}
 ADVISORY_ONLY = {("resources-tagged", "advisory", "key", "missing tags: service, tier, environment")}
 
 
@@ -48,7 +59,8 @@ def check_json(capsys, program: str, *extra: str) -> tuple[int, dict]:
     ("compliant", ("--config", "dropTags=true"), 0, ADVISORY_ONLY),
     ("exposed_database", (), 1, EXPOSED_DATABASE),
     ("unguarded_bucket", (), 1, UNGUARDED_BUCKET),
-], ids=["compliant", "advisory-only", "exposed-database", "unguarded-bucket"])
+    ("broken_failover", (), 1, BROKEN_FAILOVER),
+], ids=["compliant", "advisory-only", "exposed-database", "unguarded-bucket", "broken-failover"])
 def test_fixture_programs_give_the_expected_status_and_violations(capsys, program, extra, status, expected):
     code, document = check_json(capsys, program, *extra)
     assert code == status

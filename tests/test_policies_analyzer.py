@@ -72,7 +72,7 @@ def offline(plan: Plan) -> set[tuple[str, str, str, str]]:
     return {(v.policy, v.level, v.urn or "", f"{descriptions[v.policy]}\n{v.message}") for v in check_plan(plan)}
 
 
-@pytest.mark.parametrize("program", ["exposed_database", "unguarded_bucket", "compliant"])
+@pytest.mark.parametrize("program", ["exposed_database", "unguarded_bucket", "broken_failover", "compliant"])
 def test_the_analyzer_and_drctl_check_find_the_same_violations(program):
     plan = fixture_plan(program)
     assert analyze(plan) == offline(plan)
