@@ -166,6 +166,18 @@ def _global_group(c: Ctx) -> Outputs:
     return gid, {"globalReplicationGroupId": gid, "arn": f"arn:aws:elasticache::{c.account}:globalreplicationgroup:{gid}"}
 
 
+def _elasticache_named(key: str, kind: str) -> Callable[[Ctx], Outputs]:
+    def build(c: Ctx) -> Outputs:
+        ident = c.get(key) or autoname(c.name, c.seed)
+        return ident, {key: ident, "arn": c.arn("elasticache", f"{kind}:{ident}")}
+
+    return build
+
+
+def _backup_selection(c: Ctx) -> Outputs:
+    return digest(c.seed, 36), {}
+
+
 def _zone(c: Ctx) -> Outputs:
     zone_id = "Z" + digest(c.seed, 20, True)
     return zone_id, {"zoneId": zone_id, "arn": f"arn:aws:route53:::hostedzone/{zone_id}", "nameServers": [
@@ -285,6 +297,10 @@ BUILDERS: dict[str, Callable[[Ctx], Outputs]] = {
     "aws:backup/plan:Plan": _backup_plan,
     "aws:elasticache/replicationGroup:ReplicationGroup": _elasticache_group,
     "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": _global_group,
+    "aws:elasticache/user:User": _elasticache_named("userId", "user"),
+    "aws:elasticache/userGroup:UserGroup": _elasticache_named("userGroupId", "usergroup"),
+    "aws:elasticache/subnetGroup:SubnetGroup": _elasticache_named("name", "subnetgroup"),
+    "aws:backup/selection:Selection": _backup_selection,
     "aws:route53/zone:Zone": _zone,
     "aws:route53/healthCheck:HealthCheck": _health_check,
     "aws:route53/record:Record": _record,
@@ -317,6 +333,10 @@ def mock_outputs(typ: str, name: str, inputs: dict[str, Any], region: str | None
     return rid, {**inputs, **computed}
 
 
+def canonical_args(args: dict[str, Any]) -> str:
+    return json.dumps(args, sort_keys=True, default=str)
+
+
 def _azs(region: str) -> dict[str, Any]:
     letters = "abcdef"
     short = {"us-east-1": "use1", "us-west-2": "usw2"}.get(region, region.replace("-", ""))
@@ -337,6 +357,10 @@ def mock_invoke(token: str, args: dict[str, Any], region: str | None, account: s
         return {"accountId": account, "arn": f"arn:aws:iam::{account}:user/drctl", "userId": "AIDA" + digest(account, 17, True), "id": account}
     if token == "aws:index/getRegion:getRegion":
         return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com", "description": region}
+    if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":
+        # Deterministic, and recognisable so that tests can prove it never reaches the plan in plain text.
+        length = int(args.get("passwordLength") or 32)
+        return {"randomPassword": ("MockPassw0rd" + digest(canonical_args(args), 40))[:length], "id": "random"}
     if token == "aws:index/getPartition:getPartition":
         return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}
     return {}

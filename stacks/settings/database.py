@@ -30,8 +30,8 @@ class Restore(Section):
 
 
 class Database(Section):
-    identifier: str = "aivo-production-postgres"
-    replica_identifier: str = "aivo-production-postgres-dr"
+    identifier: str = Field(default="aivo-production-postgres", pattern=r"^[a-z][a-z0-9-]{0,62}$")
+    replica_identifier: str = Field(default="aivo-production-postgres-dr", pattern=r"^[a-z][a-z0-9-]{0,62}$")
     engine_version: str = "16.4"
     parameter_family: str = "postgres16"
     instance_class: str = "db.r6g.large"
@@ -45,6 +45,13 @@ class Database(Section):
     backup_window: DailyWindow = "03:00-06:00"
     maintenance_window: WeeklyWindow = "sun:07:00-sun:08:00"
     subnet_group_name: str = "aivo-production-db-subnet"
+    # Failback: the new us-east-1 replica of the us-west-2 database (primary stack, activeRegion us-west-2).
+    failback_identifier: str = Field(default="aivo-production-postgres-fb", pattern=r"^[a-z][a-z0-9-]{0,62}$")
+    # Set once the failback replica has been promoted (activeRegion back to us-east-1): it is then the writer.
+    failback_promoted: bool = False
+    # Bump to rotate the master password: it is sent write-only to RDS and written to a new secret version.
+    password_version: int = Field(default=1, ge=1, le=1000)
+    performance_insights_retention_days: int = Field(default=7, ge=7, le=731)
     storage_type: Literal["gp3", "io1", "io2"] = "gp3"
     restore: Restore | None = None
 
@@ -52,4 +59,8 @@ class Database(Section):
     def _maintenance_outside_backup(self) -> Database:
         if self.max_allocated_storage < self.allocated_storage:
             raise ValueError("maxAllocatedStorage at least allocatedStorage")
+        if len({self.identifier, self.replica_identifier, self.failback_identifier}) != 3:
+            raise ValueError("identifier, replicaIdentifier and failbackIdentifier all different")
+        if self.restore and self.restore.identifier in (self.identifier, self.replica_identifier, self.failback_identifier):
+            raise ValueError("restore.identifier different from the instances it sits beside")
         return self

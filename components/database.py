@@ -1,0 +1,325 @@
+"""RDS PostgreSQL: the writer, its cross-region replica, its promotion, failback and point-in-time recovery.
+
+One component per instance (`PostgresInstance`) over one placement per region (`DatabasePlacement`:
+subnet group, security group, parameter group). What inputs an instance gets is decided by the pure
+function `database_inputs`, so that the promotion's single-update property is tested directly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.kms import KEEP
+from stacks.settings.database import Database as DatabaseSettings
+
+Kind = Literal["writer", "dr", "failback"]
+
+# CloudWatch log exports for PostgreSQL: the server log and the major-version upgrade log.
+LOG_EXPORTS = ["postgresql", "upgrade"]
+
+
+@dataclass(frozen=True)
+class InstanceShape:
+    """What an instance is: whether it replicates, and its inputs (snake_case aws.rds.Instance arguments)."""
+
+    identifier: str
+    replicates: bool
+    inputs: dict[str, Any]
+
+
+def database_inputs(kind: Kind, replicating: bool, db: DatabaseSettings) -> InstanceShape:
+    """The inputs of one of the project's instances: the writer, the DR instance or the failback instance.
+
+    Promotion design (terraform-provider-aws `resourceInstanceUpdate`, read in its current source): when
+    `replicate_source_db` goes from an ARN to empty, the provider calls PromoteReadReplica with the
+    resource's `backup_retention_period` and `backup_window`, waits for the instance, and then calls
+    ModifyDBInstance only if some OTHER input changed. Issues #4419 and #21450 are what happens when
+    other inputs change in the same update (a modify sent to a replica mid-promotion: "DB Backups not
+    supported on a read replica"); re-adding a source is refused ("cannot elect new source database").
+
+    So a replica here already carries every input its promoted self will have: Multi-AZ, the 30-day
+    retention and the 03:00-06:00 window (RDS for PostgreSQL >= 14.1 keeps automated backups on read
+    replicas), the maintenance window, deletion protection, the final snapshot. Promotion then changes
+    exactly one input, `replicate_source_db`, and one `pulumi up` ends in the final state: one
+    PromoteReadReplica call that already sets retention and window, and no ModifyDBInstance at all.
+    Inputs a replica inherits from its source (engine, version, username, database name, storage size)
+    are never declared on a replica, so nothing appears for them on promotion either.
+    """
+    identifier = {"writer": db.identifier, "dr": db.replica_identifier, "failback": db.failback_identifier}[kind]
+    inputs: dict[str, Any] = {
+        "identifier": identifier,
+        "instance_class": db.instance_class,
+        "multi_az": db.multi_az,
+        "backup_retention_period": db.backup_retention_days,
+        "backup_window": db.backup_window,
+        "maintenance_window": db.maintenance_window,
+        "storage_type": db.storage_type,
+        "max_allocated_storage": db.max_allocated_storage,
+        "port": db.port,
+        "storage_encrypted": True,
+        "deletion_protection": True,
+        "skip_final_snapshot": False,
+        "final_snapshot_identifier": f"{identifier}-final",
+        "delete_automated_backups": False,
+        "copy_tags_to_snapshot": True,
+        "publicly_accessible": False,
+        "auto_minor_version_upgrade": True,
+        "iam_database_authentication_enabled": True,
+        "performance_insights_enabled": True,
+        "performance_insights_retention_period": db.performance_insights_retention_days,
+        "enabled_cloudwatch_logs_exports": list(LOG_EXPORTS),
+        # The writer takes changes in its maintenance window; the DR and failback instances take them at
+        # once, since they change when someone is recovering and cannot wait for Sunday.
+        "apply_immediately": kind != "writer",
+    }
+    if kind == "writer":
+        inputs |= {
+            "engine": "postgres",
+            "engine_version": db.engine_version,
+            "allocated_storage": db.allocated_storage,
+            "username": db.master_username,
+            "db_name": db.db_name,
+        }
+    return InstanceShape(identifier=identifier, replicates=replicating and kind != "writer", inputs=inputs)
+
+
+def dr_replicates(failover: bool) -> bool:
+    """The DR instance replicates the primary in standby and is promoted (stops replicating) on failover."""
+    return not failover
+
+
+def failback_replicates(active_region: str, primary_region: str, failback_promoted: bool) -> bool | None:
+    """Whether the failback instance replicates us-west-2 (True), is the promoted writer (False), or is absent (None).
+
+    It exists from the moment the primary stack is told us-west-2 is active, and stays once promoted.
+    """
+    if active_region != primary_region:
+        return True
+    return False if failback_promoted else None
+
+
+@dataclass(frozen=True)
+class PlacementArgs:
+    region: str
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: pulumi.Input[str]
+    subnet_ids: pulumi.Input[list[str]]
+    subnet_group_name: str
+    parameter_group_name: str
+    parameter_family: str
+    port: int
+    tags: dict[str, str]
+
+
+class DatabasePlacement(pulumi.ComponentResource):
+    """Where a region's instances live: a subnet group in the region's VPC, a security group admitting the
+    PostgreSQL port from the VPC CIDR only, and a parameter group that refuses unencrypted connections."""
+
+
+    def __init__(self, name: str, args: PlacementArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("aivo:database:Placement", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        subnets = aws.rds.SubnetGroup(
+            f"{name}-subnets", name=args.subnet_group_name, subnet_ids=args.subnet_ids, region=args.region,
+            description="AIVO PostgreSQL private subnets", tags=args.tags, opts=child,
+        )
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description=f"PostgreSQL {args.port} from the VPC only",
+            ingress=[aws.ec2.SecurityGroupIngressArgs(
+                protocol="tcp", from_port=args.port, to_port=args.port, cidr_blocks=[args.vpc_cidr],
+                description="PostgreSQL from inside the VPC",
+            )],
+            region=args.region,
+            tags={**args.tags, "Name": f"{name}-sg"},
+            opts=child,
+        )
+        params = aws.rds.ParameterGroup(
+            f"{name}-params",
+            name=args.parameter_group_name,
+            family=args.parameter_family,
+            description="AIVO PostgreSQL: TLS only",
+            parameters=[aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1")],
+            region=args.region,
+            tags=args.tags,
+            opts=child,
+        )
+        self.subnet_group_name = subnets.name
+        self.security_group_id = sg.id
+        self.parameter_group_name = params.name
+        self.register_outputs({
+            "subnetGroupName": self.subnet_group_name,
+            "securityGroupId": self.security_group_id,
+            "parameterGroupName": self.parameter_group_name,
+        })
+
+
+@dataclass(frozen=True)
+class PitrSource:
+    """Runbook "Database Point-in-Time Recovery": restore from an instance or from replicated backups."""
+
+    instance_identifier: pulumi.Input[str] | None = None
+    automated_backups_arn: pulumi.Input[str] | None = None
+    time: str = "latest"
+
+
+@dataclass(frozen=True)
+class InstanceArgs:
+    region: str
+    shape: InstanceShape
+    placement: DatabasePlacement
+    kms_key_arn: pulumi.Input[str]
+    tags: dict[str, str]
+    # Exactly one way of coming into being: a replica of `source_arn`, a PITR restore, or a new writer
+    # whose password arrives write-only (never stored in state) at `password_version`.
+    source_arn: pulumi.Input[str] | None = None
+    restore: PitrSource | None = None
+    password: pulumi.Input[str] | None = None
+    password_version: int | None = None
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+class PostgresInstance(pulumi.ComponentResource):
+    """One RDS PostgreSQL instance: protected, retained on delete, deletion-protected, final snapshot."""
+
+
+    def __init__(self, name: str, args: InstanceArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("aivo:database:PostgresInstance", name, None, opts)
+        inputs = dict(args.shape.inputs)
+        if args.shape.replicates:
+            if args.source_arn is None:
+                raise ValueError(f"{name}: a replicating instance needs source_arn")
+            inputs["replicate_source_db"] = args.source_arn
+        if args.restore is not None:
+            inputs["restore_to_point_in_time"] = aws.rds.InstanceRestoreToPointInTimeArgs(
+                source_db_instance_identifier=args.restore.instance_identifier,
+                source_db_instance_automated_backups_arn=args.restore.automated_backups_arn,
+                use_latest_restorable_time=True if args.restore.time == "latest" else None,
+                restore_time=None if args.restore.time == "latest" else args.restore.time,
+            )
+        if args.password is not None:
+            inputs["password_wo"] = pulumi.Output.secret(args.password)
+            inputs["password_wo_version"] = args.password_version
+        self.instance = aws.rds.Instance(
+            f"{name}-instance",
+            kms_key_id=args.kms_key_arn,
+            performance_insights_kms_key_id=args.kms_key_arn,
+            db_subnet_group_name=args.placement.subnet_group_name,
+            vpc_security_group_ids=[args.placement.security_group_id],
+            parameter_group_name=args.placement.parameter_group_name,
+            region=args.region,
+            tags={**args.tags, "Name": args.shape.identifier},
+            **inputs,
+            opts=pulumi.ResourceOptions.merge(
+                pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)), KEEP
+            ),
+        )
+        self.arn = self.instance.arn
+        self.address = self.instance.address
+        self.identifier = self.instance.identifier
+        self.register_outputs({"arn": self.arn, "address": self.address, "identifier": self.identifier})
+
+
+@dataclass(frozen=True)
+class CredentialsArgs:
+    region: str
+    replica_region: str
+    name: str
+    kms_key_arn: pulumi.Input[str]
+    replica_kms_key_arn: pulumi.Input[str]
+    username: str
+    db_name: str
+    port: int
+    password_version: int
+    tags: dict[str, str]
+
+
+class MasterCredentials(pulumi.ComponentResource):
+    """The master credentials: a password generated by Secrets Manager, held in a secret replicated to the DR region.
+
+    Why not `manage_master_user_password`: RDS refuses to create a read replica of a source whose master
+    password it manages in Secrets Manager (RDS user guide, "Limitations for Secrets Manager integration",
+    every engine but SQL Server), and the cross-region replica is the heart of this project. Instead the
+    password is generated by GetRandomPassword, handed to RDS write-only (`password_wo`, never in state)
+    and stored in a secret this stack owns, encrypted with a key per region and replicated to us-west-2,
+    where the DR cluster reads it after a failover. `password_version` rotates it: a new value goes to
+    RDS and into a new secret version.
+    """
+
+
+    def __init__(self, name: str, args: CredentialsArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("aivo:database:MasterCredentials", name, None, opts)
+        generated = aws.secretsmanager.get_random_password_output(
+            password_length=40, exclude_punctuation=True, require_each_included_type=True, region=args.region,
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        self.password = pulumi.Output.secret(generated.random_password)
+        secret = aws.secretsmanager.Secret(
+            f"{name}-secret",
+            name=args.name,
+            description="AIVO PostgreSQL master credentials (replicated to the DR region)",
+            kms_key_id=args.kms_key_arn,
+            replicas=[aws.secretsmanager.SecretReplicaArgs(region=args.replica_region, kms_key_id=args.replica_kms_key_arn)],
+            recovery_window_in_days=30,
+            region=args.region,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions.merge(pulumi.ResourceOptions(parent=self), KEEP),
+        )
+        self._secret = secret
+        self._args = args
+        self.secret_arn = secret.arn
+        self.replica_secret_arn = secret.arn.apply(
+            lambda arn: arn.replace(f":{args.region}:", f":{args.replica_region}:", 1)
+        )
+        self.register_outputs({"secretArn": self.secret_arn, "replicaSecretArn": self.replica_secret_arn})
+
+    def store(self, name: str, address: pulumi.Input[str]) -> aws.secretsmanager.SecretVersion:
+        """Write the credentials (with the writer's address) as a version of the secret, once per password_version.
+
+        The value is generated anew on every run, so later runs must not rewrite it: `secret_string` is
+        ignored after creation, and a new `password_version` makes a new version resource.
+        """
+        args = self._args
+        value = pulumi.Output.all(self.password, address).apply(
+            lambda a: json.dumps({"engine": "postgres", "host": a[1], "port": args.port, "username": args.username,
+                                  "password": a[0], "dbname": args.db_name}, sort_keys=True)
+        )
+        return aws.secretsmanager.SecretVersion(
+            f"{name}-v{args.password_version}",
+            secret_id=self._secret.id,
+            secret_string=pulumi.Output.secret(value),
+            region=args.region,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
+        )
+
+
+@dataclass(frozen=True)
+class ReplicatedBackupsArgs:
+    region: str
+    source_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    retention_days: int
+
+
+class ReplicatedBackups(pulumi.ComponentResource):
+    """The primary's automated backups replicated into this region: point-in-time recovery in us-west-2."""
+
+
+    def __init__(self, name: str, args: ReplicatedBackupsArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("aivo:database:ReplicatedBackups", name, None, opts)
+        replication = aws.rds.InstanceAutomatedBackupsReplication(
+            f"{name}-replication",
+            source_db_instance_arn=args.source_arn,
+            kms_key_id=args.kms_key_arn,
+            retention_period=args.retention_days,
+            region=args.region,
+            opts=pulumi.ResourceOptions.merge(pulumi.ResourceOptions(parent=self), KEEP),
+        )
+        self.arn = replication.id  # the id of a replication is the replicated backups' ARN
+        self.register_outputs({"arn": self.arn})
