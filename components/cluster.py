@@ -105,7 +105,6 @@ class EksCluster(pulumi.ComponentResource):
             vpc_id=args.vpc_id,
             # Control plane ENIs and nodes in private subnets only; nothing is reachable from the internet.
             private_subnet_ids=args.private_subnet_ids,
-            node_associate_public_ip_address=False,
             # The node group is declared below as its own resource so its size can change in place.
             skip_default_node_group=True,
             # API mode: access is granted by EKS access entries, not by the aws-auth ConfigMap.

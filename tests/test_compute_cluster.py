@@ -42,7 +42,7 @@ def test_endpoint_is_private_with_logging_api_auth_and_oidc(stack: str) -> None:
     assert c.inputs["enabledClusterLogTypes"] == ALL_LOG_TYPES
     assert c.inputs["authenticationMode"] == "API"
     assert c.inputs["createOidcProvider"] is True
-    assert c.inputs["nodeAssociatePublicIpAddress"] is False
+    assert "publicSubnetIds" not in c.inputs
     assert "accessEntries" not in c.inputs
 
 
@@ -100,6 +100,7 @@ def test_node_group_joins_its_cluster_by_name_with_a_role_arn(stack: str) -> Non
     ng = only(p, "aws:eks/nodeGroup:NodeGroup")
     role = only(p, "aws:iam/role:Role", f"{stack}-cluster-node-role")
     assert ng.inputs["clusterName"] == c.inputs["name"]
+    assert ng.inputs["subnetIds"] == c.inputs["privateSubnetIds"], "nodes in the private subnets only"
     assert ng.region == c.region
     assert c.urn in ng.depends_on and role.urn in ng.depends_on
     assert ng.inputs["nodeRoleArn"].startswith(f"arn:aws:iam::123456789012:role/{role.name}-")  # an ARN, not a Resource
