@@ -40,13 +40,15 @@ def _session() -> boto3.session.Session:
     return boto3.session.Session()
 
 
+@functools.cache
 def client(service: str, region: str) -> Any:
-    """A boto3 client for one service in one explicit region."""
+    """A boto3 client for one service in one explicit region (made once per process: creating one is slow)."""
     return _session().client(service, region_name=region, config=_CONFIG)
 
 
 def reset_clients() -> None:
-    """Forget the cached session (tests change credentials and endpoints between sessions)."""
+    """Forget the cached session and clients (tests change credentials and endpoints between sessions)."""
+    client.cache_clear()
     _session.cache_clear()
 
 

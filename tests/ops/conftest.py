@@ -7,18 +7,21 @@ is a failure, never a skip.
 
 from __future__ import annotations
 
+import functools
 import json
-import logging
 import os
 import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -36,26 +39,44 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_SESSION_TOKEN", "AWS_PROFILE")}
-    os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
-    os.environ.pop("AWS_SESSION_TOKEN", None)
-    os.environ.pop("AWS_PROFILE", None)
-    reset_clients()
+    """moto's server in its own process (the in-thread server shares our GIL and is several times slower)."""
+    port = _free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).read()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"moto_server did not start on {endpoint}")
+            time.sleep(0.1)
     yield endpoint
-    server.stop()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    server.kill()
+    server.wait(timeout=10)
     reset_clients()
+    _client.cache_clear()
+
+
+@pytest.fixture
+def aws_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """boto3 pointed at moto with dummy credentials, for this test only (other suites see the real environment)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for key in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(key, raising=False)
+    return moto_endpoint
+
+
+@functools.cache
+def _client(service: str, region: str) -> Any:
+    """One boto3 client per service and region for the whole session (creating one costs ~70 ms)."""
+    return boto3.client(service, region_name=region)
 
 
 def velero_backup(name: str, schedule: str, started: datetime, phase: str = "Completed") -> bytes:
@@ -83,7 +104,7 @@ def last_weekly_run(now: datetime) -> datetime:
 
 
 def put_velero_backups(bucket: str, region: str, daily: datetime, weekly: datetime) -> None:
-    s3 = boto3.client("s3", region_name=region)
+    s3 = _client("s3", region)
     for name, schedule, started in (
         (f"aivo-daily-{daily:%Y%m%d%H%M%S}", "aivo-daily", daily),
         (f"aivo-daily-{daily - timedelta(days=1):%Y%m%d%H%M%S}", "aivo-daily", daily - timedelta(days=1)),
@@ -93,7 +114,7 @@ def put_velero_backups(bucket: str, region: str, daily: datetime, weekly: dateti
 
 
 def _bucket(name: str, region: str) -> None:
-    s3 = boto3.client("s3", region_name=region)
+    s3 = _client("s3", region)
     if region == "us-east-1":
         s3.create_bucket(Bucket=name)
     else:
@@ -106,7 +127,7 @@ def seed() -> dict[str, str]:
     s = runbook()
     primary, dr = s.regions.primary, s.regions.dr
     now = datetime.now(UTC)
-    rds = boto3.client("rds", region_name=primary)
+    rds = _client("rds", primary)
     db = rds.create_db_instance(
         DBInstanceIdentifier=s.database.identifier, Engine="postgres", DBInstanceClass=s.database.instance_class,
         AllocatedStorage=s.database.allocated_storage, MasterUsername=s.database.master_username, MasterUserPassword="not-a-real-secret",
@@ -114,20 +135,20 @@ def seed() -> dict[str, str]:
         DBName=s.database.db_name,
     )["DBInstance"]
     rds.create_db_snapshot(DBInstanceIdentifier=s.database.identifier, DBSnapshotIdentifier="aivo-weekly-snapshot")
-    boto3.client("rds", region_name=dr).create_db_instance_read_replica(
+    _client("rds", dr).create_db_instance_read_replica(
         DBInstanceIdentifier=s.database.replica_identifier, SourceDBInstanceIdentifier=db["DBInstanceArn"],
         DBInstanceClass=s.database.instance_class, SourceRegion=primary,
     )
-    backup = boto3.client("backup", region_name=primary)
+    backup = _client("backup", primary)
     backup.create_backup_vault(BackupVaultName=s.weekly_snapshots.vault_name)
-    boto3.client("backup", region_name=dr).create_backup_vault(BackupVaultName=f"{s.weekly_snapshots.vault_name}-{dr}")
+    _client("backup", dr).create_backup_vault(BackupVaultName=f"{s.weekly_snapshots.vault_name}-{dr}")
     backup.create_backup_plan(BackupPlan={"BackupPlanName": "aivo-weekly", "Rules": [{
         "RuleName": "weekly", "TargetBackupVaultName": s.weekly_snapshots.vault_name,
         "ScheduleExpression": s.weekly_snapshots.schedule, "Lifecycle": {"DeleteAfterDays": s.weekly_snapshots.retention_days},
         "CopyActions": [{"DestinationBackupVaultArn": f"arn:aws:backup:{dr}:{ACCOUNT}:backup-vault:{s.weekly_snapshots.vault_name}-{dr}",
                          "Lifecycle": {"DeleteAfterDays": s.weekly_snapshots.copy_retention_days}}],
     }]})
-    s3 = boto3.client("s3", region_name=primary)
+    s3 = _client("s3", primary)
     for bucket in (s.storage.assets_bucket, s.storage.velero_bucket):
         replica = s.storage.replica_name(bucket, dr)
         _bucket(bucket, primary)
@@ -149,7 +170,7 @@ def seed() -> dict[str, str]:
         put_velero_backups(bucket, region, last_daily_run(now), last_weekly_run(now))
     # As components/dns.py declares them: one HTTPS health check per regional ingress endpoint, and
     # PRIMARY/SECONDARY failover CNAMEs for api and app, each health-checked.
-    r53 = boto3.client("route53", region_name=primary)
+    r53 = _client("route53", primary)
     zone = r53.create_hosted_zone(Name=s.dns.zone_name, CallerReference="aivo")["HostedZone"]["Id"].split("/")[-1]
     checks = {}
     for region in (primary, dr):
@@ -166,13 +187,13 @@ def seed() -> dict[str, str]:
         for role, region in (("PRIMARY", primary), ("SECONDARY", dr))
     ]
     r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": changes})
-    eks = boto3.client("eks", region_name=dr)
+    eks = _client("eks", dr)
     eks.create_cluster(name="aivo-dr-eks", roleArn=f"arn:aws:iam::{ACCOUNT}:role/aivo-dr-eks", resourcesVpcConfig={"subnetIds": ["subnet-0dr1", "subnet-0dr2"]})
     standby = s.cluster.standby_node_group
     eks.create_nodegroup(clusterName="aivo-dr-eks", nodegroupName=s.cluster.node_group_name, subnets=["subnet-0dr1", "subnet-0dr2"],
                          nodeRole=f"arn:aws:iam::{ACCOUNT}:role/aivo-dr-nodes",
                          scalingConfig={"minSize": standby.min_size, "maxSize": standby.max_size, "desiredSize": standby.desired_size})
-    primary_eks = boto3.client("eks", region_name=primary)
+    primary_eks = _client("eks", primary)
     primary_eks.create_cluster(name="aivo-production-eks", roleArn=f"arn:aws:iam::{ACCOUNT}:role/aivo-production-eks",
                                resourcesVpcConfig={"subnetIds": ["subnet-0pr1", "subnet-0pr2"]})
     primary_eks.create_nodegroup(clusterName="aivo-production-eks", nodegroupName=s.cluster.node_group_name, subnets=["subnet-0pr1", "subnet-0pr2"],
@@ -181,11 +202,30 @@ def seed() -> dict[str, str]:
     return {"zone_id": zone}
 
 
+_world = {"clean": False}
+
+
+def _reseed(endpoint: str) -> dict[str, str]:
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).read()
+    _world.update(seed(), clean=True)
+    return {k: v for k, v in _world.items() if k != "clean"}
+
+
 @pytest.fixture
-def aws(moto_endpoint: str) -> dict[str, str]:
-    """A freshly reset moto seeded with the estate (each test may change it)."""
-    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).read()
-    return seed()
+def aws(aws_env: str) -> dict[str, str]:
+    """A freshly reset moto seeded with the estate, which the test may change."""
+    world = _reseed(aws_env)
+    _world["clean"] = False
+    return world
+
+
+@pytest.fixture
+def aws_unchanged(aws_env: str) -> dict[str, str]:
+    """The seeded estate for a test that only reads it: reseeded only after a test that may have changed it
+    (moto's EKS makes seeding take about a second)."""
+    if not _world["clean"]:
+        return _reseed(aws_env)
+    return {k: v for k, v in _world.items() if k != "clean"}
 
 
 # ---- PostgreSQL -------------------------------------------------------------------------------------

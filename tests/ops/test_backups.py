@@ -19,7 +19,7 @@ from tests.ops.conftest import table_rows, velero_backup
 NOW = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # a Wednesday
 
 
-def test_healthy_estate_passes_with_the_honest_warning(aws, capsys) -> None:
+def test_healthy_estate_passes_with_the_honest_warning(aws_unchanged, capsys) -> None:
     code = main(["backups", "verify"])
     rows = table_rows(capsys.readouterr().out)
     assert code == 0
@@ -65,7 +65,7 @@ def test_drifted_estate_fails_with_exact_rows(aws, capsys) -> None:
     assert doc["ok"] is False and doc["summary"]["fail"] == 6
 
 
-def test_unknown_database_is_one_line_exit_1(aws, capsys) -> None:
+def test_unknown_database_is_one_line_exit_1(aws_unchanged, capsys) -> None:
     assert main(["backups", "verify", "--db-identifier", "aivo-missing"]) == 1
     captured = capsys.readouterr()
     assert captured.err == "drctl: error: describe_db_instances aivo-missing: DBInstanceNotFound: DBInstance aivo-missing not found.\n"

@@ -15,7 +15,7 @@ from drctl.ops.preflight import replica_check, replica_lag_check, source_region
 from tests.ops.conftest import table_rows
 
 
-def test_ready_dr_region_passes(aws, capsys) -> None:
+def test_ready_dr_region_passes(aws_unchanged, capsys) -> None:
     code = main(["preflight", "--primary-region", "us-east-1", "--dr-region", "us-west-2"])
     out = capsys.readouterr().out
     rows = table_rows(out)

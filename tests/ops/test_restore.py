@@ -88,7 +88,7 @@ def test_a_changed_value_fails_the_checksum_only(aws, seeded_pg, tmp_path, capsy
     assert kept["DBInstanceStatus"] == "available" and kept["DBInstanceClass"] == "db.r6g.large"
 
 
-def test_snapshot_not_found_is_one_line_exit_1(aws, seeded_pg, tmp_path, capsys) -> None:
+def test_snapshot_not_found_is_one_line_exit_1(aws_unchanged, seeded_pg, tmp_path, capsys) -> None:
     args = restore(tmp_path)
     args[args.index("latest")] = "aivo-no-such-snapshot"
     assert main(args) == 1
@@ -107,7 +107,7 @@ def test_snapshot_not_found_is_one_line_exit_1(aws, seeded_pg, tmp_path, capsys)
     (("--dsn-env", "AIVO_DR_UNSET_VARIABLE"),
      "--dsn-env = AIVO_DR_UNSET_VARIABLE: the name of a set environment variable holding a libpq DSN, e.g. 'dbname=aivo user=aivo_admin'"),
 ])
-def test_bad_input_is_one_line_exit_2(aws, seeded_pg, tmp_path, capsys, change, message) -> None:
+def test_bad_input_is_one_line_exit_2(aws_unchanged, seeded_pg, tmp_path, capsys, change, message) -> None:
     args = restore(tmp_path)
     args[args.index(change[0]) + 1] = change[1]
     assert main(args) == 2
@@ -122,7 +122,7 @@ def test_bad_input_is_one_line_exit_2(aws, seeded_pg, tmp_path, capsys, change, 
     ("users: {min_rows: 1, rows: 3}\n", "--expect {p}: users.rows = 3: one of the keys checksum, checksum_query, min_rows"),
     ("'users; drop table x': {min_rows: 1}\n", "--expect {p} = users; drop table x: table names like users or billing.invoices"),
 ])
-def test_bad_expectations_file_is_one_line_exit_2(aws, seeded_pg, tmp_path, capsys, text, message) -> None:
+def test_bad_expectations_file_is_one_line_exit_2(aws_unchanged, seeded_pg, tmp_path, capsys, text, message) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
     args = restore(tmp_path)
