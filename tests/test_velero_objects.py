@@ -163,3 +163,13 @@ def test_velero_role_is_assumable_only_by_velero_through_its_clusters_oidc_provi
     }}
     cluster = only(plan(stack), "eks:index:Cluster")
     assert cluster.urn in role.depends_on
+
+
+def test_bad_velero_settings_are_refused_with_one_line() -> None:
+    from drctl.engine import run_plan
+    from drctl.engine.plan import SettingsProblem
+
+    with pytest.raises(SettingsProblem, match=r'^aivo-dr:velero.existingResourcePolicy = "overwrite": one of none or update$'):
+        run_plan("dr", ["velero.existingResourcePolicy=overwrite"])
+    with pytest.raises(SettingsProblem, match=r'^aivo-dr:velero.daily.schedule = "0 25 \* \* \*": a five-field cron'):
+        run_plan("primary", ["velero.daily.schedule=0 25 * * *"])
