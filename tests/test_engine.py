@@ -137,3 +137,11 @@ def test_stack_reference_reads_the_sibling_stacks_planned_outputs() -> None:
     # Explicit peer outputs replace the sibling's plan (and an empty map means "never deployed").
     c = run_plan("b", [], program, peer_outputs={"org/peers/a": {"keyArn": "arn:aws:kms:us-east-1:1:key/given"}})
     assert c.resource("alias").inputs["targetKeyId"] == "arn:aws:kms:us-east-1:1:key/given"
+
+
+def test_a_package_imported_before_a_plan_does_not_keep_stale_submodules() -> None:
+    import stacks
+
+    run_plan("dr")
+    assert not hasattr(stacks, "program"), "stacks.program must be forgotten with the run that imported it"
+    assert len(run_plan("dr").resources) == len(run_plan("dr").resources)

@@ -85,10 +85,16 @@ def _program_scope(directory: Path) -> Iterator[None]:
         with contextlib.suppress(ValueError):
             sys.path.remove(str(directory))
         root = str(directory)
-        for name in set(sys.modules) - before:
-            module_file = getattr(sys.modules[name], "__file__", None) or ""
+        for name in sorted(set(sys.modules) - before, reverse=True):
+            module = sys.modules[name]
+            module_file = getattr(module, "__file__", None) or ""
             if module_file.startswith(root) and "site-packages" not in module_file:
                 del sys.modules[name]
+                # A package imported before the run keeps its submodules as attributes; drop them too, or the
+                # next run's `from package import submodule` would pick up this run's stale module.
+                parent, _, child = name.rpartition(".")
+                if parent in sys.modules and getattr(sys.modules[parent], child, None) is module:
+                    delattr(sys.modules[parent], child)
 
 
 def _is_settings_error(error: BaseException) -> bool:
