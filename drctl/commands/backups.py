@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from drctl.ops.aws import check_distinct_regions, check_identifier, runbook
+from drctl.ops.aws import aws_errors, check_distinct_regions, check_identifier, runbook
 from drctl.ops.backups import verify
 from drctl.ops.checks import checks_document, checks_table, exit_status, summary
 from drctl.output import check_json_target, console, write_json
@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     check_distinct_regions("--region", args.region, "--dr-region", args.dr_region)
     check_identifier("--db-identifier", args.db_identifier)
     check_json_target(args.json)
-    checks = verify(args.db_identifier, args.region, args.dr_region, args.assets_bucket, args.velero_bucket)
+    with aws_errors("backups verify"):
+        checks = verify(args.db_identifier, args.region, args.dr_region, args.assets_bucket, args.velero_bucket)
     document = checks_document("aivo-dr/backups-verify@1", checks, dbIdentifier=args.db_identifier, region=args.region)
     if args.json == "-":
         write_json(document, "-")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from drctl.ops.aws import check_distinct_regions, check_identifier, runbook
+from drctl.ops.aws import aws_errors, check_distinct_regions, check_identifier, runbook
 from drctl.ops.checks import checks_document, checks_table, exit_status, summary
 from drctl.ops.preflight import preflight
 from drctl.output import check_json_target, console, write_json
@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     check_distinct_regions("--primary-region", args.primary_region, "--dr-region", args.dr_region)
     check_json_target(args.json)
-    checks = preflight(args.primary_region, args.dr_region, args.cluster, check_identifier("--replica-identifier", args.replica_identifier))
+    with aws_errors("preflight"):
+        checks = preflight(args.primary_region, args.dr_region, args.cluster, check_identifier("--replica-identifier", args.replica_identifier))
     document = checks_document("aivo-dr/preflight@1", checks, primaryRegion=args.primary_region, drRegion=args.dr_region)
     if args.json == "-":
         write_json(document, "-")

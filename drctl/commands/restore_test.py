@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from drctl.errors import UsageError
-from drctl.ops.aws import check_identifier, check_region, runbook
+from drctl.ops.aws import aws_errors, check_identifier, check_region, runbook
 from drctl.ops.checks import checks_document, checks_table, exit_status, summary
 from drctl.ops.integrity import Expectation, load_expectations
 from drctl.ops.restore import RestorePlan, check_instance_class, check_throwaway, restore_test
@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
         timeout_s=args.timeout_minutes * 60, poll_s=args.poll_seconds,
         subnet_group=args.db_subnet_group, security_groups=tuple(args.vpc_security_group_id),
     )
-    checks, record = restore_test(plan)
+    with aws_errors("restore-test"):
+        checks, record = restore_test(plan)
     document = checks_document("aivo-dr/restore-test@1", checks, region=args.region, **record)
     if args.json == "-":
         write_json(document, "-")

@@ -8,6 +8,7 @@ command cannot silently run against the wrong region.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,15 +41,19 @@ def _session() -> boto3.session.Session:
     return boto3.session.Session()
 
 
-@functools.cache
 def client(service: str, region: str) -> Any:
-    """A boto3 client for one service in one explicit region (made once per process: creating one is slow)."""
+    """A boto3 client for one service in one explicit region (made once per process and endpoint: creating one is slow)."""
+    return _client(service, region, os.environ.get("AWS_ENDPOINT_URL"))
+
+
+@functools.cache
+def _client(service: str, region: str, _endpoint: str | None) -> Any:
     return _session().client(service, region_name=region, config=_CONFIG)
 
 
 def reset_clients() -> None:
     """Forget the cached session and clients (tests change credentials and endpoints between sessions)."""
-    client.cache_clear()
+    _client.cache_clear()
     _session.cache_clear()
 
 

@@ -125,3 +125,16 @@ def test_velero_schedule_needs_a_completed_backup_since_its_last_run() -> None:
     # Within the grace hour after 02:00 the run may still be going: yesterday's backup is enough.
     assert schedule_check(daily, [yesterday], datetime(2026, 11, 25, 2, 30, tzinfo=UTC), "b").status == PASS
     assert schedule_check(daily, [], NOW, "b").detail == "no completed backup of schedule aivo-daily in b"
+
+
+def test_unreachable_endpoint_is_one_line_exit_1(monkeypatch, capsys) -> None:
+    from tests.ops.conftest import _free_port
+
+    closed = f"http://127.0.0.1:{_free_port()}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", closed)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    assert main(["backups", "verify"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == (f'drctl: error: describe_db_instances aivo-production-postgres: Could not connect to the endpoint URL: "{closed}/"\n')
+    assert captured.out == ""
