@@ -152,6 +152,20 @@ class EksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster, *attachments]),
         )
 
+        # pulumi-eks creates the managed coredns add-on only with its default node group (pulumi-eks #1371):
+        # without nodes the add-on stays DEGRADED and its creation times out. Declared here, after the
+        # node group, it takes over the self-managed CoreDNS that EKS bootstraps.
+        coredns = aws.eks.Addon(
+            f"{name}-coredns",
+            cluster_name=args.cluster_name,
+            addon_name="coredns",
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="PRESERVE",
+            region=args.region,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[node_group]),
+        )
+
         # Every Kubernetes resource of this cluster goes through this provider (never a default kubeconfig).
         # cluster_identifier keeps resources from being replaced when the kubeconfig's credentials change.
         self.kubernetes_provider = k8s.Provider(
@@ -159,7 +173,7 @@ class EksCluster(pulumi.ComponentResource):
             kubeconfig=cluster.kubeconfig_json,
             cluster_identifier=args.cluster_name,
             enable_server_side_apply=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[node_group]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[node_group, coredns]),
         )
 
         self.cluster_name = pulumi.Output.from_input(args.cluster_name)

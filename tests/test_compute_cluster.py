@@ -147,3 +147,17 @@ def test_bad_cluster_settings_are_refused_with_one_line() -> None:
         run_plan("primary", ['cluster.publicAccessCidrs=["0.0.0.0/0"]'])
     with pytest.raises(SettingsProblem, match=r"aivo-dr:cluster.logTypes = .*control-plane log types"):
         run_plan("dr", ['cluster.logTypes=["api","kernel"]'])
+    with pytest.raises(SettingsProblem, match=r"^aivo-dr:cluster.standbyNodeGroup.desiredSize = 0: an integer from 1 to 1000$"):
+        run_plan("dr", ["cluster.standbyNodeGroup.minSize=0", "cluster.standbyNodeGroup.desiredSize=0"])
+
+
+@pytest.mark.parametrize("stack", ["primary", "dr"])
+def test_coredns_is_a_managed_addon_created_once_nodes_exist(stack: str) -> None:
+    p = plan(stack)
+    addon = only(p, "aws:eks/addon:Addon", f"{stack}-cluster-coredns")
+    ng = only(p, "aws:eks/nodeGroup:NodeGroup")
+    (provider,) = p.by_type("pulumi:providers:kubernetes")
+    assert (addon.inputs["addonName"], addon.inputs["clusterName"]) == ("coredns", ng.inputs["clusterName"])
+    assert addon.region == ng.region
+    assert ng.urn in addon.depends_on
+    assert addon.urn in provider.depends_on, "nothing is deployed before cluster DNS works"

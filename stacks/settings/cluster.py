@@ -14,7 +14,8 @@ from .velero import merge_over_defaults
 
 class NodeGroupSize(Section):
     min_size: int = Field(default=3, ge=0, le=1000)
-    desired_size: int = Field(default=5, ge=0, le=1000)
+    # At least one node: CoreDNS and Velero (which syncs the replicated backups) run even in standby.
+    desired_size: int = Field(default=5, ge=1, le=1000)
     max_size: int = Field(default=20, ge=1, le=1000)
 
     @model_validator(mode="after")
