@@ -236,8 +236,9 @@ def _primary(ctx: StackContext) -> dict[str, pulumi.Input]:
     assets = buckets["assets"]
     outputs: dict[str, pulumi.Input] = {
         # Read by the dr stack (stacks/peer.py PRIMARY_EXPORTS).
-        "databaseArn": writer.arn,
-        "databaseAddress": writer.address,
+        # The current writer: the original one, or the failback instance once it is promoted.
+        "databaseArn": current.arn,
+        "databaseAddress": current.address,
         "databaseSecretArnDr": credentials.replica_secret_arn,
         "veleroReplicaBucket": velero.replica_name,
         "veleroReplicaKmsKeyArn": velero.replica_key_arn,

@@ -18,8 +18,8 @@ from stacks.settings import SettingsError, StackSettings
 
 # Output name -> what it is. The primary stack exports every one of these (stacks/data.py).
 PRIMARY_EXPORTS: dict[str, str] = {
-    "databaseArn": "ARN of the us-east-1 writer (the DR replica's source, the backups replication's source)",
-    "databaseAddress": "endpoint address of the us-east-1 writer",
+    "databaseArn": "ARN of the current us-east-1 writer (the DR replica's and the backups replication's source)",
+    "databaseAddress": "endpoint address of the current us-east-1 writer",
     "databaseSecretArnDr": "ARN of the master credentials secret's replica in us-west-2",
     "veleroReplicaBucket": "name of the Velero replica bucket in us-west-2",
     "veleroReplicaKmsKeyArn": "ARN of the us-west-2 KMS key of the Velero replica bucket",
@@ -45,8 +45,10 @@ def derived_fallback(settings: StackSettings) -> dict[str, str]:
     """Peer values that follow from settings alone (names and the ARNs built from them)."""
     s = settings
     primary = s.regions.primary
+    promoted = s.peer.fallback.get("databaseFailbackPromoted") == "true"
+    writer = s.database.failback_identifier if promoted else s.database.identifier
     return {
-        "databaseArn": f"arn:aws:rds:{primary}:{s.account_id}:db:{s.database.identifier}",
+        "databaseArn": f"arn:aws:rds:{primary}:{s.account_id}:db:{writer}",
         "veleroReplicaBucket": s.storage.replica_name(s.storage.velero_bucket, s.regions.dr),
         "assetsReplicaBucket": s.storage.replica_name(s.storage.assets_bucket, s.regions.dr),
         "databaseFailbackPromoted": "false",

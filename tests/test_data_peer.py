@@ -95,3 +95,11 @@ def test_every_data_store_is_protected_and_retained(stack: str, overrides: tuple
             assert r.inputs["deletionProtection"] is True and r.inputs["skipFinalSnapshot"] is False
         if r.type == "aws:kms/key:Key":
             assert r.inputs["deletionWindowInDays"] == 30 and r.inputs["enableKeyRotation"] is True
+
+
+def test_after_the_failback_cutover_the_primary_names_the_failback_instance_as_the_writer() -> None:
+    outputs = plan("primary", "database.failbackPromoted=true").outputs
+    assert outputs["databaseArn"] == "arn:aws:rds:us-east-1:123456789012:db:aivo-production-postgres-fb"
+    assert outputs["databaseFailbackPromoted"] == "true"
+    reseed = validate({**DR, "peer": json.dumps({"fallback": {"databaseFailbackPromoted": "true"}})}, "dr")
+    assert derived_fallback(reseed)["databaseArn"] == outputs["databaseArn"]
