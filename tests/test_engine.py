@@ -67,7 +67,9 @@ def test_existing_vpc_declares_no_network_resources() -> None:
         "dr",
         'network={"cidr": "10.20.0.0/16", "vpcId": "vpc-0abc", "privateSubnetIds": ["subnet-1", "subnet-2", "subnet-3"]}',
     )
-    assert not [r for r in p.resources if r.type.startswith("aws:ec2/")]
+    network_types = {"aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/internetGateway:InternetGateway",
+                     "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", "aws:ec2/routeTable:RouteTable"}
+    assert not [r.urn for r in p.resources if r.type in network_types]
     assert p.outputs["vpcId"] == "vpc-0abc"
 
 
