@@ -185,6 +185,16 @@ def bucket_policy_document(bucket_arn: str, kms_key_arn: str) -> str:
     }, sort_keys=True)
 
 
+def check_same_region(args: VeleroArgs) -> None:
+    """Fail fast: Velero uses only the bucket of its own cluster's region (a cross-region location would
+    stop working in exactly the outage it is for)."""
+    if args.location.bucket.region != args.region:
+        raise ValueError(
+            f"Velero on {args.cluster_name} ({args.region}) was given the bucket of {args.location.bucket.region}; "
+            "pass the Velero bucket of the cluster's own region"
+        )
+
+
 # ---- component ----------------------------------------------------------------------------------
 
 
@@ -195,6 +205,7 @@ class Velero(pulumi.ComponentResource):
     # annotations in its module's globals, which the offline engine may already have forgotten.
 
     def __init__(self, name: str, args: VeleroArgs, opts: pulumi.ResourceOptions) -> None:
+        check_same_region(args)
         super().__init__("aivo:velero:Velero", name, None, opts)
         aws_child = pulumi.ResourceOptions(parent=self)
         bucket = args.location.bucket

@@ -139,3 +139,21 @@ def test_decisions_agree_on_which_region_writes(failover: bool, role: str, activ
     assert bool(velero_schedules(s)) == writes
     assert node_group_size(s) == (s.cluster.node_group if writes else s.cluster.standby_node_group)
     assert bool(tier_restores(s)) == (role == "dr" and failover)
+
+
+def test_velero_refuses_a_bucket_of_another_region() -> None:
+    import pytest
+
+    from components.velero import LocationSpec, VeleroArgs, check_same_region
+    from stacks.contracts import BucketRef
+
+    bucket = BucketRef(region="us-east-1", name="b", arn="arn:aws:s3:::b", kms_key_arn="arn:aws:kms:us-east-1:1:key/k")
+    args = VeleroArgs(
+        region="us-west-2", namespace="velero", chart_version="12.1.0", app_version="1.18.1",
+        chart_repository="https://vmware-tanzu.github.io/helm-charts", aws_plugin_image="p", fs_backup=True,
+        location=LocationSpec(name="aivo-us-west-2", bucket=bucket, access_mode="ReadOnly"), schedules=[],
+        oidc_provider_arn="o", oidc_issuer="i", kubernetes_provider=None, tags={}, cluster_name="aivo-dr-eks",  # type: ignore[arg-type]
+    )
+    with pytest.raises(ValueError, match=r"aivo-dr-eks \(us-west-2\) was given the bucket of us-east-1"):
+        check_same_region(args)
+    check_same_region(VeleroArgs(**{**args.__dict__, "region": "us-east-1"}))
