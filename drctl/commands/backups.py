@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from drctl.ops.aws import aws_errors, check_distinct_regions, check_identifier, runbook
-from drctl.ops.backups import verify
-from drctl.ops.checks import checks_document, checks_table, exit_status, summary
+from drctl.ops.figures import check_distinct_regions, check_identifier, runbook
 from drctl.output import check_json_target, console, write_json
 
 ORDER = 50
@@ -28,6 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from drctl.ops.aws import aws_errors
+    from drctl.ops.backups import verify
+    from drctl.ops.checks import checks_document, checks_table, exit_status, summary
+
     check_distinct_regions("--region", args.region, "--dr-region", args.dr_region)
     check_identifier("--db-identifier", args.db_identifier)
     check_json_target(args.json)

@@ -13,10 +13,8 @@ from typing import Any
 from rich.table import Table
 
 from drctl.errors import UsageError
-from drctl.ops.aws import check_distinct_regions, runbook
-from drctl.ops.drill import SCENARIOS, SCHEMA, DrillOptions, run_drill
-from drctl.ops.report import drill_passed, fmt_duration, recovery_metrics, verdicts, write_report
-from drctl.ops.restore import check_instance_class
+from drctl.ops.figures import DRILL_SCHEMA as SCHEMA
+from drctl.ops.figures import SCENARIOS, check_distinct_regions, check_instance_class, runbook
 from drctl.output import console
 
 ORDER = 53
@@ -69,6 +67,9 @@ def _report_dir(path: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from drctl.ops.drill import DrillOptions, run_drill
+    from drctl.ops.report import drill_passed, write_report
+
     if args.scenario not in SCENARIOS:
         raise UsageError("--scenario", args.scenario, "one of " + ", ".join(SCENARIOS))
     check_distinct_regions("--primary-region", args.primary_region, "--dr-region", args.dr_region)
@@ -114,6 +115,8 @@ def _load_record(path: Path) -> dict[str, Any]:
 
 
 def report(args: argparse.Namespace) -> int:
+    from drctl.ops.report import drill_passed, write_report
+
     record = _load_record(args.source)
     if args.root_cause is not None:
         record["rootCause"] = args.root_cause
@@ -126,6 +129,8 @@ def report(args: argparse.Namespace) -> int:
 
 
 def _show(record: dict[str, Any], paths: dict[str, Path]) -> None:
+    from drctl.ops.report import drill_passed, fmt_duration, recovery_metrics, verdicts
+
     out = console()
     steps = Table(title=f"Drill {record['scenario']}: {record['outcome']}", title_justify="left")
     for column in ("#", "step", "kind", "status", "duration", "detail"):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from drctl.ops.aws import aws_errors, check_distinct_regions, check_identifier, runbook
-from drctl.ops.checks import checks_document, checks_table, exit_status, summary
-from drctl.ops.preflight import preflight
+from drctl.ops.figures import check_distinct_regions, check_identifier, runbook
 from drctl.output import check_json_target, console, write_json
 from stacks.settings.stack import CLUSTER_NAMES
 
@@ -26,6 +24,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from drctl.ops.aws import aws_errors
+    from drctl.ops.checks import checks_document, checks_table, exit_status, summary
+    from drctl.ops.preflight import preflight
+
     check_distinct_regions("--primary-region", args.primary_region, "--dr-region", args.dr_region)
     check_json_target(args.json)
     with aws_errors("preflight"):

@@ -8,10 +8,7 @@ import re
 from pathlib import Path
 
 from drctl.errors import UsageError
-from drctl.ops.aws import aws_errors, check_identifier, check_region, runbook
-from drctl.ops.checks import checks_document, checks_table, exit_status, summary
-from drctl.ops.integrity import Expectation, load_expectations
-from drctl.ops.restore import RestorePlan, check_instance_class, check_throwaway, restore_test
+from drctl.ops.figures import check_identifier, check_instance_class, check_region, check_throwaway, runbook
 from drctl.output import check_json_target, console, write_json
 
 ORDER = 51
@@ -47,6 +44,11 @@ def _dsn(var: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from drctl.ops.aws import aws_errors
+    from drctl.ops.checks import checks_document, checks_table, exit_status, summary
+    from drctl.ops.integrity import load_expectations
+    from drctl.ops.restore import RestorePlan, restore_test
+
     check_region("--region", args.region)
     check_identifier("--db-identifier", args.db_identifier)
     check_throwaway("--target-identifier", args.target_identifier, THROWAWAY_PREFIX)
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.poll_seconds <= 600:
         raise UsageError("--poll-seconds", args.poll_seconds, "a number of seconds from 0 to 600")
     dsn = _dsn(args.dsn_env)
-    expectations: list[Expectation] = load_expectations(args.expect)
+    expectations = load_expectations(args.expect)
     check_json_target(args.json)
     plan = RestorePlan(
         region=args.region, snapshot=args.snapshot, db_identifier=args.db_identifier, target=args.target_identifier,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,9 +17,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drctl.errors import EngineError, UsageError
-from stacks.settings.base import REGIONS
-from stacks.settings.stack import StackSettings
+from drctl.errors import EngineError
 
 # Bounded retries and timeouts: at 3 a.m. a hung call is worse than a clear failure.
 _CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=5, read_timeout=60)
@@ -28,12 +25,6 @@ _CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeou
 
 class OpsError(EngineError):
     """An AWS call failed (not found, access denied, throttled...): one line on stderr, exit status 1."""
-
-
-@functools.cache
-def runbook() -> StackSettings:
-    """The runbook's figures, as the settings defaults hold them (the one place they are written down)."""
-    return StackSettings(role="primary", region="us-east-1")
 
 
 @functools.cache
@@ -55,28 +46,6 @@ def reset_clients() -> None:
     """Forget the cached session and clients (tests change credentials and endpoints between sessions)."""
     _client.cache_clear()
     _session.cache_clear()
-
-
-def check_region(flag: str, value: str) -> str:
-    if value not in REGIONS:
-        raise UsageError(flag, value, "an AWS region code such as us-east-1 or us-west-2")
-    return value
-
-
-def check_distinct_regions(primary_flag: str, primary: str, dr_flag: str, dr: str) -> None:
-    check_region(primary_flag, primary)
-    check_region(dr_flag, dr)
-    if primary == dr:
-        raise UsageError(dr_flag, dr, f"a region other than {primary_flag} ({primary})")
-
-
-_IDENTIFIER = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
-
-
-def check_identifier(flag: str, value: str) -> str:
-    if not _IDENTIFIER.match(value) or value.endswith("-") or "--" in value:
-        raise UsageError(flag, value, "an RDS identifier: a lowercase letter, then letters, digits or single hyphens (at most 63)")
-    return value
 
 
 def error_code(error: Exception) -> str:

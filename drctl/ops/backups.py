@@ -7,8 +7,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from drctl.ops.aws import aws_errors, client, is_unavailable_api, one_line, runbook
+from drctl.ops.aws import aws_errors, client, is_unavailable_api, one_line
 from drctl.ops.checks import FAIL, NOT_VERIFIABLE, PASS, WARN, Check, minutes
+from drctl.ops.figures import runbook
 from drctl.ops.storage import lifecycle_check, replication_check, versioning_check
 from drctl.ops.velero import list_backups, schedule_check
 from stacks.settings.backups import WeeklySnapshots

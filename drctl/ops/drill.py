@@ -19,8 +19,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drctl.errors import EngineError
-from drctl.ops.aws import client, one_line, runbook
+from drctl.ops.aws import client, one_line
 from drctl.ops.checks import FAIL, summary
+from drctl.ops.figures import DRILL_SCHEMA, runbook
 from drctl.ops.preflight import LAG_WINDOW, preflight
 from drctl.ops.restore import PURPOSE_TAG
 from drctl.ops.waiting import wait_available
@@ -28,8 +29,7 @@ from drctl.output import console
 from stacks.settings.stack import CLUSTER_NAMES
 from stacks.settings.tiers import tier_of
 
-SCHEMA = "aivo-dr/drill@1"
-SCENARIOS = ("region-failover", "database-pitr", "service-restore")
+SCHEMA = DRILL_SCHEMA
 PHASES = ("detect", "respond", "recover", "cleanup")
 
 

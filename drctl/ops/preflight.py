@@ -11,8 +11,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from drctl.ops.aws import client, is_unavailable_api, one_line, runbook
+from drctl.ops.aws import client, is_unavailable_api, one_line
 from drctl.ops.checks import FAIL, NOT_VERIFIABLE, PASS, WARN, Check
+from drctl.ops.figures import runbook
 from drctl.ops.storage import replication_check
 from drctl.ops.velero import list_backups, schedule_check
 from stacks.settings.stack import CLUSTER_NAMES

@@ -11,9 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from drctl.ops.aws import runbook
 from drctl.ops.checks import FAIL, PASS
 from drctl.ops.drill import parse_iso
+from drctl.ops.figures import runbook
 from stacks.settings.base import duration_minutes
 from stacks.settings.tiers import restore_order
 

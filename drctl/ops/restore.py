@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg.conninfo
 
 from drctl.errors import UsageError
-from drctl.ops.aws import OpsError, aws_errors, client, runbook
+from drctl.ops.aws import OpsError, aws_errors, client
 from drctl.ops.backups import latest_snapshot
 from drctl.ops.checks import FAIL, PASS, WARN, Check, minutes
 from drctl.ops.integrity import Expectation, integrity_checks
@@ -17,25 +16,6 @@ from drctl.ops.waiting import wait_available
 
 # The tag that marks an instance this tool created: it deletes nothing without it.
 PURPOSE_TAG = "aivo-dr:purpose"
-_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
-
-
-def protected_identifiers() -> set[str]:
-    db = runbook().database
-    return {db.identifier, db.replica_identifier}
-
-
-def check_throwaway(flag: str, value: str, prefix: str) -> str:
-    """Only a throw-away identifier (prefix, never a production one) may be created and deleted by a test."""
-    if value in protected_identifiers() or not re.match(rf"^{re.escape(prefix)}(-[a-z0-9]+)*$", value):
-        raise UsageError(flag, value, f"a throw-away identifier starting with {prefix} (never {' or '.join(sorted(protected_identifiers()))})")
-    return value
-
-
-def check_instance_class(flag: str, value: str) -> str:
-    if not _INSTANCE_CLASS.match(value):
-        raise UsageError(flag, value, "an RDS instance class such as db.r6g.large")
-    return value
 
 
 def target_conninfo(dsn: str, endpoint: dict[str, Any] | None) -> str:

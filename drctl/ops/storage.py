@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from drctl.ops.aws import client, error_code, one_line, runbook
+from drctl.ops.aws import client, error_code, one_line
 from drctl.ops.checks import FAIL, PASS, WARN, Check
+from drctl.ops.figures import runbook
 
 
 def versioning_check(bucket: str, region: str) -> Check:

@@ -26,7 +26,8 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.ops.aws import reset_clients, runbook
+from drctl.ops.aws import reset_clients
+from drctl.ops.figures import runbook
 
 ACCOUNT = "123456789012"
 

@@ -9,10 +9,10 @@ import boto3
 import pytest
 
 from drctl.cli import main
-from drctl.ops.aws import runbook
 from drctl.ops.backups import pitr_check, weekly_snapshot_check
 from drctl.ops.checks import FAIL, PASS, WARN
 from drctl.ops.cron import previous_fire
+from drctl.ops.figures import runbook
 from drctl.ops.velero import VeleroBackup, schedule_check
 from tests.ops.conftest import table_rows, velero_backup
 

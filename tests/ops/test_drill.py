@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from drctl.cli import main
-from drctl.ops.aws import runbook
+from drctl.ops.figures import runbook
 from drctl.ops.report import recovery_metrics, verdicts
 from tests.ops.conftest import table_rows
 

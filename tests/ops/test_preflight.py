@@ -9,8 +9,8 @@ import boto3
 import pytest
 
 from drctl.cli import main
-from drctl.ops.aws import runbook
 from drctl.ops.checks import FAIL, PASS, WARN
+from drctl.ops.figures import runbook
 from drctl.ops.preflight import replica_check, replica_lag_check, source_region
 from tests.ops.conftest import table_rows
 

@@ -1,0 +1,63 @@
+"""The runbook's figures and the flag checks every ops command shares; no AWS SDK here, so `drctl --help`
+and `drctl plan` do not pay for importing boto3."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from drctl.errors import UsageError
+from stacks.settings.base import REGIONS
+from stacks.settings.stack import StackSettings
+
+DRILL_SCHEMA = "aivo-dr/drill@1"
+SCENARIOS = ("region-failover", "database-pitr", "service-restore")
+
+
+@functools.cache
+def runbook() -> StackSettings:
+    """The runbook's figures, as the settings defaults hold them (the one place they are written down)."""
+    return StackSettings(role="primary", region="us-east-1")
+
+
+def check_region(flag: str, value: str) -> str:
+    if value not in REGIONS:
+        raise UsageError(flag, value, "an AWS region code such as us-east-1 or us-west-2")
+    return value
+
+
+def check_distinct_regions(primary_flag: str, primary: str, dr_flag: str, dr: str) -> None:
+    check_region(primary_flag, primary)
+    check_region(dr_flag, dr)
+    if primary == dr:
+        raise UsageError(dr_flag, dr, f"a region other than {primary_flag} ({primary})")
+
+
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+
+
+def check_identifier(flag: str, value: str) -> str:
+    if not _IDENTIFIER.match(value) or value.endswith("-") or "--" in value:
+        raise UsageError(flag, value, "an RDS identifier: a lowercase letter, then letters, digits or single hyphens (at most 63)")
+    return value
+
+
+_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+
+
+def protected_identifiers() -> set[str]:
+    db = runbook().database
+    return {db.identifier, db.replica_identifier}
+
+
+def check_throwaway(flag: str, value: str, prefix: str) -> str:
+    """Only a throw-away identifier (prefix, never a production one) may be created and deleted by a test."""
+    if value in protected_identifiers() or not re.match(rf"^{re.escape(prefix)}(-[a-z0-9]+)*$", value):
+        raise UsageError(flag, value, f"a throw-away identifier starting with {prefix} (never {' or '.join(sorted(protected_identifiers()))})")
+    return value
+
+
+def check_instance_class(flag: str, value: str) -> str:
+    if not _INSTANCE_CLASS.match(value):
+        raise UsageError(flag, value, "an RDS instance class such as db.r6g.large")
+    return value
