@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup plan test check bench lint clean
+.PHONY: setup plan test check bench lint velero-schemas clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,10 @@ test: setup
 
 bench: setup
 	@$(PY) bench/plan.py
+
+# For clones without ../shared/data: download the Velero 1.18.1 CRDs and chart 12.1.0 schema the tests validate against.
+velero-schemas:
+	@scripts/fetch-velero-schemas.sh
 
 lint: setup
 	@$(VENV)/bin/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stacks.settings import SettingsError, validate
+from stacks.settings.database import Database
 from stacks.settings.tiers import restore_order
 
 PRIMARY = {"region": "us-east-1"}
@@ -45,6 +46,12 @@ def test_runbook_figures_are_the_defaults() -> None:
     assert validate(PRIMARY, "primary").cluster_name == "aivo-production-eks"
 
 
+def test_unknown_key_message_lists_the_sections_keys() -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate({**PRIMARY, "database": '{"retention": 30}'}, "primary")
+    assert "backupRetentionDays, backupWindow" in str(caught.value)
+
+
 def test_active_region_follows_failover() -> None:
     assert validate(DR, "dr").active == "us-east-1"
     assert validate({**DR, "failover": "true"}, "dr").active == "us-west-2"
@@ -56,7 +63,7 @@ BAD = [
     ({**PRIMARY, "failover": "maybe"}, "primary", 'aivo-dr:failover = "maybe": true or false'),
     ({**PRIMARY, "database": '{"backupRetentionDays": "thirty"}'}, "primary", 'aivo-dr:database.backupRetentionDays = "thirty": an integer from 1 to 35'),
     ({**PRIMARY, "database": '{"backupRetentionDays": 0}'}, "primary", "aivo-dr:database.backupRetentionDays = 0: an integer from 1 to 35"),
-    ({**PRIMARY, "database": '{"retention": 30}'}, "primary", "aivo-dr:database.retention = 30: unknown key; allowed: allocatedStorage, backupRetentionDays, backupWindow, dbName, engineVersion, identifier, instanceClass, maintenanceWindow, masterUsername, maxAllocatedStorage, multiAz, parameterFamily, port, replicaIdentifier, restore, storageType, subnetGroupName"),
+    ({**PRIMARY, "database": '{"retention": 30}'}, "primary", "aivo-dr:database.retention = 30: unknown key; allowed: " + ", ".join(sorted(f.alias for f in Database.model_fields.values()))),
     ({**PRIMARY, "tiers": '{"Critical": {"rpo": "5 min", "services": ["auth-svc"]}}'}, "primary", "aivo-dr:tiers.Critical.rto: required"),
     ({**PRIMARY, "tiers": '{"Critical": {"rto": "30 min", "rpo": "1 hour", "services": ["auth-svc"]}}'}, "primary", 'aivo-dr:tiers.Critical.rpo = "1 hour": no longer than the tier\'s RTO (30 min)'),
     ({**PRIMARY, "tiers": '{"Critical": {"rto": "30 min", "rpo": "5 min", "services": ["auth-svc"]}, "High": {"rto": "1 hour", "rpo": "15 min", "services": ["auth-svc"]}}'}, "primary", 'aivo-dr:tiers.High.services = "auth-svc": a service in one tier only; auth-svc is already in Critical'),
