@@ -37,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run_parser.add_argument("--operator", default=None, help="who ran the drill (default: the login name)")
     run_parser.add_argument("--root-cause", default="", help="for the Recovery Metrics (default: drill: simulated <scenario>)")
     run_parser.add_argument("--preventive", default="", help="preventive measures, for the Recovery Metrics")
+    run_parser.add_argument("--db-subnet-group", default=None,
+                            help=f"database-pitr: subnet group of the recovered instance (default {settings.database.subnet_group_name})")
+    run_parser.add_argument("--vpc-security-group-id", action="append", default=[], help="database-pitr: security group (repeatable)")
     run_parser.add_argument("--keep", action="store_true", help="database-pitr: keep the recovered instance")
     run_parser.add_argument("--timeout-minutes", type=float, default=60.0, help="per waiting step (default %(default)s)")
     run_parser.add_argument("--poll-seconds", type=float, default=30.0, help="default %(default)s")
@@ -80,9 +83,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--service", args.service, allowed)
     if args.scenario == "service-restore" and args.service is None:
         args.service = "api-gateway"
-    if (args.restore_time or args.instance_class or args.keep) and args.scenario != "database-pitr":
-        flag = "--restore-time" if args.restore_time else "--instance-class" if args.instance_class else "--keep"
-        raise UsageError(flag, getattr(args, flag[2:].replace("-", "_")), "only with --scenario database-pitr")
+    if args.scenario != "database-pitr":
+        for flag in ("--restore-time", "--instance-class", "--db-subnet-group", "--vpc-security-group-id", "--keep"):
+            value = getattr(args, flag[2:].replace("-", "_"))
+            if value:
+                raise UsageError(flag, value, "only with --scenario database-pitr")
     if args.instance_class:
         check_instance_class("--instance-class", args.instance_class)
     if not 0 < args.timeout_minutes <= 24 * 60:
@@ -95,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     options = DrillOptions(
         scenario=args.scenario, primary=args.primary_region, dr=args.dr_region, yes=args.yes, service=args.service,
         restore_time=_restore_time(args.restore_time), instance_class=args.instance_class, keep=args.keep,
+        subnet_group=args.db_subnet_group, security_groups=tuple(args.vpc_security_group_id),
         timeout_s=args.timeout_minutes * 60, poll_s=args.poll_seconds, operator=args.operator or getpass.getuser(),
         root_cause=args.root_cause, preventive=args.preventive,
     )

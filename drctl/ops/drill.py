@@ -42,6 +42,8 @@ class DrillOptions:
     service: str | None = None
     restore_time: datetime | None = None
     instance_class: str | None = None
+    subnet_group: str | None = None
+    security_groups: tuple[str, ...] = ()
     keep: bool = False
     timeout_s: float = 3600.0
     poll_s: float = 30.0
@@ -209,6 +211,10 @@ def _pitr(ctx: DrillContext) -> str:
     target = f"aivo-pitr-{parse_iso(ctx.facts['startedAt']):%Y%m%d%H%M}"
     rds = client("rds", o.primary)
     args: dict[str, Any] = {"RestoreTime": ctx.facts["restorePoint"]} if o.restore_time else {"UseLatestRestorableTime": True}
+    # The runbook's PITR lands in production's subnet group (its VPC), not the account's default VPC.
+    args["DBSubnetGroupName"] = o.subnet_group or s.database.subnet_group_name
+    if o.security_groups:
+        args["VpcSecurityGroupIds"] = list(o.security_groups)
     rds.restore_db_instance_to_point_in_time(
         SourceDBInstanceIdentifier=s.database.identifier, TargetDBInstanceIdentifier=target,
         DBInstanceClass=o.instance_class or s.database.instance_class, MultiAZ=False, PubliclyAccessible=False,

@@ -129,7 +129,12 @@ def seed() -> dict[str, str]:
     primary, dr = s.regions.primary, s.regions.dr
     now = datetime.now(UTC)
     rds = _client("rds", primary)
-    db = rds.create_db_instance(
+    ec2 = _client("ec2", primary)
+    vpc = ec2.create_vpc(CidrBlock=s.network.cidr)["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=f"{primary}{az}")["Subnet"]["SubnetId"]
+               for cidr, az in ((s.network.cidr.replace(".0.0/16", ".100.0/24"), "a"), (s.network.cidr.replace(".0.0/16", ".101.0/24"), "b"))]
+    rds.create_db_subnet_group(DBSubnetGroupName=s.database.subnet_group_name, DBSubnetGroupDescription="aivo", SubnetIds=subnets)
+    db = rds.create_db_instance(DBSubnetGroupName=s.database.subnet_group_name,
         DBInstanceIdentifier=s.database.identifier, Engine="postgres", DBInstanceClass=s.database.instance_class,
         AllocatedStorage=s.database.allocated_storage, MasterUsername=s.database.master_username, MasterUserPassword="not-a-real-secret",
         BackupRetentionPeriod=s.database.backup_retention_days, PreferredBackupWindow=s.database.backup_window, MultiAZ=True,

@@ -108,6 +108,34 @@ def test_database_pitr_drill_restores_and_cleans_up(aws, tmp_path, capsys) -> No
     assert m.time_to_recover == (integrity_end - datetime.fromisoformat(record["startedAt"].replace("Z", "+00:00"))).total_seconds()
 
 
+def test_database_pitr_to_a_chosen_time_lands_in_productions_subnet_group(aws, tmp_path, capsys) -> None:
+    s = runbook()
+    rds = boto3.client("rds", region_name="us-east-1")
+    latest = rds.describe_db_instances(DBInstanceIdentifier=s.database.identifier)["DBInstances"][0]["LatestRestorableTime"]
+    point = latest.replace(microsecond=0)
+    assert main(["drill", "run", "--scenario", "database-pitr", "--restore-time", f"{point:%Y-%m-%dT%H:%M:%SZ}", "--keep", "--yes",
+                 "--report", str(tmp_path), "--poll-seconds", "0"]) == 0
+    capsys.readouterr()
+    record = record_of(tmp_path, "database-pitr")
+    assert record["steps"][2]["detail"] == f"restore point {point:%Y-%m-%dT%H:%M:%S}.000000Z (--restore-time)"
+    started = datetime.fromisoformat(record["startedAt"].replace("Z", "+00:00"))
+    assert record["rpoSeconds"] == round((started - point).total_seconds(), 3)
+    target = record["steps"][3]["detail"].split()[0]
+    kept = rds.describe_db_instances(DBInstanceIdentifier=target)["DBInstances"][0]
+    assert kept["DBSubnetGroup"]["DBSubnetGroupName"] == s.database.subnet_group_name
+    assert record["steps"][6]["detail"] == f"kept {target} (--keep)"
+
+
+def test_a_restore_time_after_the_latest_restorable_time_fails_the_step(aws, tmp_path, capsys) -> None:
+    later = datetime.now(UTC) + timedelta(hours=1)
+    assert main(["drill", "run", "--scenario", "database-pitr", "--restore-time", f"{later:%Y-%m-%dT%H:%M:%SZ}", "--yes",
+                 "--report", str(tmp_path), "--poll-seconds", "0"]) == 1
+    capsys.readouterr()
+    record = record_of(tmp_path, "database-pitr")
+    assert [st["status"] for st in record["steps"]] == ["confirmed", "done", "failed", "not run", "not run", "not run", "not run"]
+    assert record["steps"][2]["detail"].startswith(f"restore time {later:%Y-%m-%dT%H:%M:%S}.000000Z is after the latest restorable time ")
+
+
 def test_service_restore_judges_the_services_tier_only(aws, tmp_path, capsys) -> None:
     assert main(["drill", "run", "--scenario", "service-restore", "--service", "notify-svc", "--yes", "--report", str(tmp_path), "--poll-seconds", "0"]) == 0
     capsys.readouterr()
@@ -176,6 +204,7 @@ def test_verdicts_per_tier_and_platform() -> None:
      "--service = payroll: a service of the tier table: ai-orchestrator, analytics-svc, api-gateway, assessment-svc, auth-svc, billing-svc, "
      "content-svc, engagement-svc, experimentation-svc, notify-svc"),
     (["run", "--scenario", "database-pitr", "--restore-time", "yesterday", "--yes"], '--restore-time = yesterday: a UTC time like "2024-01-15T10:30:00Z"'),
+    (["run", "--scenario", "region-failover", "--keep", "--yes"], "--keep = true: only with --scenario database-pitr"),
     (["run", "--scenario", "region-failover", "--report", "/nonexistent/dir/reports", "--yes"],
      "--report = /nonexistent/dir/reports: a directory in an existing directory"),
     (["run", "--scenario", "region-failover"], "--yes: required when standard input is not a terminal: manual steps need an operator's confirmation"),
