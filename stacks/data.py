@@ -9,9 +9,6 @@ backup plan of the promoted database during an outage.
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pulumi
 
 from components.backups import BackupRole, BackupVault, PlanArgs, VaultArgs, WeeklySnapshotPlan
@@ -67,24 +64,7 @@ def rds_arn(region: str, account: str, identifier: str) -> str:
     return f"arn:aws:rds:{region}:{account}:db:{identifier}"
 
 
-def _let_parts_reload() -> None:
-    """Workaround for the offline engine (drctl/engine/plan.py `_program_scope`), harmless under `pulumi up`.
-
-    The dr stack's StackReference makes `drctl plan` run the program twice (the second time with the
-    primary's planned outputs). Between runs the engine forgets the program's modules but not the
-    attributes of the `stacks` package that name them, so `from stacks import compute, data, edge`
-    would hand the second run the first run's modules, whose component classes Pulumi can no longer
-    resolve ("NameError: name 'pulumi' is not defined"). Dropping those attributes makes every run
-    import the parts afresh.
-    """
-    package = sys.modules.get("stacks")
-    for name, value in list(vars(package).items()) if package is not None else []:
-        if isinstance(value, types.ModuleType) and name != "settings":
-            delattr(package, name)
-
-
 def build(ctx: StackContext) -> dict[str, pulumi.Input]:
-    _let_parts_reload()
     problem = split_brain(ctx.settings)
     if problem:
         raise SettingsError(*problem)
