@@ -15,23 +15,9 @@ from dataclasses import dataclass
 import pulumi
 
 from stacks.settings import SettingsError, StackSettings
+from stacks.settings.peer import PRIMARY_EXPORTS
 
-# Output name -> what it is. The primary stack exports every one of these (stacks/data.py).
-PRIMARY_EXPORTS: dict[str, str] = {
-    "databaseArn": "ARN of the current us-east-1 writer (the DR replica's and the backups replication's source)",
-    "databaseAddress": "endpoint address of the current us-east-1 writer",
-    "databaseSecretArnDr": "ARN of the master credentials secret's replica in us-west-2",
-    "veleroReplicaBucket": "name of the Velero replica bucket in us-west-2",
-    "veleroReplicaKmsKeyArn": "ARN of the us-west-2 KMS key of the Velero replica bucket",
-    "assetsReplicaBucket": "name of the assets replica bucket in us-west-2",
-    "assetsReplicaKmsKeyArn": "ARN of the us-west-2 KMS key of the assets replica bucket",
-    "backupVaultArnDr": "ARN of the us-west-2 backup vault",
-    "vpcId": "id of the primary's VPC",
-    "vpcCidr": "CIDR of the primary's VPC",
-    "cacheGlobalGroupId": "id of the Redis Global Datastore (cache.drMode global only)",
-    "databaseFailbackPromoted": "\"true\" once the failback instance in us-east-1 is the writer",
-}
-
+__all__ = ["PRIMARY_EXPORTS", "PeerFacts", "peer_facts", "uses_stack_reference"]
 
 def required_keys(settings: StackSettings) -> list[str]:
     """The peer values this dr stack's settings need."""

@@ -103,3 +103,12 @@ def test_after_the_failback_cutover_the_primary_names_the_failback_instance_as_t
     assert outputs["databaseFailbackPromoted"] == "true"
     reseed = validate({**DR, "peer": json.dumps({"fallback": {"databaseFailbackPromoted": "true"}})}, "dr")
     assert derived_fallback(reseed)["databaseArn"] == outputs["databaseArn"]
+
+
+def test_a_misspelt_fallback_key_is_refused_rather_than_ignored() -> None:
+    with pytest.raises(SettingsProblem) as caught:
+        plan("dr", "failover=true", 'peer={"fallback": {"databaseArm": "x"}}')
+    assert str(caught.value) == (
+        'aivo-dr:peer.fallback = {"databaseArm": "x"}: keys among the primary stack\'s outputs: '
+        + ", ".join(PRIMARY_EXPORTS) + " (unknown: databaseArm)"
+    )
