@@ -42,6 +42,10 @@ class DataParts:
     databases: dict[str, DatabaseRef] = field(default_factory=dict)
     # Resources that later parts must wait for (e.g. restores wait for the database promotion).
     database_ready: list[pulumi.Resource] = field(default_factory=list)
+    # dr stack: the primary stack's outputs (stacks/peer.py PRIMARY_EXPORTS) as read once, from the
+    # StackReference or the settings fallback. Later parts use these rather than a reference of their
+    # own, so that a failover with a complete fallback reads no state of the primary. Empty on primary.
+    peer: dict[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

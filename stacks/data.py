@@ -307,6 +307,7 @@ def _dr(ctx: StackContext) -> dict[str, pulumi.Input]:
         },
         # Restores on failover wait for the promotion.
         database_ready=[instance.instance],
+        peer=dict(facts.values),
     )
     return {
         "drDatabaseArn": instance.arn,
