@@ -39,7 +39,8 @@ def checks_table(title: str, checks: list[Check]) -> Table:
 
 def summary(checks: list[Check]) -> str:
     counts = {s: sum(c.status == s for c in checks) for s in (PASS, WARN, FAIL)}
-    return f"{counts[PASS]} passed, {counts[WARN]} warnings, {counts[FAIL]} failed"
+    warnings = "warning" if counts[WARN] == 1 else "warnings"
+    return f"{counts[PASS]} passed, {counts[WARN]} {warnings}, {counts[FAIL]} failed"
 
 
 def checks_document(schema: str, checks: list[Check], **context: Any) -> dict[str, Any]:

@@ -192,6 +192,15 @@ def write_report(record: dict[str, Any], directory: Path) -> dict[str, Path]:
     from drctl.output import write_json
 
     directory.mkdir(parents=True, exist_ok=True)
+    m = recovery_metrics(record)
+    record = {
+        **record,
+        # Derived, for machines reading the record; recomputed whenever the report is rebuilt.
+        "metrics": {"timeToDetectSeconds": m.time_to_detect, "timeToRespondSeconds": m.time_to_respond,
+                    "timeToRecoverSeconds": m.time_to_recover, "lowerBound": m.lower_bound},
+        "verdicts": [{"scope": v.scope, "rtoTarget": v.rto_target, "rto": v.rto, "rpoTarget": v.rpo_target, "rpo": v.rpo} for v in verdicts(record)],
+        "passed": drill_passed(record),
+    }
     base = report_name(record)
     paths = {"json": directory / f"{base}.json", "markdown": directory / f"{base}.md", "png": directory / f"{base}.png"}
     write_json(record, str(paths["json"]))

@@ -39,7 +39,9 @@ def test_region_failover_drill_runs_the_api_steps_and_reports(aws, tmp_path, cap
         ("detect", "manual", "confirmed"), ("declare", "manual", "confirmed"), ("preflight", "api", "done"), ("promote", "api", "done"),
         ("dns", "api", "done"), ("scale", "api", "done"), ("velero", "manual", "confirmed"), ("cdn", "manual", "confirmed"),
         ("verify", "manual", "confirmed")]
-    assert record["outcome"] == "completed" and record["rpoSeconds"] == 120.0
+    assert record["outcome"] == "completed" and record["rpoSeconds"] == 120.0 and record["passed"] is True
+    assert record["verdicts"][0] == {"scope": "Critical", "rtoTarget": "30 min", "rto": "PASS", "rpoTarget": "5 min", "rpo": "PASS"}
+    assert record["metrics"]["lowerBound"] is True and record["metrics"]["timeToRecoverSeconds"] > 0
     assert record["rpoSource"] == "CloudWatch ReplicaLag before promotion"
     # The API steps changed the estate.
     r53 = boto3.client("route53", region_name="us-east-1")
