@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drctl.cli import main
 from drctl.ops.backups import pitr_check, weekly_snapshot_check
@@ -138,3 +140,24 @@ def test_unreachable_endpoint_is_one_line_exit_1(monkeypatch, capsys) -> None:
     captured = capsys.readouterr()
     assert captured.err == (f'drctl: error: describe_db_instances aivo-production-postgres: Could not connect to the endpoint URL: "{closed}/"\n')
     assert captured.out == ""
+
+
+# Each cron with an independent statement of when it fires, to check previous_fire against.
+FIRES = {
+    "0 2 * * *": lambda d: (d.hour, d.minute) == (2, 0),
+    "0 2 * * 0": lambda d: (d.hour, d.minute) == (2, 0) and d.isoweekday() == 7,
+    "*/15 * * * *": lambda d: d.minute % 15 == 0,
+    "30 3 1,15 * *": lambda d: (d.hour, d.minute) == (3, 30) and d.day in (1, 15),
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(cron=st.sampled_from(sorted(FIRES)),
+       moment=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31)).map(lambda d: d.replace(tzinfo=UTC)))
+def test_previous_fire_is_the_latest_firing_minute_not_after_the_moment(cron: str, moment: datetime) -> None:
+    fired = previous_fire(cron, moment)
+    assert fired <= moment and FIRES[cron](fired) and fired.second == 0
+    probe = moment.replace(second=0, microsecond=0)
+    while probe > fired:
+        assert not FIRES[cron](probe), probe
+        probe -= timedelta(minutes=1)
