@@ -34,10 +34,14 @@ def replication_check(bucket: str, region: str, dr_region: str) -> Check:
         return Check(label, FAIL, f"no enabled rule replicating to {replica}")
     try:
         located = client("s3", dr_region).get_bucket_location(Bucket=replica).get("LocationConstraint") or "us-east-1"
+        target_versioning = client("s3", dr_region).get_bucket_versioning(Bucket=replica).get("Status", "never enabled")
     except ClientError as error:
         return Check(label, FAIL, f"replica {replica}: {one_line(error)}")
     if located != dr_region:
         return Check(label, FAIL, f"replica {replica} is in {located}, not {dr_region}")
+    # S3 stops replicating into a destination whose versioning is not enabled.
+    if target_versioning != "Enabled":
+        return Check(label, FAIL, f"replica {replica} has versioning {target_versioning}")
     minutes = runbook().storage.replication_time_minutes
     rtc = enabled[0].get("Destination", {}).get("ReplicationTime", {})
     if rtc.get("Status") != "Enabled" or rtc.get("Time", {}).get("Minutes") != minutes:

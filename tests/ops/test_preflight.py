@@ -55,6 +55,8 @@ def test_lag_datapoints_are_judged_against_the_strictest_rpo(aws, capsys) -> Non
 def test_missing_replica_replication_and_node_group_fail(aws, capsys) -> None:
     s = runbook()
     boto3.client("s3", region_name="us-east-1").delete_bucket_replication(Bucket=s.storage.velero_bucket)
+    boto3.client("s3", region_name="us-west-2").put_bucket_versioning(
+        Bucket=s.storage.replica_name(s.storage.assets_bucket, "us-west-2"), VersioningConfiguration={"Status": "Suspended"})
     boto3.client("eks", region_name="us-west-2").delete_nodegroup(clusterName="aivo-dr-eks", nodegroupName="general")
     assert main(["preflight", "--replica-identifier", "aivo-production-postgres-dr2"]) == 1
     rows = {r[0]: r[1:] for r in table_rows(capsys.readouterr().out)}
@@ -62,7 +64,7 @@ def test_missing_replica_replication_and_node_group_fail(aws, capsys) -> None:
     assert "replica lag" not in rows
     assert rows["s3 aivo-production-velero replication"] == (FAIL, "no replication configuration")
     assert rows["node group general"][0] == FAIL
-    assert rows["s3 aivo-production-assets replication"][0] == PASS
+    assert rows["s3 aivo-production-assets replication"] == (FAIL, "replica aivo-production-assets-us-west-2 has versioning Suspended")
 
 
 def test_a_promoted_or_foreign_replica_is_not_ready() -> None:
