@@ -17,7 +17,7 @@ import pulumi_aws as aws
 from components.kms import KEEP
 from stacks.settings.database import Database as DatabaseSettings
 
-Kind = Literal["writer", "dr", "failback"]
+Kind = Literal["writer", "dr", "failback", "restored"]
 
 # CloudWatch log exports for PostgreSQL: the server log and the major-version upgrade log.
 LOG_EXPORTS = ["postgresql", "upgrade"]
@@ -33,7 +33,8 @@ class InstanceShape:
 
 
 def database_inputs(kind: Kind, replicating: bool, db: DatabaseSettings) -> InstanceShape:
-    """The inputs of one of the project's instances: the writer, the DR instance or the failback instance.
+    """The inputs of one of the project's instances: the writer, the DR instance, the failback instance,
+    or the instance a `database.restore` recovers (which, like a replica, inherits what its source had).
 
     Promotion design (terraform-provider-aws `resourceInstanceUpdate`, read in its current source): when
     `replicate_source_db` goes from an ARN to empty, the provider calls PromoteReadReplica with the
@@ -50,7 +51,10 @@ def database_inputs(kind: Kind, replicating: bool, db: DatabaseSettings) -> Inst
     Inputs a replica inherits from its source (engine, version, username, database name, storage size)
     are never declared on a replica, so nothing appears for them on promotion either.
     """
-    identifier = {"writer": db.identifier, "dr": db.replica_identifier, "failback": db.failback_identifier}[kind]
+    identifiers = {"writer": db.identifier, "dr": db.replica_identifier, "failback": db.failback_identifier}
+    if db.restore is not None:
+        identifiers["restored"] = db.restore.identifier
+    identifier = identifiers[kind]
     inputs: dict[str, Any] = {
         "identifier": identifier,
         "instance_class": db.instance_class,

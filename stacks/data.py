@@ -107,12 +107,10 @@ def _restored(ctx: StackContext, region: str, placement: DatabasePlacement, key:
     s = ctx.settings
     if source is None or s.database.restore is None:
         return None
-    shape = database_inputs("writer", False, s.database)
-    inputs = {k: v for k, v in shape.inputs.items() if k not in ("engine", "engine_version", "allocated_storage", "username", "db_name")}
-    inputs |= {"identifier": s.database.restore.identifier, "final_snapshot_identifier": f"{s.database.restore.identifier}-final"}
+    shape = database_inputs("restored", False, s.database)
     return PostgresInstance(
         f"{s.role}-restored-database",
-        InstanceArgs(region=region, shape=shape.__class__(s.database.restore.identifier, False, inputs), placement=placement,
+        InstanceArgs(region=region, shape=shape, placement=placement,
                      kms_key_arn=key.arn, tags=tags_for(s, "postgres"), restore=source, depends_on=after),
         opts=ctx.opts(region),
     )
