@@ -3,8 +3,6 @@ primary, promotion without replacement, failback, point-in-time recovery and the
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -283,4 +281,10 @@ def test_restore_from_an_unknown_source_is_refused() -> None:
 def test_database_settings_keep_the_runbook_defaults() -> None:
     db = Database()
     assert (db.backup_retention_days, db.backup_window, db.failback_identifier) == (30, "03:00-06:00", "aivo-production-postgres-fb")
-    assert json.loads(Database(failback_identifier="x-fb").model_dump_json())["failback_identifier"] == "x-fb"
+    assert (db.password_version, db.failback_promoted) == (1, False)
+
+
+def test_a_bad_failback_identifier_is_one_line() -> None:
+    with pytest.raises(SettingsProblem) as caught:
+        plan("primary", "database.failbackIdentifier=Fail_Back")
+    assert str(caught.value).startswith('aivo-dr:database.failbackIdentifier = "Fail_Back": ')
