@@ -1,11 +1,107 @@
-"""The edge part of the program (filled in by its issue)."""
+"""The edge part: DNS failover, CDN and the internal database name. Declared by the dr stack only.
+
+The region that survives owns what must change during a failover, so every edge resource lives in the
+dr stack and `failover: true` re-points them in the same `pulumi up` as the promotion. They are
+declared last and nothing depends on them: Route53 and CloudFront are global control planes in
+us-east-1, and the regional recovery (promotion, capacity, restores) must never wait on them.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
+from components.cdn import FailoverCdn, FailoverCdnArgs
+from components.dns import FailoverDns, FailoverDnsArgs, HealthCheckSpec, InternalName, InternalNameArgs, PrivateVpc
 from stacks.context import StackContext
+from stacks.settings import SettingsError
+from stacks.settings.edge import edge_problem
+from stacks.settings.stack import tags_for
+
+
+def declares_edge(role: str) -> bool:
+    """Whether a stack declares the edge. Only the dr stack does: two stacks writing the same records
+    would each point them at their own idea of the active region (split brain at the edge)."""
+    return role == "dr"
+
+
+def peer_vpc_id(data: Any) -> pulumi.Input[str] | None:
+    """The primary region's VPC id, for the private zone's association, when the data part's contract
+    carries it (`peer_vpc_id`, from the primary stack's `vpcId` output or `peer.fallback.vpcId`). The
+    primary stack is read in one place only (stacks/peer.py), so the edge never reads it itself."""
+    return getattr(data, "peer_vpc_id", None)
 
 
 def build(ctx: StackContext) -> dict[str, pulumi.Input]:
-    return {}
+    s = ctx.settings
+    problem = edge_problem(s)
+    if problem:
+        raise SettingsError(*problem)
+    if not declares_edge(s.role):
+        return {}
+    regions = (s.regions.primary, s.regions.dr)
+    dns, cdn = s.dns, s.cdn
+    opts = ctx.opts(s.region)
+    failover_dns = FailoverDns(
+        "edge-dns",
+        FailoverDnsArgs(
+            zone_id=dns.zone_id,
+            names=dns.failover_names,
+            endpoints=dict(dns.endpoints),
+            regions=regions,
+            active_region=s.active,
+            ttl=dns.ttl,
+            health_check=HealthCheckSpec(
+                path=dns.health_check.path,
+                port=dns.health_check.port,
+                failure_threshold=dns.health_check.failure_threshold,
+                request_interval=dns.health_check.request_interval,
+                regions=list(dns.health_check.regions),
+            ),
+            tags=tags_for(s, "dns"),
+        ),
+        opts=opts,
+    )
+    failover_cdn = FailoverCdn(
+        "edge-cdn",
+        FailoverCdnArgs(
+            origins=dict(dns.endpoints),
+            regions=regions,
+            active_region=s.active,
+            aliases=list(cdn.aliases),
+            certificate_arn=cdn.certificate_arn,
+            minimum_protocol_version=cdn.minimum_protocol_version,
+            price_class=cdn.price_class,
+            failover_status_codes=list(cdn.failover_status_codes),
+            cache_policy_id=cdn.cache_policy_id,
+            zone_id=dns.zone_id,
+            tags=tags_for(s, "cdn"),
+        ),
+        opts=opts,
+    )
+    data = ctx.parts.get("data")
+    databases = getattr(data, "databases", {}) or {}
+    active_db = databases.get(s.active)
+    vpcs = [PrivateVpc(vpc_id=ctx.network.vpc_id, region=s.region)]
+    primary_vpc = peer_vpc_id(data)
+    if primary_vpc is not None:
+        vpcs.append(PrivateVpc(vpc_id=primary_vpc, region=s.regions.primary))
+    internal = InternalName(
+        "edge-internal",
+        InternalNameArgs(
+            zone_name=dns.internal_zone,
+            label=dns.database_label,
+            target=active_db.address if active_db is not None else None,
+            vpcs=vpcs,
+            ttl=dns.internal_ttl,
+            tags=tags_for(s, "dns"),
+        ),
+        opts=opts,
+    )
+    return {
+        "healthCheckIds": failover_dns.health_check_ids,
+        "cdnDistributionId": failover_cdn.distribution_id,
+        "cdnDomainName": failover_cdn.domain_name,
+        "databaseInternalName": internal.fqdn,
+    }

@@ -2,37 +2,117 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from .base import Section
+from pydantic import AfterValidator, Field, model_validator
+
+from .base import Label, Region, Section
+
+if TYPE_CHECKING:
+    from .stack import StackSettings
+
+# Where Route53 can run health checkers from (Route53 API HealthCheckConfig.Regions).
+CHECKER_REGIONS = (
+    "us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1",
+)
+# Status codes CloudFront accepts as origin-group failover criteria.
+FAILOVER_STATUS_CODES = (400, 403, 404, 416, 500, 502, 503, 504)
+
+
+def _check_checker_region(text: str) -> str:
+    if text not in CHECKER_REGIONS:
+        raise ValueError("a Route53 health checker region: " + ", ".join(CHECKER_REGIONS))
+    return text
+
+
+CheckerRegion = Annotated[str, AfterValidator(_check_checker_region)]
+
+
+def _check_status_code(code: int) -> int:
+    if code not in FAILOVER_STATUS_CODES:
+        raise ValueError("an origin failover status code: " + ", ".join(str(c) for c in FAILOVER_STATUS_CODES))
+    return code
+
+
+StatusCode = Annotated[int, AfterValidator(_check_status_code)]
 
 
 class HealthCheck(Section):
+    """Detection time is requestInterval x failureThreshold: 10 s x 3 = 30 s by default."""
+
     path: str = Field(default="/health", pattern=r"^/")
+    port: int = Field(default=443, ge=1, le=65535)
     failure_threshold: int = Field(default=3, ge=1, le=10)
-    request_interval: int = Field(default=10, ge=10, le=30)
-    regions: list[str] = Field(default=["us-east-1", "us-west-1", "us-west-2"], min_length=3)
+    # Route53 offers only two intervals: 10 s ("fast") and 30 s.
+    request_interval: Literal[10, 30] = 10
+    # At least three checker regions, so that one region's outage cannot decide an endpoint's health.
+    regions: list[CheckerRegion] = Field(default=["us-east-1", "us-west-1", "us-west-2"], min_length=3)
+
+    @model_validator(mode="after")
+    def _distinct_regions(self) -> HealthCheck:
+        if len(set(self.regions)) != len(self.regions):
+            raise ValueError("distinct health checker regions")
+        return self
 
 
 class Dns(Section):
     zone_name: str = "aivo.edu"
-    zone_id: str = "Z0AIVOEDU00000"
+    # The existing public hosted zone of zoneName: referenced by id, never created by a stack.
+    zone_id: str = Field(default="Z0AIVOEDU00000", pattern=r"^Z[A-Z0-9]{1,31}$")
     api_name: str = "api.aivo.edu"
     app_name: str = "app.aivo.edu"
     ttl: int = Field(default=60, ge=0, le=60)
     health_check: HealthCheck = HealthCheck()
+    # Private hosted zone for internal names that follow the active region (postgres.aivo.internal).
     internal_zone: str = "aivo.internal"
-    # Regional ingress endpoints: where api/app point in each region.
-    endpoints: dict[str, str] = {
+    database_label: Label = "postgres"
+    # The internal name is re-pointed on failover: a short TTL so resolvers follow within seconds.
+    internal_ttl: int = Field(default=30, ge=0, le=60)
+    # Regional ingress endpoints: where api/app point in each region (and CloudFront's origins).
+    endpoints: dict[Region, str] = {
         "us-east-1": "ingress.us-east-1.aivo.edu",
         "us-west-2": "ingress.us-west-2.aivo.edu",
     }
 
+    @property
+    def failover_names(self) -> dict[str, str]:
+        """The public names served with PRIMARY/SECONDARY failover records, by short key."""
+        return {"api": self.api_name, "app": self.app_name}
+
+    @property
+    def database_name(self) -> str:
+        return f"{self.database_label}.{self.internal_zone}"
+
 
 class Cdn(Section):
-    aliases: list[str] = ["app.aivo.edu"]
+    # The CDN's own name. Not app.aivo.edu: that name is a failover record set (Route53 picks the
+    # region), and CloudFront origin failover covers GET/HEAD/OPTIONS only, so the CDN serves the
+    # read-only, cacheable surface under its own name.
+    aliases: list[str] = Field(default=["static.aivo.edu"], min_length=1)
     certificate_arn: str = Field(
         default="arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
         pattern=r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+$",
     )
-    price_class: str = "PriceClass_100"
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
+    minimum_protocol_version: Literal["TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.3_2025"] = "TLSv1.2_2021"
+    failover_status_codes: list[StatusCode] = Field(default=[500, 502, 503, 504], min_length=1)
+    # AWS managed cache policy "CachingOptimized".
+    cache_policy_id: str = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+
+
+def edge_problem(settings: StackSettings) -> tuple[str, object, str] | None:
+    """The first rule across the edge settings that these settings break, as (key, value, allowed), or None."""
+    dns, cdn = settings.dns, settings.cdn
+    pair = (settings.regions.primary, settings.regions.dr)
+    missing = [region for region in pair if region not in dns.endpoints]
+    if missing:
+        return ("dns.endpoints", dns.endpoints, f"an endpoint for each region of the pair ({', '.join(pair)})")
+    if dns.endpoints[pair[0]] == dns.endpoints[pair[1]]:
+        return ("dns.endpoints", dns.endpoints, "a different endpoint per region (failover needs two targets)")
+    for key, name in (("dns.apiName", dns.api_name), ("dns.appName", dns.app_name), *(("cdn.aliases", a) for a in cdn.aliases)):
+        if not name.endswith("." + dns.zone_name):
+            return (key, name, f"a name inside the zone {dns.zone_name} (dns.zoneName)")
+    clash = sorted(set(cdn.aliases) & set(dns.failover_names.values()))
+    if clash:
+        return ("cdn.aliases", cdn.aliases, f"names other than the failover records {', '.join(sorted(dns.failover_names.values()))}")
+    return None

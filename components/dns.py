@@ -1,0 +1,147 @@
+"""Route53: health-checked PRIMARY/SECONDARY failover records, and a private name that follows the active region."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+PRIMARY, SECONDARY = "PRIMARY", "SECONDARY"
+
+
+def record_roles(active_region: str, regions: tuple[str, str]) -> dict[str, str]:
+    """Which region each failover role points at: PRIMARY the active region, SECONDARY the other one."""
+    if active_region not in regions:
+        raise ValueError(f"active region {active_region} is not one of {regions}")
+    other = regions[1] if active_region == regions[0] else regions[0]
+    return {PRIMARY: active_region, SECONDARY: other}
+
+
+@dataclass(frozen=True)
+class HealthCheckSpec:
+    path: str
+    port: int
+    failure_threshold: int
+    request_interval: int
+    regions: list[str]
+
+
+@dataclass(frozen=True)
+class FailoverDnsArgs:
+    zone_id: str
+    names: dict[str, str]  # short key ("api") -> fully qualified name ("api.aivo.edu")
+    endpoints: dict[str, str]  # region -> that region's ingress hostname
+    regions: tuple[str, str]  # (primary, dr)
+    active_region: str
+    ttl: int
+    health_check: HealthCheckSpec
+    tags: dict[str, str]
+
+
+class FailoverDns(pulumi.ComponentResource):
+    """One HTTPS health check per regional endpoint, and per name a PRIMARY and a SECONDARY record.
+
+    Records are keyed by role, not by region: a failover changes each record's target and health
+    check in place (an UPSERT of the same record set), so there is never a moment with two PRIMARY
+    records, which Route53 refuses. Health checks are keyed by region and never change on failover:
+    they keep routing on health (Route53's data plane) even when nobody can run `pulumi up`.
+    """
+
+    # (health_check_ids: region -> check id; records: "api-primary" -> fqdn. Not class annotations:
+    # Pulumi resolves those against the module's globals found in sys.modules, which drctl's engine
+    # empties of program modules between runs, so they fail intermittently with a NameError.)
+
+    def __init__(self, name: str, args: FailoverDnsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("aivo:dns:FailoverDns", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        spec = args.health_check
+        checks: dict[str, aws.route53.HealthCheck] = {}
+        for region in args.regions:
+            endpoint = args.endpoints[region]
+            checks[region] = aws.route53.HealthCheck(
+                f"{name}-health-{region}",
+                type="HTTPS",
+                fqdn=endpoint,
+                port=spec.port,
+                resource_path=spec.path,
+                failure_threshold=spec.failure_threshold,
+                request_interval=spec.request_interval,
+                regions=list(spec.regions),
+                enable_sni=True,
+                tags={**args.tags, "Name": f"{endpoint}{spec.path}", "region": region},
+                opts=child,
+            )
+        roles = record_roles(args.active_region, args.regions)
+        records: dict[str, pulumi.Output[str]] = {}
+        for key, fqdn in args.names.items():
+            for role, region in roles.items():
+                record = aws.route53.Record(
+                    f"{name}-{key}-{role.lower()}",
+                    zone_id=args.zone_id,
+                    name=fqdn,
+                    type="CNAME",
+                    ttl=args.ttl,
+                    records=[args.endpoints[region]],
+                    set_identifier=f"{key}-{role.lower()}",
+                    failover_routing_policies=[aws.route53.RecordFailoverRoutingPolicyArgs(type=role)],
+                    # Both roles are health-checked: if the SECONDARY is down too, Route53 answers with
+                    # both records rather than none.
+                    health_check_id=checks[region].id,
+                    opts=child,
+                )
+                records[f"{key}-{role.lower()}"] = record.fqdn
+        self.health_check_ids = {region: check.id for region, check in checks.items()}
+        self.records = records
+        self.register_outputs({"healthCheckIds": self.health_check_ids, "records": self.records})
+
+
+@dataclass(frozen=True)
+class PrivateVpc:
+    vpc_id: pulumi.Input[str]
+    region: str
+
+
+@dataclass(frozen=True)
+class InternalNameArgs:
+    zone_name: str  # e.g. aivo.internal
+    label: str  # e.g. postgres
+    target: pulumi.Input[str] | None  # the active region's database address; None: no record yet
+    vpcs: list[PrivateVpc]
+    ttl: int
+    tags: dict[str, str]
+
+
+class InternalName(pulumi.ComponentResource):
+    """A private hosted zone seen from both VPCs, with `<label>.<zone>` as a CNAME to the active target.
+
+    Applications connect to the internal name, so no application setting changes on failover: the
+    stack re-points the CNAME (a short TTL) to the promoted database in the same `pulumi up`.
+    """
+
+    # (zone_id, fqdn: set in __init__; see FailoverDns for why they are not class annotations.)
+
+    def __init__(self, name: str, args: InternalNameArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("aivo:dns:InternalName", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        zone = aws.route53.Zone(
+            f"{name}-zone",
+            name=args.zone_name,
+            comment="aivo-dr internal names that follow the active region",
+            vpcs=[aws.route53.ZoneVpcArgs(vpc_id=vpc.vpc_id, vpc_region=vpc.region) for vpc in args.vpcs],
+            tags=args.tags,
+            opts=child,
+        )
+        self.zone_id = zone.zone_id
+        self.fqdn = f"{args.label}.{args.zone_name}"
+        if args.target is not None:
+            aws.route53.Record(
+                f"{name}-{args.label}",
+                zone_id=zone.zone_id,
+                name=self.fqdn,
+                type="CNAME",
+                ttl=args.ttl,
+                records=[args.target],
+                opts=child,
+            )
+        self.register_outputs({"zoneId": self.zone_id, "fqdn": self.fqdn})
