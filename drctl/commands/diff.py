@@ -10,6 +10,7 @@ import argparse
 import json
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from drctl.commands.common import add_plan_arguments
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         out = console()
         out.print(diff_table(diff))
         out.print()
-        out.print(summary_line(diff))
+        out.print(escape(summary_line(diff)))
         if args.json:
             write_json(diff.document(), args.json)
             out.print(f"diff document written to {args.json}")
@@ -71,8 +72,9 @@ def short(value: Any) -> str:
 
 
 def diff_table(diff: Diff) -> Table:
-    table = Table(title=f"{diff.stack}: {' '.join(diff.before) or '(stack settings)'} -> {' '.join(diff.after) or '(stack settings)'}",
-                  show_lines=False)
+    before = " ".join(diff.before) or "(stack settings)"
+    after = " ".join(diff.after) or "(stack settings)"
+    table = Table(title=escape(f"{diff.stack}: {before} -> {after}"))
     table.add_column("action", no_wrap=True)
     table.add_column("type", overflow="fold")
     table.add_column("name", overflow="fold")
@@ -84,7 +86,8 @@ def diff_table(diff: Diff) -> Table:
         ]
         lines.extend(change.reasons)
         action = change.action + ("\nDATA STORE" if change.loses_data else "")
-        table.add_row(action, change.type, change.name, "\n".join(lines))
+        # Escaped: "[secret]" and "[forces replacement: ...]" are text, not Rich markup.
+        table.add_row(action, escape(change.type), escape(change.name), escape("\n".join(lines)))
     return table
 
 

@@ -1,0 +1,83 @@
+"""`drctl diff` as a user runs it: exit 0 / 1 (a data store replaced or deleted) / 2 (one line), output and JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "diff_program"
+BUCKET_URN = "urn:pulumi:dev::diffix::aws:s3/bucket:Bucket::data"
+LOGS_URN = "urn:pulumi:dev::diffix::aws:s3/bucket:Bucket::logs"
+
+
+def drctl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "drctl", *args], cwd=ROOT, capture_output=True, text=True, timeout=180)
+
+
+def fixture_diff(*args: str) -> subprocess.CompletedProcess[str]:
+    return drctl("diff", "--program", str(FIXTURE), "--stack", "dev", *args)
+
+
+def test_an_in_place_update_exits_0() -> None:
+    result = fixture_diff("--from", "label=a", "--to", "label=b")
+    assert result.returncode == 0, result.stderr
+    assert "update" in result.stdout and "tags.label: a -> b" in result.stdout
+    assert result.stdout.rstrip().endswith(
+        "dev: 0 to create, 2 to update, 0 to replace, 0 to delete; no data store replaced or deleted"
+    )
+
+
+def test_renaming_a_bucket_replaces_a_data_store_and_exits_1() -> None:
+    result = fixture_diff("--to", "bucketName=diffix-other", "--json", "-")
+    assert result.returncode == 1, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["schema"] == "aivo-dr/diff@1" and doc["stack"] == "dev"
+    assert doc["from"] == [] and doc["to"] == ["bucketName=diffix-other"]
+    assert doc["dataStoresReplacedOrDeleted"] == [BUCKET_URN]
+    (change,) = doc["changes"]
+    assert change["action"] == "replace" and change["dataStore"] and change["protect"]
+    assert change["paths"] == [{"path": "bucket", "old": "diffix-data", "new": "diffix-other", "forcesReplacement": "bucket"}]
+
+
+def test_dropping_a_bucket_deletes_a_data_store_and_exits_1(tmp_path: Path) -> None:
+    target = tmp_path / "diff.json"
+    result = fixture_diff("--to", "keepLogs=false", "--json", str(target))
+    assert result.returncode == 1, result.stderr
+    assert "DATA STORES REPLACED OR DELETED: logs (aws:s3/bucket:Bucket, delete)" in result.stdout
+    assert json.loads(target.read_text())["dataStoresReplacedOrDeleted"] == [LOGS_URN]
+
+
+def test_the_failover_diff_exits_0_and_names_no_lost_data_store() -> None:
+    result = drctl("diff", "--stack", "dr", "--from", "failover=false", "--to", "failover=true")
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.rstrip().splitlines()[-1]
+    assert last.startswith("dr: ") and last.endswith("0 to replace, 0 to delete; no data store replaced or deleted")
+    assert "edge-dns-api-primary" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("diff", "--stack", "dr", "--from", "failover"),
+         "--from = failover: KEY=VALUE, e.g. failover=true (one setting per option; repeat the option for more)"),
+        (("diff", "--stack", "dr", "--to", "=true"),
+         "--to = =true: KEY=VALUE, e.g. failover=true (one setting per option; repeat the option for more)"),
+        (("diff", "--stack", "dr", "--to", "database.backupRetentionDays=90"),
+         "aivo-dr:database.backupRetentionDays = 90: an integer from 1 to 35"),
+        (("diff", "--stack", "dr", "--to", "dns.healthCheck.requestInterval=20"),
+         "aivo-dr:dns.healthCheck.requestInterval = 20: one of 10 or 30"),
+        (("diff", "--stack", "dr", "--to", 'cdn.aliases=["app.aivo.edu"]'),
+         'aivo-dr:cdn.aliases = ["app.aivo.edu"]: names other than the failover records api.aivo.edu, app.aivo.edu'),
+        (("diff", "--stack", "staging"), "--stack = staging: one of the stacks of " + str(ROOT) + ": dr, primary"),
+        (("diff", "--stack", "dr", "--json", "/nonexistent/dir/d.json"),
+         "--json = /nonexistent/dir/d.json: a path in an existing directory, or - for standard output"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args: tuple[str, ...], message: str) -> None:
+    result = drctl(*args)
+    assert (result.returncode, result.stderr, result.stdout) == (2, f"drctl: error: {message}\n", "")

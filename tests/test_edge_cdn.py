@@ -1,0 +1,68 @@
+"""CloudFront (dr stack): an origin group of both regions whose primary member is the active region."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.cdn import origin_order
+from tests.planning import only, plan
+
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+ENDPOINTS = {"us-east-1": "ingress.us-east-1.aivo.edu", "us-west-2": "ingress.us-west-2.aivo.edu"}
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+
+
+def test_origin_order_puts_the_active_region_first() -> None:
+    assert origin_order("us-east-1", ("us-east-1", "us-west-2")) == ["us-east-1", "us-west-2"]
+    assert origin_order("us-west-2", ("us-east-1", "us-west-2")) == ["us-west-2", "us-east-1"]
+    with pytest.raises(ValueError):
+        origin_order("eu-west-1", ("us-east-1", "us-west-2"))
+
+
+@pytest.mark.parametrize(("failover", "active", "other"), [("false", "us-east-1", "us-west-2"), ("true", "us-west-2", "us-east-1")])
+def test_origin_group_fails_over_on_5xx_from_the_active_region_to_the_other(failover: str, active: str, other: str) -> None:
+    d = only(plan("dr", f"failover={failover}"), DISTRIBUTION).inputs
+    (group,) = d["originGroups"]
+    assert group["failoverCriteria"]["statusCodes"] == [500, 502, 503, 504]
+    domain_of = {o["originId"]: o["domainName"] for o in d["origins"]}
+    assert [domain_of[m["originId"]] for m in group["members"]] == [ENDPOINTS[active], ENDPOINTS[other]]
+    assert d["defaultCacheBehavior"]["targetOriginId"] == group["originId"]
+
+
+def test_https_only_tls12_and_the_us_east_1_certificate_by_arn() -> None:
+    p = plan("dr")
+    d = only(p, DISTRIBUTION).inputs
+    cert = d["viewerCertificate"]
+    assert (cert["acmCertificateArn"], cert["sslSupportMethod"]) == (CERT, "sni-only")
+    assert cert["minimumProtocolVersion"].startswith("TLSv1.2")
+    assert d["defaultCacheBehavior"]["viewerProtocolPolicy"] == "https-only"
+    for origin in d["origins"]:
+        custom = origin["customOriginConfig"]
+        assert (custom["originProtocolPolicy"], custom["originSslProtocols"]) == ("https-only", ["TLSv1.2"])
+    # the certificate is referenced, never declared by the dr stack (and nothing in us-east-1)
+    assert not p.by_type("aws:acm/certificate:Certificate")
+
+
+def test_behaviour_allows_only_the_methods_origin_failover_covers_and_does_not_wait_for_propagation() -> None:
+    d = only(plan("dr"), DISTRIBUTION).inputs
+    assert d["defaultCacheBehavior"]["allowedMethods"] == ["GET", "HEAD", "OPTIONS"]
+    assert d["waitForDeployment"] is False
+    assert d["aliases"] == ["static.aivo.edu"] and d["enabled"] is True
+    assert d["tags"]["service"] == "cdn"
+
+
+def test_alias_records_point_at_the_distribution_without_target_health() -> None:
+    p = plan("dr")
+    dist = only(p, DISTRIBUTION)
+    aliases = [r for r in p.by_type("aws:route53/record:Record") if r.inputs.get("aliases")]
+    assert sorted((r.inputs["name"], r.inputs["type"]) for r in aliases) == [("static.aivo.edu", "A"), ("static.aivo.edu", "AAAA")]
+    for r in aliases:
+        (target,) = r.inputs["aliases"]
+        assert target["name"] == p.outputs["cdnDomainName"] and target["evaluateTargetHealth"] is False
+        assert dist.urn in r.depends_on
+
+
+def test_status_codes_and_aliases_come_from_settings() -> None:
+    d = only(plan("dr", "cdn.failoverStatusCodes=[502, 503]", 'cdn.aliases=["cdn.aivo.edu"]'), DISTRIBUTION).inputs
+    assert d["originGroups"][0]["failoverCriteria"]["statusCodes"] == [502, 503]
+    assert d["aliases"] == ["cdn.aivo.edu"]
