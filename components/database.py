@@ -187,6 +187,9 @@ class InstanceArgs:
     password: pulumi.Input[str] | None = None
     password_version: int | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    # A check that must pass before the instance is registered (it resolves to the identifier, used as
+    # the Name tag): the promotion waits for it, and a failing check stops it.
+    guard: pulumi.Input[str] | None = None
 
 
 class PostgresInstance(pulumi.ComponentResource):
@@ -218,7 +221,7 @@ class PostgresInstance(pulumi.ComponentResource):
             vpc_security_group_ids=[args.placement.security_group_id],
             parameter_group_name=args.placement.parameter_group_name,
             region=args.region,
-            tags={**args.tags, "Name": args.shape.identifier},
+            tags={**args.tags, "Name": args.guard if args.guard is not None else args.shape.identifier},
             **inputs,
             opts=pulumi.ResourceOptions.merge(
                 pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)), KEEP

@@ -60,6 +60,27 @@ def split_brain(settings: StackSettings) -> tuple[str, object, str] | None:
     return None
 
 
+def promotion_guard(settings: StackSettings, facts: PeerFacts, identifier: str) -> pulumi.Input[str]:
+    """The split-brain rule on what the StackReference says (split_brain sees only the settings fallback).
+
+    On failover, the promotion waits for this check: if the primary stack reports that its failback
+    instance is already the writer, the run stops before anything in us-west-2 becomes writable.
+    """
+    if not settings.failover:
+        return identifier
+
+    def check(promoted: str) -> str:
+        if promoted == "true":
+            raise SettingsError(
+                "failover", True,
+                "false once the primary stack's failback instance is the writer "
+                "(its output databaseFailbackPromoted is true), or both regions take writes",
+            )
+        return identifier
+
+    return facts["databaseFailbackPromoted"].apply(check)
+
+
 def rds_arn(region: str, account: str, identifier: str) -> str:
     return f"arn:aws:rds:{region}:{account}:db:{identifier}"
 
@@ -252,11 +273,12 @@ def _dr(ctx: StackContext) -> dict[str, pulumi.Input]:
     db_key = RegionalKey("dr-database-kms", KeyArgs(west, db.replica_identifier, f"RDS {db.replica_identifier}", pg_tags),
                          opts=ctx.opts(west))
     placement = _placement(ctx, "dr-database-placement", west)
+    shape = database_inputs("dr", dr_replicates(s.failover), db)
     # Same logical name and identifier in standby and failover: the flip promotes this very instance.
     instance = PostgresInstance(
         "dr-database",
-        InstanceArgs(region=west, shape=database_inputs("dr", dr_replicates(s.failover), db), placement=placement,
-                     kms_key_arn=db_key.arn, tags=pg_tags, source_arn=facts["databaseArn"]),
+        InstanceArgs(region=west, shape=shape, placement=placement, kms_key_arn=db_key.arn, tags=pg_tags,
+                     source_arn=facts["databaseArn"], guard=promotion_guard(s, facts, shape.identifier)),
         opts=ctx.opts(west),
     )
     replicated = ReplicatedBackups(
