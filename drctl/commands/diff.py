@@ -71,14 +71,22 @@ def short(value: Any) -> str:
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 3] + "..."
 
 
+def display_type(type_: str) -> str:
+    """`aws:rds/instance:Instance` -> `aws:rds:Instance`, as `pulumi preview` shows types (JSON keeps the token)."""
+    parts = type_.split(":")
+    if len(parts) == 3 and "/" in parts[1]:
+        return f"{parts[0]}:{parts[1].split('/')[0]}:{parts[2]}"
+    return type_
+
+
 def diff_table(diff: Diff) -> Table:
     before = " ".join(diff.before) or "(stack settings)"
     after = " ".join(diff.after) or "(stack settings)"
     table = Table(title=escape(f"{diff.stack}: {before} -> {after}"))
     table.add_column("action", no_wrap=True)
-    table.add_column("type", overflow="fold")
-    table.add_column("name", overflow="fold")
-    table.add_column("changed paths", min_width=60, overflow="fold")
+    table.add_column("type", overflow="fold", max_width=32)
+    table.add_column("name", overflow="fold", max_width=30)
+    table.add_column("changed paths", overflow="fold", min_width=44)
     for change in diff.changes:
         lines = [
             f"{p.path}: {short(p.old)} -> {short(p.new)}" + (f"  [forces replacement: {p.forces}]" if p.forces else "")
@@ -87,7 +95,7 @@ def diff_table(diff: Diff) -> Table:
         lines.extend(change.reasons)
         action = change.action + ("\nDATA STORE" if change.loses_data else "")
         # Escaped: "[secret]" and "[forces replacement: ...]" are text, not Rich markup.
-        table.add_row(action, escape(change.type), escape(change.name), escape("\n".join(lines)))
+        table.add_row(action, escape(display_type(change.type)), escape(change.name), escape("\n".join(lines)))
     return table
 
 
