@@ -145,3 +145,46 @@ class InternalName(pulumi.ComponentResource):
                 opts=child,
             )
         self.register_outputs({"zoneId": self.zone_id, "fqdn": self.fqdn})
+
+
+def database_url(username: str, host: str, port: int, db_name: str) -> str:
+    """The DATABASE_URL applications read: no password in it (they read that from Secrets Manager), TLS required."""
+    return f"postgresql://{username}@{host}:{port}/{db_name}?sslmode=require"
+
+
+@dataclass(frozen=True)
+class DatabaseUrlSecretArgs:
+    namespace: str  # the application namespace (aivo)
+    secret_name: str  # database-credentials (runbook Scenario 2 step 3)
+    url: pulumi.Input[str]
+    labels: dict[str, str]
+    kubernetes_provider: pulumi.ProviderResource
+
+
+class DatabaseUrlSecret(pulumi.ComponentResource):
+    """The runbook's `database-credentials` Secret (DATABASE_URL) in a cluster's application namespace.
+
+    Declared with the namespace, so that it exists before Velero restores the services into it (a restore
+    with existingResourcePolicy none keeps it rather than the copy from the primary's backup). The
+    namespace is retained on delete: deleting it would delete every restored service with it.
+    """
+
+    def __init__(self, name: str, args: DatabaseUrlSecretArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        import pulumi_kubernetes as k8s
+
+        super().__init__("aivo:dns:DatabaseUrlSecret", name, None, opts)
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider)
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.namespace, labels=args.labels),
+            opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(retain_on_delete=True)),
+        )
+        secret = k8s.core.v1.Secret(
+            f"{name}-secret",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.secret_name, namespace=namespace.metadata.name, labels=args.labels),
+            type="Opaque",
+            string_data={"DATABASE_URL": args.url},
+            opts=k8s_opts,
+        )
+        self.secret_name = secret.metadata.name
+        self.register_outputs({"secretName": self.secret_name})

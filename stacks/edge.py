@@ -13,7 +13,17 @@ from typing import Any
 import pulumi
 
 from components.cdn import FailoverCdn, FailoverCdnArgs
-from components.dns import FailoverDns, FailoverDnsArgs, HealthCheckSpec, InternalName, InternalNameArgs, PrivateVpc
+from components.dns import (
+    DatabaseUrlSecret,
+    DatabaseUrlSecretArgs,
+    FailoverDns,
+    FailoverDnsArgs,
+    HealthCheckSpec,
+    InternalName,
+    InternalNameArgs,
+    PrivateVpc,
+    database_url,
+)
 from stacks.context import StackContext
 from stacks.settings import SettingsError
 from stacks.settings.edge import edge_problem
@@ -99,7 +109,30 @@ def build(ctx: StackContext) -> dict[str, pulumi.Input]:
         ),
         opts=opts,
     )
+    outputs: dict[str, pulumi.Input] = {}
+    compute = ctx.parts.get("compute")
+    local_db = databases.get(s.region)
+    provider = getattr(compute, "kubernetes_provider", None)
+    if provider is not None and local_db is not None:
+        # The DR cluster runs services only while us-west-2 is active, so its DATABASE_URL names the
+        # us-west-2 database directly: it never changes on failover (no race with the restores) and does
+        # not depend on Route53 (a global control plane) the way postgres.<internal zone> does.
+        secret = DatabaseUrlSecret(
+            "edge-database-url",
+            DatabaseUrlSecretArgs(
+                namespace=compute.app_namespace or s.velero.app_namespace,
+                secret_name=dns.database_secret_name,
+                url=pulumi.Output.from_input(local_db.address).apply(
+                    lambda host: database_url(s.database.master_username, host, local_db.port, s.database.db_name)
+                ),
+                labels={"app.kubernetes.io/managed-by": "aivo-dr", "aivo.edu/service": "database"},
+                kubernetes_provider=provider,
+            ),
+            opts=pulumi.ResourceOptions(),
+        )
+        outputs["databaseUrlSecret"] = secret.secret_name
     return {
+        **outputs,
         "healthCheckIds": failover_dns.health_check_ids,
         "cdnDistributionId": failover_cdn.distribution_id,
         "cdnDomainName": failover_cdn.domain_name,

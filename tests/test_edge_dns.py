@@ -137,3 +137,23 @@ def test_bad_edge_settings_are_one_line(override: str, message: str) -> None:
     with pytest.raises(SettingsProblem) as caught:
         plan("dr", override)
     assert str(caught.value) == message
+
+
+def test_database_url_has_no_password_and_requires_tls() -> None:
+    from components.dns import database_url
+
+    assert database_url("aivo_admin", "db.example", 5432, "aivo") == "postgresql://aivo_admin@db.example:5432/aivo?sslmode=require"
+
+
+def test_dr_cluster_gets_the_database_credentials_secret_unchanged_by_the_flip() -> None:
+    standby, failover = plan("dr", "failover=false"), plan("dr", "failover=true")
+    secret = only(standby, "kubernetes:core/v1:Secret", "edge-database-url")
+    namespace = only(standby, "kubernetes:core/v1:Namespace", "edge-database-url")
+    k8s_provider = only(standby, "pulumi:providers:kubernetes", "dr-cluster")
+    assert secret.provider == namespace.provider == k8s_provider.urn
+    assert (secret.inputs["metadata"]["name"], secret.inputs["metadata"]["namespace"]) == ("database-credentials", "aivo")
+    assert secret.inputs["stringData"] == "[secret]"  # never in plain text in the plan
+    assert namespace.urn in secret.depends_on and namespace.retain_on_delete
+    # it names the us-west-2 database directly, so the failover does not touch it
+    assert only(failover, "kubernetes:core/v1:Secret", "edge-database-url").inputs == secret.inputs
+    assert not [r for r in plan("primary").resources if "edge-" in r.name]

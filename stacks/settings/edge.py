@@ -68,6 +68,8 @@ class Dns(Section):
     database_label: Label = "postgres"
     # The internal name is re-pointed on failover: a short TTL so resolvers follow within seconds.
     internal_ttl: int = Field(default=30, ge=0, le=60)
+    # The Kubernetes Secret with DATABASE_URL in the DR cluster's application namespace (runbook Scenario 2).
+    database_secret_name: Label = "database-credentials"
     # Regional ingress endpoints: where api/app point in each region (and CloudFront's origins).
     endpoints: dict[Region, str] = {
         "us-east-1": "ingress.us-east-1.aivo.edu",
