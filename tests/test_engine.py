@@ -147,3 +147,23 @@ def test_a_package_imported_before_a_plan_does_not_keep_stale_submodules() -> No
     run_plan("dr")
     assert not hasattr(stacks, "program"), "stacks.program must be forgotten with the run that imported it"
     assert len(run_plan("dr").resources) == len(run_plan("dr").resources)
+
+
+def test_a_failed_run_leaves_nothing_behind_for_the_next_run() -> None:
+    program = FIXTURES / "engine_program"
+    with pytest.raises(EngineError, match="refused arn:aws:s3:::fixture-data"):
+        run_plan("dev", ["failInApply=true"], program)
+    assert run_plan("dev", [], program).resource("data").protect
+
+
+def test_a_failure_inside_an_apply_is_one_line_on_stderr() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "drctl", "plan", "--stack", "dev", "--program", str(FIXTURES / "engine_program"),
+         "--config", "failInApply=true"],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
+    )
+    assert result.returncode == 1
+    assert result.stderr == "drctl: error: the program failed: ValueError: refused arn:aws:s3:::fixture-data\n"

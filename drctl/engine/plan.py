@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import runpy
@@ -97,6 +98,23 @@ def _program_scope(directory: Path) -> Iterator[None]:
                     delattr(sys.modules[parent], child)
 
 
+def _quiet_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A failed run is reported once, as one line; its sibling futures must not print tracebacks at exit."""
+    if "never retrieved" in str(context.get("message", "")):
+        return
+    loop.default_exception_handler(context)
+
+
+def _cancel_pending_tasks() -> None:
+    """After a failed run, Pulumi leaves its outstanding tasks on the loop; cancel them so the next run starts clean."""
+    loop = asyncio.get_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
 def _is_settings_error(error: BaseException) -> bool:
     return isinstance(error, pulumi.RunError) and type(error).__name__ == "SettingsError"
 
@@ -158,6 +176,10 @@ def _run_once(
     monitor = RecordingMonitor(recording)
     with _program_scope(program.directory):
         pulumi_settings.ROOT.set(None)
+        # Pulumi's mock settings keep the previous run's outstanding output tasks; a failed run's
+        # would be awaited, and re-raised, by the next run.
+        pulumi_settings.SETTINGS.outputs = set()
+        asyncio.get_event_loop().set_exception_handler(_quiet_unretrieved)
         pulumi_config.set_all_config(dict(cfg.values), list(cfg.secret_keys))
         set_mocks(monitor.mocks, project=program.name, stack=stack, preview=False, monitor=monitor)
         root = pulumi_settings.get_root_resource()
@@ -165,6 +187,7 @@ def _run_once(
             _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program.main), run_name="__main__")))
             outputs = _resolve_outputs(root)
         except Exception as error:
+            _cancel_pending_tasks()
             if _is_settings_error(error):
                 raise SettingsProblem(str(error)) from None
             if isinstance(error, (UsageError, EngineError)):
