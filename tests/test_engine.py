@@ -167,3 +167,14 @@ def test_a_failure_inside_an_apply_is_one_line_on_stderr() -> None:
     )
     assert result.returncode == 1
     assert result.stderr == "drctl: error: the program failed: ValueError: refused arn:aws:s3:::fixture-data\n"
+
+
+def test_the_run_after_a_refused_failover_plans_normally() -> None:
+    """The data tier refuses a failover inside an apply (it needs the primary's output); the next run must not
+    inherit that failure from Pulumi's outstanding outputs."""
+    from drctl.engine.plan import SettingsProblem
+
+    peers = {"organization/aivo-dr/primary": dict(plan("primary", "database.failbackPromoted=true").outputs)}
+    with pytest.raises(SettingsProblem, match="failback instance is the writer"):
+        run_plan("dr", ["failover=true"], peer_outputs=peers)
+    assert len(run_plan("dr").resources) == len(plan("dr").resources)
