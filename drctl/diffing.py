@@ -15,7 +15,7 @@ from typing import Any
 
 from drctl.engine import Plan
 from drctl.engine.monitor import ResourceRecord
-from drctl.replacement import forcing_rule_path, is_data_store
+from drctl.replacement import forcing_rule_path, is_data_store, refusal
 
 SCHEMA = "aivo-dr/diff@1"
 ABSENT = None  # an input that one side does not set
@@ -127,7 +127,8 @@ def _managed(r: ResourceRecord) -> bool:
 
 def compare(old: ResourceRecord, new: ResourceRecord, replaced_providers: set[str]) -> Change | None:
     """The change from `old` to `new` (same URN), or None if `pulumi up` would leave it alone."""
-    reasons: list[str] = []
+    reasons: list[str] = []  # why it is replaced (type, provider)
+    notes: list[str] = []  # what else the operator must know (a change the provider refuses)
     if old.type != new.type:
         reasons.append(f"type {old.type} -> {new.type}")
     if (old.provider or "") != (new.provider or ""):
@@ -140,6 +141,9 @@ def compare(old: ResourceRecord, new: ResourceRecord, replaced_providers: set[st
             continue
         forces = forcing_rule_path(new.type, path, new.replace_on_changes)
         paths.append(PathChange(path=path, old=before, new=after, forces=forces))
+        refused = refusal(new.type, path, before, after) if not forces else None
+        if refused:
+            notes.append(f"refused by the provider: {path}: {refused}")
     if not paths and not reasons:
         return None
     if _is_read(new):
@@ -158,7 +162,7 @@ def compare(old: ResourceRecord, new: ResourceRecord, replaced_providers: set[st
         data_store=is_data_store(new.type) and not _is_read(new),
         protect=new.protect or old.protect,
         paths=tuple(paths),
-        reasons=tuple(reasons),
+        reasons=tuple(reasons + notes),
     )
 
 

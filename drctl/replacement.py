@@ -187,3 +187,21 @@ def forcing_rule_path(type_: str, path: str, replace_on_changes: list[str] | tup
         if _covers(candidate, plain):
             return candidate
     return None
+
+
+# Changes the provider refuses outright: neither an update nor a replacement, `pulumi up` fails on them.
+REFUSED: dict[tuple[str, str], str] = {
+    ("aws:rds/instance:Instance", "replicateSourceDb"): (
+        "the provider refuses to make an existing instance a replica or to re-point a replica "
+        '("cannot elect new source database", terraform-provider-aws #4419): re-seed under a new identifier'
+    ),
+}
+
+
+def refusal(type_: str, path: str, old: object, new: object) -> str | None:
+    """Why `pulumi up` would fail on this change, or None. Removing replicateSourceDb (promotion) is fine;
+    setting or changing it on an existing instance is not."""
+    reason = REFUSED.get((type_, _strip_indexes(path)))
+    if reason is None or new is None:
+        return None
+    return reason if old != new else None

@@ -138,3 +138,14 @@ def test_secrets_stay_masked_in_the_document() -> None:
     new = replace(old, inputs={"secretString": "[secret]", "secretId": "b"})
     (change,) = diff_plans(plan_of(old), plan_of(new)).changes
     assert [p.document() for p in change.paths] == [{"path": "secretId", "old": "a", "new": "b", "forcesReplacement": None}]
+
+
+def test_making_a_standalone_instance_a_replica_again_is_called_out_as_refused() -> None:
+    standalone = record(DB, "db", {"identifier": "x"})
+    replica_again = record(DB, "db", {"identifier": "x", "replicateSourceDb": "arn:aws:rds:us-east-1:1:db:x"})
+    (change,) = diff_plans(plan_of(standalone), plan_of(replica_again)).changes
+    assert change.action == "update"
+    assert len(change.reasons) == 1 and change.reasons[0].startswith("refused by the provider: replicateSourceDb:")
+    # the promotion itself (the reverse) is not refused
+    (promotion,) = diff_plans(plan_of(replica_again), plan_of(standalone)).changes
+    assert promotion.reasons == ()

@@ -109,4 +109,6 @@ def summary_line(diff: Diff) -> str:
         if not lost
         else "DATA STORES REPLACED OR DELETED: " + ", ".join(f"{c.name} ({c.type}, {c.action})" for c in lost)
     )
-    return f"{diff.stack}: " + ", ".join(parts) + f"; {verdict}"
+    refused = [c.name for c in diff.changes if any(r.startswith("refused by the provider") for r in c.reasons)]
+    warning = f"; `pulumi up` would fail on: {', '.join(refused)} (see its reasons)" if refused else ""
+    return f"{diff.stack}: " + ", ".join(parts) + f"; {verdict}{warning}"
