@@ -31,6 +31,7 @@ CORE = {
     "database.storageType": ["gp3", "io1", "io2"],
 }
 OTHER = {
+    "database.failbackPromoted": ["false", "true"],
     "velero.fsBackup": ["true", "false"],
     "velero.restorePvs": ["true", "false"],
     "velero.existingResourcePolicy": ["none", "update"],
