@@ -157,3 +157,27 @@ def test_dr_cluster_gets_the_database_credentials_secret_unchanged_by_the_flip()
     # it names the us-west-2 database directly, so the failover does not touch it
     assert only(failover, "kubernetes:core/v1:Secret", "edge-database-url").inputs == secret.inputs
     assert not [r for r in plan("primary").resources if "edge-" in r.name]
+
+
+def test_edge_problem_names_the_first_broken_edge_rule() -> None:
+    from stacks.settings import validate
+    from stacks.settings.edge import edge_problem
+
+    ok = validate({"region": "us-west-2"}, "dr")
+    assert edge_problem(ok) is None
+    same = validate({"region": "us-west-2", "dns": '{"endpoints": {"us-east-1": "x.aivo.edu", "us-west-2": "x.aivo.edu"}}'}, "dr")
+    assert edge_problem(same) == (
+        "dns.endpoints", {"us-east-1": "x.aivo.edu", "us-west-2": "x.aivo.edu"},
+        "a different endpoint per region (failover needs two targets)",
+    )
+    outside = validate({"region": "us-west-2", "cdn": '{"aliases": ["static.example.com"]}'}, "dr")
+    assert edge_problem(outside) == ("cdn.aliases", "static.example.com", "a name inside the zone aivo.edu (dns.zoneName)")
+
+
+def test_the_primary_vpc_joins_the_private_zone_when_the_data_part_hands_it_over() -> None:
+    from types import SimpleNamespace
+
+    from stacks.edge import peer_vpc_id
+
+    assert peer_vpc_id(SimpleNamespace(peer_vpc_id="vpc-0east")) == "vpc-0east"
+    assert peer_vpc_id(SimpleNamespace(databases={})) is None
