@@ -37,7 +37,7 @@ OTHER = {
     "velero.existingResourcePolicy": ["none", "update"],
     "dns.healthCheck.requestInterval": ["10", "30"],
     "cdn.priceClass": ["PriceClass_100", "PriceClass_200", "PriceClass_All"],
-    "cdn.minimumProtocolVersion": ["TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.3_2025"],
+    "cdn.minimumProtocolVersion": ["TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"],
 }
 
 

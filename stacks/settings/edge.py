@@ -96,7 +96,7 @@ class Cdn(Section):
         pattern=r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+$",
     )
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
-    minimum_protocol_version: Literal["TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.3_2025"] = "TLSv1.2_2021"
+    minimum_protocol_version: Literal["TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"] = "TLSv1.2_2021"
     failover_status_codes: list[StatusCode] = Field(default=[500, 502, 503, 504], min_length=1)
     # AWS managed cache policy "CachingOptimized".
     cache_policy_id: str = "658327ea-f89d-4fab-a63d-7e88639e58f6"
