@@ -178,3 +178,13 @@ def test_the_run_after_a_refused_failover_plans_normally() -> None:
     with pytest.raises(SettingsProblem, match="failback instance is the writer"):
         run_plan("dr", ["failover=true"], peer_outputs=peers)
     assert len(run_plan("dr").resources) == len(plan("dr").resources)
+
+
+def test_a_program_runs_its_own_packages_even_when_drctl_imported_same_named_ones() -> None:
+    import stacks.settings  # noqa: F401  (aivo-dr's own `stacks`, as drctl's commands import it)
+
+    p = run_plan("dev", [], FIXTURES / "shadow_program")
+    assert p.resource("marker").inputs["bucket"] == "fixture-shadow"
+    import stacks
+
+    assert Path(stacks.__file__).parent == Path(__file__).resolve().parents[1] / "stacks"  # restored afterwards

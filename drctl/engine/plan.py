@@ -72,9 +72,26 @@ class SettingsProblem(UsageError):
         Exception.__init__(self, message)
 
 
+def _shadowed_modules(directory: Path) -> dict[str, Any]:
+    """Modules already imported from elsewhere under a name the program defines itself (e.g. `stacks` of
+    another checkout): hidden while the program runs, so it imports its own."""
+    local = {p.stem for p in directory.glob("*.py")} | {p.parent.name for p in directory.glob("*/__init__.py")}
+    root = str(directory)
+    shadowed = {}
+    for name, module in list(sys.modules.items()):
+        top = name.split(".")[0]
+        module_file = getattr(module, "__file__", None) or ""
+        if top in local and top != "__main__" and not module_file.startswith(root):
+            shadowed[name] = module
+    return shadowed
+
+
 @contextlib.contextmanager
 def _program_scope(directory: Path) -> Iterator[None]:
     """Run with the program's directory as cwd and first on sys.path; forget its modules afterwards."""
+    shadowed = _shadowed_modules(directory)
+    for name in shadowed:
+        del sys.modules[name]
     before = set(sys.modules)
     cwd = os.getcwd()
     sys.path.insert(0, str(directory))
@@ -96,6 +113,7 @@ def _program_scope(directory: Path) -> Iterator[None]:
                 parent, _, child = name.rpartition(".")
                 if parent in sys.modules and getattr(sys.modules[parent], child, None) is module:
                     delattr(sys.modules[parent], child)
+        sys.modules.update(shadowed)
 
 
 def _quiet_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
