@@ -23,6 +23,13 @@ plan: setup
 test: setup
 	@$(PY) -m pytest
 
+# Policy check of both stacks in both states, offline (what the PR workflow runs).
+check: setup
+	@$(VENV)/bin/drctl check --stack primary
+	@$(VENV)/bin/drctl check --stack primary --config activeRegion=us-west-2
+	@$(VENV)/bin/drctl check --stack dr
+	@$(VENV)/bin/drctl check --stack dr --config failover=true
+
 bench: setup
 	@$(PY) bench/plan.py
 
