@@ -46,6 +46,8 @@ class DataParts:
     # StackReference or the settings fallback. Later parts use these rather than a reference of their
     # own, so that a failover with a complete fallback reads no state of the primary. Empty on primary.
     peer: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    # dr stack: the primary region's VPC (for private DNS associated with both VPCs); None in the primary stack.
+    peer_vpc_id: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)

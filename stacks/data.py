@@ -328,6 +328,7 @@ def _dr(ctx: StackContext) -> dict[str, pulumi.Input]:
         # Restores on failover wait for the promotion.
         database_ready=[instance.instance],
         peer=dict(facts.values),
+        peer_vpc_id=facts["vpcId"],
     )
     return {
         "drDatabaseArn": instance.arn,

@@ -113,10 +113,15 @@ def test_internal_database_name_follows_the_writer() -> None:
     assert standby.outputs["databaseInternalName"] == name
 
 
-def test_private_zone_is_associated_with_the_dr_vpc() -> None:
+def test_private_zone_is_associated_with_both_vpcs() -> None:
     p = plan("dr")
     zone = only(p, "aws:route53/zone:Zone", "edge-internal")
-    assert {"vpcId": p.outputs["vpcId"], "vpcRegion": "us-west-2"} in zone.inputs["vpcs"]
+    assert zone.inputs["vpcs"] == [
+        {"vpcId": p.outputs["vpcId"], "vpcRegion": "us-west-2"},
+        {"vpcId": plan("primary").outputs["vpcId"], "vpcRegion": "us-east-1"},
+    ]
+    # The flip leaves the associations alone: failover makes no call about the us-east-1 VPC.
+    assert only(plan("dr", "failover=true"), "aws:route53/zone:Zone", "edge-internal").inputs["vpcs"] == zone.inputs["vpcs"]
     record = only(p, RECORD, "edge-internal-postgres")
     assert zone.urn in record.depends_on
 
