@@ -27,6 +27,19 @@ def console(stderr: bool = False) -> Console:
     )
 
 
+def emit(document: Any, target: str | None, *renderables: Any) -> None:
+    """The one way a command answers: with `--json -` the document alone on stdout (for machines);
+    otherwise the human view, and the document also written to `target` when one is given."""
+    if target == "-":
+        write_json(document, "-")
+        return
+    out = console()
+    for renderable in renderables:
+        out.print(renderable)
+    if target:
+        write_json(document, target)
+
+
 def dump_json(document: Any) -> str:
     """Canonical JSON: sorted keys, two-space indent, trailing newline (byte-identical for equal documents)."""
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from drctl.ops.figures import check_distinct_regions, check_identifier, runbook
-from drctl.output import check_json_target, console, write_json
+from drctl.output import check_json_target, emit
 
 ORDER = 50
 
@@ -36,12 +36,5 @@ def run(args: argparse.Namespace) -> int:
     with aws_errors("backups verify"):
         checks = verify(args.db_identifier, args.region, args.dr_region, args.assets_bucket, args.velero_bucket)
     document = checks_document("aivo-dr/backups-verify@1", checks, dbIdentifier=args.db_identifier, region=args.region)
-    if args.json == "-":
-        write_json(document, "-")
-        return exit_status(checks)
-    out = console()
-    out.print(checks_table(f"Backup verification: {args.db_identifier} ({args.region})", checks))
-    out.print(summary(checks))
-    if args.json:
-        write_json(document, args.json)
+    emit(document, args.json, checks_table(f"Backup verification: {args.db_identifier} ({args.region})", checks), summary(checks))
     return exit_status(checks)

@@ -6,7 +6,7 @@ import argparse
 
 from drctl.commands.common import add_plan_arguments
 from drctl.engine import run_plan
-from drctl.output import check_json_target, console, write_json
+from drctl.output import check_json_target, emit
 from drctl.render import counts_tables, plan_tree, summary_line
 
 ORDER = 10
@@ -21,16 +21,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     check_json_target(args.json)
     plan = run_plan(args.stack, args.config, args.program)
-    if args.json == "-":
-        write_json(plan.document(), "-")
-        return 0
-    out = console()
-    out.print(plan_tree(plan))
-    out.print()
-    out.print(counts_tables(plan))
-    out.print()
-    out.print(summary_line(plan))
-    if args.json:
-        write_json(plan.document(), args.json)
-        out.print(f"plan document written to {args.json}")
+    emit(plan.document(), args.json, plan_tree(plan), "", counts_tables(plan), "", summary_line(plan))
     return 0

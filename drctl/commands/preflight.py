@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from drctl.ops.figures import check_distinct_regions, check_identifier, runbook
-from drctl.output import check_json_target, console, write_json
+from drctl.output import check_json_target, emit
 from stacks.settings.stack import CLUSTER_NAMES
 
 ORDER = 52
@@ -33,12 +33,7 @@ def run(args: argparse.Namespace) -> int:
     with aws_errors("preflight"):
         checks = preflight(args.primary_region, args.dr_region, args.cluster, check_identifier("--replica-identifier", args.replica_identifier))
     document = checks_document("aivo-dr/preflight@1", checks, primaryRegion=args.primary_region, drRegion=args.dr_region)
-    if args.json == "-":
-        write_json(document, "-")
-        return exit_status(checks)
-    out = console()
-    out.print(checks_table(f"Preflight: failover {args.primary_region} -> {args.dr_region}", checks))
-    out.print(summary(checks) + (" - ready to fail over" if exit_status(checks) == 0 else " - NOT ready: fix the FAIL rows first"))
-    if args.json:
-        write_json(document, args.json)
+    verdict = " - ready to fail over" if exit_status(checks) == 0 else " - NOT ready: fix the FAIL rows first"
+    emit(document, args.json, checks_table(f"Preflight: failover {args.primary_region} -> {args.dr_region}", checks),
+         summary(checks) + verdict)
     return exit_status(checks)

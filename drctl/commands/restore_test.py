@@ -9,7 +9,7 @@ from pathlib import Path
 
 from drctl.errors import UsageError
 from drctl.ops.figures import check_identifier, check_instance_class, check_region, check_throwaway, runbook
-from drctl.output import check_json_target, console, write_json
+from drctl.output import check_json_target, emit
 
 ORDER = 51
 THROWAWAY_PREFIX = "aivo-restore-test"
@@ -71,12 +71,6 @@ def run(args: argparse.Namespace) -> int:
     with aws_errors("restore-test"):
         checks, record = restore_test(plan)
     document = checks_document("aivo-dr/restore-test@1", checks, region=args.region, **record)
-    if args.json == "-":
-        write_json(document, "-")
-        return exit_status(checks)
-    out = console()
-    out.print(checks_table(f"Restore test: {record['snapshot']} -> {args.target_identifier} ({args.region})", checks))
-    out.print(summary(checks))
-    if args.json:
-        write_json(document, args.json)
+    title = f"Restore test: {record['snapshot']} -> {args.target_identifier} ({args.region})"
+    emit(document, args.json, checks_table(title, checks), summary(checks))
     return exit_status(checks)
