@@ -182,7 +182,7 @@ def _primary(ctx: StackContext) -> dict[str, pulumi.Input]:
             opts=ctx.opts(east),
         )
         local[db.failback_identifier] = failback
-    _restored(ctx, east, placement, db_key, _restore_source(s, local, None), [writer.instance])
+    restored = _restored(ctx, east, placement, db_key, _restore_source(s, local, None), [writer.instance])
     current = failback if (failback is not None and fb_replicates is False) else writer
 
     # ---- object storage ----------------------------------------------------------------------------
@@ -205,6 +205,8 @@ def _primary(ctx: StackContext) -> dict[str, pulumi.Input]:
     vault_dr = BackupVault("dr-backup-vault", VaultArgs(west, ws.vault_name, backup_tags), opts=ctx.opts(west))
     role = BackupRole("primary-backup", f"{ws.vault_name}-{east}", backup_tags, opts=ctx.opts(east))
     selected = [writer.arn] + ([failback.arn] if failback is not None and not fb_replicates else [])
+    # A recovered instance may become production (runbook PITR step 4): it is backed up weekly like the writer.
+    selected += [restored.arn] if restored is not None else []
     WeeklySnapshotPlan(
         "primary-weekly-snapshots",
         PlanArgs(region=east, plan_name=f"{ws.vault_name}-weekly", vault_name=vault.name, schedule=ws.schedule,

@@ -71,3 +71,14 @@ def test_the_dr_backup_role_exists_in_standby_so_failover_creates_no_iam() -> No
     iam = lambda p: {r.urn: r.inputs for r in p.resources if r.type.startswith("aws:iam/")}  # noqa: E731
     assert only(standby, "aws:iam/role:Role", "dr-backup").inputs == only(failover, "aws:iam/role:Role", "dr-backup").inputs
     assert iam(standby) == iam(failover)
+
+
+def test_a_recovered_instance_is_backed_up_weekly_like_the_writer() -> None:
+    p = plan("primary", "database.restore.source=aivo-production-postgres", "database.restore.identifier=aivo-pitr-test")
+    restored = only(p, "aws:rds/instance:Instance", "primary-restored-database")
+    assert restored.inputs["identifier"] == "aivo-pitr-test"
+    selection = only(p, "aws:backup/selection:Selection", "primary-weekly-snapshots")
+    assert selection.inputs["resources"] == [
+        "arn:aws:rds:us-east-1:123456789012:db:aivo-production-postgres",
+        "arn:aws:rds:us-east-1:123456789012:db:aivo-pitr-test",
+    ]
