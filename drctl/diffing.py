@@ -166,6 +166,16 @@ def compare(old: ResourceRecord, new: ResourceRecord, replaced_providers: set[st
     )
 
 
+def deletion_notes(r: ResourceRecord) -> tuple[str, ...]:
+    """What a delete really does to a resource, given its options (an operator reads these before approving)."""
+    notes = []
+    if r.protect:
+        notes.append("protected: pulumi up refuses to delete it until `pulumi state unprotect` is run")
+    if r.retain_on_delete:
+        notes.append("retainOnDelete: Pulumi only forgets it; the resource stays in AWS")
+    return tuple(notes)
+
+
 def diff_plans(old: Plan, new: Plan, before: list[str] | None = None, after: list[str] | None = None) -> Diff:
     """Every change `pulumi up` would make to go from `old`'s declarations to `new`'s."""
     old_by_urn = {r.urn: r for r in old.resources if _managed(r)}
@@ -191,7 +201,8 @@ def diff_plans(old: Plan, new: Plan, before: list[str] | None = None, after: lis
         r = old_by_urn[urn]
         changes.append(
             Change(urn=urn, type=r.type, name=r.name, action="discard" if _is_read(r) else "delete",
-                   data_store=is_data_store(r.type) and not _is_read(r), protect=r.protect)
+                   data_store=is_data_store(r.type) and not _is_read(r), protect=r.protect,
+                   reasons=() if _is_read(r) else deletion_notes(r))
         )
     changes.sort(key=lambda c: (ACTIONS.index(c.action), c.type, c.urn))
     return Diff(stack=new.stack, before=list(before or []), after=list(after or []), changes=changes)

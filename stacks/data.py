@@ -51,6 +51,12 @@ def split_brain(settings: StackSettings) -> tuple[str, object, str] | None:
             f"false while activeRegion is {s.active}: promote the failback instance only after activeRegion "
             f"is back to {s.regions.primary}, or both regions take writes",
         )
+    if s.role == "primary" and s.database.retire_original and not s.database.failback_promoted:
+        return (
+            "database.retireOriginal", True,
+            "true only once database.failbackPromoted is true: the original writer is retired after the "
+            "failback instance has become the writer",
+        )
     if s.role == "dr" and s.failover and effective_fallback(s).get("databaseFailbackPromoted") == "true":
         return (
             "failover", True,
@@ -163,14 +169,16 @@ def _primary(ctx: StackContext) -> dict[str, pulumi.Input]:
                         port=db.port, password_version=db.password_version, tags=pg_tags),
         opts=ctx.opts(east),
     )
-    writer = PostgresInstance(
-        "primary-database",
-        InstanceArgs(region=east, shape=database_inputs("writer", False, db), placement=placement, kms_key_arn=db_key.arn,
-                     tags=pg_tags, password=credentials.password, password_version=db.password_version),
-        opts=ctx.opts(east),
-    )
-    credentials.store("primary-database-credentials", writer.address)
-    local = {db.identifier: writer}
+    writer: PostgresInstance | None = None
+    local: dict[str, PostgresInstance] = {}
+    if not db.retire_original:
+        writer = PostgresInstance(
+            "primary-database",
+            InstanceArgs(region=east, shape=database_inputs("writer", False, db), placement=placement, kms_key_arn=db_key.arn,
+                         tags=pg_tags, password=credentials.password, password_version=db.password_version),
+            opts=ctx.opts(east),
+        )
+        local[db.identifier] = writer
     fb_replicates = failback_replicates(s.active, east, db.failback_promoted)
     failback: PostgresInstance | None = None
     if fb_replicates is not None:
@@ -182,8 +190,10 @@ def _primary(ctx: StackContext) -> dict[str, pulumi.Input]:
             opts=ctx.opts(east),
         )
         local[db.failback_identifier] = failback
-    restored = _restored(ctx, east, placement, db_key, _restore_source(s, local, None), [writer.instance])
     current = failback if (failback is not None and fb_replicates is False) else writer
+    assert current is not None  # settings guarantee it: retireOriginal requires the promoted failback instance
+    credentials.store("primary-database-credentials", writer.address if writer is not None else current.address)
+    restored = _restored(ctx, east, placement, db_key, _restore_source(s, local, None), [current.instance])
 
     # ---- object storage ----------------------------------------------------------------------------
     st = s.storage
@@ -204,7 +214,7 @@ def _primary(ctx: StackContext) -> dict[str, pulumi.Input]:
     vault = BackupVault("primary-backup-vault", VaultArgs(east, ws.vault_name, backup_tags), opts=ctx.opts(east))
     vault_dr = BackupVault("dr-backup-vault", VaultArgs(west, ws.vault_name, backup_tags), opts=ctx.opts(west))
     role = BackupRole("primary-backup", f"{ws.vault_name}-{east}", backup_tags, opts=ctx.opts(east))
-    selected = [writer.arn] + ([failback.arn] if failback is not None and not fb_replicates else [])
+    selected = ([writer.arn] if writer is not None else []) + ([failback.arn] if failback is not None and not fb_replicates else [])
     # A recovered instance may become production (runbook PITR step 4): it is backed up weekly like the writer.
     selected += [restored.arn] if restored is not None else []
     WeeklySnapshotPlan(
@@ -249,7 +259,7 @@ def _primary(ctx: StackContext) -> dict[str, pulumi.Input]:
         "vpcCidr": ctx.network.vpc_cidr,
         "databaseFailbackPromoted": "true" if fb_replicates is False else "false",
         # For operators and the other parts of this stack.
-        "databaseIdentifier": writer.identifier,
+        "databaseIdentifier": (writer or current).identifier,
         "databaseSecretArn": credentials.secret_arn,
         "writerDatabaseAddress": current.address,
         "assetsBucket": assets.source_name,

@@ -49,6 +49,10 @@ class Database(Section):
     failback_identifier: str = Field(default="aivo-production-postgres-fb", pattern=r"^[a-z][a-z0-9-]{0,62}$")
     # Set once the failback replica has been promoted (activeRegion back to us-east-1): it is then the writer.
     failback_promoted: bool = False
+    # Last failback step, after the old writer's writes are reconciled: stop declaring the original writer.
+    # It is protected and retained, so `pulumi state unprotect` must come first, and the instance itself
+    # stays in AWS (deletion protection on) until the DBA deletes it with a final snapshot.
+    retire_original: bool = False
     # Bump to rotate the master password: it is sent write-only to RDS and written to a new secret version.
     password_version: int = Field(default=1, ge=1, le=1000)
     performance_insights_retention_days: int = Field(default=7, ge=7, le=731)
