@@ -39,6 +39,7 @@ velero-schemas:
 
 lint: setup
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

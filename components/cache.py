@@ -106,7 +106,7 @@ class RedisCluster(pulumi.ComponentResource):
                 "transit_encryption_enabled": True,
                 "user_group_ids": [users.user_group_id],
             }
-        group = aws.elasticache.ReplicationGroup(
+        group = aws.elasticache.ReplicationGroup(  # type: ignore[call-overload]
             f"{name}-group",
             replication_group_id=gid,
             description=f"AIVO Redis ({args.region})",

@@ -98,7 +98,7 @@ class EksCluster(pulumi.ComponentResource):
             )
             for i, arn in enumerate(args.admin_role_arns)
         }
-        cluster = eks.Cluster(
+        cluster = eks.Cluster(  # type: ignore[call-overload]
             f"{name}-eks",
             name=args.cluster_name,
             version=args.version,

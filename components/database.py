@@ -267,7 +267,7 @@ class MasterCredentials(pulumi.ComponentResource):
             password_length=40, exclude_punctuation=True, require_each_included_type=True, region=args.region,
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
-        self.password = pulumi.Output.secret(generated.random_password)
+        self.password: pulumi.Output[str] = pulumi.Output.secret(generated.random_password)  # type: ignore[arg-type]
         secret = aws.secretsmanager.Secret(
             f"{name}-secret",
             name=args.name,
@@ -294,14 +294,14 @@ class MasterCredentials(pulumi.ComponentResource):
         ignored after creation, and a new `password_version` makes a new version resource.
         """
         args = self._args
-        value = pulumi.Output.all(self.password, address).apply(
+        value: pulumi.Output[str] = pulumi.Output.all(self.password, address).apply(
             lambda a: json.dumps({"engine": "postgres", "host": a[1], "port": args.port, "username": args.username,
                                   "password": a[0], "dbname": args.db_name}, sort_keys=True)
         )
         return aws.secretsmanager.SecretVersion(
             f"{name}-v{args.password_version}",
             secret_id=self._secret.id,
-            secret_string=pulumi.Output.secret(value),
+            secret_string=pulumi.Output.secret(value),  # type: ignore[arg-type]
             region=args.region,
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
         )

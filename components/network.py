@@ -79,7 +79,7 @@ class Network(pulumi.ComponentResource):
         private_cidrs, public_cidrs = subnet_cidrs(args.cidr, args.zones)
         private_ids, public_ids = [], []
         for index, (private_cidr, public_cidr) in enumerate(zip(private_cidrs, public_cidrs, strict=True)):
-            zone = zones.names.apply(lambda names, i=index: names[i])
+            zone: pulumi.Output[str] = zones.names.apply(lambda names, i=index: names[i])  # type: ignore[misc]
             public = aws.ec2.Subnet(
                 f"{name}-public-{index}",
                 vpc_id=vpc.id,

@@ -285,7 +285,7 @@ def _velero_reads_replica(args: StackValidationArgs, report: ReportViolation) ->
     dr = str(config(args, "drRegion", DEFAULT_DR_REGION))
     buckets = of_type(args, S3_BUCKET)
     own = {bucket_name(b) for b in buckets}
-    destinations = set()
+    destinations: set[str] = set()
     for config_ in of_type(args, S3_REPLICATION):
         destinations.update(str(get(rule, "destination.bucket")) for rule in items(config_.props, "rules"))
     peer = stack_reference_values(args)

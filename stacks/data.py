@@ -214,9 +214,10 @@ def _primary(ctx: StackContext) -> dict[str, pulumi.Input]:
     vault = BackupVault("primary-backup-vault", VaultArgs(east, ws.vault_name, backup_tags), opts=ctx.opts(east))
     vault_dr = BackupVault("dr-backup-vault", VaultArgs(west, ws.vault_name, backup_tags), opts=ctx.opts(west))
     role = BackupRole("primary-backup", f"{ws.vault_name}-{east}", backup_tags, opts=ctx.opts(east))
-    selected = ([writer.arn] if writer is not None else []) + ([failback.arn] if failback is not None and not fb_replicates else [])
-    # A recovered instance may become production (runbook PITR step 4): it is backed up weekly like the writer.
-    selected += [restored.arn] if restored is not None else []
+    # The writers, and a recovered instance: it may become production (runbook PITR step 4).
+    selected: list[pulumi.Input[str]] = [
+        instance.arn for instance in (writer, failback if not fb_replicates else None, restored) if instance is not None
+    ]
     WeeklySnapshotPlan(
         "primary-weekly-snapshots",
         PlanArgs(region=east, plan_name=f"{ws.vault_name}-weekly", vault_name=vault.name, schedule=ws.schedule,

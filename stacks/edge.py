@@ -113,7 +113,7 @@ def build(ctx: StackContext) -> dict[str, pulumi.Input]:
     compute = ctx.parts.get("compute")
     local_db = databases.get(s.region)
     provider = getattr(compute, "kubernetes_provider", None)
-    if provider is not None and local_db is not None:
+    if compute is not None and provider is not None and local_db is not None:
         # The DR cluster runs services only while us-west-2 is active, so its DATABASE_URL names the
         # us-west-2 database directly: it never changes on failover (no race with the restores) and does
         # not depend on Route53 (a global control plane) the way postgres.<internal zone> does.

@@ -123,6 +123,11 @@ def _quiet_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any])
     loop.default_exception_handler(context)
 
 
+def _run_main(main: Path) -> None:
+    """Run the program's entry point as `pulumi up` does: as `__main__`."""
+    runpy.run_path(str(main), run_name="__main__")
+
+
 def _cancel_pending_tasks() -> None:
     """After a failed run, Pulumi leaves its outstanding tasks on the loop; cancel them so the next run starts clean."""
     loop = asyncio.get_event_loop()
@@ -202,7 +207,7 @@ def _run_once(
         set_mocks(monitor.mocks, project=program.name, stack=stack, preview=False, monitor=monitor)
         root = pulumi_settings.get_root_resource()
         try:
-            _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program.main), run_name="__main__")))
+            _sync_await(run_pulumi_func(lambda: _run_main(program.main)))
             outputs = _resolve_outputs(root)
         except Exception as error:
             _cancel_pending_tasks()

@@ -33,6 +33,11 @@ class Expectation:
     checksum_query: str | None = None
 
 
+
+def _scalar(row: tuple[Any, ...] | None) -> Any:
+    """The single value of a one-row, one-column result (None when the query returned no row)."""
+    return row[0] if row else None
+
 def load_expectations(path: Path) -> list[Expectation]:
     """Read and validate the file; any problem is one UsageError naming the file, the key and what is allowed."""
     flag = f"--expect {path}"
@@ -89,7 +94,7 @@ def integrity_checks(conninfo: str, expectations: list[Expectation]) -> list[Che
         connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         for want in expectations:
             try:
-                count = connection.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(*want.table.split(".")))).fetchone()[0]
+                count = _scalar(connection.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(*want.table.split(".")))).fetchone())
             except psycopg.Error as error:
                 checks.append(Check(f"rows {want.table}", FAIL, str(error).splitlines()[0]))
                 continue
@@ -100,7 +105,7 @@ def integrity_checks(conninfo: str, expectations: list[Expectation]) -> list[Che
                 continue
             try:
                 query = sql.SQL(want.checksum_query) if want.checksum_query else checksum_sql(want.table)  # type: ignore[arg-type]
-                got = str(connection.execute(query).fetchone()[0])
+                got = str(_scalar(connection.execute(query).fetchone()))
             except psycopg.Error as error:
                 checks.append(Check(f"checksum {want.table}", FAIL, str(error).splitlines()[0]))
                 continue

@@ -23,7 +23,7 @@ def target_conninfo(dsn: str, endpoint: dict[str, Any] | None) -> str:
     params = psycopg.conninfo.conninfo_to_dict(dsn)
     if not params.get("host") and endpoint:
         params["host"], params["port"] = endpoint.get("Address"), endpoint.get("Port")
-    return psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    return psycopg.conninfo.make_conninfo("", **{k: v for k, v in params.items() if v is not None})
 
 
 def resolve_snapshot(rds: Any, wanted: str, db_identifier: str) -> dict[str, Any]:

@@ -147,13 +147,13 @@ def settings_error(error: ValidationError, parsed: dict[str, Any]) -> SettingsEr
         return SettingsError(_key_path(loc), first.get("input"), "unknown key; " + _known_keys(loc[:-1]))
     if first["type"] == "missing":
         return SettingsError(_key_path(loc), None, "required")
-    return SettingsError(_key_path(loc), first.get("input"), _allowed(first))
+    return SettingsError(_key_path(loc), first.get("input"), _allowed(dict(first)))
 
 
 def _known_keys(parent: tuple[Any, ...]) -> str:
     model: Any = StackSettings
     for part in parent:
-        fields = {(f.alias or n): f for n, f in model.model_fields.items()} if isinstance(model, type) else {}
+        fields = {(f.alias or n): f for n, f in getattr(model, "model_fields", {}).items()}
         if part in fields:
             model = fields[part].annotation
             if typing.get_origin(model) is not None:
