@@ -1,17 +1,17 @@
-"""A mock resource monitor that records every registration and invoke as the engine would receive it."""
+"""The offline resource monitor: answers a program as the engine of `pulumi up` would, and records every request."""
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import struct_pb2
+from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
-from pulumi.runtime.proto import resource_pb2
 
+from . import sdk
 from .outputs import MOCK_ACCOUNT, mock_invoke, mock_outputs, plain
 
 SECRET = "[secret]"
@@ -40,16 +40,16 @@ def wire_value(value: struct_pb2.Value) -> Any:
     kind = value.WhichOneof("kind")
     if kind == "struct_value":
         fields = value.struct_value.fields
-        sig = fields.get(rpc._special_sig_key)
+        sig = fields.get(sdk.SIG_KEY)
         if sig is not None:
             signature = sig.string_value
-            if signature == rpc._special_secret_sig:
+            if signature == sdk.SECRET_SIG:
                 return SECRET
-            if signature == rpc._special_resource_sig:
+            if signature == sdk.RESOURCE_SIG:
                 return fields["urn"].string_value
-            if signature == rpc._special_asset_sig or signature == rpc._special_archive_sig:
-                return {k: wire_value(v) for k, v in sorted(fields.items()) if k != rpc._special_sig_key}
-            if signature == rpc._special_output_value_sig:
+            if signature in (sdk.ASSET_SIG, sdk.ARCHIVE_SIG):
+                return {k: wire_value(v) for k, v in sorted(fields.items()) if k != sdk.SIG_KEY}
+            if signature == sdk.OUTPUT_VALUE_SIG:
                 if "secret" in fields and fields["secret"].bool_value:
                     return SECRET
                 return wire_value(fields["value"]) if "value" in fields else UNKNOWN
@@ -155,30 +155,48 @@ class Recording:
     stack_urn: str = ""
     peer_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     account: str = MOCK_ACCOUNT
+    stack_outputs: dict[str, Any] = field(default_factory=dict)  # as registered for the stack resource
+    logs: list[tuple[str, str]] = field(default_factory=list)  # (severity, message) of pulumi.log calls
+    sibling_needed: str | None = None  # set when a run stopped to have a sibling stack planned first
 
 
-class _NoMocks(Mocks):
-    """The recording monitor answers everything itself; this only satisfies set_mocks' signature."""
+class SiblingNeeded(Exception):
+    """The program read a sibling stack of its own project that has not been planned yet: plan it first."""
 
-    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:  # pragma: no cover - unused
-        return "", {}
-
-    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:  # pragma: no cover - unused
-        return {}, None
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the program reads stack {name}, which must be planned first")
+        self.name = name
 
 
-class RecordingMonitor(MockMonitor):
-    """Pulumi's MockMonitor, made faithful where it matters for a plan and recording as it goes.
-
-    - URNs carry the full parent type chain, as the real engine builds them.
-    - Resource references are not advertised, so references travel as URN/ID strings (Pulumi's
-      mocks otherwise fail intermittently with "Future attached to a different loop").
-    - Resource options (protect, retainOnDelete, dependencies, ...) are read from the request itself.
-    """
+class EngineLog:
+    """The engine side of `pulumi.log`: messages are kept with the recording (the SDK sends them as Log calls)."""
 
     def __init__(self, recording: Recording) -> None:
-        super().__init__(_NoMocks())
         self.recording = recording
+
+    def Log(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        self.recording.logs.append((sdk.LOG_SEVERITIES.get(request.severity, "info"), str(request.message)))
+        return empty_pb2.Empty()
+
+
+class RecordingMonitor:
+    """The resource monitor of an offline run: answers the SDK as the engine of `pulumi up` would, and records.
+
+    It implements the monitor's protocol itself (the SDK hands it every request of the program, exactly as it
+    would send them over gRPC to the CLI), so nothing depends on the SDK's test mocks:
+
+    - URNs carry the full parent type chain, as the real engine builds them.
+    - Resource references are not offered (sdk.MONITOR_FEATURES), so references travel as URN/ID strings.
+    - Resource options (protect, retainOnDelete, dependencies, ...) are read from the request itself.
+    - Stack outputs are what the program registers for the stack resource (RegisterResourceOutputs).
+    - A StackReference to a sibling stack the caller can plan, but has not, stops the run (SiblingNeeded),
+      so the program never sees a reference without the sibling's outputs.
+    """
+
+    def __init__(self, recording: Recording, sibling: Callable[[str], str | None] = lambda name: None) -> None:
+        self.recording = recording
+        self.sibling = sibling  # the sibling stack a StackReference name stands for, if the caller can plan it
+        self.registered: dict[str, tuple[str, dict[str, Any]]] = {}  # urn -> (id, state), for getResource
         self._lock = threading.Lock()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -186,16 +204,15 @@ class RecordingMonitor(MockMonitor):
             type_ = f"{_parent_qualified_type(parent)}${type_}"
         return f"urn:pulumi:{self.recording.stack}::{self.recording.project}::{type_}::{name}"
 
-    def GetDeploymentInfo(self, request: Any) -> resource_pb2.DeploymentInfo:
-        info = super().GetDeploymentInfo(request)
-        features = [f for f in info.supportedFeatures if f != resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES]
-        return resource_pb2.DeploymentInfo(supportedFeatures=features)
+    # ---- what the monitor supports ---------------------------------------------------------------------
 
-    def SupportsFeature(self, request: Any) -> Any:
-        has_support = request.id not in ("outputValues", "resourceReferences")
-        return type("SupportsFeatureResponse", (object,), {"hasSupport": has_support})
+    def GetDeploymentInfo(self, request: Any) -> Any:  # noqa: N802
+        return sdk.DeploymentInfo(supportedFeatures=list(sdk.MONITOR_FEATURES.values()))
 
-    # ---- regions ---------------------------------------------------------------------------------
+    def SupportsFeature(self, request: Any) -> Any:  # noqa: N802
+        return sdk.SupportsFeatureResponse(hasSupport=request.id in sdk.MONITOR_FEATURES)
+
+    # ---- regions ---------------------------------------------------------------------------------------
 
     def _provider_urn(self, ref: str) -> str | None:
         return ref.rsplit("::", 1)[0] if ref else None
@@ -218,13 +235,13 @@ class RecordingMonitor(MockMonitor):
             return self.recording.provider_regions.get(aws_ref)
         return None
 
-    # ---- resources -------------------------------------------------------------------------------
+    # ---- resources -------------------------------------------------------------------------------------
 
-    def RegisterResource(self, request: Any) -> Any:
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == STACK_TYPE:
             self.recording.stack_urn = urn
-            return resource_pb2.RegisterResourceResponse(urn=urn)
+            return sdk.RegisterResourceResponse(urn=urn)
         recorded_inputs = wire_struct(request.object)
         provider = self._provider_urn(request.provider)
         providers = {pkg: ref for pkg, ref in request.providers.items()}
@@ -267,11 +284,17 @@ class RecordingMonitor(MockMonitor):
             self.recording.provider_regions[urn] = region
         with self._lock:
             self.recording.resources.append(record)
+            self.registered[urn] = (resource_id, state)
         obj_proto = run_inline(rpc.serialize_properties(state, {}))
-        self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, state)
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj_proto)
+        return sdk.RegisterResourceResponse(urn=urn, id=resource_id, object=obj_proto)
 
-    def ReadResource(self, request: Any) -> Any:
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        """A component's (or the stack's) outputs; the stack's are the plan's outputs."""
+        if request.urn == self.recording.stack_urn:
+            self.recording.stack_outputs = wire_struct(request.outputs)
+        return empty_pb2.Empty()
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802
         """`Resource.get(...)` and StackReference: read existing state, recorded with the id that is read."""
         urn = self.make_urn(request.parent, request.type, request.name)
         provider = self._provider_urn(request.provider)
@@ -280,6 +303,9 @@ class RecordingMonitor(MockMonitor):
         inputs = rpc.deserialize_properties(request.properties)
         if request.type == "pulumi:pulumi:StackReference":
             name = request.id
+            if name not in self.recording.peer_outputs and self.sibling(name) is not None:
+                self.recording.sibling_needed = name
+                raise SiblingNeeded(name)
             outputs = self.recording.peer_outputs.get(name, {})
             state: dict[str, Any] = {"name": name, "outputs": outputs, "secretOutputNames": []}
             recorded = {"name": name}
@@ -295,14 +321,24 @@ class RecordingMonitor(MockMonitor):
         )
         with self._lock:
             self.recording.resources.append(record)
-        self.resources[urn] = MockMonitor.ResourceRegistration(urn, request.id, state)
-        return resource_pb2.ReadResourceResponse(urn=urn, properties=run_inline(rpc.serialize_properties(state, {})))
+            self.registered[urn] = (request.id, state)
+        return sdk.ReadResourceResponse(urn=urn, properties=run_inline(rpc.serialize_properties(state, {})))
 
-    # ---- invokes ---------------------------------------------------------------------------------
+    def ExistsResource(self, request: Any) -> Any:  # noqa: N802
+        exists = any(rid == request.id and urn.split("::")[2].split("$")[-1] == request.type
+                     for urn, (rid, _state) in self.registered.items())
+        return sdk.ExistsResourceResponse(exists=exists)
 
-    def Invoke(self, request: Any) -> Any:
+    # ---- invokes ---------------------------------------------------------------------------------------
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802
         if request.tok == "pulumi:pulumi:getResource":
-            return super().Invoke(request)
+            urn = str(rpc.deserialize_properties(request.args).get("urn", ""))
+            if urn not in self.registered:
+                raise KeyError(f"getResource: unknown resource {urn}")
+            rid, state = self.registered[urn]
+            answer = run_inline(rpc.serialize_properties({"urn": urn, "id": rid, "state": state}, {}))
+            return sdk.ResourceInvokeResponse(failures=None, **{"return": answer})
         args = wire_struct(request.args)
         provider = self._provider_urn(request.provider)
         region: str | None = None
@@ -320,7 +356,27 @@ class RecordingMonitor(MockMonitor):
             self.recording.invokes.append(record)
         result = mock_invoke(request.tok, plain(rpc.deserialize_properties(request.args)), region, self.recording.account)
         ret_proto = run_inline(rpc.serialize_properties(result, {}))
-        return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": ret_proto})
+        return sdk.ResourceInvokeResponse(failures=None, **{"return": ret_proto})
+
+    # ---- the rest of the protocol: accepted, nothing to record -------------------------------------------
+
+    def RegisterPackage(self, request: Any) -> Any:  # noqa: N802
+        return sdk.RegisterPackageResponse(ref=f"offline-{request.name}")
+
+    def RegisterStackTransform(self, request: Any) -> Any:  # noqa: N802
+        return empty_pb2.Empty()
+
+    def RegisterStackInvokeTransform(self, request: Any) -> Any:  # noqa: N802
+        return empty_pb2.Empty()
+
+    def RegisterResourceHook(self, request: Any) -> Any:  # noqa: N802
+        return empty_pb2.Empty()
+
+    def RegisterErrorHook(self, request: Any) -> Any:  # noqa: N802
+        return empty_pb2.Empty()
+
+    def SignalAndWaitForShutdown(self, request: Any) -> Any:  # noqa: N802
+        return empty_pb2.Empty()
 
 
 def canonical(value: Any) -> str:

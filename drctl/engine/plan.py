@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import hashlib
+import json
 import os
 import runpy
 import sys
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,19 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from pulumi.runtime import config as pulumi_config
-from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.mocks import set_mocks
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+import pulumi.runtime
 
 from drctl.errors import EngineError, UsageError
 
-from .monitor import SECRET, InvokeRecord, Recording, RecordingMonitor, ResourceRecord, canonical
-from .project import load_program, stack_config
+from .monitor import EngineLog, InvokeRecord, Recording, RecordingMonitor, ResourceRecord, SiblingNeeded, canonical
+from .project import Program, StackConfig, load_program, stack_config, stack_names
 
 SCHEMA = "aivo-dr/plan@1"
 REPOSITORY = Path(__file__).resolve().parents[2]
+# The organization of a stack without a backend (`pulumi.get_organization()`; StackReference names).
+ORGANIZATION = "organization"
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Plan:
     invokes: list[InvokeRecord]
     outputs: dict[str, Any]
     disabled_default_providers: list[str] = field(default_factory=list)
+    # What each StackReference of the run read (the sibling's planned outputs): the analyzer sees them too.
+    peer_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -123,45 +127,117 @@ def _quiet_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any])
     loop.default_exception_handler(context)
 
 
-def _run_main(main: Path) -> None:
-    """Run the program's entry point as `pulumi up` does: as `__main__`."""
-    runpy.run_path(str(main), run_name="__main__")
+@contextlib.contextmanager
+def _event_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """A new event loop for one run, as `pulumi-language-python-exec` makes one per process.
+
+    Every task the run left behind (a failed run leaves outputs that will never resolve) is cancelled and
+    awaited before the loop closes, so nothing of one run executes during the next, and the executor's
+    threads are joined.
+    """
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_quiet_unretrieved)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+        asyncio.set_event_loop(None)
 
 
-def _cancel_pending_tasks() -> None:
-    """After a failed run, Pulumi leaves its outstanding tasks on the loop; cancel them so the next run starts clean."""
-    loop = asyncio.get_event_loop()
-    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+@contextlib.contextmanager
+def _config_environment(cfg: StackConfig) -> Iterator[None]:
+    """The config as the CLI hands it to a Python program: PULUMI_CONFIG and PULUMI_CONFIG_SECRET_KEYS."""
+    saved = {key: os.environ.get(key) for key in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
+    os.environ["PULUMI_CONFIG"] = json.dumps(cfg.values, sort_keys=True)
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(sorted(cfg.secret_keys))
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
-def _is_settings_error(error: BaseException) -> bool:
-    return isinstance(error, pulumi.RunError) and type(error).__name__ == "SettingsError"
+def _start_runtime(program: Program, stack: str, monitor: RecordingMonitor, recording: Recording) -> None:
+    """What `pulumi-language-python-exec` does before it runs a program, with the offline monitor in place of
+    the CLI's: fresh runtime settings, then the config from the environment the CLI sets."""
+    pulumi.runtime.reset_options(project=program.name, stack=stack, preview=False, organization=ORGANIZATION)
+    pulumi.runtime.configure(pulumi.runtime.Settings(
+        project=program.name, stack=stack, monitor=monitor, engine=EngineLog(recording), dry_run=False,
+        organization=ORGANIZATION, root_directory=str(program.directory),
+    ))
+    pulumi.runtime.set_all_config(pulumi.runtime.get_config_env(), pulumi.runtime.get_config_secret_keys_env())
 
 
-def _resolve_outputs(root: Any) -> dict[str, Any]:
-    resolved: dict[str, Any] = {}
-    for key in sorted(getattr(root, "outputs", {}) or {}):
-        output = pulumi.Output.from_input(root.outputs[key])
-        secret = _sync_await(output.is_secret())
-        value = _sync_await(output.future())
-        resolved[key] = SECRET if secret else _mask_nested(value)
-    return resolved
+def _program_error(error: BaseException) -> Exception:
+    """How the engine reports a program's failure: bad config (exit 2) or the program's own error (exit 1),
+    one line each. Pulumi's config errors are the program refusing its settings; any other RunError is the
+    program's own clean report (printed without a traceback by `pulumi up` too)."""
+    if isinstance(error, (UsageError, EngineError)):
+        return error
+    if isinstance(error, (pulumi.ConfigTypeError, pulumi.ConfigMissingError)):
+        return SettingsProblem(" ".join(str(error).split()))
+    text = str(error).strip()
+    message = text.splitlines()[0] if text else type(error).__name__
+    if isinstance(error, pulumi.RunError):
+        return EngineError(f"the program failed: {message}")
+    return EngineError(f"the program failed: {type(error).__name__}: {message}")
 
 
-def _mask_nested(value: Any) -> Any:
-    from pulumi.runtime import rpc
+_SIBLING_PLANS: dict[tuple[str, str, str], dict[str, Any]] = {}
 
-    if rpc.is_rpc_secret(value):
-        return SECRET
-    if isinstance(value, dict):
-        return {k: _mask_nested(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask_nested(v) for v in value]
-    return value
+
+def _fingerprint(program: Program, stack: str) -> str:
+    """What a sibling's plan depends on: its stack file, the project file and the program's sources."""
+    digest = hashlib.sha256()
+    for path in (program.directory / "Pulumi.yaml", program.directory / f"Pulumi.{stack}.yaml"):
+        digest.update(path.read_bytes())
+    for path in sorted(_sources(program.directory)):
+        stat = path.stat()
+        digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode())
+    return digest.hexdigest()
+
+
+def _sources(directory: Path) -> Iterator[Path]:
+    for entry in os.scandir(directory):
+        if entry.name.startswith(".") or entry.name in ("__pycache__", "node_modules", "venv", "tests"):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from _sources(Path(entry.path))
+        elif entry.name.endswith(".py"):
+            yield Path(entry.path)
+
+
+def sibling_stack(program: Program, stack: str, reference: str) -> str | None:
+    """The stack of this project a StackReference name stands for ("stack" or "org/project/stack"), or None
+    for a stack of another project or one without a Pulumi.<stack>.yaml here."""
+    parts = reference.split("/")
+    if len(parts) == 3 and parts[1] != program.name:
+        return None
+    if len(parts) not in (1, 3) or parts[-1] == stack:
+        return None
+    return parts[-1] if parts[-1] in stack_names(program) else None
+
+
+def _sibling_outputs(program: Program, stack: str, planning: tuple[str, ...]) -> dict[str, Any]:
+    """The outputs of a sibling stack as `pulumi up` would read them from its state once it is deployed: its
+    plan with its own settings, made once per process and reused while the program is unchanged."""
+    if stack in planning:
+        raise EngineError(f"stacks {' and '.join(sorted({*planning, stack}))} read each other's outputs; neither can be planned first")
+    key = (str(program.directory), stack, _fingerprint(program, stack))
+    if key not in _SIBLING_PLANS:
+        _SIBLING_PLANS[key] = _plan(stack, [], program, {}, planning + (stack,)).outputs
+    return _SIBLING_PLANS[key]
 
 
 def run_plan(
@@ -170,53 +246,56 @@ def run_plan(
     program_dir: Path | None = None,
     peer_outputs: dict[str, dict[str, Any]] | None = None,
 ) -> Plan:
-    """Plan `stack` of the program in `program_dir` (default: this repository) under Pulumi's mock engine.
+    """Plan `stack` of the program in `program_dir` (default: this repository) under the offline engine.
 
     `peer_outputs` maps stack names read with a StackReference ("org/project/stack") to their outputs.
     When it is not given and the program reads a sibling stack of the same program (one with a
-    Pulumi.<stack>.yaml), that sibling is planned with its own settings and the program is run again
-    with the sibling's outputs: what `pulumi up` would read from the sibling's state once deployed.
+    Pulumi.<stack>.yaml), that sibling is planned first with its own settings, and the program reads its
+    outputs: what `pulumi up` would read from the sibling's state once deployed.
     """
-    plan = _run_once(stack, overrides, program_dir, peer_outputs or {})
-    if peer_outputs is not None:
-        return plan
     program = load_program((program_dir or REPOSITORY).resolve())
-    siblings = {}
-    for ref in plan.by_type("pulumi:pulumi:StackReference"):
-        ref_name = str(ref.read_id or ref.inputs.get("name", ref.name))
-        sibling = ref_name.rsplit("/", 1)[-1]
-        if sibling != stack and (program.directory / f"Pulumi.{sibling}.yaml").is_file():
-            siblings[ref_name] = _run_once(sibling, [], program_dir, {}).outputs
-    return _run_once(stack, overrides, program_dir, siblings) if siblings else plan
+    return _plan(stack, overrides or [], program, peer_outputs, (stack,))
+
+
+def _plan(
+    stack: str, overrides: list[str], program: Program, peer_outputs: dict[str, dict[str, Any]] | None,
+    planning: tuple[str, ...],
+) -> Plan:
+    peers = dict(peer_outputs or {})
+    plans_siblings = peer_outputs is None
+    while True:
+        needed: str | None = None
+        with warnings.catch_warnings():
+            # A run stopped to plan a sibling first leaves coroutines Pulumi never got to await: drop them quietly.
+            warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
+            try:
+                return _run_once(stack, overrides, program, peers, plans_siblings)
+            except SiblingNeeded as need:
+                needed = need.name
+            gc.collect()
+        sibling = sibling_stack(program, stack, needed)
+        assert sibling is not None  # the monitor stops a run only for a sibling
+        peers[needed] = _sibling_outputs(program, sibling, planning)
 
 
 def _run_once(
-    stack: str, overrides: list[str] | None, program_dir: Path | None, peer_outputs: dict[str, dict[str, Any]]
+    stack: str, overrides: list[str], program: Program, peer_outputs: dict[str, dict[str, Any]], plans_siblings: bool,
 ) -> Plan:
-    program = load_program((program_dir or REPOSITORY).resolve())
-    cfg = stack_config(program, stack, overrides or [])
+    cfg = stack_config(program, stack, overrides)
     recording = Recording(stack=stack, project=program.name, peer_outputs=dict(peer_outputs))
-    monitor = RecordingMonitor(recording)
-    with _program_scope(program.directory):
-        pulumi_settings.ROOT.set(None)
-        # Pulumi's mock settings keep the previous run's outstanding output tasks; a failed run's
-        # would be awaited, and re-raised, by the next run.
-        pulumi_settings.SETTINGS.outputs = set()
-        asyncio.get_event_loop().set_exception_handler(_quiet_unretrieved)
-        pulumi_config.set_all_config(dict(cfg.values), list(cfg.secret_keys))
-        set_mocks(monitor.mocks, project=program.name, stack=stack, preview=False, monitor=monitor)
-        root = pulumi_settings.get_root_resource()
+    monitor = RecordingMonitor(recording, (lambda name: sibling_stack(program, stack, name)) if plans_siblings else (lambda name: None))
+    with _program_scope(program.directory), _config_environment(cfg), _event_loop() as loop:
+        _start_runtime(program, stack, monitor, recording)
         try:
-            _sync_await(run_pulumi_func(lambda: _run_main(program.main)))
-            outputs = _resolve_outputs(root)
+            loop.run_until_complete(
+                pulumi.runtime.run_in_stack(lambda: runpy.run_path(str(program.main), run_name="__main__"))
+            )
         except Exception as error:
-            _cancel_pending_tasks()
-            if _is_settings_error(error):
-                raise SettingsProblem(str(error)) from None
-            if isinstance(error, (UsageError, EngineError)):
-                raise
-            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise EngineError(f"the program failed: {type(error).__name__}: {message}") from error
+            if recording.sibling_needed is not None:
+                raise SiblingNeeded(recording.sibling_needed) from None
+            raise _program_error(error) from error
+    if recording.sibling_needed is not None:
+        raise SiblingNeeded(recording.sibling_needed)
     disabled = _disabled_default_providers(cfg.values)
     _check_default_providers(recording, disabled)
     return Plan(
@@ -225,14 +304,13 @@ def _run_once(
         config=dict(sorted(cfg.shown.items())),
         resources=sorted(recording.resources, key=lambda r: r.urn),
         invokes=sorted(recording.invokes, key=lambda i: (i.token, i.region or "", canonical(i.args))),
-        outputs=outputs,
+        outputs=recording.stack_outputs,
         disabled_default_providers=disabled,
+        peer_outputs=dict(peer_outputs),
     )
 
 
 def _disabled_default_providers(values: dict[str, str]) -> list[str]:
-    import json
-
     raw = values.get("pulumi:disable-default-providers")
     if not raw:
         return []

@@ -19,13 +19,19 @@ def show_value(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-class SettingsError(pulumi.RunError):
-    """A stack setting is invalid. Subclasses RunError so `pulumi up` prints it without a traceback."""
+class SettingsError(pulumi.ConfigTypeError):
+    """A stack setting is invalid.
+
+    A ConfigTypeError, Pulumi's own error for a config value the program cannot use: `pulumi up` prints it
+    as one line without a traceback (it is a RunError), and `drctl` tells it from a program's bug by its
+    class (exit status 2, not 1).
+    """
 
     def __init__(self, key: str, value: Any, allowed: str) -> None:
         self.key = key if ":" in key else f"{NAMESPACE}:{key}"
         self.value = value
         self.allowed = allowed
+        self.expect_type = allowed
         # A missing key has no value to show: "key: required ...".
         shown = f"{self.key}: " if value is None else f"{self.key} = {show_value(value)}: "
-        super().__init__(shown + allowed)
+        pulumi.RunError.__init__(self, shown + allowed)

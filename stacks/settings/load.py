@@ -7,10 +7,12 @@ import typing
 from typing import Any
 
 import pulumi
+import pulumi.runtime
 from pydantic import BaseModel, ValidationError
 
 from .errors import NAMESPACE, SettingsError
-from .stack import StackSettings, check_cross_rules
+from .rules import first_problem
+from .stack import StackSettings
 
 _STRUCTURED = (dict, list)
 
@@ -29,11 +31,16 @@ def _is_structured(annotation: Any) -> bool:
 
 
 def raw_settings() -> dict[str, str]:
-    """Every `aivo-dr:*` key set for this stack, as the Pulumi engine passes them (strings)."""
-    config = dict(pulumi.runtime.config.get_config_env())
-    config.update(pulumi.runtime.config.CONFIG.get())
+    """Every `aivo-dr:*` key set for this stack, as strings.
+
+    `pulumi up` hands a Python program its config as the PULUMI_CONFIG bag (`pulumi.runtime.get_config_env`);
+    the keys come from there, so that a misspelt key is refused rather than ignored, and each value is read
+    with `pulumi.Config`, which also honours a PULUMI_CONFIG_<KEY> override.
+    """
     prefix = f"{NAMESPACE}:"
-    return {key[len(prefix):]: value for key, value in config.items() if key.startswith(prefix)}
+    config = pulumi.Config(NAMESPACE)
+    keys = sorted(key[len(prefix):] for key in pulumi.runtime.get_config_env() if key.startswith(prefix))
+    return {key: value for key in keys if (value := config.get(key)) is not None}
 
 
 def parse_raw(raw: dict[str, str]) -> dict[str, Any]:
@@ -178,7 +185,7 @@ def validate(raw: dict[str, str], stack: str) -> StackSettings:
         settings = StackSettings.model_validate(parsed)
     except ValidationError as error:
         raise settings_error(error, parsed) from None
-    broken = check_cross_rules(settings)
+    broken = first_problem(settings)
     if broken:
         raise SettingsError(*broken)
     return settings
