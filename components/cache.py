@@ -3,44 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-
 import pulumi
 import pulumi_aws as aws
 
 from components.kms import KEEP, KeyArgs, RegionalKey
-from stacks.settings.cache import Cache as CacheSettings
-from stacks.settings.cache import CacheSize
 
-Mode = Literal["warm", "global"]
 REDIS_PORT = 6379
 
 
-def cache_size(role: str, mode: Mode, failover: bool, cache: CacheSettings) -> CacheSize | None:
-    """The size a region's cache is declared at; None where it is not ours to size.
+@dataclass(frozen=True)
+class CacheShape:
+    """How large a replication group is (cluster mode: shards x replicas)."""
 
-    primary: production size. dr, warm: the standby size, production size on failover (online resharding
-    and replica changes: an in-place update, no replacement). dr, global: a Global Datastore secondary
-    takes its shape from the global group (the provider refuses num_node_groups on a secondary).
-    """
-    if role == "primary":
-        return cache.size
-    if mode == "global":
-        return None
-    return cache.size if failover else cache.standby_size
+    node_type: str  # e.g. cache.r7g.large
+    num_node_groups: int  # shards
+    replicas_per_node_group: int  # replicas of each shard's primary
 
 
 @dataclass(frozen=True)
 class CacheArgs:
-    region: str
-    replication_group_id: str
-    settings: CacheSettings
-    size: CacheSize | None
+    region: str  # where the replication group lives
+    replication_group_id: str  # its name in ElastiCache
+    engine_version: str  # Redis engine version, e.g. "7.1" (the parameter group family follows its major)
+    # None: a Global Datastore secondary, which takes engine, version, node type and shards from its group.
+    size: CacheShape | None
+    snapshot_retention_days: int  # daily snapshots kept
+    snapshot_window: str  # "HH:MM-HH:MM" UTC
+    maintenance_window: str  # "ddd:HH:MM-ddd:HH:MM" UTC
     vpc_id: pulumi.Input[str]
-    vpc_cidr: pulumi.Input[str]
-    subnet_ids: pulumi.Input[list[str]]
+    vpc_cidr: pulumi.Input[str]  # the only source the security group admits
+    subnet_ids: pulumi.Input[list[str]]  # private subnets
     tags: dict[str, str]
-    apply_immediately: bool
+    apply_immediately: bool  # changes at once (a failover cannot wait for the maintenance window)
     # Global mode: the primary creates the global group; the dr stack joins it as a secondary.
     create_global_group: bool = False
     global_group_id: pulumi.Input[str] | None = None
@@ -58,7 +52,6 @@ class RedisCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions) -> None:
         super().__init__("aivo:cache:RedisCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        s = args.settings
         gid = args.replication_group_id
         key = RegionalKey(f"{name}-kms", KeyArgs(args.region, gid, f"ElastiCache {gid}", args.tags), opts=child)
         subnets = aws.elasticache.SubnetGroup(
@@ -93,14 +86,16 @@ class RedisCluster(pulumi.ComponentResource):
             if args.size is not None:
                 shape["replicas_per_node_group"] = args.size.replicas_per_node_group
         else:
-            size = args.size or s.size
+            if args.size is None:
+                raise ValueError(f"{name}: a replication group that is not a Global Datastore secondary needs a size")
+            size = args.size
             shape = {
                 "engine": "redis",
-                "engine_version": s.engine_version,
+                "engine_version": args.engine_version,
                 "node_type": size.node_type,
                 "num_node_groups": size.num_node_groups,
                 "replicas_per_node_group": size.replicas_per_node_group,
-                "parameter_group_name": f"default.redis{s.engine_version.split('.')[0]}.cluster.on",
+                "parameter_group_name": f"default.redis{args.engine_version.split('.')[0]}.cluster.on",
                 "at_rest_encryption_enabled": True,
                 "kms_key_id": key.arn,
                 "transit_encryption_enabled": True,
@@ -115,9 +110,9 @@ class RedisCluster(pulumi.ComponentResource):
             multi_az_enabled=True,
             subnet_group_name=subnets.name,
             security_group_ids=[sg.id],
-            snapshot_retention_limit=s.snapshot_retention_days,
-            snapshot_window=s.snapshot_window,
-            maintenance_window=s.maintenance_window,
+            snapshot_retention_limit=args.snapshot_retention_days,
+            snapshot_window=args.snapshot_window,
+            maintenance_window=args.maintenance_window,
             final_snapshot_identifier=f"{gid}-final",
             auto_minor_version_upgrade=True,
             apply_immediately=args.apply_immediately,

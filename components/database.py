@@ -1,110 +1,32 @@
 """RDS PostgreSQL: the writer, its cross-region replica, its promotion, failback and point-in-time recovery.
 
 One component per instance (`PostgresInstance`) over one placement per region (`DatabasePlacement`:
-subnet group, security group, parameter group). What inputs an instance gets is decided by the pure
-function `database_inputs`, so that the promotion's single-update property is tested directly.
+subnet group, security group, parameter group). What inputs an instance gets is its `InstanceShape`,
+decided from the settings by stacks/database_shape.py.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.kms import KEEP
-from stacks.settings.database import Database as DatabaseSettings
-
-Kind = Literal["writer", "dr", "failback", "restored"]
-
-# CloudWatch log exports for PostgreSQL: the server log and the major-version upgrade log.
-LOG_EXPORTS = ["postgresql", "upgrade"]
-
 
 @dataclass(frozen=True)
 class InstanceShape:
-    """What an instance is: whether it replicates, and its inputs (snake_case aws.rds.Instance arguments)."""
+    """What an instance is: whether it replicates, and its inputs (snake_case aws.rds.Instance arguments).
 
-    identifier: str
-    replicates: bool
-    inputs: dict[str, Any]
-
-
-def database_inputs(kind: Kind, replicating: bool, db: DatabaseSettings) -> InstanceShape:
-    """The inputs of one of the project's instances: the writer, the DR instance, the failback instance,
-    or the instance a `database.restore` recovers (which, like a replica, inherits what its source had).
-
-    Promotion design (terraform-provider-aws `resourceInstanceUpdate`, read in its current source): when
-    `replicate_source_db` goes from an ARN to empty, the provider calls PromoteReadReplica with the
-    resource's `backup_retention_period` and `backup_window`, waits for the instance, and then calls
-    ModifyDBInstance only if some OTHER input changed. Issues #4419 and #21450 are what happens when
-    other inputs change in the same update (a modify sent to a replica mid-promotion: "DB Backups not
-    supported on a read replica"); re-adding a source is refused ("cannot elect new source database").
-
-    So a replica here already carries every input its promoted self will have: Multi-AZ, the 30-day
-    retention and the 03:00-06:00 window (RDS for PostgreSQL >= 14.1 keeps automated backups on read
-    replicas), the maintenance window, deletion protection, the final snapshot. Promotion then changes
-    exactly one input, `replicate_source_db`, and one `pulumi up` ends in the final state: one
-    PromoteReadReplica call that already sets retention and window, and no ModifyDBInstance at all.
-    Inputs a replica inherits from its source (engine, version, username, database name, storage size)
-    are never declared on a replica, so nothing appears for them on promotion either.
+    Decided from the settings by stacks/database_shape.py (`database_inputs`), so the promotion's
+    single-update property is a property of one pure function, tested directly.
     """
-    identifiers = {"writer": db.identifier, "dr": db.replica_identifier, "failback": db.failback_identifier}
-    if db.restore is not None:
-        identifiers["restored"] = db.restore.identifier
-    identifier = identifiers[kind]
-    inputs: dict[str, Any] = {
-        "identifier": identifier,
-        "instance_class": db.instance_class,
-        "multi_az": db.multi_az,
-        "backup_retention_period": db.backup_retention_days,
-        "backup_window": db.backup_window,
-        "maintenance_window": db.maintenance_window,
-        "storage_type": db.storage_type,
-        "max_allocated_storage": db.max_allocated_storage,
-        "port": db.port,
-        "storage_encrypted": True,
-        "deletion_protection": True,
-        "skip_final_snapshot": False,
-        "final_snapshot_identifier": f"{identifier}-final",
-        "delete_automated_backups": False,
-        "copy_tags_to_snapshot": True,
-        "publicly_accessible": False,
-        "auto_minor_version_upgrade": True,
-        "iam_database_authentication_enabled": True,
-        "performance_insights_enabled": True,
-        "performance_insights_retention_period": db.performance_insights_retention_days,
-        "enabled_cloudwatch_logs_exports": list(LOG_EXPORTS),
-        # The writer takes changes in its maintenance window; the DR and failback instances take them at
-        # once, since they change when someone is recovering and cannot wait for Sunday.
-        "apply_immediately": kind != "writer",
-    }
-    if kind == "writer":
-        inputs |= {
-            "engine": "postgres",
-            "engine_version": db.engine_version,
-            "allocated_storage": db.allocated_storage,
-            "username": db.master_username,
-            "db_name": db.db_name,
-        }
-    return InstanceShape(identifier=identifier, replicates=replicating and kind != "writer", inputs=inputs)
 
-
-def dr_replicates(failover: bool) -> bool:
-    """The DR instance replicates the primary in standby and is promoted (stops replicating) on failover."""
-    return not failover
-
-
-def failback_replicates(active_region: str, primary_region: str, failback_promoted: bool) -> bool | None:
-    """Whether the failback instance replicates us-west-2 (True), is the promoted writer (False), or is absent (None).
-
-    It exists from the moment the primary stack is told us-west-2 is active, and stays once promoted.
-    """
-    if active_region != primary_region:
-        return True
-    return False if failback_promoted else None
+    identifier: str  # the instance identifier (also its Name tag)
+    replicates: bool  # True: a read replica of InstanceArgs.source_arn
+    inputs: dict[str, Any]  # every other aws.rds.Instance input, by its Python name
 
 
 @dataclass(frozen=True)

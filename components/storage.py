@@ -16,6 +16,16 @@ from components.kms import KEEP, KeyArgs, RegionalKey
 
 
 @dataclass(frozen=True)
+class BucketRef:
+    """A bucket a consumer may use, with the KMS key that encrypts it (IAM policies name both, nothing else)."""
+
+    region: str  # where the bucket is
+    name: pulumi.Input[str]  # the bucket's name
+    arn: pulumi.Input[str]  # arn:aws:s3:::<name>
+    kms_key_arn: pulumi.Input[str]  # the key of the bucket's default encryption (same region)
+
+
+@dataclass(frozen=True)
 class Lifecycle:
     noncurrent_to_glacier_days: int
     noncurrent_expiration_days: int

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from stacks.contracts import BucketRef
+from components.storage import BucketRef
 
 API_VERSION = "velero.io/v1"
 SERVICE_ACCOUNT = "velero"
@@ -200,9 +200,6 @@ def check_same_region(args: VeleroArgs) -> None:
 
 class Velero(pulumi.ComponentResource):
     """Velero installed on one cluster, backing up to (or reading from) the Velero bucket of its region."""
-
-    # Outputs are plain attributes set in __init__, not class annotations: Pulumi evaluates a component's
-    # annotations in its module's globals, which the offline engine may already have forgotten.
 
     def __init__(self, name: str, args: VeleroArgs, opts: pulumi.ResourceOptions) -> None:
         check_same_region(args)

@@ -22,7 +22,7 @@ from components.cluster import ClusterArgs, EksCluster, NodeGroupSpec
 from components.velero import LocationSpec, ScheduleSpec, Velero, VeleroArgs
 from components.velero_restores import TierRestore, TierRestores, TierRestoresArgs
 from stacks.context import StackContext
-from stacks.contracts import ComputeParts, DataParts
+from stacks.contracts import ComputeParts, DataParts, Exports
 from stacks.settings import StackSettings
 from stacks.settings.cluster import NodeGroupSize
 from stacks.settings.stack import tags_for
@@ -113,9 +113,8 @@ def tier_restores(settings: StackSettings) -> list[TierRestore]:
 # ---- the part -----------------------------------------------------------------------------------
 
 
-def build(ctx: StackContext) -> dict[str, pulumi.Input]:
+def build(ctx: StackContext, data: DataParts) -> ComputeParts:
     s = ctx.settings
-    data: DataParts = ctx.parts["data"]
     size = node_group_size(s)
     cluster = EksCluster(
         f"{s.role}-cluster",
@@ -164,8 +163,8 @@ def build(ctx: StackContext) -> dict[str, pulumi.Input]:
         opts=ctx.opts(s.region),
     )
     restores = tier_restores(s)
-    restore_resources: list[pulumi.Resource] = []
-    outputs: dict[str, pulumi.Input] = {
+    restore_resources: tuple[pulumi.Resource, ...] = ()
+    outputs: dict[str, pulumi.Input[object]] = {
         "clusterName": cluster.cluster_name,
         "nodeGroupName": cluster.node_group_name,
         "veleroRoleArn": velero.role_arn,
@@ -184,14 +183,15 @@ def build(ctx: StackContext) -> dict[str, pulumi.Input]:
             opts=ctx.opts(s.region),
         )
         outputs["veleroRestores"] = chain.names
-        restore_resources = chain.resources
-    ctx.parts["compute"] = ComputeParts(
+        restore_resources = tuple(chain.resources)
+    exports: Exports = outputs
+    return ComputeParts(
         cluster_name=cluster.cluster_name,
-        kubernetes_provider=cluster.kubernetes_provider,
         region=s.region,
+        kubernetes_provider=cluster.kubernetes_provider,
         app_namespace=v.app_namespace,
         oidc_provider_arn=cluster.oidc_provider_arn,
         oidc_issuer=cluster.oidc_issuer,
         restores=restore_resources,
+        exports=exports,
     )
-    return outputs

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -12,18 +12,16 @@ from components.network import Network
 from stacks.settings import StackSettings
 
 
-@dataclass
+@dataclass(frozen=True)
 class StackContext:
     settings: StackSettings
-    providers: dict[str, aws.Provider]
-    network: Network
-    # Typed results of earlier parts (data, compute, ...) by part name, for later parts to use.
-    parts: dict[str, Any] = field(default_factory=dict)
+    providers: Mapping[str, aws.Provider]  # one per region the stack touches (stacks/providers.py)
+    network: Network  # the stack's own region's network
 
     def provider(self, region: str) -> aws.Provider:
         """The explicit provider of a region; asking for an undeclared region is a programming error."""
         return self.providers[region]
 
-    def opts(self, region: str | None = None, **extra: Any) -> pulumi.ResourceOptions:
+    def opts(self, region: str | None = None) -> pulumi.ResourceOptions:
         """Resource options binding a component to the provider of `region` (default: the stack's region)."""
-        return pulumi.ResourceOptions(provider=self.provider(region or self.settings.region), **extra)
+        return pulumi.ResourceOptions(provider=self.provider(region or self.settings.region))

@@ -1,20 +1,21 @@
-"""What the parts of the program hand each other (data -> compute -> edge), as typed records."""
+"""What the parts of the program hand each other, in order: data -> compute -> edge.
+
+Each part is `build(ctx, <the records of the parts before it>) -> <its record>`, called in that order by
+stacks/program.py. The records are frozen; `exports` are the stack outputs a part adds.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pulumi
 
+from components.storage import BucketRef
+from stacks.peer import PrimaryFacts
 
-@dataclass(frozen=True)
-class BucketRef:
-    """A bucket a consumer may use, with the KMS key that encrypts it (IAM policies name both, nothing else)."""
-
-    region: str
-    name: pulumi.Input[str]
-    arn: pulumi.Input[str]
-    kms_key_arn: pulumi.Input[str]
+# Stack outputs by name, as `pulumi.export` takes them.
+Exports = Mapping[str, "pulumi.Input[object]"]
 
 
 @dataclass(frozen=True)
@@ -26,41 +27,42 @@ class DatabaseRef:
     arn: pulumi.Input[str]
     address: pulumi.Input[str]
     port: int
-    writable: bool
+    writable: bool  # whether it takes writes once these settings are applied
 
 
 @dataclass(frozen=True)
 class DataParts:
-    """What the data part (stacks/data.py) hands to compute and edge.
+    """What the data part (stacks/data.py) hands to compute and edge."""
 
-    velero_bucket: the bucket this stack's cluster backs up to (primary: the us-east-1 source) or
-    restores from (dr: the us-west-2 replica). databases: the instances by region that this stack
-    knows (its own, plus the peer's as read from the peer stack or its settings fallback).
-    """
-
+    # The bucket this stack's cluster backs up to (primary: the us-east-1 source) or restores from
+    # (dr: the us-west-2 replica).
     velero_bucket: BucketRef
-    databases: dict[str, DatabaseRef] = field(default_factory=dict)
-    # Resources that later parts must wait for (e.g. restores wait for the database promotion).
-    database_ready: list[pulumi.Resource] = field(default_factory=list)
-    # dr stack: the primary stack's outputs (stacks/peer.py PRIMARY_EXPORTS) as read once, from the
-    # StackReference or the settings fallback. Later parts use these rather than a reference of their
-    # own, so that a failover with a complete fallback reads no state of the primary. Empty on primary.
-    peer: dict[str, pulumi.Input[str]] = field(default_factory=dict)
-    # dr stack: the primary region's VPC (for private DNS associated with both VPCs); None in the primary stack.
-    peer_vpc_id: pulumi.Input[str] | None = None
+    # The instances this stack knows, by region: its own, plus (dr stack) the primary's as read once.
+    databases: Mapping[str, DatabaseRef]
+    # What later parts must wait for before touching the data (the failover's restores wait for the promotion).
+    database_ready: tuple[pulumi.Resource, ...]
+    # dr stack: the primary stack's outputs as read once (StackReference or settings fallback), so later
+    # parts never read the primary themselves. None in the primary stack.
+    primary: PrimaryFacts | None
+    exports: Exports
 
 
 @dataclass(frozen=True)
 class ComputeParts:
     """What the compute part (stacks/compute.py) hands to edge."""
 
-    cluster_name: pulumi.Input[str]
-    kubernetes_provider: pulumi.ProviderResource | None = None
-    # The cluster's region and the namespace the services run in (e.g. for the DATABASE_URL Secret).
-    region: str = ""
-    app_namespace: str = ""
-    # For IRSA roles of other workloads: the cluster's OIDC provider and issuer (without https://).
-    oidc_provider_arn: pulumi.Input[str] | None = None
-    oidc_issuer: pulumi.Input[str] | None = None
-    # The failover's Velero Restores in tier order (empty unless the dr stack is failing over).
-    restores: list[pulumi.Resource] = field(default_factory=list)
+    cluster_name: pulumi.Output[str]
+    region: str  # the cluster's region
+    kubernetes_provider: pulumi.ProviderResource  # every Kubernetes object of this cluster goes through it
+    app_namespace: str  # where the services run (the DATABASE_URL Secret goes there)
+    oidc_provider_arn: pulumi.Output[str]  # for IRSA roles of other workloads
+    oidc_issuer: pulumi.Output[str]  # without https://
+    restores: tuple[pulumi.Resource, ...]  # the failover's Velero Restores in tier order (empty unless failing over)
+    exports: Exports
+
+
+@dataclass(frozen=True)
+class EdgeParts:
+    """What the edge part (stacks/edge.py) declares: only its stack outputs are needed afterwards."""
+
+    exports: Exports

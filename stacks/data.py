@@ -12,7 +12,7 @@ from __future__ import annotations
 import pulumi
 
 from components.backups import BackupRole, BackupVault, PlanArgs, VaultArgs, WeeklySnapshotPlan
-from components.cache import CacheArgs, RedisCluster, cache_size
+from components.cache import CacheArgs, CacheShape, RedisCluster
 from components.database import (
     CredentialsArgs,
     DatabasePlacement,
@@ -23,51 +23,22 @@ from components.database import (
     PostgresInstance,
     ReplicatedBackups,
     ReplicatedBackupsArgs,
-    database_inputs,
-    dr_replicates,
-    failback_replicates,
 )
 from components.kms import KeyArgs, RegionalKey
-from components.storage import Lifecycle, ReplicatedBucket, ReplicatedBucketArgs
+from components.storage import BucketRef, Lifecycle, ReplicatedBucket, ReplicatedBucketArgs
 from stacks.context import StackContext
-from stacks.contracts import BucketRef, DatabaseRef, DataParts
-from stacks.peer import PeerFacts, effective_fallback, peer_facts
+from stacks.contracts import DatabaseRef, DataParts
+from stacks.database_shape import database_inputs, dr_replicates
+from stacks.peer import PrimaryFacts, read_primary
 from stacks.settings import SettingsError, StackSettings
+from stacks.settings.cache import Cache as CacheSettings
+from stacks.settings.database import failback_replicates
 from stacks.settings.stack import tags_for
 
 
-def split_brain(settings: StackSettings) -> tuple[str, object, str] | None:
-    """The first setting that would leave both regions' databases writable, as (key, value, allowed), or None.
-
-    - primary: the failback instance is promoted only once activeRegion is back to us-east-1; promoting it
-      while us-west-2 is active would make a second writer.
-    - dr: failover while the primary stack says its failback instance is already the writer (known from
-      peer.fallback.databaseFailbackPromoted) would promote us-west-2 beside it.
-    """
-    s = settings
-    if s.role == "primary" and s.active != s.regions.primary and s.database.failback_promoted:
-        return (
-            "database.failbackPromoted", True,
-            f"false while activeRegion is {s.active}: promote the failback instance only after activeRegion "
-            f"is back to {s.regions.primary}, or both regions take writes",
-        )
-    if s.role == "primary" and s.database.retire_original and not s.database.failback_promoted:
-        return (
-            "database.retireOriginal", True,
-            "true only once database.failbackPromoted is true: the original writer is retired after the "
-            "failback instance has become the writer",
-        )
-    if s.role == "dr" and s.failover and effective_fallback(s).get("databaseFailbackPromoted") == "true":
-        return (
-            "failover", True,
-            "false once the primary stack's failback instance is the writer "
-            "(peer.fallback.databaseFailbackPromoted is true), or both regions take writes",
-        )
-    return None
-
-
-def promotion_guard(settings: StackSettings, facts: PeerFacts, identifier: str) -> pulumi.Input[str]:
-    """The split-brain rule on what the StackReference says (split_brain sees only the settings fallback).
+def promotion_guard(settings: StackSettings, primary: PrimaryFacts, identifier: str) -> pulumi.Input[str]:
+    """The split-brain rule on what the StackReference says (stacks/settings/rules.py split_brain sees only
+    the settings fallback).
 
     On failover, the promotion waits for this check: if the primary stack reports that its failback
     instance is already the writer, the run stops before anything in us-west-2 becomes writable.
@@ -75,8 +46,8 @@ def promotion_guard(settings: StackSettings, facts: PeerFacts, identifier: str) 
     if not settings.failover:
         return identifier
 
-    def check(promoted: str) -> str:
-        if promoted == "true":
+    def check(promoted: bool) -> str:
+        if promoted:
             raise SettingsError(
                 "failover", True,
                 "false once the primary stack's failback instance is the writer "
@@ -84,17 +55,28 @@ def promotion_guard(settings: StackSettings, facts: PeerFacts, identifier: str) 
             )
         return identifier
 
-    return facts["databaseFailbackPromoted"].apply(check)
+    return primary.failback_promoted.apply(check)
 
 
 def rds_arn(region: str, account: str, identifier: str) -> str:
     return f"arn:aws:rds:{region}:{account}:db:{identifier}"
 
 
-def build(ctx: StackContext) -> dict[str, pulumi.Input]:
-    problem = split_brain(ctx.settings)
-    if problem:
-        raise SettingsError(*problem)
+def cache_shape(role: str, failover: bool, cache: CacheSettings) -> CacheShape | None:
+    """The size a region's cache is declared at; None where it is not ours to size.
+
+    primary: production size. dr, warm: the standby size, production size on failover (online resharding
+    and replica changes: an in-place update, no replacement). dr, global: a Global Datastore secondary
+    takes its shape from the global group (the provider refuses num_node_groups on a secondary).
+    """
+    if role == "dr" and cache.dr_mode == "global":
+        return None
+    size = cache.size if role == "primary" or failover else cache.standby_size
+    return CacheShape(size.node_type, size.num_node_groups, size.replicas_per_node_group)
+
+
+def build(ctx: StackContext) -> DataParts:
+    """The data tier of this stack (settings were checked whole at load time, including split brain)."""
     return _primary(ctx) if ctx.settings.role == "primary" else _dr(ctx)
 
 
@@ -122,10 +104,9 @@ def _restore_source(settings: StackSettings, local: dict[str, PostgresInstance],
         return None
     if restore.source in local:
         return PitrSource(instance_identifier=local[restore.source].identifier, time=restore.time)
-    if replicated is not None and restore.source == settings.database.identifier:
-        return PitrSource(automated_backups_arn=replicated.arn, time=restore.time)
-    allowed = sorted(local) + ([settings.database.identifier] if replicated is not None else [])
-    raise SettingsError("database.restore.source", restore.source, f"an instance of this stack's region: {' or '.join(allowed)}")
+    if replicated is None or restore.source != settings.database.identifier:  # refused at load (rules.restore_problem)
+        raise SettingsError("database.restore.source", restore.source, "an instance of this stack's region")
+    return PitrSource(automated_backups_arn=replicated.arn, time=restore.time)
 
 
 def _restored(ctx: StackContext, region: str, placement: DatabasePlacement, key: RegionalKey,
@@ -148,7 +129,7 @@ def _lifecycle(s: StackSettings) -> Lifecycle:
     return Lifecycle(st.noncurrent_to_glacier_days, st.noncurrent_expiration_days, st.abort_incomplete_multipart_days)
 
 
-def _primary(ctx: StackContext) -> dict[str, pulumi.Input]:
+def _primary(ctx: StackContext) -> DataParts:
     s = ctx.settings
     db = s.database
     east, west = s.regions.primary, s.regions.dr
@@ -231,22 +212,13 @@ def _primary(ctx: StackContext) -> dict[str, pulumi.Input]:
     c = s.cache
     cache = RedisCluster(
         "primary-cache",
-        CacheArgs(region=east, replication_group_id=c.replication_group_id, settings=c,
-                  size=cache_size("primary", c.dr_mode, False, c), vpc_id=ctx.network.vpc_id, vpc_cidr=ctx.network.vpc_cidr,
-                  subnet_ids=ctx.network.private_subnet_ids, tags=tags_for(s, "redis"), apply_immediately=False,
-                  create_global_group=c.dr_mode == "global"),
+        _cache_args(s, east, c.replication_group_id, ctx, apply_immediately=False, create_global_group=c.dr_mode == "global"),
         opts=ctx.opts(east),
     )
 
     velero = buckets["velero"]
-    ctx.parts["data"] = DataParts(
-        velero_bucket=BucketRef(region=east, name=velero.source_name, arn=velero.source_arn, kms_key_arn=velero.source_key_arn),
-        databases={east: DatabaseRef(region=east, identifier=current.identifier, arn=current.arn, address=current.address,
-                                     port=db.port, writable=s.is_active)},
-        database_ready=[current.instance],
-    )
     assets = buckets["assets"]
-    outputs: dict[str, pulumi.Input] = {
+    outputs: dict[str, pulumi.Input[object]] = {
         # Read by the dr stack (stacks/peer.py PRIMARY_EXPORTS).
         # The current writer: the original one, or the failback instance once it is promoted.
         "databaseArn": current.arn,
@@ -272,15 +244,34 @@ def _primary(ctx: StackContext) -> dict[str, pulumi.Input]:
         outputs["cacheGlobalGroupId"] = cache.global_group_id
     if failback is not None:
         outputs["failbackDatabaseArn"] = failback.arn
-    return outputs
+    return DataParts(
+        velero_bucket=BucketRef(region=east, name=velero.source_name, arn=velero.source_arn, kms_key_arn=velero.source_key_arn),
+        databases={east: DatabaseRef(region=east, identifier=current.identifier, arn=current.arn, address=current.address,
+                                     port=db.port, writable=s.is_active)},
+        database_ready=(current.instance,),
+        primary=None,
+        exports=outputs,
+    )
 
 
-def _dr(ctx: StackContext) -> dict[str, pulumi.Input]:
+def _cache_args(s: StackSettings, region: str, group_id: str, ctx: StackContext, apply_immediately: bool,
+                create_global_group: bool = False, global_group_id: pulumi.Input[str] | None = None) -> CacheArgs:
+    c = s.cache
+    return CacheArgs(
+        region=region, replication_group_id=group_id, engine_version=c.engine_version,
+        size=cache_shape(s.role, s.failover, c), snapshot_retention_days=c.snapshot_retention_days,
+        snapshot_window=c.snapshot_window, maintenance_window=c.maintenance_window, vpc_id=ctx.network.vpc_id,
+        vpc_cidr=ctx.network.vpc_cidr, subnet_ids=ctx.network.private_subnet_ids, tags=tags_for(s, "redis"),
+        apply_immediately=apply_immediately, create_global_group=create_global_group, global_group_id=global_group_id,
+    )
+
+
+def _dr(ctx: StackContext) -> DataParts:
     s = ctx.settings
     db = s.database
     west = s.regions.dr
     east = s.regions.primary
-    facts: PeerFacts = peer_facts(s)
+    facts = read_primary(s)
     pg_tags = tags_for(s, "postgres")
 
     db_key = RegionalKey("dr-database-kms", KeyArgs(west, db.replica_identifier, f"RDS {db.replica_identifier}", pg_tags),
@@ -291,12 +282,12 @@ def _dr(ctx: StackContext) -> dict[str, pulumi.Input]:
     instance = PostgresInstance(
         "dr-database",
         InstanceArgs(region=west, shape=shape, placement=placement, kms_key_arn=db_key.arn, tags=pg_tags,
-                     source_arn=facts["databaseArn"], guard=promotion_guard(s, facts, shape.identifier)),
+                     source_arn=facts.database_arn, guard=promotion_guard(s, facts, shape.identifier)),
         opts=ctx.opts(west),
     )
     replicated = ReplicatedBackups(
         "dr-database-backups",
-        ReplicatedBackupsArgs(region=west, source_arn=facts["databaseArn"], kms_key_arn=db_key.arn,
+        ReplicatedBackupsArgs(region=west, source_arn=facts.database_arn, kms_key_arn=db_key.arn,
                               retention_days=db.backup_retention_days),
         opts=ctx.opts(west),
     )
@@ -321,35 +312,32 @@ def _dr(ctx: StackContext) -> dict[str, pulumi.Input]:
     c = s.cache
     cache = RedisCluster(
         "dr-cache",
-        CacheArgs(region=west, replication_group_id=f"{c.replication_group_id}-dr", settings=c,
-                  size=cache_size("dr", c.dr_mode, s.failover, c), vpc_id=ctx.network.vpc_id, vpc_cidr=ctx.network.vpc_cidr,
-                  subnet_ids=ctx.network.private_subnet_ids, tags=tags_for(s, "redis"), apply_immediately=True,
-                  global_group_id=facts["cacheGlobalGroupId"] if c.dr_mode == "global" else None),
+        _cache_args(s, west, f"{c.replication_group_id}-dr", ctx, apply_immediately=True,
+                    global_group_id=facts.cache_global_group_id),
         opts=ctx.opts(west),
     )
 
     velero_name = s.storage.replica_name(s.storage.velero_bucket, west)
-    ctx.parts["data"] = DataParts(
+    return DataParts(
         velero_bucket=BucketRef(region=west, name=velero_name, arn=f"arn:aws:s3:::{velero_name}",
-                                kms_key_arn=facts["veleroReplicaKmsKeyArn"]),
+                                kms_key_arn=facts.velero_replica_kms_key_arn),
         databases={
             west: DatabaseRef(region=west, identifier=instance.identifier, arn=instance.arn, address=instance.address,
                               port=db.port, writable=s.failover),
-            east: DatabaseRef(region=east, identifier=db.identifier, arn=facts["databaseArn"], address=facts["databaseAddress"],
+            east: DatabaseRef(region=east, identifier=db.identifier, arn=facts.database_arn, address=facts.database_address,
                               port=db.port, writable=not s.failover),
         },
         # Restores on failover wait for the promotion.
-        database_ready=[instance.instance],
-        peer=dict(facts.values),
-        peer_vpc_id=facts["vpcId"],
+        database_ready=(instance.instance,),
+        primary=facts,
+        exports={
+            "drDatabaseArn": instance.arn,
+            "drDatabaseAddress": instance.address,
+            "drDatabaseIdentifier": instance.identifier,
+            "drDatabaseWritable": s.failover,
+            "drDatabaseSecretArn": facts.database_secret_arn_dr,
+            "drReplicatedBackupsArn": replicated.arn,
+            "drCacheEndpoint": cache.endpoint,
+            "drCacheAppUser": cache.app_user_id,
+        },
     )
-    return {
-        "drDatabaseArn": instance.arn,
-        "drDatabaseAddress": instance.address,
-        "drDatabaseIdentifier": instance.identifier,
-        "drDatabaseWritable": s.failover,
-        "drDatabaseSecretArn": facts["databaseSecretArnDr"],
-        "drReplicatedBackupsArn": replicated.arn,
-        "drCacheEndpoint": cache.endpoint,
-        "drCacheAppUser": cache.app_user_id,
-    }

@@ -8,8 +8,6 @@ us-east-1, and the regional recovery (promotion, capacity, restores) must never 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 
 from components.cdn import FailoverCdn, FailoverCdnArgs
@@ -25,8 +23,7 @@ from components.dns import (
     database_url,
 )
 from stacks.context import StackContext
-from stacks.settings import SettingsError
-from stacks.settings.edge import edge_problem
+from stacks.contracts import ComputeParts, DataParts, EdgeParts
 from stacks.settings.stack import tags_for
 
 
@@ -36,20 +33,10 @@ def declares_edge(role: str) -> bool:
     return role == "dr"
 
 
-def peer_vpc_id(data: Any) -> pulumi.Input[str] | None:
-    """The primary region's VPC id, for the private zone's association, when the data part's contract
-    carries it (`peer_vpc_id`, from the primary stack's `vpcId` output or `peer.fallback.vpcId`). The
-    primary stack is read in one place only (stacks/peer.py), so the edge never reads it itself."""
-    return getattr(data, "peer_vpc_id", None)
-
-
-def build(ctx: StackContext) -> dict[str, pulumi.Input]:
+def build(ctx: StackContext, data: DataParts, compute: ComputeParts) -> EdgeParts:
     s = ctx.settings
-    problem = edge_problem(s)
-    if problem:
-        raise SettingsError(*problem)
     if not declares_edge(s.role):
-        return {}
+        return EdgeParts(exports={})
     regions = (s.regions.primary, s.regions.dr)
     dns, cdn = s.dns, s.cdn
     opts = ctx.opts(s.region)
@@ -90,13 +77,11 @@ def build(ctx: StackContext) -> dict[str, pulumi.Input]:
         ),
         opts=opts,
     )
-    data = ctx.parts.get("data")
-    databases = getattr(data, "databases", {}) or {}
-    active_db = databases.get(s.active)
+    active_db = data.databases.get(s.active)
     vpcs = [PrivateVpc(vpc_id=ctx.network.vpc_id, region=s.region)]
-    primary_vpc = peer_vpc_id(data)
-    if primary_vpc is not None:
-        vpcs.append(PrivateVpc(vpc_id=primary_vpc, region=s.regions.primary))
+    if data.primary is not None:
+        # The primary region's VPC, as the data part read it from the primary stack (or its fallback).
+        vpcs.append(PrivateVpc(vpc_id=data.primary.vpc_id, region=s.regions.primary))
     internal = InternalName(
         "edge-internal",
         InternalNameArgs(
@@ -109,32 +94,30 @@ def build(ctx: StackContext) -> dict[str, pulumi.Input]:
         ),
         opts=opts,
     )
-    outputs: dict[str, pulumi.Input] = {}
-    compute = ctx.parts.get("compute")
-    local_db = databases.get(s.region)
-    provider = getattr(compute, "kubernetes_provider", None)
-    if compute is not None and provider is not None and local_db is not None:
+    outputs: dict[str, pulumi.Input[object]] = {}
+    local_db = data.databases.get(s.region)
+    if local_db is not None:
         # The DR cluster runs services only while us-west-2 is active, so its DATABASE_URL names the
         # us-west-2 database directly: it never changes on failover (no race with the restores) and does
         # not depend on Route53 (a global control plane) the way postgres.<internal zone> does.
         secret = DatabaseUrlSecret(
             "edge-database-url",
             DatabaseUrlSecretArgs(
-                namespace=compute.app_namespace or s.velero.app_namespace,
+                namespace=compute.app_namespace,
                 secret_name=dns.database_secret_name,
                 url=pulumi.Output.from_input(local_db.address).apply(
                     lambda host: database_url(s.database.master_username, host, local_db.port, s.database.db_name)
                 ),
                 labels={"app.kubernetes.io/managed-by": "aivo-dr", "aivo.edu/service": "database"},
-                kubernetes_provider=provider,
+                kubernetes_provider=compute.kubernetes_provider,
             ),
             opts=pulumi.ResourceOptions(),
         )
         outputs["databaseUrlSecret"] = secret.secret_name
-    return {
+    return EdgeParts(exports={
         **outputs,
         "healthCheckIds": failover_dns.health_check_ids,
         "cdnDistributionId": failover_cdn.distribution_id,
         "cdnDomainName": failover_cdn.domain_name,
         "databaseInternalName": internal.fqdn,
-    }
+    })

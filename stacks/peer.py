@@ -1,75 +1,41 @@
-"""What the dr stack knows of the primary stack: its outputs, read with a StackReference or from settings.
+"""What the dr stack knows of the primary stack: its outputs, read once, here, into a typed record.
 
-The primary stack exports exactly `PRIMARY_EXPORTS`; the dr stack reads them here and nowhere else.
-Each value comes from `pulumi.StackReference(peer.stack)` and, where the reference has no such output,
-from `peer.fallback[key]`. With `peer.useStackReference: false`, or with `failover: true` and a
-complete fallback, no StackReference is declared at all: a failover never needs the primary's state.
-Values derived from names (the database ARN, the replica bucket names) have a computed default
-fallback, so a complete fallback only has to list what AWS generates (KMS key ARNs, the VPC, ...).
+The primary stack exports exactly `PRIMARY_EXPORTS` (stacks/settings/peer.py). Each is read from
+`pulumi.StackReference(peer.stack)` and, where the reference has no such output, from the settings
+fallback (stacks/settings/fallback.py); with no reference at all (`peer.useStackReference: false`, or a
+failover with a complete fallback) from the fallback alone. Later parts use the record, never a reference
+of their own, so a failover with a complete fallback reads no state of the primary.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
 
 from stacks.settings import SettingsError, StackSettings
+from stacks.settings.fallback import effective_fallback, uses_stack_reference
 from stacks.settings.peer import PRIMARY_EXPORTS
 
-__all__ = ["PRIMARY_EXPORTS", "PeerFacts", "peer_facts", "uses_stack_reference"]
 
-def required_keys(settings: StackSettings) -> list[str]:
-    """The peer values this dr stack's settings need."""
-    keys = [k for k in PRIMARY_EXPORTS if k not in ("cacheGlobalGroupId", "databaseFailbackPromoted")]
-    if settings.cache.dr_mode == "global":
-        keys.append("cacheGlobalGroupId")
-    return keys
+@dataclass(frozen=True)
+class PrimaryFacts:
+    """The primary stack's outputs as this dr stack sees them (each field is the output named after it)."""
 
-
-def derived_fallback(settings: StackSettings) -> dict[str, str]:
-    """Peer values that follow from settings alone (names and the ARNs built from them)."""
-    s = settings
-    primary = s.regions.primary
-    promoted = s.peer.fallback.get("databaseFailbackPromoted") == "true"
-    writer = s.database.failback_identifier if promoted else s.database.identifier
-    return {
-        "databaseArn": f"arn:aws:rds:{primary}:{s.account_id}:db:{writer}",
-        "veleroReplicaBucket": s.storage.replica_name(s.storage.velero_bucket, s.regions.dr),
-        "assetsReplicaBucket": s.storage.replica_name(s.storage.assets_bucket, s.regions.dr),
-        "databaseFailbackPromoted": "false",
-    }
-
-
-def effective_fallback(settings: StackSettings) -> dict[str, str]:
-    return {**derived_fallback(settings), **settings.peer.fallback}
-
-
-def missing_fallback(settings: StackSettings) -> list[str]:
-    fallback = effective_fallback(settings)
-    return [k for k in required_keys(settings) if not fallback.get(k)]
-
-
-def uses_stack_reference(settings: StackSettings) -> bool:
-    """Whether the dr stack declares a StackReference to the primary.
-
-    Not when told not to, and not during a failover whose fallback is complete: the primary's state
-    (and its region) may be gone, and the settings already say everything.
-    """
-    if not settings.peer.use_stack_reference:
-        return False
-    return not (settings.failover and not missing_fallback(settings))
-
-
-@dataclass
-class PeerFacts:
-    """The primary stack's outputs as this dr stack sees them."""
-
-    values: dict[str, pulumi.Output[str]]
-    reference: pulumi.StackReference | None
-
-    def __getitem__(self, key: str) -> pulumi.Output[str]:
-        return self.values[key]
+    database_arn: pulumi.Output[str]  # databaseArn
+    database_address: pulumi.Output[str]  # databaseAddress
+    database_secret_arn_dr: pulumi.Output[str]  # databaseSecretArnDr
+    velero_replica_bucket: pulumi.Output[str]  # veleroReplicaBucket
+    velero_replica_kms_key_arn: pulumi.Output[str]  # veleroReplicaKmsKeyArn
+    assets_replica_bucket: pulumi.Output[str]  # assetsReplicaBucket
+    assets_replica_kms_key_arn: pulumi.Output[str]  # assetsReplicaKmsKeyArn
+    backup_vault_arn_dr: pulumi.Output[str]  # backupVaultArnDr
+    vpc_id: pulumi.Output[str]  # vpcId
+    vpc_cidr: pulumi.Output[str]  # vpcCidr
+    failback_promoted: pulumi.Output[bool]  # databaseFailbackPromoted ("true"/"false" on the wire)
+    cache_global_group_id: pulumi.Output[str] | None  # cacheGlobalGroupId, read with cache.drMode global only
+    reference: pulumi.StackReference | None  # None when the settings alone say everything
 
 
 def _from_reference(ref: pulumi.StackReference, key: str, fallback: str | None) -> pulumi.Output[str]:
@@ -79,27 +45,43 @@ def _from_reference(ref: pulumi.StackReference, key: str, fallback: str | None) 
             return str(value)
         if fallback is not None:
             return fallback
-        if not outputs:
-            # A stack with no outputs at all has never been deployed: `pulumi up` stops earlier, when the
-            # reference is read; an offline plan's first pass gets here before the sibling is planned.
-            return f"pending:{key}"
         raise SettingsError(f"peer.fallback.{key}", None,
                             f"required: the primary stack has no output {key} ({PRIMARY_EXPORTS[key]})")
 
     return ref.outputs.apply(pick)
 
 
-def peer_facts(settings: StackSettings) -> PeerFacts:
-    """The primary's outputs, from a StackReference with the settings fallback, or from the fallback alone."""
+def read_primary(settings: StackSettings) -> PrimaryFacts:
+    """The primary's outputs, from a StackReference with the settings fallback, or from the fallback alone.
+
+    The settings were checked at load time: without a reference, the fallback has every key this stack needs.
+    """
     fallback = effective_fallback(settings)
-    keys = required_keys(settings) + ["databaseFailbackPromoted"]
-    if not uses_stack_reference(settings):
-        missing = missing_fallback(settings)
-        if missing:
-            raise SettingsError(
-                "peer.fallback", sorted(settings.peer.fallback),
-                f"every key the dr stack reads when peer.useStackReference is false; missing: {', '.join(missing)}",
-            )
-        return PeerFacts({k: pulumi.Output.from_input(fallback[k]) for k in keys}, None)
-    ref = pulumi.StackReference(settings.peer.stack)
-    return PeerFacts({k: _from_reference(ref, k, fallback.get(k)) for k in keys}, ref)
+    reference: pulumi.StackReference | None = None
+    read: Callable[[str], pulumi.Output[str]]
+    if uses_stack_reference(settings):
+        reference = pulumi.StackReference(settings.peer.stack)
+        ref = reference
+
+        def read(key: str) -> pulumi.Output[str]:
+            return _from_reference(ref, key, fallback.get(key))
+    else:
+
+        def read(key: str) -> pulumi.Output[str]:
+            return pulumi.Output.from_input(fallback[key])
+
+    return PrimaryFacts(
+        database_arn=read("databaseArn"),
+        database_address=read("databaseAddress"),
+        database_secret_arn_dr=read("databaseSecretArnDr"),
+        velero_replica_bucket=read("veleroReplicaBucket"),
+        velero_replica_kms_key_arn=read("veleroReplicaKmsKeyArn"),
+        assets_replica_bucket=read("assetsReplicaBucket"),
+        assets_replica_kms_key_arn=read("assetsReplicaKmsKeyArn"),
+        backup_vault_arn_dr=read("backupVaultArnDr"),
+        vpc_id=read("vpcId"),
+        vpc_cidr=read("vpcCidr"),
+        failback_promoted=read("databaseFailbackPromoted").apply(lambda text: text == "true"),
+        cache_global_group_id=read("cacheGlobalGroupId") if settings.cache.dr_mode == "global" else None,
+        reference=reference,
+    )

@@ -1,12 +1,16 @@
-"""The Pulumi program: settings first (nothing is declared if they are bad), then providers, network, parts."""
+"""The Pulumi program: settings first (nothing is declared if they are bad), then providers, network, parts.
+
+The parts are a pipeline, each handing the next a typed record (stacks/contracts.py):
+data -> compute (Velero needs the buckets) -> edge (DNS needs the databases and the cluster).
+"""
 
 from __future__ import annotations
 
 import pulumi
 
 from components.network import Network, NetworkArgs
+from stacks import compute, data, edge
 from stacks.context import StackContext
-from stacks.parts import PARTS
 from stacks.providers import regional_providers
 from stacks.settings import load_settings
 from stacks.settings.stack import tags_for
@@ -30,14 +34,18 @@ def run() -> None:
         opts=pulumi.ResourceOptions(provider=providers[settings.region]),
     )
     ctx = StackContext(settings=settings, providers=providers, network=network)
-    outputs: dict[str, pulumi.Input] = {
+    data_parts = data.build(ctx)
+    compute_parts = compute.build(ctx, data_parts)
+    edge_parts = edge.build(ctx, data_parts, compute_parts)
+    exports: dict[str, pulumi.Input[object]] = {
         "role": settings.role,
         "region": settings.region,
         "activeRegion": settings.active,
         "vpcId": network.vpc_id,
         "privateSubnetIds": network.private_subnet_ids,
+        **data_parts.exports,
+        **compute_parts.exports,
+        **edge_parts.exports,
     }
-    for _name, build in PARTS:
-        outputs.update(build(ctx))
-    for key in sorted(outputs):
-        pulumi.export(key, outputs[key])
+    for key in sorted(exports):
+        pulumi.export(key, exports[key])

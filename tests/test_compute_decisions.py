@@ -8,11 +8,6 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-# Import the whole program once, before any plan runs. The offline engine forgets the program's modules
-# after each run but not the attributes a package keeps for its submodules, so once `stacks` is imported
-# (e.g. by a test module) `from stacks import compute, data, edge` would otherwise pick up a previous
-# run's module whose own imports are gone (NameError while resolving a component's outputs).
-import stacks.parts  # noqa: F401  (see above)
 from components.cluster import endpoint_access
 from components.velero import bucket_policy_document, irsa_trust_policy, ttl_duration
 from components.velero_restores import restore_spec, tier_selector
@@ -145,7 +140,7 @@ def test_velero_refuses_a_bucket_of_another_region() -> None:
     import pytest
 
     from components.velero import LocationSpec, VeleroArgs, check_same_region
-    from stacks.contracts import BucketRef
+    from components.storage import BucketRef
 
     bucket = BucketRef(region="us-east-1", name="b", arn="arn:aws:s3:::b", kms_key_arn="arn:aws:kms:us-east-1:1:key/k")
     args = VeleroArgs(

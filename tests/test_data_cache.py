@@ -3,7 +3,8 @@ the DR cache is a warm standby raised to production size on failover, or a Globa
 
 from __future__ import annotations
 
-from components.cache import cache_size
+from components.cache import CacheShape
+from stacks.data import cache_shape
 from stacks.settings.cache import Cache
 from tests.planning import by_urn, only, plan
 
@@ -60,7 +61,9 @@ def test_global_mode_joins_the_primarys_global_datastore_and_failover_changes_no
 
 def test_cache_size_decision() -> None:
     cache = Cache()
-    assert cache_size("primary", "warm", False, cache) == cache.size
-    assert cache_size("dr", "warm", False, cache) == cache.standby_size
-    assert cache_size("dr", "warm", True, cache) == cache.size
-    assert cache_size("dr", "global", True, cache) is None
+    production, standby = CacheShape("cache.r7g.large", 3, 2), CacheShape("cache.r7g.large", 1, 1)
+    assert cache_shape("primary", False, cache) == production
+    assert cache_shape("dr", False, cache) == standby
+    assert cache_shape("dr", True, cache) == production
+    assert cache_shape("dr", True, Cache(dr_mode="global")) is None
+    assert cache_shape("primary", False, Cache(dr_mode="global")) == production

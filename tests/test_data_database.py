@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.database import database_inputs, dr_replicates, failback_replicates
+from stacks.database_shape import database_inputs, dr_replicates
+from stacks.settings.database import failback_replicates
 from drctl.engine.plan import SettingsProblem
 from drctl.output import dump_json
 from stacks.settings.database import Database

@@ -165,24 +165,17 @@ def test_dr_cluster_gets_the_database_credentials_secret_unchanged_by_the_flip()
 
 
 def test_edge_problem_names_the_first_broken_edge_rule() -> None:
-    from stacks.settings import validate
-    from stacks.settings.edge import edge_problem
+    from stacks.settings.rules import edge_problem
+    from stacks.settings.stack import StackSettings
 
-    ok = validate({"region": "us-west-2"}, "dr")
-    assert edge_problem(ok) is None
-    same = validate({"region": "us-west-2", "dns": '{"endpoints": {"us-east-1": "x.aivo.edu", "us-west-2": "x.aivo.edu"}}'}, "dr")
+    def settings(**extra: object) -> StackSettings:  # each section valid alone; the cross-section rules not applied
+        return StackSettings.model_validate({"role": "dr", "region": "us-west-2", **extra})
+
+    assert edge_problem(settings()) is None
+    same = settings(dns={"endpoints": {"us-east-1": "x.aivo.edu", "us-west-2": "x.aivo.edu"}})
     assert edge_problem(same) == (
         "dns.endpoints", {"us-east-1": "x.aivo.edu", "us-west-2": "x.aivo.edu"},
         "a different endpoint per region (failover needs two targets)",
     )
-    outside = validate({"region": "us-west-2", "cdn": '{"aliases": ["static.example.com"]}'}, "dr")
+    outside = settings(cdn={"aliases": ["static.example.com"]})
     assert edge_problem(outside) == ("cdn.aliases", "static.example.com", "a name inside the zone aivo.edu (dns.zoneName)")
-
-
-def test_the_primary_vpc_joins_the_private_zone_when_the_data_part_hands_it_over() -> None:
-    from types import SimpleNamespace
-
-    from stacks.edge import peer_vpc_id
-
-    assert peer_vpc_id(SimpleNamespace(peer_vpc_id="vpc-0east")) == "vpc-0east"
-    assert peer_vpc_id(SimpleNamespace(databases={})) is None

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from drctl.diffing import diff_plans
 from drctl.engine import Plan, run_plan
-from stacks.peer import PRIMARY_EXPORTS
+from stacks.settings.peer import PRIMARY_EXPORTS
 from tests.planning import plan
 
 PEER = "organization/aivo-dr/primary"

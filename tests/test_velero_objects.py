@@ -6,11 +6,6 @@ import json
 
 import pytest
 
-# Import the whole program once, before any plan runs. The offline engine forgets the program's modules
-# after each run but not the attributes a package keeps for its submodules, so once `stacks` is imported
-# (e.g. by a test module) `from stacks import compute, data, edge` would otherwise pick up a previous
-# run's module whose own imports are gone (NameError while resolving a component's outputs).
-import stacks.parts  # noqa: F401  (see above)
 from tests.planning import only, plan, policy_json
 
 VELERO_BUCKET = {"primary": ("aivo-production-velero", "us-east-1"), "dr": ("aivo-production-velero-us-west-2", "us-west-2")}

@@ -16,11 +16,6 @@ import jsonschema
 import pytest
 import yaml
 
-# Import the whole program once, before any plan runs. The offline engine forgets the program's modules
-# after each run but not the attributes a package keeps for its submodules, so once `stacks` is imported
-# (e.g. by a test module) `from stacks import compute, data, edge` would otherwise pick up a previous
-# run's module whose own imports are gone (NameError while resolving a component's outputs).
-import stacks.parts  # noqa: F401  (see above)
 from components.velero import API_VERSION
 from tests.planning import plan
 

@@ -68,3 +68,13 @@ class Database(Section):
         if self.restore and self.restore.identifier in (self.identifier, self.replica_identifier, self.failback_identifier):
             raise ValueError("restore.identifier different from the instances it sits beside")
         return self
+
+
+def failback_replicates(active_region: str, primary_region: str, failback_promoted: bool) -> bool | None:
+    """Whether the failback instance replicates us-west-2 (True), is the promoted writer (False), or is absent (None).
+
+    It exists from the moment the primary stack is told us-west-2 is active, and stays once promoted.
+    """
+    if active_region != primary_region:
+        return True
+    return False if failback_promoted else None

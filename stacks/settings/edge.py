@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
 from .base import Label, Region, Section
-
-if TYPE_CHECKING:
-    from .stack import StackSettings
 
 # Where Route53 can run health checkers from (Route53 API HealthCheckConfig.Regions).
 CHECKER_REGIONS = (
@@ -101,20 +98,3 @@ class Cdn(Section):
     # AWS managed cache policy "CachingOptimized".
     cache_policy_id: str = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 
-
-def edge_problem(settings: StackSettings) -> tuple[str, object, str] | None:
-    """The first rule across the edge settings that these settings break, as (key, value, allowed), or None."""
-    dns, cdn = settings.dns, settings.cdn
-    pair = (settings.regions.primary, settings.regions.dr)
-    missing = [region for region in pair if region not in dns.endpoints]
-    if missing:
-        return ("dns.endpoints", dns.endpoints, f"an endpoint for each region of the pair ({', '.join(pair)})")
-    if dns.endpoints[pair[0]] == dns.endpoints[pair[1]]:
-        return ("dns.endpoints", dns.endpoints, "a different endpoint per region (failover needs two targets)")
-    for key, name in (("dns.apiName", dns.api_name), ("dns.appName", dns.app_name), *(("cdn.aliases", a) for a in cdn.aliases)):
-        if not name.endswith("." + dns.zone_name):
-            return (key, name, f"a name inside the zone {dns.zone_name} (dns.zoneName)")
-    clash = sorted(set(cdn.aliases) & set(dns.failover_names.values()))
-    if clash:
-        return ("cdn.aliases", cdn.aliases, f"names other than the failover records {', '.join(sorted(dns.failover_names.values()))}")
-    return None

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .backups import WeeklySnapshots
-from .base import Region, Section, weekly_overlaps_daily
+from .base import Region, Section
 from .cache import Cache
 from .cluster import Cluster
 from .database import Database
@@ -15,7 +15,7 @@ from .edge import Cdn, Dns
 from .network import Network
 from .peer import Peer
 from .storage import Storage
-from .tiers import Objectives, Tier, duplicate_service, runbook_tiers
+from .tiers import Objectives, Tier, runbook_tiers
 from .velero import Velero
 
 Role = Literal["primary", "dr"]
@@ -92,30 +92,6 @@ class StackSettings(Section):
     @property
     def tags(self) -> dict[str, str]:
         return {"environment": self.environment, "managed-by": "aivo-dr", "dr-role": self.role}
-
-
-def check_cross_rules(settings: StackSettings) -> tuple[str, object, str] | None:
-    """The first rule across sections that these settings break, as (key, value, allowed), or None."""
-    expected = settings.regions.primary if settings.role == "primary" else settings.regions.dr
-    if settings.region != expected:
-        return ("region", settings.region, f"the {settings.role} stack's region, {expected} (aivo-dr:regions.{settings.role})")
-    if settings.role == "primary" and settings.failover:
-        return ("failover", True, "false on the primary stack; failover is set on the dr stack only")
-    if settings.role == "dr" and settings.active_region is not None:
-        return ("activeRegion", settings.active_region, "unset on the dr stack; the dr stack is made active with failover: true")
-    if settings.active_region is not None and settings.active_region not in (settings.regions.primary, settings.regions.dr):
-        return ("activeRegion", settings.active_region, f"{settings.regions.primary} or {settings.regions.dr}")
-    for name, tier in settings.tiers.items():
-        if tier.rpo_minutes > tier.rto_minutes:
-            return (f"tiers.{name}.rpo", tier.rpo, f"no longer than the tier's RTO ({tier.rto})")
-    database = settings.database
-    if weekly_overlaps_daily(database.maintenance_window, database.backup_window):
-        return ("database.maintenanceWindow", database.maintenance_window, f"a window outside the backupWindow {database.backup_window}")
-    duplicate = duplicate_service(settings.tiers)
-    if duplicate:
-        service, first, second = duplicate
-        return (f"tiers.{second}.services", service, f"a service in one tier only; {service} is already in {first}")
-    return None
 
 
 # The tier of shared platform infrastructure (network, database, cache, clusters): it carries the

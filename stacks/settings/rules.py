@@ -1,0 +1,143 @@
+"""Rules across sections: settings that are valid one by one but not together.
+
+They run when the settings are loaded, after each section has validated itself and before the program
+declares anything, so a bad combination (a DNS name outside the zone during a failover, a setting that
+would make two writers) stops `pulumi up` before the promotion is ever sent. Each rule returns the first
+problem it finds as (key, value, allowed), the parts of a SettingsError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .base import weekly_overlaps_daily
+from .database import failback_replicates
+from .fallback import effective_fallback, missing_fallback, uses_stack_reference
+from .stack import StackSettings
+from .tiers import duplicate_service
+
+Problem = tuple[str, object, str]
+Rule = Callable[[StackSettings], Problem | None]
+
+
+def stack_problem(settings: StackSettings) -> Problem | None:
+    """The stack's role, region and active region; the tier table; the database's windows."""
+    expected = settings.regions.primary if settings.role == "primary" else settings.regions.dr
+    if settings.region != expected:
+        return ("region", settings.region, f"the {settings.role} stack's region, {expected} (aivo-dr:regions.{settings.role})")
+    if settings.role == "primary" and settings.failover:
+        return ("failover", True, "false on the primary stack; failover is set on the dr stack only")
+    if settings.role == "dr" and settings.active_region is not None:
+        return ("activeRegion", settings.active_region, "unset on the dr stack; the dr stack is made active with failover: true")
+    if settings.active_region is not None and settings.active_region not in (settings.regions.primary, settings.regions.dr):
+        return ("activeRegion", settings.active_region, f"{settings.regions.primary} or {settings.regions.dr}")
+    for name, tier in settings.tiers.items():
+        if tier.rpo_minutes > tier.rto_minutes:
+            return (f"tiers.{name}.rpo", tier.rpo, f"no longer than the tier's RTO ({tier.rto})")
+    database = settings.database
+    if weekly_overlaps_daily(database.maintenance_window, database.backup_window):
+        return ("database.maintenanceWindow", database.maintenance_window, f"a window outside the backupWindow {database.backup_window}")
+    duplicate = duplicate_service(settings.tiers)
+    if duplicate:
+        service, first, second = duplicate
+        return (f"tiers.{second}.services", service, f"a service in one tier only; {service} is already in {first}")
+    return None
+
+
+def split_brain(settings: StackSettings) -> Problem | None:
+    """A setting that would leave both regions' databases writable.
+
+    - primary: the failback instance is promoted only once activeRegion is back to us-east-1; promoting it
+      while us-west-2 is active would make a second writer.
+    - dr: failover while the primary stack says its failback instance is already the writer (known from
+      peer.fallback.databaseFailbackPromoted) would promote us-west-2 beside it. What the StackReference
+      says is checked when it is read (stacks/data.py, promotion_guard).
+    """
+    s = settings
+    if s.role == "primary" and s.active != s.regions.primary and s.database.failback_promoted:
+        return (
+            "database.failbackPromoted", True,
+            f"false while activeRegion is {s.active}: promote the failback instance only after activeRegion "
+            f"is back to {s.regions.primary}, or both regions take writes",
+        )
+    if s.role == "primary" and s.database.retire_original and not s.database.failback_promoted:
+        return (
+            "database.retireOriginal", True,
+            "true only once database.failbackPromoted is true: the original writer is retired after the "
+            "failback instance has become the writer",
+        )
+    if s.role == "dr" and s.failover and effective_fallback(s).get("databaseFailbackPromoted") == "true":
+        return (
+            "failover", True,
+            "false once the primary stack's failback instance is the writer "
+            "(peer.fallback.databaseFailbackPromoted is true), or both regions take writes",
+        )
+    return None
+
+
+def restore_sources(settings: StackSettings) -> list[str]:
+    """What `database.restore.source` may name: an instance of this stack's region, or (dr stack) the
+    primary's automated backups replicated into us-west-2, named by the primary's identifier."""
+    db = settings.database
+    if settings.role == "dr":
+        return [db.replica_identifier, db.identifier]
+    local = [] if db.retire_original else [db.identifier]
+    if failback_replicates(settings.active, settings.regions.primary, db.failback_promoted) is not None:
+        local.append(db.failback_identifier)
+    return sorted(local)
+
+
+def restore_problem(settings: StackSettings) -> Problem | None:
+    """Runbook "Database Point-in-Time Recovery": the source must exist in this stack's region."""
+    restore = settings.database.restore
+    if restore is None:
+        return None
+    allowed = restore_sources(settings)
+    if restore.source not in allowed:
+        return ("database.restore.source", restore.source, f"an instance of this stack's region: {' or '.join(allowed)}")
+    return None
+
+
+def peer_problem(settings: StackSettings) -> Problem | None:
+    """Without a StackReference, the dr stack must find every peer value in `peer.fallback`."""
+    if not settings.is_dr or uses_stack_reference(settings):
+        return None
+    missing = missing_fallback(settings)
+    if missing:
+        return (
+            "peer.fallback", sorted(settings.peer.fallback),
+            f"every key the dr stack reads when peer.useStackReference is false; missing: {', '.join(missing)}",
+        )
+    return None
+
+
+def edge_problem(settings: StackSettings) -> Problem | None:
+    """The DNS and CDN settings: an endpoint per region, names inside the zone, CDN names apart from the
+    failover records."""
+    dns, cdn = settings.dns, settings.cdn
+    pair = (settings.regions.primary, settings.regions.dr)
+    missing = [region for region in pair if region not in dns.endpoints]
+    if missing:
+        return ("dns.endpoints", dns.endpoints, f"an endpoint for each region of the pair ({', '.join(pair)})")
+    if dns.endpoints[pair[0]] == dns.endpoints[pair[1]]:
+        return ("dns.endpoints", dns.endpoints, "a different endpoint per region (failover needs two targets)")
+    for key, name in (("dns.apiName", dns.api_name), ("dns.appName", dns.app_name), *(("cdn.aliases", a) for a in cdn.aliases)):
+        if not name.endswith("." + dns.zone_name):
+            return (key, name, f"a name inside the zone {dns.zone_name} (dns.zoneName)")
+    clash = sorted(set(cdn.aliases) & set(dns.failover_names.values()))
+    if clash:
+        return ("cdn.aliases", cdn.aliases, f"names other than the failover records {', '.join(sorted(dns.failover_names.values()))}")
+    return None
+
+
+# In the order they are checked: the first broken rule is the one reported.
+RULES: tuple[Rule, ...] = (stack_problem, split_brain, restore_problem, peer_problem, edge_problem)
+
+
+def first_problem(settings: StackSettings) -> Problem | None:
+    """The first rule across sections that these settings break, or None."""
+    for rule in RULES:
+        problem = rule(settings)
+        if problem is not None:
+            return problem
+    return None
