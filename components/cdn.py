@@ -45,9 +45,8 @@ class FailoverCdn(pulumi.ComponentResource):
     """A CloudFront distribution whose default behaviour targets an origin group of both regions, plus
     alias records (A and AAAA) for its names in the public zone."""
 
-    # Outputs (distribution_id, domain_name) are set in __init__, not annotated on the class: Pulumi
-    # resolves class annotations against the defining module's globals, looked up in sys.modules,
-    # which drctl's engine empties of program modules between runs.
+    distribution_id: pulumi.Output[str]
+    domain_name: pulumi.Output[str]  # dxxxx.cloudfront.net, the aliases' record target
 
     def __init__(self, name: str, args: FailoverCdnArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aivo:cdn:FailoverCdn", name, None, opts)

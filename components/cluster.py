@@ -60,8 +60,12 @@ def node_assume_role_policy() -> str:
 class EksCluster(pulumi.ComponentResource):
     """One EKS cluster and everything needed to put workloads on it, all in `args.region`."""
 
-    # Outputs are plain attributes set in __init__, not class annotations: Pulumi evaluates a component's
-    # annotations in its module's globals, which the offline engine may already have forgotten.
+    kubernetes_provider: k8s.Provider  # every Kubernetes object of this cluster goes through it
+    cluster_name: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str]
+    oidc_issuer: pulumi.Output[str]
+    secrets_key_arn: pulumi.Output[str]
+    node_group_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions) -> None:
         super().__init__("aivo:cluster:EksCluster", name, None, opts)

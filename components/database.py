@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 from components.kms import KEEP
 
+
 @dataclass(frozen=True)
 class InstanceShape:
     """What an instance is: whether it replicates, and its inputs (snake_case aws.rds.Instance arguments).

@@ -48,9 +48,8 @@ class FailoverDns(pulumi.ComponentResource):
     they keep routing on health (Route53's data plane) even when nobody can run `pulumi up`.
     """
 
-    # (health_check_ids: region -> check id; records: "api-primary" -> fqdn. Not class annotations:
-    # Pulumi resolves those against the module's globals found in sys.modules, which drctl's engine
-    # empties of program modules between runs, so they fail intermittently with a NameError.)
+    health_check_ids: dict[str, pulumi.Output[str]]  # region -> the health check of its endpoint
+    records: dict[str, pulumi.Output[str]]  # "api-primary" -> fqdn
 
     def __init__(self, name: str, args: FailoverDnsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aivo:dns:FailoverDns", name, None, opts)
@@ -119,7 +118,8 @@ class InternalName(pulumi.ComponentResource):
     stack re-points the CNAME (a short TTL) to the promoted database in the same `pulumi up`.
     """
 
-    # (zone_id, fqdn: set in __init__; see FailoverDns for why they are not class annotations.)
+    zone_id: pulumi.Output[str]
+    fqdn: str  # <label>.<zone>, e.g. postgres.aivo.internal
 
     def __init__(self, name: str, args: InternalNameArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aivo:dns:InternalName", name, None, opts)

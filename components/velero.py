@@ -201,6 +201,11 @@ def check_same_region(args: VeleroArgs) -> None:
 class Velero(pulumi.ComponentResource):
     """Velero installed on one cluster, backing up to (or reading from) the Velero bucket of its region."""
 
+    release: k8s.helm.v3.Release
+    location: k8s.apiextensions.CustomResource  # the BackupStorageLocation (its access mode flips on failover)
+    location_name: str
+    role_arn: pulumi.Output[str]  # Velero's IRSA role
+
     def __init__(self, name: str, args: VeleroArgs, opts: pulumi.ResourceOptions) -> None:
         check_same_region(args)
         super().__init__("aivo:velero:Velero", name, None, opts)

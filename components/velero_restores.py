@@ -66,8 +66,8 @@ def restore_annotations(restore: TierRestore) -> dict[str, str]:
 class TierRestores(pulumi.ComponentResource):
     """A chain of Restores, Critical first: each depends explicitly on the one before it."""
 
-    # Outputs are plain attributes set in __init__, not class annotations: Pulumi evaluates a component's
-    # annotations in its module's globals, which the offline engine may already have forgotten.
+    resources: list[pulumi.Resource]  # the Restores in tier order
+    names: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: TierRestoresArgs, opts: pulumi.ResourceOptions) -> None:
         super().__init__("aivo:velero:TierRestores", name, None, opts)

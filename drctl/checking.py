@@ -10,11 +10,9 @@ objects `policies/__main__.py` puts in the PolicyPack (policies/catalog.py).
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from pulumi_policy import (
@@ -29,26 +27,19 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from drctl.engine.monitor import UNKNOWN, ResourceRecord
-from drctl.engine.plan import REPOSITORY, Plan, run_plan
+from drctl.engine.plan import Plan
+from drctl.pack import catalog
+from drctl.pack import sdk as policy_sdk
 
 SCHEMA = "aivo-dr/check@1"
 STACK_SCOPE = "(stack)"
 
 
-def _import_catalog() -> Any:
-    if str(REPOSITORY) not in sys.path:  # the pack lives beside drctl in the repository, not in site-packages
-        sys.path.insert(0, str(REPOSITORY))
-    from policies import catalog
-
-    return catalog
-
-
 def pack_policies() -> list[Policy]:
     """The pack's policies: the same list object `policies/__main__.py` builds the PolicyPack from."""
-    return _import_catalog().POLICIES
+    return list(catalog.POLICIES)
 
 
 @dataclass(frozen=True)
@@ -70,7 +61,7 @@ class Violation:
 def wire_props(value: Any) -> Any:
     """Plan inputs as the engine hands them to a policy: offline unknowns become the SDK's sentinel."""
     if value == UNKNOWN:
-        return UNKNOWN_STRING_VALUE
+        return policy_sdk.UNKNOWN_STRING_VALUE
     if isinstance(value, dict):
         return {k: wire_props(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -79,7 +70,7 @@ def wire_props(value: Any) -> Any:
 
 
 def _proxied(inputs: Mapping[str, Any]) -> Any:
-    return unknown_checking_proxy(wire_props(dict(inputs)))
+    return policy_sdk.unknown_checking_proxy(wire_props(dict(inputs)))
 
 
 def _seconds(duration: str | None) -> float:
@@ -169,21 +160,6 @@ def stack_resources(plan: Plan, peer_outputs: Mapping[str, Mapping[str, Any]] | 
     return list(by_urn.values())
 
 
-def peer_outputs_for(plan: Plan, program_dir: Path | None = None) -> dict[str, dict[str, Any]]:
-    """What each StackReference of the plan read: the sibling stack's planned outputs, as run_plan fed them
-    to the program (the analyzer sees a StackReference's outputs as its state)."""
-    from drctl.engine.project import load_program
-
-    program = load_program((program_dir or REPOSITORY).resolve())
-    found: dict[str, dict[str, Any]] = {}
-    for ref in plan.by_type("pulumi:pulumi:StackReference"):
-        name = str(ref.read_id or ref.inputs.get("name", ref.name))
-        sibling = name.rsplit("/", 1)[-1]
-        if sibling != plan.stack and (program.directory / f"Pulumi.{sibling}.yaml").is_file():
-            found[name] = run_plan(sibling, [], program_dir, peer_outputs={}).outputs
-    return found
-
-
 # ---- running ------------------------------------------------------------------------------------------
 
 
@@ -199,11 +175,14 @@ def check_plan(
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     peer_outputs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Violation]:
-    """Every violation of the pack's policies in a plan, in a stable order."""
+    """Every violation of the pack's policies in a plan, in a stable order.
+
+    A StackReference's outputs are what the plan's run read (`plan.peer_outputs`), unless given.
+    """
     found: list[Violation] = []
     records = {r.urn: r for r in plan.resources}
     managed = [r for r in plan.resources if r.read_id is None]
-    resources = stack_resources(plan, peer_outputs)
+    resources = stack_resources(plan, plan.peer_outputs if peer_outputs is None else peer_outputs)
     for policy in policies if policies is not None else pack_policies():
         level = level_of(policy, overrides)
         if level == EnforcementLevel.DISABLED:
@@ -230,10 +209,10 @@ def check_plan(
 def _run(policy: Policy, args: Any, report: Any) -> None:
     try:
         policy.validate(args, report)  # type: ignore[attr-defined]
-    except UnknownValueError as error:
+    except policy_sdk.UnknownValueError as error:
         # The real analyzer downgrades this to an advisory "can't run during preview"; offline it is a
         # finding at the policy's own level, so an unknown never passes silently.
-        report(f"{error.message}: this cannot be verified at preview")
+        report(f"{getattr(error, 'message', error)}: this cannot be verified at preview")
 
 
 def summary(violations: list[Violation], policies: list[Policy]) -> dict[str, Any]:

@@ -20,22 +20,13 @@ from pulumi_policy import (
     ResourceValidationArgs,
     StackValidationArgs,
 )
-from pulumi_policy.proxy import UnknownValueError
+
+from ._sdk import UNKNOWN_VALUES, UnknownValueError
 
 # The offline plan marks values unknown at preview with this string (drctl/engine/monitor.py UNKNOWN).
 OFFLINE_UNKNOWN = "[unknown]"
-# The SDK's sentinels for unknown values (pulumi_policy/proxy.py), used where the proxy is bypassed.
-_SDK_UNKNOWNS = frozenset(
-    {
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-        "030794c1-ac77-496b-92df-f27374a8bd58",
-        "e48ece36-62e2-4504-bad9-02848725956a",
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-    }
-)
+# The SDK's sentinels for unknown values, used where the proxy is bypassed.
+_SDK_UNKNOWNS = UNKNOWN_VALUES
 
 # ---- type tokens -----------------------------------------------------------------------------------
 RDS_INSTANCE = "aws:rds/instance:Instance"

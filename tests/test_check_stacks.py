@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from drctl.checking import check_plan, peer_outputs_for
+from drctl.checking import check_plan
 from tests.planning import plan
 from tests.test_policies_analyzer import analyze, offline
 
@@ -19,7 +19,7 @@ STATES = [
 @pytest.mark.parametrize("state", STATES, ids=lambda s: " ".join(s))
 def test_the_stack_passes_every_policy(state):
     p = plan(*state)
-    found = check_plan(p, peer_outputs=peer_outputs_for(p))
+    found = check_plan(p)
     assert [(v.policy, v.resource, v.message) for v in found] == []
 
 

@@ -139,8 +139,8 @@ def test_decisions_agree_on_which_region_writes(failover: bool, role: str, activ
 def test_velero_refuses_a_bucket_of_another_region() -> None:
     import pytest
 
-    from components.velero import LocationSpec, VeleroArgs, check_same_region
     from components.storage import BucketRef
+    from components.velero import LocationSpec, VeleroArgs, check_same_region
 
     bucket = BucketRef(region="us-east-1", name="b", arn="arn:aws:s3:::b", kms_key_arn="arn:aws:kms:us-east-1:1:key/k")
     args = VeleroArgs(

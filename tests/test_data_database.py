@@ -9,11 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stacks.database_shape import database_inputs, dr_replicates
-from stacks.settings.database import failback_replicates
 from drctl.engine.plan import SettingsProblem
 from drctl.output import dump_json
-from stacks.settings.database import Database
+from stacks.database_shape import database_inputs, dr_replicates
+from stacks.settings.database import Database, failback_replicates
 from tests.planning import by_urn, only, plan
 
 REPOSITORY = Path(__file__).resolve().parent.parent

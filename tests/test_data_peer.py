@@ -8,9 +8,9 @@ import json
 import pytest
 
 from drctl.engine.plan import SettingsProblem
+from stacks.settings import validate
 from stacks.settings.fallback import derived_fallback, missing_fallback, uses_stack_reference
 from stacks.settings.peer import PRIMARY_EXPORTS
-from stacks.settings import validate
 from tests.planning import plan
 
 REF = "pulumi:pulumi:StackReference"

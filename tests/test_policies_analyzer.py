@@ -14,12 +14,12 @@ import pytest
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel
-from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from drctl.checking import check_plan, wire_props
 from drctl.engine import run_plan
 from drctl.engine.monitor import ResourceRecord
 from drctl.engine.plan import Plan
+from drctl.pack import sdk as policy_sdk
 from policies import catalog, database
 from tests.test_policies_common import mutate, res
 
@@ -32,8 +32,8 @@ def fixture_plan(program: str) -> Plan:
     return run_plan("test", [], PROGRAMS / program)
 
 
-def servicer() -> _PolicyAnalyzerServicer:
-    return _PolicyAnalyzerServicer(catalog.PACK_NAME, "0.1.0", catalog.POLICIES, EnforcementLevel.ADVISORY)
+def servicer() -> policy_sdk.AnalyzerServicer:
+    return policy_sdk.AnalyzerServicer(catalog.PACK_NAME, "0.1.0", catalog.POLICIES, EnforcementLevel.ADVISORY)
 
 
 def struct(value: dict) -> struct_pb2.Struct:
@@ -49,6 +49,14 @@ def provider(plan: Plan, r: ResourceRecord) -> proto.AnalyzerProviderResource | 
     return proto.AnalyzerProviderResource(type=p.type, properties=struct(p.inputs), urn=p.urn, name=p.name) if p else None
 
 
+def state(plan: Plan, r: ResourceRecord) -> dict:
+    """What the engine hands the analyzer for a resource: its inputs, and for a StackReference what it read."""
+    if r.type != "pulumi:pulumi:StackReference":
+        return r.inputs
+    name = str(r.read_id)
+    return {"name": name, "outputs": plan.peer_outputs.get(name, {})}
+
+
 def analyze(plan: Plan) -> set[tuple[str, str, str, str]]:
     """(policy, level, urn, message) for every diagnostic, resource by resource and then for the stack."""
     s = servicer()
@@ -58,8 +66,9 @@ def analyze(plan: Plan) -> set[tuple[str, str, str, str]]:
         response = s.Analyze(proto.AnalyzeRequest(type=r.type, properties=struct(r.inputs), urn=r.urn, name=r.name,
                                                   options=options(r), provider=provider(plan, r)), None)
         found |= {(d.policyName, LEVELS[d.enforcementLevel], d.urn or r.urn, d.message) for d in response.diagnostics}
-    resources = [proto.AnalyzerResource(type=r.type, properties=struct(r.inputs), urn=r.urn, name=r.name, options=options(r),
-                                        provider=provider(plan, r), parent=r.parent or "", dependencies=r.depends_on)
+    resources = [proto.AnalyzerResource(type=r.type, properties=struct(state(plan, r)), urn=r.urn, name=r.name,
+                                        options=options(r), provider=provider(plan, r), parent=r.parent or "",
+                                        dependencies=r.depends_on)
                  for r in plan.resources]
     response = s.AnalyzeStack(proto.AnalyzeStackRequest(resources=resources), None)
     found |= {(d.policyName, LEVELS[d.enforcementLevel], d.urn or "", d.message) for d in response.diagnostics}

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from pulumi_policy import PolicyProviderResource
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from drctl.checking import check_plan
 from drctl.engine.monitor import UNKNOWN, ResourceRecord
 from drctl.engine.plan import Plan
+from drctl.pack import sdk as policy_sdk
 from policies._common import UnknownAtPreview, arn_region, as_list, get, region_of
 
 ACCOUNT = "123456789012"
@@ -102,31 +102,31 @@ def with_option(records: list[ResourceRecord], name: str, **options: Any) -> lis
 
 
 def test_get_walks_dotted_paths_and_lists_through_the_sdk_proxy():
-    props = unknown_checking_proxy({"a": {"b": [{"c": 3}]}, "n": None})
+    props = policy_sdk.unknown_checking_proxy({"a": {"b": [{"c": 3}]}, "n": None})
     assert get(props, "a.b.0.c") == 3
     assert get(props, "a.b.1.c", "absent") == "absent"
     assert get(props, "n", 7) == 7
 
 
-@pytest.mark.parametrize("unknown", [UNKNOWN, UNKNOWN_STRING_VALUE])
+@pytest.mark.parametrize("unknown", [UNKNOWN, policy_sdk.UNKNOWN_STRING_VALUE])
 def test_get_raises_on_an_unknown_value_whether_offline_marker_or_sdk_sentinel(unknown):
-    props = unknown_checking_proxy({"a": {"b": unknown}})
+    props = policy_sdk.unknown_checking_proxy({"a": {"b": unknown}})
     with pytest.raises(UnknownAtPreview) as raised:
         get(props, "a.b")
     assert raised.value.path == "a.b"
 
 
 def test_as_list_turns_the_sdk_list_proxy_into_a_list():
-    props = unknown_checking_proxy({"xs": ["a", "b"], "x": "c"})
+    props = policy_sdk.unknown_checking_proxy({"xs": ["a", "b"], "x": "c"})
     assert as_list(get(props, "xs")) == ["a", "b"]
     assert as_list(get(props, "x")) == ["c"]
 
 
 def test_region_comes_from_the_resource_before_its_provider():
-    provider = PolicyProviderResource("pulumi:providers:aws", unknown_checking_proxy({"region": WEST}), provider_urn(WEST), "aws-west")
-    assert region_of(unknown_checking_proxy({"region": EAST}), provider) == EAST
-    assert region_of(unknown_checking_proxy({}), provider) == WEST
-    assert region_of(unknown_checking_proxy({}), None) is None
+    provider = PolicyProviderResource("pulumi:providers:aws", policy_sdk.unknown_checking_proxy({"region": WEST}), provider_urn(WEST), "aws-west")
+    assert region_of(policy_sdk.unknown_checking_proxy({"region": EAST}), provider) == EAST
+    assert region_of(policy_sdk.unknown_checking_proxy({}), provider) == WEST
+    assert region_of(policy_sdk.unknown_checking_proxy({}), None) is None
 
 
 def test_arn_region():

@@ -6,7 +6,7 @@ import argparse
 
 from rich.table import Table
 
-from drctl.checking import check_document, check_plan, pack_policies, peer_outputs_for, summary
+from drctl.checking import check_document, check_plan, pack_policies, summary
 from drctl.commands.common import add_plan_arguments
 from drctl.engine import run_plan
 from drctl.output import check_json_target, console, write_json
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     check_json_target(args.json)
     plan = run_plan(args.stack, args.config, args.program)
     policies = pack_policies()
-    violations = check_plan(plan, policies, peer_outputs=peer_outputs_for(plan, args.program))
+    violations = check_plan(plan, policies)
     document = check_document(plan.stack, violations, policies)
     status = 0 if document["summary"]["passed"] else 1
     if args.json == "-":

@@ -70,10 +70,23 @@ class Plan:
 
 
 class SettingsProblem(UsageError):
-    """The program refused its settings (a SettingsError): exit status 2."""
+    """The program refused its settings (a Pulumi config error): exit status 2.
 
-    def __init__(self, message: str) -> None:
+    `registered` is what the run had declared when it stopped (URNs): nothing, for a program that checks
+    its settings before declaring anything.
+    """
+
+    def __init__(self, message: str, registered: tuple[str, ...] = ()) -> None:
         Exception.__init__(self, message)
+        self.registered = registered
+
+
+class ProgramFailed(EngineError):
+    """The program failed for a reason other than its settings: exit status 1. `registered` as above."""
+
+    def __init__(self, message: str, registered: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.registered = registered
 
 
 def _shadowed_modules(directory: Path) -> dict[str, Any]:
@@ -168,6 +181,11 @@ def _config_environment(cfg: StackConfig) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def _run_main(main: Path) -> None:
+    """The program's entry point, run as `__main__` (what `pulumi up` does)."""
+    runpy.run_path(str(main), run_name="__main__")
+
+
 def _start_runtime(program: Program, stack: str, monitor: RecordingMonitor, recording: Recording) -> None:
     """What `pulumi-language-python-exec` does before it runs a program, with the offline monitor in place of
     the CLI's: fresh runtime settings, then the config from the environment the CLI sets."""
@@ -179,19 +197,19 @@ def _start_runtime(program: Program, stack: str, monitor: RecordingMonitor, reco
     pulumi.runtime.set_all_config(pulumi.runtime.get_config_env(), pulumi.runtime.get_config_secret_keys_env())
 
 
-def _program_error(error: BaseException) -> Exception:
+def _program_error(error: BaseException, registered: tuple[str, ...]) -> Exception:
     """How the engine reports a program's failure: bad config (exit 2) or the program's own error (exit 1),
     one line each. Pulumi's config errors are the program refusing its settings; any other RunError is the
     program's own clean report (printed without a traceback by `pulumi up` too)."""
     if isinstance(error, (UsageError, EngineError)):
         return error
     if isinstance(error, (pulumi.ConfigTypeError, pulumi.ConfigMissingError)):
-        return SettingsProblem(" ".join(str(error).split()))
+        return SettingsProblem(" ".join(str(error).split()), registered)
     text = str(error).strip()
     message = text.splitlines()[0] if text else type(error).__name__
     if isinstance(error, pulumi.RunError):
-        return EngineError(f"the program failed: {message}")
-    return EngineError(f"the program failed: {type(error).__name__}: {message}")
+        return ProgramFailed(f"the program failed: {message}", registered)
+    return ProgramFailed(f"the program failed: {type(error).__name__}: {message}", registered)
 
 
 _SIBLING_PLANS: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -287,13 +305,11 @@ def _run_once(
     with _program_scope(program.directory), _config_environment(cfg), _event_loop() as loop:
         _start_runtime(program, stack, monitor, recording)
         try:
-            loop.run_until_complete(
-                pulumi.runtime.run_in_stack(lambda: runpy.run_path(str(program.main), run_name="__main__"))
-            )
+            loop.run_until_complete(pulumi.runtime.run_in_stack(lambda: _run_main(program.main)))
         except Exception as error:
             if recording.sibling_needed is not None:
                 raise SiblingNeeded(recording.sibling_needed) from None
-            raise _program_error(error) from error
+            raise _program_error(error, tuple(r.urn for r in recording.resources)) from error
     if recording.sibling_needed is not None:
         raise SiblingNeeded(recording.sibling_needed)
     disabled = _disabled_default_providers(cfg.values)

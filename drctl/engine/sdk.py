@@ -11,6 +11,8 @@ contract test (tests/test_sdk_contract.py) that names the SDK version when an up
 from __future__ import annotations
 
 from importlib.metadata import version
+from types import ModuleType
+from typing import Any
 
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import engine_pb2, resource_pb2
@@ -18,13 +20,24 @@ from pulumi.runtime.proto import engine_pb2, resource_pb2
 SDK = "pulumi"
 SDK_VERSION = version(SDK)
 
-# ---- property values on the wire (sdk/proto: "a special signature key marks a typed value") ----------
-SIG_KEY: str = rpc._special_sig_key
-SECRET_SIG: str = rpc._special_secret_sig
-RESOURCE_SIG: str = rpc._special_resource_sig
-ASSET_SIG: str = rpc._special_asset_sig
-ARCHIVE_SIG: str = rpc._special_archive_sig
-OUTPUT_VALUE_SIG: str = rpc._special_output_value_sig
+
+def moved(module: ModuleType, name: str) -> Any:
+    """`module.name`, or an ImportError that says which SDK version moved it and where to follow it."""
+    try:
+        return getattr(module, name)
+    except AttributeError:
+        raise ImportError(
+            f"{SDK} {SDK_VERSION} has no {module.__name__}.{name}; drctl/engine/sdk.py must follow the SDK"
+        ) from None
+
+
+# ---- property values on the wire (a special signature key marks a typed value inside a struct) ---------
+SIG_KEY: str = moved(rpc, "_special_sig_key")
+SECRET_SIG: str = moved(rpc, "_special_secret_sig")
+RESOURCE_SIG: str = moved(rpc, "_special_resource_sig")
+ASSET_SIG: str = moved(rpc, "_special_asset_sig")
+ARCHIVE_SIG: str = moved(rpc, "_special_archive_sig")
+OUTPUT_VALUE_SIG: str = moved(rpc, "_special_output_value_sig")
 
 # ---- the resource monitor's messages ---------------------------------------------------------------
 RegisterResourceResponse = resource_pb2.RegisterResourceResponse
@@ -38,7 +51,7 @@ DeploymentInfo = resource_pb2.DeploymentInfo
 # What the offline monitor offers the SDK. Resource references are left out on purpose: with them, the
 # SDK's mock-mode deserialisation fails intermittently ("Future attached to a different loop"), and a
 # reference travels as its URN and id instead, which is what a plan records anyway.
-MONITOR_FEATURES: dict[str, int] = {
+MONITOR_FEATURES: dict[str, resource_pb2.ResourceMonitorFeature.ValueType] = {
     "secrets": resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS,
     "aliasSpecs": resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS,
     "replacementTrigger": resource_pb2.RESOURCE_MONITOR_FEATURE_REPLACEMENT_TRIGGER,

@@ -1,0 +1,53 @@
+"""Rules across sections are checked when the settings are loaded: a bad combination stops the program
+before it declares anything (so a failover never sends a promotion and then fails on a DNS setting)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from drctl.engine import run_plan
+from drctl.engine.plan import SettingsProblem
+from stacks.settings.rules import RULES
+
+# (rule, stack, overrides, the exact one-line message)
+CASES = [
+    ("stack_problem", "dr", ["activeRegion=us-east-1"],
+     'aivo-dr:activeRegion = "us-east-1": unset on the dr stack; the dr stack is made active with failover: true'),
+    ("split_brain", "primary", ["activeRegion=us-west-2", "database.failbackPromoted=true"],
+     "aivo-dr:database.failbackPromoted = true: false while activeRegion is us-west-2: promote the failback instance "
+     "only after activeRegion is back to us-east-1, or both regions take writes"),
+    ("split_brain", "dr", ["failover=true", 'peer.fallback={"databaseFailbackPromoted": "true"}'],
+     "aivo-dr:failover = true: false once the primary stack's failback instance is the writer "
+     "(peer.fallback.databaseFailbackPromoted is true), or both regions take writes"),
+    ("restore_problem", "primary", ['database.restore={"source": "aivo-nope", "identifier": "aivo-pitr-1"}'],
+     'aivo-dr:database.restore.source = "aivo-nope": an instance of this stack\'s region: aivo-production-postgres'),
+    ("restore_problem", "dr", ['database.restore={"source": "aivo-nope", "identifier": "aivo-pitr-1"}'],
+     'aivo-dr:database.restore.source = "aivo-nope": an instance of this stack\'s region: '
+     "aivo-production-postgres-dr or aivo-production-postgres"),
+    ("peer_problem", "dr", ["failover=true", "peer.useStackReference=false"],
+     'aivo-dr:peer.fallback = []: every key the dr stack reads when peer.useStackReference is false; missing: '
+     "databaseAddress, databaseSecretArnDr, veleroReplicaKmsKeyArn, assetsReplicaKmsKeyArn, backupVaultArnDr, vpcId, vpcCidr"),
+    ("edge_problem", "dr", ["failover=true", "dns.apiName=api.example.com"],
+     'aivo-dr:dns.apiName = "api.example.com": a name inside the zone aivo.edu (dns.zoneName)'),
+    ("edge_problem", "primary", ['cdn.aliases=["api.aivo.edu"]'],
+     'aivo-dr:cdn.aliases = ["api.aivo.edu"]: names other than the failover records api.aivo.edu, app.aivo.edu'),
+]
+
+
+@pytest.mark.parametrize(("rule", "stack", "overrides", "message"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_a_broken_rule_stops_the_program_before_any_resource(rule: str, stack: str, overrides: list[str], message: str) -> None:
+    with pytest.raises(SettingsProblem) as caught:
+        run_plan(stack, overrides)
+    assert str(caught.value) == message
+    assert caught.value.registered == ()
+
+
+def test_every_rule_has_a_case() -> None:
+    assert {rule.__name__ for rule in RULES} == {case[0] for case in CASES}
+
+
+def test_a_good_combination_plans() -> None:
+    fallback = {"databaseFailbackPromoted": "false"}
+    assert run_plan("dr", ["failover=true", f"peer.fallback={json.dumps(fallback)}"]).resources
