@@ -123,3 +123,41 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, error):
 def test_a_bad_setting_of_the_project_is_exit_2(capsys):
     assert main(["check", "--stack", "dr", "--config", "database.backupRetentionDays=90"]) == 2
     assert capsys.readouterr().err == "drctl: error: aivo-dr:database.backupRetentionDays = 90: an integer from 1 to 35\n"
+
+
+def test_check_all_checks_both_stacks_in_standby_and_failover_and_names_each_line(capsys) -> None:
+    assert main(["check", "--all"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    policies = len(pack_policies())
+    assert lines == [
+        f"aivo-dr/{state}: passed - {policies} policies, 0 mandatory and 0 advisory violations (0 policies violated)"
+        for state in ("primary", "primary activeRegion=us-west-2", "dr", "dr failover=true")
+    ] + ["4 states checked: all passed"]
+
+
+def test_check_all_json_has_one_document_per_state(capsys) -> None:
+    assert main(["check", "--all", "--json", "-"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["schema"] == "aivo-dr/check-all@1"
+    assert [(s["state"], s["stack"], s["config"], s["summary"]["passed"]) for s in document["states"]] == [
+        ("primary", "primary", [], True),
+        ("primary activeRegion=us-west-2", "primary", ["activeRegion=us-west-2"], True),
+        ("dr", "dr", [], True),
+        ("dr failover=true", "dr", ["failover=true"], True),
+    ]
+    assert document["summary"] == {"states": 4, "passed": True}
+
+
+def test_check_all_of_another_program_checks_each_of_its_stacks_and_fails_on_one(capsys) -> None:
+    assert main(["check", "--all", "--program", str(PROGRAMS / "exposed_database")]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "1 states checked: FAILED: test"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["check", "--all", "--stack", "dr"], "drctl: error: --all: alone: it checks every stack and state itself (drop --stack and --config)"),
+    (["check"], "drctl: error: --stack: required (or --all for every stack and state)"),
+])
+def test_check_all_usage_errors_are_one_line(capsys, args: list[str], message: str) -> None:
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip() == message

@@ -188,3 +188,21 @@ def test_a_program_runs_its_own_packages_even_when_drctl_imported_same_named_one
     import stacks
 
     assert Path(stacks.__file__).parent == Path(__file__).resolve().parents[1] / "stacks"  # restored afterwards
+
+
+def test_a_sibling_is_planned_again_when_its_settings_change(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: pair\nruntime: python\n")
+    (tmp_path / "Pulumi.a.yaml").write_text("config:\n  pair:colour: blue\n")
+    (tmp_path / "Pulumi.b.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\n"
+        "if pulumi.get_stack() == 'a':\n"
+        "    pulumi.export('colour', pulumi.Config().require('colour'))\n"
+        "else:\n"
+        "    pulumi.export('seen', pulumi.StackReference('acme/pair/a').get_output('colour'))\n"
+    )
+    assert run_plan("b", [], tmp_path).outputs == {"seen": "blue"}
+    (tmp_path / "Pulumi.a.yaml").write_text("config:\n  pair:colour: green\n")
+    b = run_plan("b", [], tmp_path)
+    assert b.outputs == {"seen": "green"}
+    assert b.peer_outputs == {"acme/pair/a": {"colour": "green"}}

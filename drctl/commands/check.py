@@ -1,17 +1,50 @@
-"""`drctl check`: plan a stack offline and run every policy of the CrossGuard pack (policies/) against it."""
+"""`drctl check`: plan a stack offline and run every policy of the CrossGuard pack (policies/) against it.
+
+`--all` checks every state a pull request must keep safe, in one process with each plan made once: both
+stacks of this project, in standby and in their failover state (primary with activeRegion us-west-2,
+dr with failover true). With `--program`, `--all` checks each stack of that program as its file sets it.
+"""
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from rich.table import Table
 
-from drctl.checking import check_document, check_plan, pack_policies, summary
+from drctl.checking import Violation, check_document, check_plan, pack_policies, summary
 from drctl.commands.common import add_plan_arguments
 from drctl.engine import run_plan
+from drctl.engine.plan import REPOSITORY
+from drctl.engine.project import load_program, stack_names
+from drctl.errors import UsageError
 from drctl.output import check_json_target, console, write_json
 
 ORDER = 30
+ALL_SCHEMA = "aivo-dr/check-all@1"
+
+
+@dataclass(frozen=True)
+class State:
+    """A stack under a set of settings overrides, as a PR must keep it safe."""
+
+    stack: str
+    overrides: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return " ".join((self.stack, *self.overrides))
+
+
+def project_states(program: Path | None) -> list[State]:
+    """This project's stacks in standby and failover; any other program's stacks as their files set them."""
+    if program is None or program.resolve() == REPOSITORY:
+        from stacks.settings.stack import DR_REGION
+
+        return [State("primary"), State("primary", (f"activeRegion={DR_REGION}",)), State("dr"), State("dr", ("failover=true",))]
+    return [State(stack) for stack in stack_names(load_program(program.resolve()))]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,39 +53,61 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run the policy pack offline against a stack's plan (exit 1 on a mandatory violation)",
         description=__doc__,
     )
-    add_plan_arguments(parser)
+    add_plan_arguments(parser, stack_required=False)
+    parser.add_argument("--all", action="store_true",
+                        help="check both stacks in standby and failover (one process, each plan made once)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.all and (args.stack or args.config):
+        raise UsageError("--all", None, "alone: it checks every stack and state itself (drop --stack and --config)")
+    if not args.all and not args.stack:
+        raise UsageError("--stack", None, "required (or --all for every stack and state)")
     check_json_target(args.json)
-    plan = run_plan(args.stack, args.config, args.program)
+    states = project_states(args.program) if args.all else [State(args.stack, tuple(args.config))]
     policies = pack_policies()
-    violations = check_plan(plan, policies)
-    document = check_document(plan.stack, violations, policies)
-    status = 0 if document["summary"]["passed"] else 1
+    results = []
+    for state in states:
+        plan = run_plan(state.stack, list(state.overrides), args.program)
+        results.append((state, plan.project, check_plan(plan, policies)))
+    documents = [{"state": s.label, "config": list(s.overrides), **check_document(s.stack, v, policies)} for s, _p, v in results]
+    passed = all(d["summary"]["passed"] for d in documents)
+    document: dict[str, Any] = documents[0] if not args.all else {
+        "schema": ALL_SCHEMA, "states": documents, "summary": {"states": len(documents), "passed": passed},
+    }
+    if not args.all:
+        document = {k: v for k, v in document.items() if k not in ("state", "config")}
     if args.json == "-":
         write_json(document, "-")
-        return status
+        return 0 if passed else 1
     out = console()
-    if violations:
-        table = Table(title=f"Policy violations: {plan.project}/{plan.stack}", show_lines=False)
-        for column in ("policy", "level", "resource", "message"):
-            table.add_column(column, overflow="fold")
-        for v in violations:
-            level = "[bold red]mandatory[/bold red]" if v.level == "mandatory" else "[yellow]advisory[/yellow]"
-            table.add_row(v.policy, level, v.resource, v.message)
-        out.print(table)
-    out.print(summary_line(plan.project, plan.stack, summary(violations, policies)))
+    for state, project, violations in results:
+        if violations:
+            out.print(violations_table(f"Policy violations: {project}/{state.label}", violations))
+        out.print(summary_line(project, state.label, summary(violations, policies)))
+    if args.all:
+        failed = [d["state"] for d in documents if not d["summary"]["passed"]]
+        out.print(f"{len(documents)} states checked: " + ("all passed" if passed else f"FAILED: {', '.join(failed)}"))
     if args.json:
         write_json(document, args.json)
         out.print(f"check document written to {args.json}")
-    return status
+    return 0 if passed else 1
 
 
-def summary_line(project: str, stack: str, s: dict) -> str:
+def violations_table(title: str, violations: list[Violation]) -> Table:
+    table = Table(title=title, show_lines=False)
+    for column in ("policy", "level", "resource", "message"):
+        table.add_column(column, overflow="fold")
+    for v in violations:
+        level = "[bold red]mandatory[/bold red]" if v.level == "mandatory" else "[yellow]advisory[/yellow]"
+        table.add_row(v.policy, level, v.resource, v.message)
+    return table
+
+
+def summary_line(project: str, state: str, s: dict) -> str:
     verdict = "passed" if s["passed"] else "FAILED"
     return (
-        f"{project}/{stack}: {verdict} - {s['policies']} policies, {s['mandatory']} mandatory and "
+        f"{project}/{state}: {verdict} - {s['policies']} policies, {s['mandatory']} mandatory and "
         f"{s['advisory']} advisory violations ({s['policiesViolated']} policies violated)"
     )

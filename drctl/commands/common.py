@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 
 
-def add_plan_arguments(parser: argparse.ArgumentParser, json_output: bool = True) -> None:
-    parser.add_argument("--stack", required=True, help="stack to plan: primary or dr (any Pulumi.<stack>.yaml with --program)")
+def add_plan_arguments(parser: argparse.ArgumentParser, json_output: bool = True, stack_required: bool = True) -> None:
+    parser.add_argument("--stack", required=stack_required,
+                        help="stack to plan: primary or dr (any Pulumi.<stack>.yaml with --program)")
     parser.add_argument(
         "--config",
         action="append",

@@ -160,6 +160,14 @@ class Recording:
     sibling_needed: str | None = None  # set when a run stopped to have a sibling stack planned first
 
 
+@dataclass(frozen=True)
+class Sibling:
+    """A stack of the same program that a StackReference names: its outputs if already planned, else None."""
+
+    stack: str
+    outputs: dict[str, Any] | None
+
+
 class SiblingNeeded(Exception):
     """The program read a sibling stack of its own project that has not been planned yet: plan it first."""
 
@@ -193,9 +201,9 @@ class RecordingMonitor:
       so the program never sees a reference without the sibling's outputs.
     """
 
-    def __init__(self, recording: Recording, sibling: Callable[[str], str | None] = lambda name: None) -> None:
+    def __init__(self, recording: Recording, sibling: Callable[[str], Sibling | None] = lambda name: None) -> None:
         self.recording = recording
-        self.sibling = sibling  # the sibling stack a StackReference name stands for, if the caller can plan it
+        self.sibling = sibling  # what the caller knows of the sibling stack a StackReference name stands for
         self.registered: dict[str, tuple[str, dict[str, Any]]] = {}  # urn -> (id, state), for getResource
         self._lock = threading.Lock()
 
@@ -303,9 +311,13 @@ class RecordingMonitor:
         inputs = rpc.deserialize_properties(request.properties)
         if request.type == "pulumi:pulumi:StackReference":
             name = request.id
-            if name not in self.recording.peer_outputs and self.sibling(name) is not None:
-                self.recording.sibling_needed = name
-                raise SiblingNeeded(name)
+            if name not in self.recording.peer_outputs:
+                sibling = self.sibling(name)
+                if sibling is not None and sibling.outputs is None:
+                    self.recording.sibling_needed = name
+                    raise SiblingNeeded(name)
+                if sibling is not None and sibling.outputs is not None:
+                    self.recording.peer_outputs[name] = sibling.outputs
             outputs = self.recording.peer_outputs.get(name, {})
             state: dict[str, Any] = {"name": name, "outputs": outputs, "secretOutputNames": []}
             recorded = {"name": name}

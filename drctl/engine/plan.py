@@ -22,7 +22,7 @@ import pulumi.runtime
 
 from drctl.errors import EngineError, UsageError
 
-from .monitor import EngineLog, InvokeRecord, Recording, RecordingMonitor, ResourceRecord, SiblingNeeded, canonical
+from .monitor import EngineLog, InvokeRecord, Recording, RecordingMonitor, ResourceRecord, Sibling, SiblingNeeded, canonical
 from .project import Program, StackConfig, load_program, stack_config, stack_names
 
 SCHEMA = "aivo-dr/plan@1"
@@ -212,6 +212,7 @@ def _program_error(error: BaseException, registered: tuple[str, ...]) -> Excepti
     return ProgramFailed(f"the program failed: {type(error).__name__}: {message}", registered)
 
 
+# Within one process: the outputs of each stack planned with its own settings, for the stacks that read it.
 _SIBLING_PLANS: dict[tuple[str, str, str], dict[str, Any]] = {}
 
 
@@ -254,8 +255,16 @@ def _sibling_outputs(program: Program, stack: str, planning: tuple[str, ...]) ->
         raise EngineError(f"stacks {' and '.join(sorted({*planning, stack}))} read each other's outputs; neither can be planned first")
     key = (str(program.directory), stack, _fingerprint(program, stack))
     if key not in _SIBLING_PLANS:
-        _SIBLING_PLANS[key] = _plan(stack, [], program, {}, planning + (stack,)).outputs
+        _SIBLING_PLANS[key] = _plan(stack, [], program, None, planning + (stack,)).outputs
     return _SIBLING_PLANS[key]
+
+
+def _known_sibling(program: Program, stack: str, reference: str) -> Sibling | None:
+    """The sibling a StackReference names, with its outputs if this process has planned it already."""
+    sibling = sibling_stack(program, stack, reference)
+    if sibling is None:
+        return None
+    return Sibling(sibling, _SIBLING_PLANS.get((str(program.directory), sibling, _fingerprint(program, sibling))))
 
 
 def run_plan(
@@ -287,7 +296,10 @@ def _plan(
             # A run stopped to plan a sibling first leaves coroutines Pulumi never got to await: drop them quietly.
             warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
             try:
-                return _run_once(stack, overrides, program, peers, plans_siblings)
+                plan = _run_once(stack, overrides, program, peers, plans_siblings)
+                if plans_siblings:
+                    _remember(program, stack, overrides, plan)
+                return plan
             except SiblingNeeded as need:
                 needed = need.name
             gc.collect()
@@ -296,12 +308,18 @@ def _plan(
         peers[needed] = _sibling_outputs(program, sibling, planning)
 
 
+def _remember(program: Program, stack: str, overrides: list[str], plan: Plan) -> None:
+    """A stack planned with its own settings is what its siblings read: keep its outputs for them."""
+    if not overrides:
+        _SIBLING_PLANS[(str(program.directory), stack, _fingerprint(program, stack))] = plan.outputs
+
+
 def _run_once(
     stack: str, overrides: list[str], program: Program, peer_outputs: dict[str, dict[str, Any]], plans_siblings: bool,
 ) -> Plan:
     cfg = stack_config(program, stack, overrides)
     recording = Recording(stack=stack, project=program.name, peer_outputs=dict(peer_outputs))
-    monitor = RecordingMonitor(recording, (lambda name: sibling_stack(program, stack, name)) if plans_siblings else (lambda name: None))
+    monitor = RecordingMonitor(recording, (lambda name: _known_sibling(program, stack, name)) if plans_siblings else (lambda name: None))
     with _program_scope(program.directory), _config_environment(cfg), _event_loop() as loop:
         _start_runtime(program, stack, monitor, recording)
         try:
@@ -322,7 +340,8 @@ def _run_once(
         invokes=sorted(recording.invokes, key=lambda i: (i.token, i.region or "", canonical(i.args))),
         outputs=recording.stack_outputs,
         disabled_default_providers=disabled,
-        peer_outputs=dict(peer_outputs),
+        peer_outputs={r.read_id: recording.peer_outputs.get(r.read_id, {}) for r in recording.resources
+                      if r.type == "pulumi:pulumi:StackReference" and r.read_id},
     )
 
 
