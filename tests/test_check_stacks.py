@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from drctl.checking import check_plan
-from tests.planning import plan
-from tests.test_policies_analyzer import analyze, offline
+from tests.helpers.analyzer import analyze, offline
+from tests.helpers.planning import plan
 
 STATES = [
     ("primary",),

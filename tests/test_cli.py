@@ -3,34 +3,35 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers.cli import ROOT, drctl, drctl_process
 
 
-def drctl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "drctl", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
-
-
-def test_plan_json_to_stdout_is_the_document() -> None:
-    result = drctl("plan", "--stack", "dr", "--json", "-")
+def test_plan_json_to_stdout_is_the_document(capsys: pytest.CaptureFixture[str]) -> None:
+    result = drctl(capsys, "plan", "--stack", "dr", "--json", "-")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["schema"] == "aivo-dr/plan@1" and doc["stack"] == "dr"
 
 
-def test_plan_prints_tree_counts_and_summary(tmp_path: Path) -> None:
+def test_plan_prints_tree_counts_and_summary(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     target = tmp_path / "plan.json"
-    result = drctl("plan", "--stack", "primary", "--json", str(target))
+    result = drctl(capsys, "plan", "--stack", "primary", "--json", str(target))
     assert result.returncode == 0, result.stderr
     assert "aivo-dr/primary" in result.stdout
     assert "Resources per type" in result.stdout and "Resources per region" in result.stdout
     assert "aws:ec2/vpc:Vpc primary-network-vpc (us-east-1)" in result.stdout
     assert json.loads(target.read_text())["stack"] == "primary"
+
+
+def test_the_plan_command_as_its_own_process() -> None:
+    """Smoke test of the installed entry point: the same document as in-process, exit 0."""
+    result = drctl_process("plan", "--stack", "primary", "--json", "-")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert json.loads(result.stdout)["stack"] == "primary"
 
 
 @pytest.mark.parametrize(
@@ -50,8 +51,6 @@ def test_plan_prints_tree_counts_and_summary(tmp_path: Path) -> None:
          "drctl: error: --json = /nonexistent/dir/plan.json: a path in an existing directory, or - for standard output"),
     ],
 )
-def test_bad_input_is_one_line_exit_2(args: tuple[str, ...], message: str) -> None:
-    result = drctl(*args)
-    assert result.returncode == 2
-    assert result.stderr == message + "\n"
-    assert result.stdout == ""
+def test_bad_input_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str) -> None:
+    result = drctl(capsys, *args)
+    assert (result.returncode, result.stderr, result.stdout) == (2, message + "\n", "")

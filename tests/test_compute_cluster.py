@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.planning import only, plan
+from tests.helpers.planning import only, plan
 
 RUNBOOK_CLUSTERS = {"primary": ("aivo-production-eks", "us-east-1"), "dr": ("aivo-dr-eks", "us-west-2")}
 ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]

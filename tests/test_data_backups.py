@@ -4,7 +4,7 @@ promoted DR database is backed up in us-west-2 during an outage, with a role tha
 from __future__ import annotations
 
 from components.backups import BACKUP_POLICIES
-from tests.planning import only, plan, policy_json
+from tests.helpers.planning import only, plan, policy_json
 
 
 def test_weekly_plan_carries_the_runbook_schedule_retention_and_copy_to_the_us_west_2_vault() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from components.cache import CacheShape
 from stacks.data import cache_shape
 from stacks.settings.cache import Cache
-from tests.planning import by_urn, only, plan
+from tests.helpers.planning import by_urn, only, plan
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 

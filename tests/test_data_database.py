@@ -13,7 +13,7 @@ from drctl.engine.plan import SettingsProblem
 from drctl.output import dump_json
 from stacks.database_shape import database_inputs, dr_replicates
 from stacks.settings.database import Database, failback_replicates
-from tests.planning import by_urn, only, plan
+from tests.helpers.planning import by_urn, only, plan
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 INSTANCE = "aws:rds/instance:Instance"

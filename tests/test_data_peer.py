@@ -11,7 +11,7 @@ from drctl.engine.plan import SettingsProblem
 from stacks.settings import validate
 from stacks.settings.fallback import derived_fallback, missing_fallback, uses_stack_reference
 from stacks.settings.peer import PRIMARY_EXPORTS
-from tests.planning import plan
+from tests.helpers.planning import plan
 
 REF = "pulumi:pulumi:StackReference"
 PEER = "organization/aivo-dr/primary"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components.storage import replication_policy, tls_only_policy
-from tests.planning import only, plan, policy_json
+from tests.helpers.planning import only, plan, policy_json
 
 PAIRS = [("assets", "aivo-production-assets"), ("velero", "aivo-production-velero")]
 

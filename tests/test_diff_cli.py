@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers.cli import ROOT, Result, drctl, drctl_process
+
 FIXTURE = ROOT / "tests" / "fixtures" / "diff_program"
 BUCKET_URN = "urn:pulumi:dev::diffix::aws:s3/bucket:Bucket::data"
 LOGS_URN = "urn:pulumi:dev::diffix::aws:s3/bucket:Bucket::logs"
 
 
-def drctl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "drctl", *args], cwd=ROOT, capture_output=True, text=True, timeout=180)
+@pytest.fixture
+def fixture_diff(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    def run(*args: str) -> Result:
+        return drctl(capsys, "diff", "--program", str(FIXTURE), "--stack", "dev", *args)
+
+    return run
 
 
-def fixture_diff(*args: str) -> subprocess.CompletedProcess[str]:
-    return drctl("diff", "--program", str(FIXTURE), "--stack", "dev", *args)
-
-
-def test_an_in_place_update_exits_0() -> None:
+def test_an_in_place_update_exits_0(fixture_diff) -> None:  # type: ignore[no-untyped-def]
     result = fixture_diff("--from", "label=a", "--to", "label=b")
     assert result.returncode == 0, result.stderr
     assert "update" in result.stdout and "tags.label: a -> b" in result.stdout
@@ -32,7 +31,7 @@ def test_an_in_place_update_exits_0() -> None:
     )
 
 
-def test_renaming_a_bucket_replaces_a_data_store_and_exits_1() -> None:
+def test_renaming_a_bucket_replaces_a_data_store_and_exits_1(fixture_diff) -> None:  # type: ignore[no-untyped-def]
     result = fixture_diff("--to", "bucketName=diffix-other", "--json", "-")
     assert result.returncode == 1, result.stderr
     doc = json.loads(result.stdout)
@@ -44,7 +43,7 @@ def test_renaming_a_bucket_replaces_a_data_store_and_exits_1() -> None:
     assert change["paths"] == [{"path": "bucket", "old": "diffix-data", "new": "diffix-other", "forcesReplacement": "bucket"}]
 
 
-def test_dropping_a_bucket_deletes_a_data_store_and_exits_1(tmp_path: Path) -> None:
+def test_dropping_a_bucket_deletes_a_data_store_and_exits_1(fixture_diff, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "diff.json"
     result = fixture_diff("--to", "keepLogs=false", "--json", str(target))
     assert result.returncode == 1, result.stderr
@@ -52,8 +51,9 @@ def test_dropping_a_bucket_deletes_a_data_store_and_exits_1(tmp_path: Path) -> N
     assert json.loads(target.read_text())["dataStoresReplacedOrDeleted"] == [LOGS_URN]
 
 
-def test_the_failover_diff_exits_0_and_names_no_lost_data_store() -> None:
-    result = drctl("diff", "--stack", "dr", "--from", "failover=false", "--to", "failover=true")
+def test_the_failover_diff_as_its_own_process_exits_0_and_names_no_lost_data_store() -> None:
+    """Smoke test of the installed entry point, on the diff an on-call engineer reads before a failover."""
+    result = drctl_process("diff", "--stack", "dr", "--from", "failover=false", "--to", "failover=true")
     assert result.returncode == 0, result.stderr
     last = result.stdout.rstrip().splitlines()[-1]
     assert last.startswith("dr: ") and last.endswith("0 to replace, 0 to delete; no data store replaced or deleted")
@@ -78,6 +78,6 @@ def test_the_failover_diff_exits_0_and_names_no_lost_data_store() -> None:
          "--json = /nonexistent/dir/d.json: a path in an existing directory, or - for standard output"),
     ],
 )
-def test_bad_input_is_one_line_exit_2(args: tuple[str, ...], message: str) -> None:
-    result = drctl(*args)
+def test_bad_input_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str) -> None:
+    result = drctl(capsys, *args)
     assert (result.returncode, result.stderr, result.stdout) == (2, f"drctl: error: {message}\n", "")

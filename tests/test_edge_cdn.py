@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.cdn import origin_order
-from tests.planning import only, plan
+from tests.helpers.planning import only, plan
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 ENDPOINTS = {"us-east-1": "ingress.us-east-1.aivo.edu", "us-west-2": "ingress.us-west-2.aivo.edu"}

@@ -8,7 +8,7 @@ import pytest
 from components.dns import record_roles
 from drctl.engine import Plan
 from stacks.edge import declares_edge
-from tests.planning import only, plan
+from tests.helpers.planning import only, plan
 
 ENDPOINTS = {"us-east-1": "ingress.us-east-1.aivo.edu", "us-west-2": "ingress.us-west-2.aivo.edu"}
 PAIR = ("us-east-1", "us-west-2")

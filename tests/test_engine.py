@@ -11,7 +11,8 @@ from drctl.engine import run_plan
 from drctl.engine.monitor import is_global_aws_type
 from drctl.errors import EngineError
 from drctl.output import dump_json
-from tests.planning import plan
+from tests.helpers.cli import drctl
+from tests.helpers.planning import plan
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT_REGIONS = {"us-east-1", "us-west-2"}
@@ -43,13 +44,6 @@ def test_providers_are_per_region_and_pinned_to_the_account() -> None:
     assert all(json.loads(i["allowedAccountIds"]) == ["123456789012"] for i in providers.values())
 
 
-def test_dr_stack_declares_nothing_in_us_east_1() -> None:
-    for failover in ("false", "true"):
-        p = plan("dr", f"failover={failover}")
-        assert not [r.urn for r in p.resources if r.region == "us-east-1"]
-        assert not [i.token for i in p.invokes if i.region == "us-east-1"]
-
-
 def test_network_spans_three_zones_with_private_and_public_subnets() -> None:
     p = plan("primary")
     subnets = [r for r in p.resources if r.type == "aws:ec2/subnet:Subnet"]
@@ -79,12 +73,6 @@ def test_urns_carry_the_full_parent_type_chain() -> None:
     assert subnet.urn == "urn:pulumi:primary::aivo-dr::aivo:network:Network$aws:ec2/subnet:Subnet::primary-network-private-0"
 
 
-def test_plan_json_is_byte_identical_across_runs() -> None:
-    first = dump_json(run_plan("dr").document())
-    second = dump_json(run_plan("dr").document())
-    assert first == second
-
-
 def test_plan_document_has_the_documented_fields() -> None:
     doc = plan("dr").document()
     assert doc["schema"] == "aivo-dr/plan@1"
@@ -97,11 +85,13 @@ def test_plan_document_has_the_documented_fields() -> None:
     assert doc["outputs"]["region"] == "us-west-2"
 
 
-def test_engine_is_stable_over_many_runs() -> None:
-    """Pulumi's mocks can fail intermittently with resource references; the engine must never."""
-    counts = {len(run_plan(stack).resources) for stack in ("primary", "dr") * 10}
-    assert len(counts) == 2
-
+def test_plans_are_byte_identical_run_after_run_interleaved_with_the_other_stack() -> None:
+    """Pulumi's test mocks fail intermittently with resource references and leave a run's tasks to the next;
+    the engine must give the very same document every time, whatever ran before it in the process."""
+    documents: dict[str, set[str]] = {"primary": set(), "dr": set()}
+    for stack in ("dr", "primary", "dr", "primary", "dr"):
+        documents[stack].add(dump_json(run_plan(stack).document()))
+    assert {stack: len(found) for stack, found in documents.items()} == {"primary": 1, "dr": 1}
 
 def test_config_override_applies_for_one_run_only() -> None:
     assert run_plan("dr", ["failover=true"]).config["aivo-dr:failover"] == "true"
@@ -156,15 +146,8 @@ def test_a_failed_run_leaves_nothing_behind_for_the_next_run() -> None:
     assert run_plan("dev", [], program).resource("data").protect
 
 
-def test_a_failure_inside_an_apply_is_one_line_on_stderr() -> None:
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [sys.executable, "-m", "drctl", "plan", "--stack", "dev", "--program", str(FIXTURES / "engine_program"),
-         "--config", "failInApply=true"],
-        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
-    )
+def test_a_failure_inside_an_apply_is_one_line_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    result = drctl(capsys, "plan", "--stack", "dev", "--program", str(FIXTURES / "engine_program"), "--config", "failInApply=true")
     assert result.returncode == 1
     assert result.stderr == "drctl: error: the program failed: ValueError: refused arn:aws:s3:::fixture-data\n"
 

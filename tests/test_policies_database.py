@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policies import database
-from tests.test_policies_common import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, res, violations
+from tests.helpers.policies import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, res, violations
 
 RDS = "aws:rds/instance:Instance"
 SOURCE_ARN = f"arn:aws:rds:{EAST}:{ACCOUNT}:db:aivo-production-postgres"

@@ -17,7 +17,7 @@ from policies._common import (
     VELERO_LOCATION,
     VELERO_SCHEDULE,
 )
-from tests.test_policies_common import DELETE, EAST, UNKNOWN, WEST, mutate, res, violations
+from tests.helpers.policies import DELETE, EAST, UNKNOWN, WEST, mutate, res, violations
 
 TAGS = {"service": "assets", "tier": "Critical", "environment": "production"}
 

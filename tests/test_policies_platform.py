@@ -6,7 +6,7 @@ import pytest
 
 from policies import backups, cache, cluster
 from policies._common import AWS_EKS_CLUSTER, BACKUP_PLAN, BACKUP_VAULT, CACHE_GROUP, EKS_CLUSTER
-from tests.test_policies_common import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, res, violations
+from tests.helpers.policies import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, res, violations
 
 EAST_KEY = f"arn:aws:kms:{EAST}:{ACCOUNT}:key/k"
 WEST_VAULT = f"arn:aws:backup:{WEST}:{ACCOUNT}:backup-vault:aivo-production-backups"

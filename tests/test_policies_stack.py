@@ -17,7 +17,7 @@ from policies._common import (
     STACK_REFERENCE,
     VELERO_LOCATION,
 )
-from tests.test_policies_common import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, res, violations, with_option, without
+from tests.helpers.policies import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, res, violations, with_option, without
 
 PRIMARY_DB = f"arn:aws:rds:{EAST}:{ACCOUNT}:db:aivo-production-postgres"
 PEER = "organization/aivo-dr/primary"

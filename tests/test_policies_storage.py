@@ -16,7 +16,7 @@ from policies._common import (
     S3_SSE,
     S3_VERSIONING,
 )
-from tests.test_policies_common import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, res, urn, violations, without
+from tests.helpers.policies import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, res, urn, violations, without
 
 
 def tls_policy(bucket: str) -> str:

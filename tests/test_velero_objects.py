@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.planning import only, plan, policy_json
+from tests.helpers.planning import only, plan, policy_json
 
 VELERO_BUCKET = {"primary": ("aivo-production-velero", "us-east-1"), "dr": ("aivo-production-velero-us-west-2", "us-west-2")}
 

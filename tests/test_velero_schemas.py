@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from components.velero import API_VERSION
-from tests.planning import plan
+from tests.helpers.planning import plan
 
 REPO = Path(__file__).resolve().parent.parent
 CRD_DIR = "velero-crds-v1.18.1"
