@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup plan test check bench lint velero-schemas clean
+.PHONY: setup plan test check docs bench lint velero-schemas clean
 
 setup: $(STAMP)
 
@@ -26,6 +26,11 @@ test: setup
 # Policy check of both stacks in both states, offline, in one process (what the PR workflow runs).
 check: setup
 	@$(VENV)/bin/drctl check --all
+
+# The tables in README.md and docs/ that restate code (settings, outputs, policies, ownership, the
+# failover's changes), regenerated from the code; a test fails when one is stale.
+docs: setup
+	@$(PY) -m drctl.docgen
 
 # Timings as whole processes; bench/check.py compares `drctl check --all` with Checkov side by side
 # (it installs Checkov into a throw-away venv and clones its example; neither is a dependency).
