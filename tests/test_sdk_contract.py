@@ -58,6 +58,13 @@ def test_monitor_messages_take_the_fields_the_monitor_sends() -> None:
     assert set(sdk.LOG_SEVERITIES.values()) == {"debug", "info", "warning", "error"}, broken("log severities")
 
 
+def test_the_analyzer_messages_the_tests_send() -> None:
+    proto = sdk.ANALYZER_MESSAGES
+    for name in ("AnalyzeRequest", "AnalyzeStackRequest", "AnalyzerResource", "AnalyzerResourceOptions", "AnalyzerProviderResource"):
+        assert hasattr(proto, name), broken(f"proto.{name}")
+    assert proto.MANDATORY != proto.ADVISORY, broken("enforcement levels")
+
+
 def test_a_moved_name_names_the_sdk_and_its_version() -> None:
     import pulumi.runtime.rpc as rpc
 

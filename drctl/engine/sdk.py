@@ -14,7 +14,7 @@ from importlib.metadata import version
 from types import ModuleType
 from typing import Any
 
-from pulumi.runtime import rpc
+from pulumi.runtime import proto, rpc
 from pulumi.runtime.proto import engine_pb2, resource_pb2
 
 SDK = "pulumi"
@@ -64,6 +64,9 @@ MONITOR_FEATURES: dict[str, resource_pb2.ResourceMonitorFeature.ValueType] = {
     "errorHooks": resource_pb2.RESOURCE_MONITOR_FEATURE_ERROR_HOOKS,
 }
 
+# ---- the analyzer's messages (what the CLI sends a policy pack; tests drive the pack's servicer with them) --
+ANALYZER_MESSAGES = proto  # AnalyzeRequest, AnalyzeStackRequest, AnalyzerResource, ..., MANDATORY, ADVISORY
+
 # ---- the engine's log severities (pulumi.log.* arrive as engine Log requests) -----------------------
 LOG_SEVERITIES: dict[int, str] = {
     engine_pb2.DEBUG: "debug",
@@ -73,7 +76,7 @@ LOG_SEVERITIES: dict[int, str] = {
 }
 
 __all__ = [
-    "ARCHIVE_SIG", "ASSET_SIG", "DeploymentInfo", "ExistsResourceResponse", "LOG_SEVERITIES", "MONITOR_FEATURES",
+    "ANALYZER_MESSAGES", "ARCHIVE_SIG", "ASSET_SIG", "DeploymentInfo", "ExistsResourceResponse", "LOG_SEVERITIES", "MONITOR_FEATURES",
     "OUTPUT_VALUE_SIG", "RESOURCE_SIG", "ReadResourceResponse", "RegisterPackageResponse", "RegisterResourceResponse",
     "ResourceInvokeResponse", "SDK_VERSION", "SECRET_SIG", "SIG_KEY", "SupportsFeatureResponse",
 ]

@@ -4,12 +4,12 @@ resources as the engine sends them (protobuf Structs keyed by wire names, unknow
 from __future__ import annotations
 
 from google.protobuf import json_format, struct_pb2
-from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel
 
 from drctl.checking import check_plan, wire_props
 from drctl.engine.monitor import ResourceRecord
 from drctl.engine.plan import Plan
+from drctl.engine.sdk import ANALYZER_MESSAGES as proto
 from drctl.pack import catalog
 from drctl.pack import sdk as policy_sdk
 
