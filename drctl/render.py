@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from rich.console import Group
 from rich.table import Table
 from rich.tree import Tree
@@ -61,3 +63,21 @@ def summary_line(plan: Plan) -> str:
         f"{plan.project}/{plan.stack}: {total} resources ({regions}), {protected} protected, "
         f"{len(plan.invokes)} invokes, {len(plan.outputs)} outputs"
     )
+
+
+def site_notice(plan: Plan) -> str | None:
+    """For this project's stacks: which site values are the example's (documentation ranges), if any."""
+    text = plan.config.get("aivo-dr:site")
+    if not text:
+        return None
+    from stacks.settings.site import Site, example_values
+
+    try:
+        found = example_values(Site.model_validate(json.loads(text)))
+    except ValueError:
+        return None
+    if not found:
+        return None
+    keys = ", ".join(f"site.{key}" for key in found)
+    return (f"{plan.project}/{plan.stack} uses example site values ({keys}): replace them with your account's "
+            "before a real deploy (drctl doctor refuses them)")

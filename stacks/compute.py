@@ -135,7 +135,7 @@ def build(ctx: StackContext, data: DataParts) -> ComputeParts:
             tags=tags_for(s, "eks"),
             kms_deletion_window_days=s.cluster.kms_deletion_window_days,
             public_access_cidrs=list(s.cluster.public_access_cidrs),
-            admin_role_arns=list(s.cluster.admin_role_arns),
+            admin_role_arns=list(s.site.on_call_role_arns),
         ),
         opts=ctx.opts(s.region),
     )

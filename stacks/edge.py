@@ -43,9 +43,9 @@ def build(ctx: StackContext, data: DataParts, compute: ComputeParts) -> EdgePart
     failover_dns = FailoverDns(
         "edge-dns",
         FailoverDnsArgs(
-            zone_id=dns.zone_id,
+            zone_id=s.site.hosted_zone_id,
             names=dns.failover_names,
-            endpoints=dict(dns.endpoints),
+            endpoints=dict(s.site.ingress),
             regions=regions,
             active_region=s.active,
             ttl=dns.ttl,
@@ -63,16 +63,16 @@ def build(ctx: StackContext, data: DataParts, compute: ComputeParts) -> EdgePart
     failover_cdn = FailoverCdn(
         "edge-cdn",
         FailoverCdnArgs(
-            origins=dict(dns.endpoints),
+            origins=dict(s.site.ingress),
             regions=regions,
             active_region=s.active,
             aliases=list(cdn.aliases),
-            certificate_arn=cdn.certificate_arn,
+            certificate_arn=s.site.cdn_certificate_arn,
             minimum_protocol_version=cdn.minimum_protocol_version,
             price_class=cdn.price_class,
             failover_status_codes=list(cdn.failover_status_codes),
             cache_policy_id=cdn.cache_policy_id,
-            zone_id=dns.zone_id,
+            zone_id=s.site.hosted_zone_id,
             tags=tags_for(s, "cdn"),
         ),
         opts=opts,

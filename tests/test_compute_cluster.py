@@ -38,7 +38,6 @@ def test_endpoint_is_private_with_logging_api_auth_and_oidc(stack: str) -> None:
     assert c.inputs["authenticationMode"] == "API"
     assert c.inputs["createOidcProvider"] is True
     assert "publicSubnetIds" not in c.inputs
-    assert "accessEntries" not in c.inputs
 
 
 def test_public_endpoint_only_with_cidrs_and_limited_to_them() -> None:
@@ -47,9 +46,9 @@ def test_public_endpoint_only_with_cidrs_and_limited_to_them() -> None:
     assert c.inputs["publicAccessCidrs"] == ["203.0.113.0/24"]
 
 
-def test_admin_roles_get_cluster_admin_access_entries() -> None:
+def test_the_on_call_roles_get_cluster_admin_access_entries() -> None:
     arn = "arn:aws:iam::123456789012:role/aivo-platform-admin"
-    c = cluster_of("dr", f'cluster.adminRoleArns=["{arn}"]')
+    c = cluster_of("dr", f'site.onCallRoleArns=["{arn}"]')
     (entry,) = c.inputs["accessEntries"].values()
     assert entry["principalArn"] == arn
     (policy,) = entry["accessPolicies"].values()

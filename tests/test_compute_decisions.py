@@ -21,14 +21,15 @@ from stacks.compute import (
     velero_schedules,
 )
 from stacks.settings import StackSettings, validate
+from tests.helpers.settings import raw as example
 
 
 def dr(**raw: str) -> StackSettings:
-    return validate({"region": "us-west-2", **raw}, "dr")
+    return validate({**example("dr"), **raw}, "dr")
 
 
 def primary(**raw: str) -> StackSettings:
-    return validate({"region": "us-east-1", **raw}, "primary")
+    return validate({**example("primary"), **raw}, "primary")
 
 
 def test_node_group_size_is_production_where_active_and_standby_elsewhere() -> None:

@@ -12,6 +12,7 @@ from stacks.settings import validate
 from stacks.settings.fallback import derived_fallback, missing_fallback, uses_stack_reference
 from stacks.settings.peer import PRIMARY_EXPORTS
 from tests.helpers.planning import plan
+from tests.helpers.settings import raw
 
 REF = "pulumi:pulumi:StackReference"
 PEER = "organization/aivo-dr/primary"
@@ -20,7 +21,7 @@ PEER = "organization/aivo-dr/primary"
 def data_references(p):
     """The data part's StackReference (named for the stack it reads; other parts may declare their own)."""
     return [r for r in p.by_type(REF) if r.name == PEER]
-DR = {"region": "us-west-2"}
+DR = raw("dr")
 
 
 def complete_fallback() -> dict[str, str]:

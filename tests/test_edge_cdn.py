@@ -8,8 +8,8 @@ from components.cdn import origin_order
 from tests.helpers.planning import only, plan
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
-ENDPOINTS = {"us-east-1": "ingress.us-east-1.aivo.edu", "us-west-2": "ingress.us-west-2.aivo.edu"}
-CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+ENDPOINTS = {"us-east-1": "ingress.us-east-1.example.com", "us-west-2": "ingress.us-west-2.example.com"}
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
 
 
 def test_origin_order_puts_the_active_region_first() -> None:

@@ -10,7 +10,7 @@ from drctl.engine import Plan
 from stacks.edge import declares_edge
 from tests.helpers.planning import only, plan
 
-ENDPOINTS = {"us-east-1": "ingress.us-east-1.aivo.edu", "us-west-2": "ingress.us-west-2.aivo.edu"}
+ENDPOINTS = {"us-east-1": "ingress.us-east-1.example.com", "us-west-2": "ingress.us-west-2.example.com"}
 PAIR = ("us-east-1", "us-west-2")
 RECORD = "aws:route53/record:Record"
 CHECK = "aws:route53/healthCheck:HealthCheck"
@@ -43,7 +43,7 @@ def test_primary_points_at_the_active_region(failover: str, primary: str, second
         ("app.aivo.edu", "PRIMARY"): [ENDPOINTS[primary]],
         ("app.aivo.edu", "SECONDARY"): [ENDPOINTS[secondary]],
     }
-    assert {r.inputs["zoneId"] for r in records} == {"Z0AIVOEDU00000"}
+    assert {r.inputs["zoneId"] for r in records} == {"Z0EXAMPLE0AIVOEDU"}
     assert all(r.inputs["type"] == "CNAME" and r.inputs["ttl"] == 60 for r in records)
     # set identifiers are per name and role, so the flip is an in-place UPSERT of the same record set
     assert sorted(r.inputs["setIdentifier"] for r in records) == ["api-primary", "api-secondary", "app-primary", "app-secondary"]
@@ -129,8 +129,8 @@ def test_private_zone_is_associated_with_both_vpcs() -> None:
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ('dns.endpoints={"us-east-1": "ingress.us-east-1.aivo.edu"}',
-         'aivo-dr:dns.endpoints = {"us-east-1": "ingress.us-east-1.aivo.edu"}: an endpoint for each region of the pair (us-east-1, us-west-2)'),
+        ('site.ingress={"us-east-1": "ingress.us-east-1.example.com"}',
+         'aivo-dr:site.ingress = {"us-east-1": "ingress.us-east-1.example.com"}: an ingress hostname for each region of the pair (us-east-1, us-west-2)'),
         ("dns.apiName=api.example.com", 'aivo-dr:dns.apiName = "api.example.com": a name inside the zone aivo.edu (dns.zoneName)'),
         ('dns.healthCheck.regions=["us-east-1", "us-west-2"]', 'aivo-dr:dns.healthCheck.regions = ["us-east-1", "us-west-2"]: a list with at least 3 items after validation, not 2'),
         ("dns.ttl=300", "aivo-dr:dns.ttl = 300: an integer from 0 to 60"),
@@ -167,15 +167,16 @@ def test_dr_cluster_gets_the_database_credentials_secret_unchanged_by_the_flip()
 def test_edge_problem_names_the_first_broken_edge_rule() -> None:
     from stacks.settings.rules import edge_problem
     from stacks.settings.stack import StackSettings
+    from tests.helpers.settings import example_site
 
     def settings(**extra: object) -> StackSettings:  # each section valid alone; the cross-section rules not applied
-        return StackSettings.model_validate({"role": "dr", "region": "us-west-2", **extra})
+        return StackSettings.model_validate({"role": "dr", "region": "us-west-2", "site": example_site(), **extra})  # type: ignore[arg-type]
 
     assert edge_problem(settings()) is None
-    same = settings(dns={"endpoints": {"us-east-1": "x.aivo.edu", "us-west-2": "x.aivo.edu"}})
+    same = settings(site={**example_site(), "ingress": {"us-east-1": "x.example.com", "us-west-2": "x.example.com"}})
     assert edge_problem(same) == (
-        "dns.endpoints", {"us-east-1": "x.aivo.edu", "us-west-2": "x.aivo.edu"},
-        "a different endpoint per region (failover needs two targets)",
+        "site.ingress", {"us-east-1": "x.example.com", "us-west-2": "x.example.com"},
+        "a different ingress hostname per region (failover needs two targets)",
     )
     outside = settings(cdn={"aliases": ["static.example.com"]})
     assert edge_problem(outside) == ("cdn.aliases", "static.example.com", "a name inside the zone aivo.edu (dns.zoneName)")

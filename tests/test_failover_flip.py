@@ -75,7 +75,7 @@ def test_the_flip_values(primary_plan: Plan, dr_plan: Plan, dr_failover_plan: Pl
     assert values[("dr-cluster-general", "scalingConfig.minSize")] == (1, 3)
     assert values[("dr-cluster-general", "scalingConfig.desiredSize")] == (2, 5)
     assert values[("dr-velero-location", "spec.accessMode")] == ("ReadOnly", "ReadWrite")
-    east, west = "ingress.us-east-1.aivo.edu", "ingress.us-west-2.aivo.edu"
+    east, west = "ingress.us-east-1.example.com", "ingress.us-west-2.example.com"
     checks = standby.outputs["healthCheckIds"]
     for name in ("api", "app"):
         assert values[(f"edge-dns-{name}-primary", "records[0]")] == (east, west)
@@ -175,5 +175,5 @@ def test_the_flip_keeps_every_data_store_and_changes_nothing_it_must_not(values:
     assert not [i.token for i in failover.invokes if i.region == "us-east-1"]
     # and the flip did happen
     primaries = [r for r in failover.by_type(RECORD) if r.inputs.get("failoverRoutingPolicies", [{}])[0].get("type") == "PRIMARY"]
-    assert len(primaries) == 2 and all(r.inputs["records"] == ["ingress.us-west-2.aivo.edu"] for r in primaries)
+    assert len(primaries) == 2 and all(r.inputs["records"] == ["ingress.us-west-2.example.com"] for r in primaries)
     assert len(failover.by_type(RESTORE)) == 4

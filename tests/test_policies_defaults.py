@@ -6,8 +6,9 @@ from __future__ import annotations
 from policies import backups, cache, database, dns, stack, storage, velero
 from stacks.settings import validate
 from stacks.settings.base import duration_minutes
+from tests.helpers.settings import raw
 
-DEFAULTS = validate({"region": "us-west-2"}, "dr")
+DEFAULTS = validate(raw("dr"), "dr")
 
 
 def test_pack_thresholds_are_the_runbook_defaults() -> None:

@@ -7,9 +7,10 @@ import pytest
 from stacks.settings import SettingsError, validate
 from stacks.settings.database import Database
 from stacks.settings.tiers import restore_order
+from tests.helpers.settings import raw
 
-PRIMARY = {"region": "us-east-1"}
-DR = {"region": "us-west-2"}
+PRIMARY = raw("primary")
+DR = raw("dr")
 
 
 def test_runbook_tiers_are_the_defaults() -> None:
@@ -59,7 +60,7 @@ def test_active_region_follows_failover() -> None:
 
 
 BAD = [
-    ({**PRIMARY, "colour": "blue"}, "primary", 'aivo-dr:colour = "blue": unknown setting; allowed: accountId, activeRegion, cache, cdn, cluster, database, dns, environment, failover, network, objectives, peer, region, regions, role, storage, tiers, velero, weeklySnapshots'),
+    ({**PRIMARY, "colour": "blue"}, "primary", 'aivo-dr:colour = "blue": unknown setting; allowed: activeRegion, cache, cdn, cluster, database, dns, environment, failover, network, objectives, peer, region, regions, role, site, storage, tiers, velero, weeklySnapshots'),
     ({**PRIMARY, "failover": "maybe"}, "primary", 'aivo-dr:failover = "maybe": true or false'),
     ({**PRIMARY, "database": '{"backupRetentionDays": "thirty"}'}, "primary", 'aivo-dr:database.backupRetentionDays = "thirty": an integer from 1 to 35'),
     ({**PRIMARY, "database": '{"backupRetentionDays": 0}'}, "primary", "aivo-dr:database.backupRetentionDays = 0: an integer from 1 to 35"),
@@ -73,8 +74,8 @@ BAD = [
     ({**PRIMARY, "database": '{"backupWindow": "3am-6am"}'}, "primary", 'aivo-dr:database.backupWindow = "3am-6am": a daily UTC window "HH:MM-HH:MM" of at least 30 minutes, e.g. "03:00-06:00"'),
     ({**PRIMARY, "database": '{"maintenanceWindow": "tue:04:00-tue:05:00"}'}, "primary", 'aivo-dr:database.maintenanceWindow = "tue:04:00-tue:05:00": a window outside the backupWindow 03:00-06:00'),
     ({**PRIMARY, "failover": "true"}, "primary", "aivo-dr:failover = true: false on the primary stack; failover is set on the dr stack only"),
-    ({"region": "us-east-1"}, "dr", 'aivo-dr:region = "us-east-1": the dr stack\'s region, us-west-2 (aivo-dr:regions.dr)'),
-    ({"region": "us-west-2"}, "primary", 'aivo-dr:region = "us-west-2": the primary stack\'s region, us-east-1 (aivo-dr:regions.primary)'),
+    ({**DR, "region": "us-east-1"}, "dr", 'aivo-dr:region = "us-east-1": the dr stack\'s region, us-west-2 (aivo-dr:regions.dr)'),
+    ({**PRIMARY, "region": "us-west-2"}, "primary", 'aivo-dr:region = "us-west-2": the primary stack\'s region, us-east-1 (aivo-dr:regions.primary)'),
     ({"region": "mars-north-1"}, "primary", 'aivo-dr:region = "mars-north-1": an AWS region code such as us-east-1 or us-west-2'),
     ({}, "primary", "aivo-dr:region: required: the stack's AWS region (us-east-1 for primary, us-west-2 for dr)"),
     ({**PRIMARY}, "staging", 'aivo-dr:role = "staging": primary or dr (defaults to the stack name)'),

@@ -7,7 +7,7 @@ import argparse
 from drctl.commands.common import add_plan_arguments
 from drctl.engine import run_plan
 from drctl.output import check_json_target, emit
-from drctl.render import counts_tables, plan_tree, summary_line
+from drctl.render import counts_tables, plan_tree, site_notice, summary_line
 
 ORDER = 10
 
@@ -21,5 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     check_json_target(args.json)
     plan = run_plan(args.stack, args.config, args.program)
-    emit(plan.document(), args.json, plan_tree(plan), "", counts_tables(plan), "", summary_line(plan))
+    notice = site_notice(plan)
+    emit(plan.document(), args.json, plan_tree(plan), "", counts_tables(plan), "", summary_line(plan),
+         *([f"[yellow]{notice}[/yellow]"] if notice else []))
     return 0

@@ -163,7 +163,7 @@ def _dns(ctx: DrillContext) -> str:
         status = r53.get_change(Id=change["Id"])["ChangeInfo"]["Status"]
     if status != "INSYNC":
         raise StepFailed(f"change {change['Id']} still {status}")
-    target = s.dns.endpoints.get(o.dr)
+    target = s.site.ingress.get(o.dr)
     return f"{s.dns.api_name}, {s.dns.app_name} PRIMARY -> {target} (change {change['Id'].split('/')[-1]} {status})"
 
 

@@ -3,7 +3,6 @@ and `drctl plan` do not pay for importing boto3."""
 
 from __future__ import annotations
 
-import functools
 import re
 
 from drctl.errors import UsageError
@@ -14,10 +13,11 @@ DRILL_SCHEMA = "aivo-dr/drill@1"
 SCENARIOS = ("region-failover", "database-pitr", "service-restore")
 
 
-@functools.cache
-def runbook() -> StackSettings:
-    """The runbook's figures, as the settings defaults hold them (the one place they are written down)."""
-    return StackSettings(role="primary", region="us-east-1")
+def runbook(stack: str = "dr") -> StackSettings:
+    """The runbook's figures and the site, as the stack's settings hold them (Pulumi.<stack>.yaml)."""
+    from drctl.stack_settings import stack_settings
+
+    return stack_settings(stack)
 
 
 def check_region(flag: str, value: str) -> str:

@@ -93,7 +93,7 @@ def backup_replication_check(dr: str, source_identifier: str, primary: str) -> C
 
 def health_check_rows(primary: str, dr: str) -> list[Check]:
     """One HTTPS health check per regional ingress endpoint (the targets of api/app failover records)."""
-    dns = runbook().dns
+    dns, site = runbook().dns, runbook().site
     r53 = client("route53", primary)
     try:
         found = [c for page in r53.get_paginator("list_health_checks").paginate() for c in page["HealthChecks"]]
@@ -101,7 +101,7 @@ def health_check_rows(primary: str, dr: str) -> list[Check]:
         return [Check("route53 health checks", FAIL, one_line(error))]
     rows = []
     for region in (primary, dr):
-        endpoint = dns.endpoints.get(region)
+        endpoint = site.ingress.get(region)
         label = f"health check {region}"
         match = [c for c in found if c["HealthCheckConfig"].get("FullyQualifiedDomainName") == endpoint
                  and c["HealthCheckConfig"].get("ResourcePath") == dns.health_check.path]
@@ -117,7 +117,7 @@ def health_check_rows(primary: str, dr: str) -> list[Check]:
 
 def failover_record_rows(primary: str, dr: str) -> list[Check]:
     """api/app answer with a PRIMARY and a health-checked SECONDARY that points at the DR endpoint."""
-    dns = runbook().dns
+    dns, site = runbook().dns, runbook().site
     r53 = client("route53", primary)
     try:
         zones = [z for z in r53.list_hosted_zones_by_name(DNSName=dns.zone_name)["HostedZones"] if z["Name"].rstrip(".") == dns.zone_name]
@@ -133,10 +133,10 @@ def failover_record_rows(primary: str, dr: str) -> list[Check]:
         targets = [v["Value"].rstrip(".") for v in (secondary or {}).get("ResourceRecords", [])]
         if "PRIMARY" not in mine or secondary is None:
             rows.append(Check(f"dns {name}", FAIL, f"missing failover records: has {sorted(k for k in mine if k) or 'none'}"))
-        elif dns.endpoints.get(dr) not in targets or not secondary.get("HealthCheckId"):
+        elif site.ingress.get(dr) not in targets or not secondary.get("HealthCheckId"):
             rows.append(Check(f"dns {name}", FAIL, f"SECONDARY points at {targets}, health check {secondary.get('HealthCheckId') or 'none'}"))
         else:
-            rows.append(Check(f"dns {name}", PASS, f"PRIMARY and SECONDARY -> {dns.endpoints.get(dr)} (health-checked)"))
+            rows.append(Check(f"dns {name}", PASS, f"PRIMARY and SECONDARY -> {site.ingress.get(dr)} (health-checked)"))
     return rows
 
 

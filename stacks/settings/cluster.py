@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, model_validator
@@ -37,17 +36,6 @@ def _check_public_cidr(text: str) -> str:
 
 PublicCidr = Annotated[str, AfterValidator(_check_public_cidr)]
 
-_ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
-
-
-def _check_role_arn(text: str) -> str:
-    if not _ROLE_ARN.match(str(text)):
-        raise ValueError("an IAM role ARN, e.g. arn:aws:iam::123456789012:role/aivo-platform-admin")
-    return text
-
-
-RoleArn = Annotated[str, AfterValidator(_check_role_arn)]
-
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
 
@@ -69,9 +57,8 @@ class Cluster(Section):
     # Empty: the API endpoint is private only. Otherwise the public endpoint is open to these CIDRs only.
     public_access_cidrs: list[PublicCidr] = []
     log_types: Annotated[list[str], AfterValidator(_check_log_types)] = list(LOG_TYPES)
-    # IAM roles granted cluster-admin through EKS access entries (API authentication mode). The identity
-    # that runs `pulumi up` is admin as the cluster's creator; add the on-call engineers' role here.
-    admin_role_arns: list[RoleArn] = []
+    # Cluster admins through EKS access entries (API authentication mode) are the on-call roles
+    # (site.onCallRoleArns) and the deploy runner's role; the identity that creates the cluster is admin too.
     # Waiting period should anyone schedule the secrets key for deletion (it is also protected in Pulumi).
     kms_deletion_window_days: int = Field(default=30, ge=7, le=30)
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from .base import Label, Region, Section
+from .base import Label, Section
 
 # Where Route53 can run health checkers from (Route53 API HealthCheckConfig.Regions).
 CHECKER_REGIONS = (
@@ -54,8 +54,7 @@ class HealthCheck(Section):
 
 class Dns(Section):
     zone_name: str = "aivo.edu"
-    # The existing public hosted zone of zoneName: referenced by id, never created by a stack.
-    zone_id: str = Field(default="Z0AIVOEDU00000", pattern=r"^Z[A-Z0-9]{1,31}$")
+    # The public hosted zone of zoneName is referenced by id (site.hostedZoneId), never created by a stack.
     api_name: str = "api.aivo.edu"
     app_name: str = "app.aivo.edu"
     ttl: int = Field(default=60, ge=0, le=60)
@@ -67,11 +66,7 @@ class Dns(Section):
     internal_ttl: int = Field(default=30, ge=0, le=60)
     # The Kubernetes Secret with DATABASE_URL in the DR cluster's application namespace (runbook Scenario 2).
     database_secret_name: Label = "database-credentials"
-    # Regional ingress endpoints: where api/app point in each region (and CloudFront's origins).
-    endpoints: dict[Region, str] = {
-        "us-east-1": "ingress.us-east-1.aivo.edu",
-        "us-west-2": "ingress.us-west-2.aivo.edu",
-    }
+    # Where api/app point in each region (and CloudFront's origins) is a site value: site.ingress.
 
     @property
     def failover_names(self) -> dict[str, str]:
@@ -88,10 +83,7 @@ class Cdn(Section):
     # region), and CloudFront origin failover covers GET/HEAD/OPTIONS only, so the CDN serves the
     # read-only, cacheable surface under its own name.
     aliases: list[str] = Field(default=["static.aivo.edu"], min_length=1)
-    certificate_arn: str = Field(
-        default="arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
-        pattern=r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+$",
-    )
+    # The certificate is a site value: site.cdnCertificateArn (ACM, us-east-1).
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
     minimum_protocol_version: Literal["TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"] = "TLSv1.2_2021"
     failover_status_codes: list[StatusCode] = Field(default=[500, 502, 503, 504], min_length=1)

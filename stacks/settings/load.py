@@ -153,7 +153,9 @@ def settings_error(error: ValidationError, parsed: dict[str, Any]) -> SettingsEr
     if first["type"] == "extra_forbidden":
         return SettingsError(_key_path(loc), first.get("input"), "unknown key; " + _known_keys(loc[:-1]))
     if first["type"] == "missing":
-        return SettingsError(_key_path(loc), None, "required")
+        field = _field_at(loc)
+        hint = getattr(field, "description", None) if field is not None else None
+        return SettingsError(_key_path(loc), None, f"required: {hint}" if hint else "required")
     return SettingsError(_key_path(loc), first.get("input"), _allowed(dict(first)))
 
 

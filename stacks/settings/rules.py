@@ -114,13 +114,13 @@ def peer_problem(settings: StackSettings) -> Problem | None:
 def edge_problem(settings: StackSettings) -> Problem | None:
     """The DNS and CDN settings: an endpoint per region, names inside the zone, CDN names apart from the
     failover records."""
-    dns, cdn = settings.dns, settings.cdn
+    dns, cdn, ingress = settings.dns, settings.cdn, settings.site.ingress
     pair = (settings.regions.primary, settings.regions.dr)
-    missing = [region for region in pair if region not in dns.endpoints]
+    missing = [region for region in pair if region not in ingress]
     if missing:
-        return ("dns.endpoints", dns.endpoints, f"an endpoint for each region of the pair ({', '.join(pair)})")
-    if dns.endpoints[pair[0]] == dns.endpoints[pair[1]]:
-        return ("dns.endpoints", dns.endpoints, "a different endpoint per region (failover needs two targets)")
+        return ("site.ingress", ingress, f"an ingress hostname for each region of the pair ({', '.join(pair)})")
+    if ingress[pair[0]] == ingress[pair[1]]:
+        return ("site.ingress", ingress, "a different ingress hostname per region (failover needs two targets)")
     for key, name in (("dns.apiName", dns.api_name), ("dns.appName", dns.app_name), *(("cdn.aliases", a) for a in cdn.aliases)):
         if not name.endswith("." + dns.zone_name):
             return (key, name, f"a name inside the zone {dns.zone_name} (dns.zoneName)")

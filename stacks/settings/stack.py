@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -14,6 +14,7 @@ from .database import Database
 from .edge import Cdn, Dns
 from .network import Network
 from .peer import Peer
+from .site import Site
 from .storage import Storage
 from .tiers import Objectives, Tier, runbook_tiers
 from .velero import Velero
@@ -44,7 +45,8 @@ class StackSettings(Section):
     role: Role
     region: Region
     regions: Regions = Regions()
-    account_id: str = Field(default="123456789012", pattern=r"^\d{12}$")
+    # What belongs to one company's account: required, no defaults (stacks/settings/site.py).
+    site: Site
     environment: str = Field(default="production", pattern=r"^[a-z][a-z0-9-]{0,31}$")
     failover: bool = False
     # Primary stack only, for failback: which region is active (default: the primary's own region).
@@ -63,7 +65,19 @@ class StackSettings(Section):
     cdn: Cdn = Cdn()
     peer: Peer = Peer()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _site_keys_one_by_one(cls, data: Any) -> Any:
+        """A stack file without a `site` block is told about its first missing key, with where to find it."""
+        if isinstance(data, dict) and "site" not in data:
+            return {**data, "site": {}}
+        return data
+
     # ---- what the settings mean ---------------------------------------------------------------
+
+    @property
+    def account_id(self) -> str:
+        return self.site.account_id
 
     @property
     def is_dr(self) -> bool:

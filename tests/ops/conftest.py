@@ -180,7 +180,7 @@ def seed() -> dict[str, str]:
     zone = r53.create_hosted_zone(Name=s.dns.zone_name, CallerReference="aivo")["HostedZone"]["Id"].split("/")[-1]
     checks = {}
     for region in (primary, dr):
-        endpoint = s.dns.endpoints[region]
+        endpoint = s.site.ingress[region]
         checks[region] = r53.create_health_check(CallerReference=f"health-{region}", HealthCheckConfig={
             "Type": "HTTPS", "FullyQualifiedDomainName": endpoint, "ResourcePath": s.dns.health_check.path,
             "Port": 443, "RequestInterval": s.dns.health_check.request_interval, "FailureThreshold": s.dns.health_check.failure_threshold,
@@ -188,7 +188,7 @@ def seed() -> dict[str, str]:
     changes = [
         {"Action": "CREATE", "ResourceRecordSet": {
             "Name": name, "Type": "CNAME", "TTL": s.dns.ttl, "SetIdentifier": f"{key}-{role.lower()}", "Failover": role,
-            "HealthCheckId": checks[region], "ResourceRecords": [{"Value": s.dns.endpoints[region]}]}}
+            "HealthCheckId": checks[region], "ResourceRecords": [{"Value": s.site.ingress[region]}]}}
         for key, name in (("api", s.dns.api_name), ("app", s.dns.app_name))
         for role, region in (("PRIMARY", primary), ("SECONDARY", dr))
     ]

@@ -47,7 +47,7 @@ def test_region_failover_drill_runs_the_api_steps_and_reports(aws, tmp_path, cap
     r53 = boto3.client("route53", region_name="us-east-1")
     records = r53.list_resource_record_sets(HostedZoneId=aws["zone_id"])["ResourceRecordSets"]
     primary_api = next(r for r in records if r["Name"] == f"{s.dns.api_name}." and r.get("Failover") == "PRIMARY")
-    assert primary_api["ResourceRecords"] == [{"Value": s.dns.endpoints["us-west-2"]}]
+    assert primary_api["ResourceRecords"] == [{"Value": s.site.ingress["us-west-2"]}]
     group = boto3.client("eks", region_name="us-west-2").describe_nodegroup(clusterName="aivo-dr-eks", nodegroupName="general")["nodegroup"]
     assert group["scalingConfig"] == {"minSize": 3, "maxSize": 20, "desiredSize": 5}
     promoted = boto3.client("rds", region_name="us-west-2").describe_db_instances(DBInstanceIdentifier=s.database.replica_identifier)["DBInstances"][0]

@@ -1,0 +1,96 @@
+"""Site values: what belongs to one company's AWS account. None has a default in code.
+
+A missing one stops the program before anything is declared, with one line saying what to put there and
+where to find it. The repository's stack files carry an example site (values from the documentation
+ranges, all in one block); `drctl plan` says when a stack uses them and `drctl doctor` refuses them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from .base import Region, Section
+
+# AWS's documentation accounts, hosted zones and keys; hostnames RFC 2606 reserves for examples.
+EXAMPLE_ACCOUNTS = ("123456789012", "111122223333", "444455556666", "777788889999")
+_EXAMPLE_TEXT = re.compile(r"example|\.test$|\.invalid$", re.IGNORECASE)
+
+_ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _check_role_arn(text: str) -> str:
+    if not _ROLE_ARN.match(str(text)):
+        raise ValueError("an IAM role ARN, e.g. arn:aws:iam::123456789012:role/aivo-oncall")
+    return text
+
+
+def _check_hostname(text: str) -> str:
+    if not _HOSTNAME.match(str(text)):
+        raise ValueError("a DNS hostname, e.g. k8s-aivo-ingress-0123456789.us-east-1.elb.amazonaws.com")
+    return text
+
+
+RoleArn = Annotated[str, AfterValidator(_check_role_arn)]
+Hostname = Annotated[str, AfterValidator(_check_hostname)]
+
+
+class Site(Section):
+    """One company's account. Every description says what to put there and where to find it."""
+
+    account_id: str = Field(
+        pattern=r"^\d{12}$",
+        description="the 12-digit AWS account both stacks deploy into (aws sts get-caller-identity --query Account)",
+    )
+    hosted_zone_id: str = Field(
+        pattern=r"^Z[A-Z0-9]{1,31}$",
+        description="the id of the public hosted zone of dns.zoneName "
+        "(aws route53 list-hosted-zones-by-name --dns-name aivo.edu --query 'HostedZones[0].Id')",
+    )
+    cdn_certificate_arn: str = Field(
+        pattern=r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+$",
+        description="an ISSUED ACM certificate in us-east-1 covering every cdn.aliases name "
+        "(aws acm list-certificates --region us-east-1 --certificate-statuses ISSUED)",
+    )
+    ingress: dict[Region, Hostname] = Field(
+        description="each region's ingress hostname, the target of the api/app records and the CDN's origins "
+        "(kubectl get ingress -n aivo, ADDRESS column, in each region's cluster)",
+    )
+    on_call_role_arns: list[RoleArn] = Field(
+        min_length=1,
+        description="the IAM roles on-call engineers assume: cluster admins, and the only roles that may start "
+        "the deploy runners (aws iam list-roles --query 'Roles[].Arn')",
+    )
+    repository: str = Field(
+        pattern=r"^https://github\.com/[\w.-]+/[\w.-]+$",
+        description="this project's GitHub repository, https://github.com/<owner>/<name>, that the deploy runners "
+        "check out (git remote get-url origin)",
+    )
+    code_connection_arns: dict[Region, str] = Field(
+        description="per region with a deploy runner, the AWS CodeConnections connection to GitHub in that region "
+        "(aws codeconnections list-connections --region <region>; create it once in the console)",
+    )
+    state_backend_url: str = Field(
+        pattern=r"^(s3://[a-z0-9.-]+(\?region=[a-z0-9-]+)?|https://api\.pulumi\.com)$",
+        description="the Pulumi state backend of both stacks, outside us-east-1: s3://<bucket>?region=us-west-2 "
+        "or https://api.pulumi.com (pulumi whoami -v)",
+    )
+    state_kms_key_arn: str = Field(
+        pattern=r"^arn:aws:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]+$",
+        description="the KMS key of the stacks' secrets provider (awskms://) and state bucket, outside us-east-1 "
+        "(aws kms describe-key --key-id alias/<alias> --region us-west-2 --query KeyMetadata.Arn)",
+    )
+
+
+def example_values(site: Site) -> list[str]:
+    """The site keys (camelCase) whose values come from the documentation ranges, not a real account."""
+    found = []
+    for name, field in Site.model_fields.items():
+        value = getattr(site, name)
+        texts = [str(v) for v in (value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value])]
+        if any(account in text for text in texts for account in EXAMPLE_ACCOUNTS) or any(_EXAMPLE_TEXT.search(t) for t in texts):
+            found.append(field.alias or name)
+    return found
