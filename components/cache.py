@@ -82,8 +82,12 @@ class RedisCluster(pulumi.ComponentResource):
         )
         shape: dict[str, object] = {}
         if args.global_group_id is not None:
-            # A secondary inherits engine, version, node type and shard count from the global group.
-            shape = {"global_replication_group_id": args.global_group_id}
+            # A secondary inherits engine, version, node type, shards and encryption settings from the global
+            # group, but its KMS key and its RBAC user group are its region's own (the provider sends both on
+            # create: terraform-provider-aws resourceReplicationGroupCreate): without them IAM auth as the
+            # app user cannot work after the Global Datastore fails over to this region.
+            shape = {"global_replication_group_id": args.global_group_id, "kms_key_id": key.arn,
+                     "user_group_ids": [users.user_group_id]}
             if args.size is not None:
                 shape["replicas_per_node_group"] = args.size.replicas_per_node_group
         else:

@@ -188,6 +188,31 @@ rds_backups_replication = ResourceValidationPolicy(
     tags=TAGS,
 )
 
+@resource_policy(RDS_INSTANCE)
+def _major_version_when_auto_upgrading(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    version = get(props, "engineVersion")
+    # RDS upgrades minor versions itself unless told not to (autoMinorVersionUpgrade defaults to true).
+    if version is None or get(props, "autoMinorVersionUpgrade", True) is not True:
+        return
+    text = str(version)
+    if "." in text:
+        report(
+            f"engineVersion is {text} with autoMinorVersionUpgrade on: declare the major version only "
+            f"({text.split('.')[0]}); once AWS upgrades the minor, every later `pulumi up` is refused as a downgrade "
+            "(terraform-provider-aws #39579)",
+            None,
+        )
+
+
+rds_engine_major_version_when_auto_upgrading = ResourceValidationPolicy(
+    name="rds-engine-major-version-when-auto-upgrading",
+    description="An RDS instance that takes automatic minor upgrades declares its engine's major version only.",
+    validate=_major_version_when_auto_upgrading,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["database", "deployability"],
+)
+
+
 POLICIES = [
     rds_storage_encrypted,
     rds_not_publicly_accessible,
@@ -197,4 +222,5 @@ POLICIES = [
     rds_multi_az_writer,
     rds_cross_region_replica_kms,
     rds_backups_replication,
+    rds_engine_major_version_when_auto_upgrading,
 ]

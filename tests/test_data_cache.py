@@ -52,10 +52,18 @@ def test_global_mode_joins_the_primarys_global_datastore_and_failover_changes_no
     assert global_group.protect and global_group.region == "us-east-1"
     gid = primary.outputs["cacheGlobalGroupId"]
     fallback = f'peer={{"fallback": {{"cacheGlobalGroupId": "{gid}"}}}}'
-    standby = only(plan("dr", "cache.drMode=global", fallback), GROUP)
+    dr = plan("dr", "cache.drMode=global", fallback)
+    standby = only(dr, GROUP)
     promoted = only(plan("dr", "cache.drMode=global", "failover=true", fallback), GROUP)
     assert standby.inputs["globalReplicationGroupId"] == gid
     assert "numNodeGroups" not in standby.inputs and "nodeType" not in standby.inputs
+    assert "atRestEncryptionEnabled" not in standby.inputs  # inherited from the global group (the provider refuses it)
+    # its own region's key and RBAC user group, so IAM auth as the app user works once it is promoted
+    key = only(dr, "aws:kms/key:Key", "dr-cache-kms")
+    users = only(dr, "aws:elasticache/userGroup:UserGroup", "dr-cache-users")
+    assert key.region == standby.region == "us-west-2"
+    assert standby.inputs["kmsKeyId"].startswith("arn:aws:kms:us-west-2:")
+    assert standby.inputs["userGroupIds"] == [users.inputs["userGroupId"]]
     assert promoted.inputs == standby.inputs  # promotion is failover-global-replication-group, an API call
 
 

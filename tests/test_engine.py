@@ -189,3 +189,13 @@ def test_a_sibling_is_planned_again_when_its_settings_change(tmp_path: Path) -> 
     b = run_plan("b", [], tmp_path)
     assert b.outputs == {"seen": "green"}
     assert b.peer_outputs == {"acme/pair/a": {"colour": "green"}}
+
+
+@pytest.mark.parametrize(("raw", "path", "value"), [
+    ("16.6", True, "16.6"), ("16", True, 16), ("true", True, True), ("false", True, False), ("007", True, "007"),
+    ("16", False, "16"), ("true", False, "true"), ('{"a": 1}', True, {"a": 1}), ("[1, 2]", False, [1, 2]),
+])
+def test_config_values_are_typed_as_pulumi_config_set_types_them(raw: str, path: bool, value: object) -> None:
+    from drctl.engine.project import typed_value
+
+    assert typed_value(raw, path) == value

@@ -17,7 +17,8 @@ def compliant():
     writer = res(RDS, "writer", {
         "identifier": "aivo-production-postgres", "storageEncrypted": True, "kmsKeyId": EAST_KEY, "publiclyAccessible": False,
         "deletionProtection": True, "skipFinalSnapshot": False, "finalSnapshotIdentifier": "aivo-production-postgres-final",
-        "backupRetentionPeriod": 30, "backupWindow": "03:00-06:00", "multiAz": True,
+        "backupRetentionPeriod": 30, "backupWindow": "03:00-06:00", "multiAz": True, "engine": "postgres",
+        "engineVersion": "16", "autoMinorVersionUpgrade": True,
     }, region=EAST, protect=True)
     replica = res(RDS, "replica", {
         "identifier": "aivo-production-postgres-dr", "replicateSourceDb": SOURCE_ARN, "kmsKeyId": WEST_KEY,
@@ -30,6 +31,9 @@ def compliant():
 
 
 CASES = [
+    (database.rds_engine_major_version_when_auto_upgrading, "writer", "engineVersion", "16.4",
+     ["engineVersion is 16.4 with autoMinorVersionUpgrade on: declare the major version only (16); once AWS upgrades "
+      "the minor, every later `pulumi up` is refused as a downgrade (terraform-provider-aws #39579)"]),
     (database.rds_storage_encrypted, "writer", "storageEncrypted", False,
      ["storageEncrypted must be true (encryption at rest cannot be added to an existing instance later)"]),
     (database.rds_storage_encrypted, "replica", "kmsKeyId", DELETE,
@@ -96,3 +100,8 @@ def test_an_unknown_value_is_a_violation_not_a_pass(policy, name, path):
     assert violations(policy, mutate(compliant(), name, path, UNKNOWN)) == [
         f"{path} is unknown at preview, so this cannot be verified; make it known at preview (e.g. build it from settings)"
     ]
+
+
+def test_a_pinned_minor_is_fine_when_minor_upgrades_are_off():
+    records = mutate(mutate(compliant(), "writer", "engineVersion", "16.4"), "writer", "autoMinorVersionUpgrade", False)
+    assert violations(database.rds_engine_major_version_when_auto_upgrading, records) == []

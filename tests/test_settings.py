@@ -91,3 +91,14 @@ def test_bad_setting_gives_one_exact_line(raw: dict[str, str], stack: str, messa
         validate(raw, stack)
     assert str(caught.value) == message
     assert "\n" not in str(caught.value)
+
+
+def test_an_engine_version_written_as_a_yaml_number() -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate({**PRIMARY, "database": '{"engineVersion": 17.2}'}, "primary")
+    assert str(caught.value) == (
+        'aivo-dr:database.engineVersion = 17.2: a string: quote it, engineVersion: "17.2" '
+        "(a YAML number loses digits: 17.10 reads as 17.1)"
+    )
+    major = validate({**PRIMARY, "database": '{"engineVersion": 17, "parameterFamily": "postgres17"}'}, "primary")
+    assert major.database.engine_version == "17"

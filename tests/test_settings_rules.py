@@ -15,6 +15,11 @@ from stacks.settings.rules import RULES
 CASES = [
     ("stack_problem", "dr", ["activeRegion=us-east-1"],
      'aivo-dr:activeRegion = "us-east-1": unset on the dr stack; the dr stack is made active with failover: true'),
+    ("database_problem", "primary", ["database.engineVersion=16.4"],
+     'aivo-dr:database.engineVersion = "16.4": the major version only ("16"): RDS applies minor upgrades itself, and a '
+     "pinned minor makes every later `pulumi up` a refused downgrade (terraform-provider-aws #39579)"),
+    ("database_problem", "dr", ["database.engineVersion=17"],
+     'aivo-dr:database.parameterFamily = "postgres16": postgres17, the family of engineVersion 17'),
     ("split_brain", "primary", ["activeRegion=us-west-2", "database.failbackPromoted=true"],
      "aivo-dr:database.failbackPromoted = true: false while activeRegion is us-west-2: promote the failback instance "
      "only after activeRegion is back to us-east-1, or both regions take writes"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,28 @@ def _as_config_string(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+def typed_value(raw: str, path: bool) -> Any:
+    """A `--config` value as `pulumi config set` stores it.
+
+    With a path (`--path`), Pulumi types `true`/`false` and integers and keeps everything else a string
+    (`16.6` stays "16.6"); without one, every value is a string. drctl also takes a JSON object or list,
+    as a stack file would hold it (Pulumi would store that as a string).
+    """
+    text = raw.strip()
+    if text.startswith(("{", "[")):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError:
+            return raw
+    if not path:
+        return raw
+    if raw in ("true", "false"):
+        return raw == "true"
+    if re.fullmatch(r"-?(0|[1-9][0-9]*)", raw):
+        return int(raw)
+    return raw
+
+
 def _parse_override(text: str, project: str) -> tuple[str, list[str], Any]:
     """KEY=VALUE (KEY may be a dotted path into an object, as `pulumi config set --path`)."""
     if "=" not in text or text.startswith("="):
@@ -72,13 +95,7 @@ def _parse_override(text: str, project: str) -> tuple[str, list[str], Any]:
     namespace, _, rest = key.rpartition(":")
     namespace = namespace or project
     head, *path = rest.split(".")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
-    if not path and isinstance(value, (int, float, bool)) or value is None:
-        value = raw  # a top-level scalar stays the string the user typed, as `pulumi config set` stores it
-    return f"{namespace}:{head}", path, value
+    return f"{namespace}:{head}", path, typed_value(raw, bool(path))
 
 
 def _set_path(container: dict[str, Any], path: list[str], value: Any) -> None:

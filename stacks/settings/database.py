@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from .base import DailyWindow, Section, WeeklyWindow
+
+
+def _check_engine_version(value: object) -> str:
+    """A PostgreSQL version as a string; a YAML number is refused with how to quote it (17.10 reads as 17.1)."""
+    if isinstance(value, bool):
+        raise ValueError('a PostgreSQL major version such as "16"')
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        raise ValueError(f'a string: quote it, engineVersion: "{value}" (a YAML number loses digits: 17.10 reads as 17.1)')
+    if not re.match(r"^\d+(\.\d+)?$", str(value)):
+        raise ValueError('a PostgreSQL major version such as "16"')
+    return str(value)
+
+
+EngineVersion = Annotated[str, BeforeValidator(_check_engine_version)]
+
 
 
 class Restore(Section):
@@ -32,7 +50,9 @@ class Restore(Section):
 class Database(Section):
     identifier: str = Field(default="aivo-production-postgres", pattern=r"^[a-z][a-z0-9-]{0,62}$")
     replica_identifier: str = Field(default="aivo-production-postgres-dr", pattern=r"^[a-z][a-z0-9-]{0,62}$")
-    engine_version: str = "16.4"
+    # The major version only: RDS applies minor upgrades itself (autoMinorVersionUpgrade), and a pinned minor
+    # would make every later `pulumi up` a refused downgrade (terraform-provider-aws #39579).
+    engine_version: EngineVersion = "16"
     parameter_family: str = "postgres16"
     instance_class: str = "db.r6g.large"
     allocated_storage: int = Field(default=100, ge=20, le=65536)

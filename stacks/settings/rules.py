@@ -44,6 +44,20 @@ def stack_problem(settings: StackSettings) -> Problem | None:
     return None
 
 
+def database_problem(settings: StackSettings) -> Problem | None:
+    """The engine version as RDS and the provider take it: the major only (minor upgrades are automatic), and
+    the parameter group's family of that major."""
+    db = settings.database
+    major, _, minor = db.engine_version.partition(".")
+    if minor:
+        return ("database.engineVersion", db.engine_version,
+                f'the major version only ("{major}"): RDS applies minor upgrades itself, and a pinned minor makes every later '
+                "`pulumi up` a refused downgrade (terraform-provider-aws #39579)")
+    if db.parameter_family != f"postgres{major}":
+        return ("database.parameterFamily", db.parameter_family, f"postgres{major}, the family of engineVersion {major}")
+    return None
+
+
 def split_brain(settings: StackSettings) -> Problem | None:
     """A setting that would leave both regions' databases writable.
 
@@ -131,7 +145,7 @@ def edge_problem(settings: StackSettings) -> Problem | None:
 
 
 # In the order they are checked: the first broken rule is the one reported.
-RULES: tuple[Rule, ...] = (stack_problem, split_brain, restore_problem, peer_problem, edge_problem)
+RULES: tuple[Rule, ...] = (stack_problem, database_problem, split_brain, restore_problem, peer_problem, edge_problem)
 
 
 def first_problem(settings: StackSettings) -> Problem | None:
