@@ -40,7 +40,9 @@ class ClusterArgs:
     tags: dict[str, str]
     kms_deletion_window_days: int
     public_access_cidrs: list[str] = field(default_factory=list)
-    admin_role_arns: list[str] = field(default_factory=list)
+    admin_role_arns: list[pulumi.Input[str]] = field(default_factory=list)
+    # Security groups inside the VPC whose members reach the private API endpoint (the deploy runner's).
+    api_client_security_group_ids: list[pulumi.Input[str]] = field(default_factory=list)
 
 
 def endpoint_access(public_access_cidrs: list[str]) -> dict[str, object]:
@@ -66,6 +68,7 @@ class EksCluster(pulumi.ComponentResource):
     oidc_issuer: pulumi.Output[str]
     secrets_key_arn: pulumi.Output[str]
     node_group_name: pulumi.Output[str]
+    cluster_security_group_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions) -> None:
         super().__init__("aivo:cluster:EksCluster", name, None, opts)
@@ -124,6 +127,14 @@ class EksCluster(pulumi.ComponentResource):
             **endpoint_access(args.public_access_cidrs),  # type: ignore[arg-type]
             opts=child,
         )
+
+        # The private endpoint answers only what its security group admits: HTTPS from each API client.
+        for index, client in enumerate(args.api_client_security_group_ids):
+            aws.ec2.SecurityGroupRule(
+                f"{name}-api-client-{index}", type="ingress", protocol="tcp", from_port=443, to_port=443,
+                security_group_id=cluster.cluster_security_group_id, source_security_group_id=client,
+                description="Kubernetes API from a deploy runner", region=args.region, opts=child,
+            )
 
         node_role = aws.iam.Role(
             f"{name}-node-role",
@@ -185,6 +196,7 @@ class EksCluster(pulumi.ComponentResource):
         self.oidc_issuer = cluster.oidc_issuer
         self.secrets_key_arn = key.arn
         self.node_group_name = node_group.node_group_name
+        self.cluster_security_group_id = cluster.cluster_security_group_id
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,

@@ -27,7 +27,19 @@ DEFAULT_WILDCARD_RESOURCE_ACTIONS = [
     "s3:ListAllMyBuckets",
     "kms:ListAliases",
     "backup:ListBackupVaults",
+    "sts:GetCallerIdentity",
+    "secretsmanager:GetRandomPassword",
+    "route53:CreateHostedZone",
+    "route53:ListHostedZones",
+    "route53:ListHostedZonesByName",
+    "route53:CreateHealthCheck",
+    "route53:ListHealthChecks",
+    "ec2:DescribeVpcs",
 ]
+# Conditions that bound a statement on Resource "*" to the stack's own resources (its tags), and the verbs
+# of actions that only read, which may instead be bounded to the stack's regions.
+OWN_RESOURCE_CONDITION_KEYS = ("aws:ResourceTag/managed-by", "aws:RequestTag/managed-by")
+READ_VERBS = ("Describe", "List", "Get", "BatchGet")
 # AWS managed policies the pack accepts without seeing their document (service roles AWS maintains).
 DEFAULT_MANAGED_POLICIES = [
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
@@ -40,8 +52,22 @@ DEFAULT_MANAGED_POLICIES = [
 ]
 
 
+def _condition_keys(statement: dict[str, Any]) -> set[str]:
+    condition = statement.get("Condition") or {}
+    return {key for block in condition.values() if isinstance(block, dict) for key in block}
+
+
+def _reads(action: str) -> bool:
+    verb = action.split(":", 1)[-1]
+    return verb.startswith(READ_VERBS)
+
+
 def wildcard_findings(document: dict[str, Any], allowed_star_resource: list[str]) -> list[str]:
-    """What in a policy document grants a wildcard: each finding one sentence. Deny statements may be broad."""
+    """What in a policy document grants a wildcard: each finding one sentence. Deny statements may be broad.
+
+    Resource "*" is accepted for actions AWS grants only on "*", and where a condition bounds the statement
+    to the stack's own resources: its tags (any action), or its regions (read-only actions).
+    """
     findings = []
     for index, statement in enumerate(as_list(document.get("Statement"))):
         if not isinstance(statement, dict) or statement.get("Effect", "Allow") != "Allow":
@@ -55,7 +81,10 @@ def wildcard_findings(document: dict[str, Any], allowed_star_resource: list[str]
             findings.append(f"{label} allows wildcard actions {', '.join(broad)}")
         resources = [str(r) for r in as_list(statement.get("Resource"))]
         if "*" in resources:
-            needing = [a for a in actions if a not in allowed_star_resource]
+            keys = _condition_keys(statement)
+            owned = any(key in keys for key in OWN_RESOURCE_CONDITION_KEYS)
+            in_regions = "aws:RequestedRegion" in keys
+            needing = [a for a in actions if a not in allowed_star_resource and not owned and not (in_regions and _reads(a))]
             if needing:
                 findings.append(f"{label} allows {', '.join(needing)} on Resource *")
     return findings
@@ -84,7 +113,7 @@ def _least_privilege(args: ResourceValidationArgs, props: Any, report: ReportVio
 
 iam_no_wildcards = ResourceValidationPolicy(
     name="iam-no-wildcard-actions-or-resources",
-    description="IAM policies (replication, backup, Velero and every other role) allow named actions on named resources: no `*` or `service:*` actions, no Resource `*` except for actions AWS only grants on `*`.",
+    description="IAM policies (replication, backup, Velero, the deploy runners and every other role) allow named actions on named resources: no `*` or `service:*` actions, no Resource `*` except for actions AWS only grants on `*`, reads bounded to the stack's regions, or changes bounded to the stack's own tags.",
     validate=_least_privilege,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(

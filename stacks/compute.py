@@ -14,15 +14,18 @@ below, so the difference between standby and failover is visible (and tested) in
 
 from __future__ import annotations
 
+import json
 import re
 
 import pulumi
 
 from components.cluster import ClusterArgs, EksCluster, NodeGroupSpec
+from components.runner import DeployRunner, RunnerArgs
 from components.velero import LocationSpec, ScheduleSpec, Velero, VeleroArgs
 from components.velero_restores import TierRestore, TierRestores, TierRestoresArgs
 from stacks.context import StackContext
 from stacks.contracts import ComputeParts, DataParts, Exports
+from stacks.deploy_runner import buildspec, runner_policy
 from stacks.settings import StackSettings
 from stacks.settings.cluster import NodeGroupSize
 from stacks.settings.stack import tags_for
@@ -113,9 +116,31 @@ def tier_restores(settings: StackSettings) -> list[TierRestore]:
 # ---- the part -----------------------------------------------------------------------------------
 
 
+def deploy_runner(ctx: StackContext) -> DeployRunner | None:
+    """The stack's deploy runner in its own region's VPC (settings: runner), or None when disabled."""
+    s = ctx.settings
+    if not s.runner.enabled:
+        return None
+    r = s.runner
+    return DeployRunner(
+        f"{s.role}-runner",
+        RunnerArgs(
+            region=s.region, name=s.runner_name, account_id=s.account_id, repository=s.site.repository, branch=r.branch,
+            connection_arn=s.site.code_connection_arns[s.region], buildspec=buildspec(s), image=r.image,
+            compute_type=r.compute_type, timeout_minutes=r.timeout_minutes, log_retention_days=r.log_retention_days,
+            vpc_id=ctx.network.vpc_id, subnet_ids=ctx.network.private_subnet_ids,
+            operator_role_arns=list(s.site.on_call_role_arns), role_policy=json.dumps(runner_policy(s), sort_keys=True),
+            tags=tags_for(s, "runner"),
+        ),
+        opts=ctx.opts(s.region),
+    )
+
+
 def build(ctx: StackContext, data: DataParts) -> ComputeParts:
     s = ctx.settings
     size = node_group_size(s)
+    runner = deploy_runner(ctx)
+    admins: list[pulumi.Input[str]] = [*s.site.on_call_role_arns, *([runner.role_arn] if runner else [])]
     cluster = EksCluster(
         f"{s.role}-cluster",
         ClusterArgs(
@@ -135,7 +160,8 @@ def build(ctx: StackContext, data: DataParts) -> ComputeParts:
             tags=tags_for(s, "eks"),
             kms_deletion_window_days=s.cluster.kms_deletion_window_days,
             public_access_cidrs=list(s.cluster.public_access_cidrs),
-            admin_role_arns=list(s.site.on_call_role_arns),
+            admin_role_arns=admins,
+            api_client_security_group_ids=[runner.security_group_id] if runner else [],
         ),
         opts=ctx.opts(s.region),
     )
@@ -170,6 +196,9 @@ def build(ctx: StackContext, data: DataParts) -> ComputeParts:
         "veleroRoleArn": velero.role_arn,
         "veleroLocation": velero.location_name,
     }
+    if runner is not None:
+        outputs["runnerProject"] = runner.project_name
+        outputs["runnerLogGroup"] = runner.log_group_name
     if restores:
         chain = TierRestores(
             f"{s.role}-failover-restores",

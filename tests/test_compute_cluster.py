@@ -49,8 +49,9 @@ def test_public_endpoint_only_with_cidrs_and_limited_to_them() -> None:
 def test_the_on_call_roles_get_cluster_admin_access_entries() -> None:
     arn = "arn:aws:iam::123456789012:role/aivo-platform-admin"
     c = cluster_of("dr", f'site.onCallRoleArns=["{arn}"]')
-    (entry,) = c.inputs["accessEntries"].values()
-    assert entry["principalArn"] == arn
+    entries = list(c.inputs["accessEntries"].values())
+    assert [e["principalArn"] for e in entries] == [arn, "arn:aws:iam::123456789012:role/aivo-dr-dr-runner"]
+    entry = entries[0]
     (policy,) = entry["accessPolicies"].values()
     assert policy == {
         "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",

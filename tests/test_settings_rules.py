@@ -20,6 +20,13 @@ CASES = [
      "pinned minor makes every later `pulumi up` a refused downgrade (terraform-provider-aws #39579)"),
     ("database_problem", "dr", ["database.engineVersion=17"],
      'aivo-dr:database.parameterFamily = "postgres16": postgres17, the family of engineVersion 17'),
+    ("api_access_problem", "dr", ["runner.enabled=false"],
+     "aivo-dr:runner.enabled = false: true, or cluster.publicAccessCidrs naming where `pulumi up` runs: the cluster API "
+     "endpoint is private and nothing else reaches it"),
+    ("api_access_problem", "primary", ['site.codeConnectionArns={"us-west-2": "arn:aws:codeconnections:us-west-2:123456789012:connection/x"}'],
+     "aivo-dr:site.codeConnectionArns.us-east-1: required with runner.enabled: per region with a deploy runner, the AWS "
+     "CodeConnections connection to GitHub in that region (aws codeconnections list-connections --region <region>; "
+     "create it once in the console)"),
     ("split_brain", "primary", ["activeRegion=us-west-2", "database.failbackPromoted=true"],
      "aivo-dr:database.failbackPromoted = true: false while activeRegion is us-west-2: promote the failback instance "
      "only after activeRegion is back to us-east-1, or both regions take writes"),

@@ -212,6 +212,16 @@ def _secret(c: Ctx) -> Outputs:
     return arn, {"name": name, "arn": arn}
 
 
+def _codebuild_project(c: Ctx) -> Outputs:
+    name = c.get("name") or autoname(c.name, c.seed)
+    return name, {"name": name, "arn": c.arn("codebuild", f"project/{name}"), "badgeUrl": ""}
+
+
+def _log_group(c: Ctx) -> Outputs:
+    name = c.get("name") or autoname(c.name, c.seed)
+    return name, {"name": name, "arn": c.arn("logs", f"log-group:{name}")}
+
+
 def _eks_cluster_aws(c: Ctx) -> Outputs:
     name = c.get("name") or autoname(c.name, c.seed)
     return name, {
@@ -306,6 +316,8 @@ BUILDERS: dict[str, Callable[[Ctx], Outputs]] = {
     "aws:route53/record:Record": _record,
     "aws:cloudfront/distribution:Distribution": _distribution,
     "aws:secretsmanager/secret:Secret": _secret,
+    "aws:codebuild/project:Project": _codebuild_project,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:eks/cluster:Cluster": _eks_cluster_aws,
     "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
     "eks:index:Cluster": _eks_component,

@@ -58,6 +58,21 @@ def database_problem(settings: StackSettings) -> Problem | None:
     return None
 
 
+def api_access_problem(settings: StackSettings) -> Problem | None:
+    """The cluster's API is private: `pulumi up` reaches it from the deploy runner in the VPC, or from
+    listed public CIDRs. A configuration where no declared path reaches it would fail every Kubernetes step."""
+    if settings.runner.enabled:
+        if settings.region not in settings.site.code_connection_arns:
+            return (f"site.codeConnectionArns.{settings.region}", None,
+                    f"required with runner.enabled: {type(settings.site).model_fields['code_connection_arns'].description}")
+        return None
+    if not settings.cluster.public_access_cidrs:
+        return ("runner.enabled", False,
+                "true, or cluster.publicAccessCidrs naming where `pulumi up` runs: the cluster API endpoint is private "
+                "and nothing else reaches it")
+    return None
+
+
 def split_brain(settings: StackSettings) -> Problem | None:
     """A setting that would leave both regions' databases writable.
 
@@ -145,7 +160,7 @@ def edge_problem(settings: StackSettings) -> Problem | None:
 
 
 # In the order they are checked: the first broken rule is the one reported.
-RULES: tuple[Rule, ...] = (stack_problem, database_problem, split_brain, restore_problem, peer_problem, edge_problem)
+RULES: tuple[Rule, ...] = (stack_problem, database_problem, api_access_problem, split_brain, restore_problem, peer_problem, edge_problem)
 
 
 def first_problem(settings: StackSettings) -> Problem | None:

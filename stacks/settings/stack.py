@@ -14,6 +14,7 @@ from .database import Database
 from .edge import Cdn, Dns
 from .network import Network
 from .peer import Peer
+from .runner import Runner
 from .site import Site
 from .storage import Storage
 from .tiers import Objectives, Tier, runbook_tiers
@@ -64,6 +65,7 @@ class StackSettings(Section):
     dns: Dns = Dns()
     cdn: Cdn = Cdn()
     peer: Peer = Peer()
+    runner: Runner = Runner()
 
     @model_validator(mode="before")
     @classmethod
@@ -98,6 +100,11 @@ class StackSettings(Section):
     @property
     def is_active(self) -> bool:
         return self.region == self.active
+
+    @property
+    def runner_name(self) -> str:
+        """The deploy runner's CodeBuild project (and role): aivo-dr-primary-runner, aivo-dr-dr-runner."""
+        return f"aivo-dr-{self.role}-runner"
 
     @property
     def cluster_name(self) -> str:

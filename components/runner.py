@@ -1,0 +1,147 @@
+"""A deploy runner: a CodeBuild project in a region's VPC that runs this repository's `pulumi` for one stack.
+
+It exists in standby, with its role, so that starting it needs nothing new (no IAM change during a
+failover). It runs from the VPC's private subnets, the only place the cluster's private API endpoint is
+reached from, and its build definition is inline, so a change in the repository cannot change what it
+runs. Who may start it: the on-call roles, through the operator policy attached to them here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+HTTPS = 443
+CODEBUILD_TRUST = "codebuild.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class RunnerArgs:
+    region: str
+    name: str  # the project's and the role's name (the role is created first: the cluster admits it)
+    account_id: str
+    repository: str  # https://github.com/<owner>/<name>
+    branch: str
+    connection_arn: str  # CodeConnections connection to GitHub in `region`
+    buildspec: str  # inline build definition
+    image: str
+    compute_type: str
+    timeout_minutes: int
+    log_retention_days: int
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[list[str]]  # private subnets (egress through NAT)
+    operator_role_arns: list[str]  # the on-call roles: the only ones given the right to start it
+    role_policy: str  # what the runner may do (JSON, known at preview: built from the settings)
+    tags: dict[str, str]
+
+
+def trust_policy(account_id: str, region: str, name: str) -> str:
+    """CodeBuild may assume the role, for this project in this account only (confused-deputy conditions)."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": CODEBUILD_TRUST},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": f"arn:aws:codebuild:{region}:{account_id}:project/{name}"},
+            },
+        }],
+    }, sort_keys=True)
+
+
+def operator_policy(project_arn: str, log_group_arn: str) -> str:
+    """What an on-call engineer needs to run the runner and follow its log, on this runner only."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "RunIt", "Effect": "Allow",
+             "Action": ["codebuild:StartBuild", "codebuild:StopBuild", "codebuild:BatchGetBuilds", "codebuild:ListBuildsForProject"],
+             "Resource": [project_arn]},
+            {"Sid": "FollowItsLog", "Effect": "Allow", "Action": ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartLiveTail"],
+             "Resource": [log_group_arn, f"{log_group_arn}:*"]},
+        ],
+    }, sort_keys=True)
+
+
+def role_name(arn: str) -> str:
+    """The name of an IAM role from its ARN (the last path segment)."""
+    return arn.rsplit("/", 1)[-1]
+
+
+class DeployRunner(pulumi.ComponentResource):
+    """The runner's role, security group, log group and CodeBuild project, and its operators' policy."""
+
+    role: aws.iam.Role
+    role_arn: pulumi.Output[str]
+    project_name: pulumi.Output[str]
+    project_arn: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: RunnerArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("aivo:runner:DeployRunner", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.role = aws.iam.Role(
+            f"{name}-role", name=args.name, description=f"The deploy runner {args.name} (CodeBuild)",
+            assume_role_policy=trust_policy(args.account_id, args.region, args.name), tags=args.tags, opts=child,
+        )
+        self.role_arn = self.role.arn
+        aws.iam.RolePolicy(f"{name}-role-policy", role=self.role.name, policy=args.role_policy, opts=child)
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-sg", vpc_id=args.vpc_id, description=f"{args.name}: HTTPS out only (cluster API, AWS APIs, GitHub)",
+            egress=[aws.ec2.SecurityGroupEgressArgs(protocol="tcp", from_port=HTTPS, to_port=HTTPS, cidr_blocks=["0.0.0.0/0"],
+                                                    description="HTTPS to the cluster API, AWS APIs and the repository")],
+            region=args.region, tags={**args.tags, "Name": f"{args.name}-sg"}, opts=child,
+        )
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=f"/aws/codebuild/{args.name}", retention_in_days=args.log_retention_days,
+            region=args.region, tags=args.tags, opts=child,
+        )
+        project = aws.codebuild.Project(
+            f"{name}-project",
+            name=args.name,
+            description="aivo-dr deploy runner: runs this repository's pulumi for one stack, from inside its VPC",
+            service_role=self.role.arn,
+            source=aws.codebuild.ProjectSourceArgs(
+                type="GITHUB", location=args.repository, git_clone_depth=1, buildspec=args.buildspec,
+                auth=aws.codebuild.ProjectSourceAuthArgs(type="CODECONNECTIONS", resource=args.connection_arn),
+            ),
+            source_version=args.branch,
+            artifacts=aws.codebuild.ProjectArtifactsArgs(type="NO_ARTIFACTS"),
+            environment=aws.codebuild.ProjectEnvironmentArgs(
+                type="LINUX_CONTAINER", compute_type=args.compute_type, image=args.image, privileged_mode=False,
+                image_pull_credentials_type="CODEBUILD",
+            ),
+            vpc_config=aws.codebuild.ProjectVpcConfigArgs(vpc_id=args.vpc_id, subnets=args.subnet_ids, security_group_ids=[sg.id]),
+            logs_config=aws.codebuild.ProjectLogsConfigArgs(
+                cloudwatch_logs=aws.codebuild.ProjectLogsConfigCloudwatchLogsArgs(group_name=logs.name, status="ENABLED"),
+            ),
+            build_timeout=args.timeout_minutes,
+            queued_timeout=60,
+            # One run at a time: two failovers (or a failover and an up) must never race on one stack.
+            concurrent_build_limit=1,
+            region=args.region,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]),
+        )
+        operators = aws.iam.Policy(
+            f"{name}-operators",
+            name=f"{args.name}-operators",
+            description=f"Start and follow the deploy runner {args.name}; attached to the on-call roles only",
+            policy=pulumi.Output.all(project.arn, logs.arn).apply(lambda v: operator_policy(v[0], v[1])),
+            tags=args.tags,
+            opts=child,
+        )
+        for index, arn in enumerate(args.operator_role_arns):
+            aws.iam.RolePolicyAttachment(f"{name}-operator-{index}", role=role_name(arn), policy_arn=operators.arn, opts=child)
+        self.project_name = project.name
+        self.project_arn = project.arn
+        self.security_group_id = sg.id
+        self.log_group_name = logs.name
+        self.register_outputs({"roleArn": self.role_arn, "projectName": self.project_name, "projectArn": self.project_arn,
+                               "securityGroupId": self.security_group_id, "logGroupName": self.log_group_name})

@@ -1,0 +1,232 @@
+"""What a stack's deploy runner runs, and what its role may do, decided from the settings.
+
+The runner (components/runner.py) is a CodeBuild project in the stack's region and VPC. Its build runs one
+of three actions, chosen when the build is started: `preview`, `up`, or (dr stack only) `failover`, which
+needs a confirmation phrase so that starting a build by mistake fails nothing over. The failover action is
+exactly FAILOVER_COMMAND, the string the README gives for the manual path (a test keeps them equal).
+
+Its role may manage what its stack declares and nothing else: every action is bounded to the stack's
+regions (global control planes aside), to resources tagged as this stack's (or named as the settings
+name them), it can never delete a data store or a key, and it can never change itself.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlparse
+
+from stacks.providers import stack_regions
+from stacks.settings import StackSettings
+from stacks.settings.stack import DR_REGION
+
+# The failover, as an on-call engineer types it and as the dr runner runs it. --continue-on-error (Pulumi
+# CLI 3.114+): a failed Route53 or CloudFront step (control planes in us-east-1) does not stop the regional
+# steps that do not depend on it (the promotion, capacity, the restores).
+FAILOVER_COMMAND = "pulumi config set failover true --stack dr && pulumi up --stack dr --yes --continue-on-error"
+CONFIRM_PHRASE = f"fail over to {DR_REGION}"
+ACTIONS = ("preview", "up", "failover")
+
+# What a failover build's log reminds the operator to do: the runner's checkout is thrown away.
+COMMIT_REMINDER = (
+    'The dr stack now runs with failover: true. Commit "aivo-dr:failover: true" to Pulumi.dr.yaml now: the next '
+    '"pulumi up --stack dr" from the repository would otherwise undo the failover.'
+)
+
+
+def start_command(settings: StackSettings, action: str) -> str:
+    """How an on-call engineer starts an action of the stack's runner (the README quotes it)."""
+    overrides = f"name=ACTION,value={action}"
+    if action == "failover":
+        overrides += f" 'name=CONFIRM,value={CONFIRM_PHRASE}'"
+    return (f"aws codebuild start-build --region {settings.region} --project-name {settings.runner_name} "
+            f"--environment-variables-override {overrides}")
+
+
+def follow_command(settings: StackSettings) -> str:
+    """How to follow the runner's log live."""
+    return f"aws logs tail /aws/codebuild/{settings.runner_name} --region {settings.region} --follow"
+
+
+def commands(settings: StackSettings) -> dict[str, str]:
+    """The shell command of each action this stack's runner offers."""
+    stack = settings.role
+    found = {
+        "preview": f"pulumi preview --stack {stack} --diff",
+        "up": f"pulumi up --stack {stack} --yes --continue-on-error",
+    }
+    if settings.is_dr:
+        found["failover"] = FAILOVER_COMMAND
+    return found
+
+
+def buildspec(settings: StackSettings) -> str:
+    """The build definition (inline, so a change in the repository cannot change what the runner runs).
+
+    Secrets never reach the log: the state backend's key is used through the role (awskms://), Pulumi prints
+    secret values as [secret], and no secret is passed as a plaintext variable.
+    """
+    r = settings.runner
+    cases = []
+    for action, command in commands(settings).items():
+        if action == "failover":
+            cases.append(
+                f'    failover)\n'
+                f'      if [ "${{CONFIRM:-}}" != "{CONFIRM_PHRASE}" ]; then\n'
+                f"        echo 'refused: start the failover with CONFIRM=\"{CONFIRM_PHRASE}\"'; exit 2\n"
+                f'      fi\n'
+                f'      status=0\n'
+                f'      {command} || status=$?\n'
+                f"      echo '{COMMIT_REMINDER}'\n"
+                f'      exit $status ;;'
+            )
+        else:
+            cases.append(f"    {action}) {command} ;;")
+    cases.append(f'    *) echo "ACTION must be one of {", ".join(commands(settings))}"; exit 2 ;;')
+    script = "\n".join(["case \"${ACTION:-preview}\" in", *cases, "esac"])
+    spec: dict[str, Any] = {
+        "version": 0.2,
+        "env": {
+            "shell": "bash",
+            "variables": {
+                "PULUMI_BACKEND_URL": settings.site.state_backend_url,
+                "PULUMI_VERSION": r.pulumi_version,
+                "PULUMI_SKIP_UPDATE_CHECK": "true",
+                "AWS_STS_REGIONAL_ENDPOINTS": "regional",
+            },
+        },
+        "phases": {
+            "install": {
+                "runtime-versions": {"python": "3.11"},
+                "commands": [
+                    'curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION"',
+                    'export PATH="$HOME/.pulumi/bin:$PATH"',
+                    "make setup",
+                ],
+            },
+            "build": {"commands": ['export PATH="$HOME/.pulumi/bin:$PWD/.venv/bin:$PATH"', "set -euo pipefail", script]},
+        },
+    }
+    return json.dumps(spec, indent=2)
+
+
+def state_bucket(settings: StackSettings) -> str | None:
+    """The S3 bucket of a self-managed state backend (None for Pulumi Cloud)."""
+    url = urlparse(settings.site.state_backend_url)
+    return url.netloc if url.scheme == "s3" else None
+
+
+# Actions that change resources, per regional service, allowed only on this stack's resources.
+_MANAGE = {
+    "ec2": ["ec2:Create*", "ec2:Delete*", "ec2:Modify*", "ec2:Associate*", "ec2:Disassociate*", "ec2:Attach*",
+            "ec2:Detach*", "ec2:Authorize*", "ec2:Revoke*", "ec2:Allocate*", "ec2:Release*", "ec2:Replace*"],
+    "rds": ["rds:Create*", "rds:Modify*", "rds:PromoteReadReplica", "rds:AddTagsToResource", "rds:RemoveTagsFromResource",
+            "rds:RestoreDBInstanceToPointInTime", "rds:StartDBInstanceAutomatedBackupsReplication",
+            "rds:StopDBInstanceAutomatedBackupsReplication", "rds:DeleteDBSubnetGroup", "rds:DeleteDBParameterGroup"],
+    "elasticache": ["elasticache:Create*", "elasticache:Modify*", "elasticache:Increase*", "elasticache:Decrease*",
+                    "elasticache:AddTagsToResource", "elasticache:RemoveTagsFromResource", "elasticache:DeleteUser",
+                    "elasticache:DeleteUserGroup", "elasticache:DeleteCacheSubnetGroup"],
+    "eks": ["eks:Create*", "eks:Delete*", "eks:Update*", "eks:Associate*", "eks:Disassociate*", "eks:TagResource",
+            "eks:UntagResource", "eks:AccessKubernetesApi"],
+    "backup": ["backup:CreateBackupPlan", "backup:UpdateBackupPlan", "backup:DeleteBackupPlan", "backup:CreateBackupSelection",
+               "backup:DeleteBackupSelection", "backup:CreateBackupVault", "backup:TagResource", "backup:UntagResource"],
+    "kms": ["kms:CreateKey", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias", "kms:EnableKeyRotation", "kms:PutKeyPolicy",
+            "kms:TagResource", "kms:UntagResource", "kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*",
+            "kms:ReEncrypt*"],
+}
+_READ = ["ec2:Describe*", "rds:Describe*", "rds:ListTagsForResource", "elasticache:Describe*", "elasticache:List*",
+         "eks:Describe*", "eks:List*", "backup:Describe*", "backup:Get*", "backup:List*", "kms:DescribeKey", "kms:Get*",
+         "kms:List*", "codebuild:BatchGetProjects", "logs:Describe*", "secretsmanager:DescribeSecret", "s3:GetBucket*",
+         "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:GetEncryptionConfiguration", "s3:ListBucket"]
+# A runner never deletes a data store or a key, whatever its stack says (Pulumi protects them too).
+_NEVER = ["rds:DeleteDBInstance", "rds:DeleteDBCluster", "rds:DeleteDBSnapshot", "rds:DeleteDBInstanceAutomatedBackup",
+          "elasticache:DeleteReplicationGroup", "elasticache:DeleteGlobalReplicationGroup", "elasticache:DeleteSnapshot",
+          "s3:DeleteBucket", "s3:DeleteObjectVersion", "s3:PutLifecycleConfiguration", "backup:DeleteBackupVault",
+          "backup:DeleteRecoveryPoint", "kms:ScheduleKeyDeletion", "kms:DisableKey", "secretsmanager:DeleteSecret"]
+
+
+def _tagged(settings: StackSettings, key: str = "aws:ResourceTag") -> dict[str, str]:
+    return {f"{key}/managed-by": "aivo-dr", f"{key}/dr-role": settings.role}
+
+
+def runner_arns(settings: StackSettings) -> tuple[str, str]:
+    """(project ARN, role ARN) of the stack's runner: both named after it, so known before it exists."""
+    s = settings
+    return (f"arn:aws:codebuild:{s.region}:{s.account_id}:project/{s.runner_name}",
+            f"arn:aws:iam::{s.account_id}:role/{s.runner_name}")
+
+
+def runner_policy(settings: StackSettings) -> dict[str, Any]:
+    """The runner role's policy: what its stack declares, in its regions, and nothing else."""
+    s = settings
+    account = s.account_id
+    regions = stack_regions(s)
+    project_arn, role_arn = runner_arns(s)
+    in_regions = {"StringEquals": {"aws:RequestedRegion": regions}}
+    statements: list[dict[str, Any]] = [
+        {"Sid": "Identity", "Effect": "Allow", "Action": ["sts:GetCallerIdentity", "secretsmanager:GetRandomPassword"],
+         "Resource": "*"},
+        {"Sid": "PulumiSecrets", "Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+         "Resource": [s.site.state_kms_key_arn]},
+        {"Sid": "ReadInRegions", "Effect": "Allow", "Action": _READ, "Resource": "*", "Condition": in_regions},
+        {"Sid": "ManageThisStacks", "Effect": "Allow", "Action": sorted(a for actions in _MANAGE.values() for a in actions),
+         "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": regions, **_tagged(s)}}},
+        {"Sid": "CreateTaggedAsThisStacks", "Effect": "Allow",
+         "Action": ["ec2:Create*", "ec2:Allocate*", "rds:Create*", "elasticache:Create*", "eks:Create*", "backup:Create*",
+                    "kms:CreateKey", "ec2:CreateTags", "rds:AddTagsToResource", "elasticache:AddTagsToResource",
+                    "eks:TagResource", "backup:TagResource", "kms:TagResource"],
+         "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": regions, **_tagged(s, "aws:RequestTag")}}},
+        {"Sid": "ThisStacksRoles", "Effect": "Allow",
+         "Action": ["iam:GetRole", "iam:UpdateRole", "iam:DeleteRole", "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy",
+                    "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+                    "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:UpdateAssumeRolePolicy", "iam:PassRole"],
+         "Resource": f"arn:aws:iam::{account}:role/*", "Condition": {"StringEquals": _tagged(s)}},
+        {"Sid": "CreateRolesTaggedAsThisStacks", "Effect": "Allow", "Action": ["iam:CreateRole", "iam:TagRole"],
+         "Resource": f"arn:aws:iam::{account}:role/*", "Condition": {"StringEquals": _tagged(s, "aws:RequestTag")}},
+        {"Sid": "ClusterOidcProviders", "Effect": "Allow", "Action": ["iam:*OpenIDConnectProvider*", "iam:TagOpenIDConnectProvider"],
+         "Resource": [f"arn:aws:iam::{account}:oidc-provider/oidc.eks.{region}.amazonaws.com/*" for region in regions]},
+    ]
+    bucket = state_bucket(s)
+    if bucket:
+        statements.append({"Sid": "PulumiState", "Effect": "Allow",
+                           "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation",
+                                      "s3:GetBucketVersioning"],
+                           "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]})
+    if s.role == "primary":
+        names = [s.storage.assets_bucket, s.storage.velero_bucket]
+        names += [s.storage.replica_name(n, s.regions.dr) for n in names]
+        statements.append({"Sid": "ThisStacksBuckets", "Effect": "Allow", "Action": ["s3:CreateBucket", "s3:Put*", "s3:Get*",
+                                                                                     "s3:ListBucket", "s3:DeleteBucketPolicy"],
+                           "Resource": [f"arn:aws:s3:::{n}" for n in names]})
+        statements.append({"Sid": "ThisStacksSecret", "Effect": "Allow",
+                           "Action": ["secretsmanager:CreateSecret", "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecret",
+                                      "secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue", "secretsmanager:TagResource",
+                                      "secretsmanager:ReplicateSecretToRegions", "secretsmanager:GetResourcePolicy"],
+                           "Resource": f"arn:aws:secretsmanager:{s.regions.primary}:{account}:secret:{s.database.identifier}/*"})
+    else:
+        zone = s.site.hosted_zone_id
+        statements += [
+            {"Sid": "EdgeRecords", "Effect": "Allow",
+             "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:GetHostedZone",
+                        "route53:ListTagsForResource", "route53:ChangeTagsForResource"],
+             "Resource": [f"arn:aws:route53:::hostedzone/{zone}", "arn:aws:route53:::hostedzone/*"],
+             "Condition": {"ForAllValues:StringLike": {"route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+                 f"*.{s.dns.zone_name}", f"*.{s.dns.internal_zone}"]}}},
+            {"Sid": "EdgeZonesAndChecks", "Effect": "Allow",
+             "Action": ["route53:CreateHostedZone", "route53:ListHostedZones", "route53:ListHostedZonesByName",
+                        "route53:CreateHealthCheck", "route53:ListHealthChecks", "ec2:DescribeVpcs"],
+             "Resource": "*"},
+            {"Sid": "EdgeChecksAndChanges", "Effect": "Allow",
+             "Action": ["route53:GetHealthCheck", "route53:UpdateHealthCheck", "route53:DeleteHealthCheck", "route53:GetChange",
+                        "route53:AssociateVPCWithHostedZone"],
+             "Resource": ["arn:aws:route53:::healthcheck/*", "arn:aws:route53:::change/*", "arn:aws:route53:::hostedzone/*"]},
+            {"Sid": "EdgeCdn", "Effect": "Allow", "Action": ["cloudfront:Get*", "cloudfront:List*", "cloudfront:UpdateDistribution",
+                                                              "cloudfront:TagResource", "cloudfront:CreateDistributionWithTags"],
+             "Resource": f"arn:aws:cloudfront::{account}:distribution/*", "Condition": {"StringEquals": {"aws:ResourceTag/managed-by": "aivo-dr"}}},
+            {"Sid": "EdgeCertificate", "Effect": "Allow", "Action": ["acm:DescribeCertificate"], "Resource": s.site.cdn_certificate_arn},
+        ]
+    statements += [
+        {"Sid": "NeverDeleteData", "Effect": "Deny", "Action": _NEVER, "Resource": "*"},
+        {"Sid": "NeverChangeItself", "Effect": "Deny", "Action": ["codebuild:*", "iam:*"], "Resource": [project_arn, role_arn]},
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}

@@ -1,0 +1,27 @@
+"""The deploy runner: where each stack's `pulumi up` runs, inside the stack's own region and VPC.
+
+The clusters' API endpoints are private, so `pulumi up` (the Helm release, the Velero objects, the
+failover's restores) must run where it can reach them. Each stack declares a CodeBuild project in its
+own VPC's private subnets that checks out this repository and runs the pinned Pulumi CLI; the dr stack's
+runs the failover during a us-east-1 outage, when laptops, VPNs and CI may be the least reliable part.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Section
+
+
+class Runner(Section):
+    enabled: bool = True
+    # The Pulumi CLI the runner installs: the release of the SDK pinned in requirements.lock (a test keeps them equal).
+    pulumi_version: str = Field(default="3.272.0", pattern=r"^\d+\.\d+\.\d+$")
+    branch: str = Field(default="main", pattern=r"^[\w./-]+$")
+    image: str = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+    compute_type: Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] = "BUILD_GENERAL1_SMALL"
+    # A failover waits on tier restores of up to the Low tier's RTO (4 hours); the build may run that long.
+    timeout_minutes: int = Field(default=300, ge=5, le=2160)
+    log_retention_days: Literal[30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] = 365
