@@ -24,7 +24,7 @@ def test_preflight_json_from_a_separate_process(aws_unchanged) -> None:
     result = drctl("preflight", "--json", env=dict(os.environ))
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert doc["schema"] == "aivo-dr/preflight@1" and doc["ok"] is True and doc["summary"] == {"fail": 0, "pass": 11, "warn": 2}
+    assert doc["schema"] == "aivo-dr/preflight@1" and doc["ok"] is True and doc["summary"] == {"fail": 0, "pass": 13, "warn": 2, "unreachable": 0}
     assert "Traceback" not in result.stderr
 
 

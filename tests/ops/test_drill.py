@@ -14,7 +14,7 @@ from PIL import Image
 from drctl.cli import main
 from drctl.ops.figures import runbook
 from drctl.ops.report import recovery_metrics, verdicts
-from tests.ops.conftest import table_rows
+from tests.helpers.ops import table_rows
 
 
 def replica_lag(seconds: float) -> None:
@@ -84,7 +84,7 @@ def test_a_failed_step_stops_the_drill_and_is_reported(aws, tmp_path, capsys) ->
     record = record_of(tmp_path, "region-failover")
     assert record["outcome"] == "failed"
     assert [st["status"] for st in record["steps"]] == ["confirmed", "confirmed", "failed", *["not run"] * 6]
-    assert record["steps"][2]["detail"] == "10 passed, 2 warnings, 1 failed: node group general"
+    assert record["steps"][2]["detail"] == "12 passed, 2 warnings, 1 failed: node group general"
     text = next(tmp_path.glob("*.md")).read_text()
     assert "| Verdict | FAIL |" in text and "| Measured RTO (time to recover) | not recovered" in text
     # The replica was not promoted: the drill stopped before it.

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from drctl.cli import main
-from tests.ops.conftest import table_rows
+from tests.helpers.ops import table_rows
 
 SCHEMA = "aivo_restore_test"
 USERS = [(1, "ada@aivo.edu"), (2, "grace@aivo.edu"), (3, "linus@aivo.edu")]
@@ -93,7 +93,8 @@ def test_snapshot_not_found_is_one_line_exit_1(aws_unchanged, seeded_pg, tmp_pat
     args[args.index("latest")] = "aivo-no-such-snapshot"
     assert main(args) == 1
     err = capsys.readouterr().err
-    assert err == "drctl: error: describe_db_snapshots aivo-no-such-snapshot: DBSnapshotNotFound: DBSnapshot aivo-no-such-snapshot not found.\n"
+    assert err == ("drctl: error: describe_db_snapshots aivo-no-such-snapshot in us-east-1: DBSnapshotNotFound: "
+                   "DBSnapshot aivo-no-such-snapshot not found.\n")
 
 
 @pytest.mark.parametrize(("change", "message"), [
