@@ -24,6 +24,7 @@ from drctl.ops.aws import reset_clients
 from tests.helpers.estate import seed, seed_client
 from tests.helpers.faultproxy import FaultProxy
 from tests.helpers.ops import free_port
+from tests.helpers.restore import DSN_VAR, seed_users
 
 
 @pytest.fixture(scope="session")
@@ -132,6 +133,14 @@ def pg_dsn() -> Iterator[str]:
     finally:
         subprocess.run(_as_postgres([pg_ctl, "-D", str(data / "db"), "-m", "immediate", "stop"]), capture_output=True)
         shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture
+def seeded_pg(pg_dsn: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The restore test's table in PostgreSQL, and its DSN in AIVO_DR_RESTORE_DSN."""
+    seed_users(pg_dsn)
+    monkeypatch.setenv(DSN_VAR, pg_dsn)
+    return pg_dsn
 
 
 # ---- faults ------------------------------------------------------------------------------------------
