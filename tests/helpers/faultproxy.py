@@ -7,7 +7,8 @@ region (and service) from the SigV4 credential scope in the Authorization header
 - forwards it (the default) and relays the answer, one request per connection (`Connection: close`);
 - DROP: closes the connection without answering, with a TCP reset (SO_LINGER 0);
 - CLOSE: closes it without answering, with an orderly FIN;
-- STALL: keeps the connection open and never answers (the client's read timeout must end the wait).
+- STALL: keeps the connection open and never answers (the client's read timeout must end the wait);
+- THROTTLE: answers every request 503 SlowDown, S3's throttling answer (botocore backs off and retries it).
 
 Refusing a connection happens before any request can be read, so it cannot depend on the region:
 `refuse()` closes the listener and every later connection is refused by the kernel.
@@ -23,7 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-FORWARD, DROP, CLOSE, STALL = "forward", "drop", "close", "stall"
+FORWARD, DROP, CLOSE, STALL, THROTTLE = "forward", "drop", "close", "stall", "throttle"
+_SLOW_DOWN = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>"
+              b"<RequestId>faultproxy</RequestId></Error>")
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
 
@@ -158,6 +161,9 @@ class FaultProxy:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             elif fault == STALL:
                 self._hold(conn)
+            elif fault == THROTTLE:
+                conn.sendall(b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+                             % (len(_SLOW_DOWN), _SLOW_DOWN))
             elif fault == FORWARD:
                 self._forward(conn, head, body)
         except OSError:

@@ -18,7 +18,7 @@ from drctl.ops.cron import previous_fire
 from drctl.ops.figures import runbook
 from drctl.ops.velero import VeleroBackup, schedule_check
 from tests.helpers.estate import velero_backup
-from tests.helpers.faultproxy import DROP, FORWARD
+from tests.helpers.faultproxy import DROP, FORWARD, THROTTLE
 from tests.helpers.ops import table_rows
 
 NOW = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # a Wednesday
@@ -82,6 +82,24 @@ def test_us_east_1_dropped_marks_its_rows_unreachable_and_the_us_west_2_replica_
     assert captured.out.splitlines()[-1] == "1 passed, 0 warnings, 0 failed, 13 unreachable (us-east-1)"
     assert {(s.region, s.fault) for s in fault_proxy.seen} == {("us-east-1", DROP), ("us-west-2", FORWARD)}
     assert "Traceback" not in captured.err
+
+
+def test_s3_throttled_past_its_retries_marks_only_the_s3_rows(aws_unchanged, fault_proxy, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("DRCTL_AWS_MAX_ATTEMPTS", "2")
+    fault_proxy.fault("us-east-1", THROTTLE, service="s3")
+    assert main(["backups", "verify"]) == 1
+    rows = table_rows(capsys.readouterr().out)
+    throttled = {r[0]: r[1:] for r in rows if r[1] == UNREACHABLE}
+    slow_down = "SlowDown: Please reduce your request rate. (2 attempts)"
+    assert throttled == {
+        "s3 aivo-production-assets versioning": (UNREACHABLE, f"s3 get_bucket_versioning in us-east-1: {slow_down}"),
+        "s3 aivo-production-assets replication": (UNREACHABLE, f"s3 get_bucket_replication in us-east-1: {slow_down}"),
+        "s3 aivo-production-assets lifecycle": (UNREACHABLE, f"s3 get_bucket_lifecycle_configuration in us-east-1: {slow_down}"),
+        "velero aivo-daily": (UNREACHABLE, f"s3 list_objects_v2 in us-east-1: {slow_down}"),
+        "velero aivo-weekly": (UNREACHABLE, f"s3 list_objects_v2 in us-east-1: {slow_down}"),
+    }
+    # The database, AWS Backup and the us-west-2 replica rows still answer.
+    assert [r[1] for r in rows if r[0] not in throttled] == [PASS] * 7 + [WARN] + [PASS]
 
 
 def test_a_refused_endpoint_fills_the_whole_table_with_unreachable_rows(aws_unchanged, fault_proxy, capsys) -> None:
