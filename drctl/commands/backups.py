@@ -26,14 +26,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drctl.ops.aws import aws_errors
+    from drctl.ops.aws import limits
     from drctl.ops.backups import verify
     from drctl.ops.checks import checks_document, checks_table, exit_status, summary
+    from drctl.ops.progress import activity
 
     check_distinct_regions("--region", args.region, "--dr-region", args.dr_region)
     check_identifier("--db-identifier", args.db_identifier)
     check_json_target(args.json)
-    with aws_errors("backups verify"):
+    limits()
+    with activity(f"backups verify {args.db_identifier} ({args.region})"):
         checks = verify(args.db_identifier, args.region, args.dr_region, args.assets_bucket, args.velero_bucket)
     document = checks_document("aivo-dr/backups-verify@1", checks, dbIdentifier=args.db_identifier, region=args.region)
     emit(document, args.json, checks_table(f"Backup verification: {args.db_identifier} ({args.region})", checks), summary(checks))

@@ -6,15 +6,25 @@ import argparse
 import getpass
 import json
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
-from drctl.errors import UsageError
+from drctl.errors import EngineError, UsageError
 from drctl.ops.figures import DRILL_SCHEMA as SCHEMA
-from drctl.ops.figures import SCENARIOS, check_distinct_regions, check_instance_class, runbook
+from drctl.ops.figures import (
+    POLL_SECONDS,
+    SCENARIOS,
+    TIMEOUT_MINUTES,
+    check_distinct_regions,
+    check_instance_class,
+    check_number,
+    runbook,
+)
 from drctl.output import console
 
 ORDER = 53
@@ -41,8 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             help=f"database-pitr: subnet group of the recovered instance (default {settings.database.subnet_group_name})")
     run_parser.add_argument("--vpc-security-group-id", action="append", default=[], help="database-pitr: security group (repeatable)")
     run_parser.add_argument("--keep", action="store_true", help="database-pitr: keep the recovered instance")
-    run_parser.add_argument("--timeout-minutes", type=float, default=60.0, help="per waiting step (default %(default)s)")
-    run_parser.add_argument("--poll-seconds", type=float, default=30.0, help="default %(default)s")
+    run_parser.add_argument("--timeout-minutes", default="60", help="per waiting step, 1 to 1440 (default %(default)s)")
+    run_parser.add_argument("--poll-seconds", default="30", help="how often a waiting step looks, 1 to 600 (default %(default)s)")
     run_parser.set_defaults(handler=run)
     report_parser = sub.add_parser("report", help="rebuild a drill's Markdown and PNG from its JSON record")
     report_parser.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE", help="the drill's JSON record")
@@ -50,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report_parser.add_argument("--root-cause", default=None, help="set the root cause in the record")
     report_parser.add_argument("--preventive", default=None, help="set the preventive measures in the record")
     report_parser.set_defaults(handler=report)
+
 
 
 def _restore_time(text: str | None) -> datetime | None:
@@ -61,17 +72,11 @@ def _restore_time(text: str | None) -> datetime | None:
         raise UsageError("--restore-time", text, 'a UTC time like "2024-01-15T10:30:00Z"') from None
 
 
-def _report_dir(path: Path) -> Path:
-    if path.exists() and not path.is_dir():
-        raise UsageError("--report", str(path), "a directory (created if missing)")
-    if not path.exists() and not path.parent.is_dir():
-        raise UsageError("--report", str(path), "a directory in an existing directory")
-    return path
-
-
 def run(args: argparse.Namespace) -> int:
+    from drctl.ops.aws import limits
     from drctl.ops.drill import DrillOptions, run_drill
-    from drctl.ops.report import drill_passed, write_report
+    from drctl.ops.files import writable_directory
+    from drctl.ops.report import drill_passed
 
     if args.scenario not in SCENARIOS:
         raise UsageError("--scenario", args.scenario, "one of " + ", ".join(SCENARIOS))
@@ -90,24 +95,48 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(flag, value, "only with --scenario database-pitr")
     if args.instance_class:
         check_instance_class("--instance-class", args.instance_class)
-    if not 0 < args.timeout_minutes <= 24 * 60:
-        raise UsageError("--timeout-minutes", args.timeout_minutes, "a number of minutes from 0 to 1440")
-    if not 0 <= args.poll_seconds <= 600:
-        raise UsageError("--poll-seconds", args.poll_seconds, "a number of seconds from 0 to 600")
-    directory = _report_dir(args.report)
+    timeout_minutes = check_number("--timeout-minutes", args.timeout_minutes, *TIMEOUT_MINUTES)
+    poll_seconds = check_number("--poll-seconds", args.poll_seconds, *POLL_SECONDS)
+    restore_time = _restore_time(args.restore_time)
     if not args.yes and not sys.stdin.isatty():
         raise UsageError("--yes", None, "required when standard input is not a terminal: manual steps need an operator's confirmation")
+    limits()
+    # Last, and before any AWS call: the record must have somewhere to go.
+    directory = writable_directory("--report", args.report)
     options = DrillOptions(
         scenario=args.scenario, primary=args.primary_region, dr=args.dr_region, yes=args.yes, service=args.service,
-        restore_time=_restore_time(args.restore_time), instance_class=args.instance_class, keep=args.keep,
+        restore_time=restore_time, instance_class=args.instance_class, keep=args.keep,
         subnet_group=args.db_subnet_group, security_groups=tuple(args.vpc_security_group_id),
-        timeout_s=args.timeout_minutes * 60, poll_s=args.poll_seconds, operator=args.operator or getpass.getuser(),
+        timeout_s=timeout_minutes * 60, poll_s=poll_seconds, operator=args.operator or getpass.getuser(),
         root_cause=args.root_cause, preventive=args.preventive,
     )
     record = run_drill(options)
-    paths = write_report(record, directory)
+    paths = _save(record, directory)
     _show(record, paths)
     return 0 if drill_passed(record) else 1
+
+
+class ReportNotWritten(EngineError):
+    """The drill ran but its report could not be written where asked (exit 1, one line naming where the record is)."""
+
+
+def _save(record: dict[str, Any], directory: Path) -> dict[str, Path]:
+    """Write the report; if the folder failed us after all (removed, full), the record still survives: in a
+    new folder under the system's temporary directory, or as a last resort as JSON on standard error."""
+    from drctl.ops.report import report_document, write_report
+    from drctl.output import dump_json
+
+    try:
+        return write_report(record, directory)
+    except OSError as error:
+        problem = f"{directory}: {error.strerror or error}"
+    try:
+        paths = write_report(record, Path(tempfile.mkdtemp(prefix="drctl-drill-")))
+    except OSError:
+        sys.stderr.write(dump_json(report_document(record)))
+        raise ReportNotWritten(f"--report {problem}: the report was not written; the drill record is the JSON above on standard error") from None
+    raise ReportNotWritten(f"--report {problem}: the report was not written there; the drill record is saved as {paths['json']} "
+                           f"(rebuild the report with: drctl drill report --from {paths['json']} --out DIR)")
 
 
 def _load_record(path: Path) -> dict[str, Any]:
@@ -121,28 +150,29 @@ def _load_record(path: Path) -> dict[str, Any]:
 
 
 def report(args: argparse.Namespace) -> int:
-    from drctl.ops.report import drill_passed, write_report
+    from drctl.ops.files import writable_directory
+    from drctl.ops.report import drill_passed
 
     record = _load_record(args.source)
     if args.root_cause is not None:
         record["rootCause"] = args.root_cause
     if args.preventive is not None:
         record["preventiveMeasures"] = args.preventive
-    directory = _report_dir(args.out) if args.out else args.source.parent
-    paths = write_report(record, directory)
+    directory = writable_directory("--out", args.out or args.source.parent)
+    paths = _save(record, directory)
     _show(record, paths)
     return 0 if drill_passed(record) else 1
 
 
 def _show(record: dict[str, Any], paths: dict[str, Path]) -> None:
-    from drctl.ops.report import drill_passed, fmt_duration, recovery_metrics, verdicts
+    from drctl.ops.report import NOT_APPLICABLE, NOT_MEASURED, fmt_duration, recovery_metrics, verdict_line, verdicts
 
     out = console()
     steps = Table(title=f"Drill {record['scenario']}: {record['outcome']}", title_justify="left")
     for column in ("#", "step", "kind", "status", "duration", "detail"):
         steps.add_column(column, overflow="fold", no_wrap=column in ("#", "kind", "status"))
     for i, step in enumerate(record["steps"], start=1):
-        steps.add_row(str(i), step["title"], step["kind"], step["status"], fmt_duration(step["seconds"]), step["detail"])
+        steps.add_row(str(i), Text(step["title"]), step["kind"], step["status"], fmt_duration(step["seconds"]), Text(step["detail"]))
     out.print(steps)
     m = recovery_metrics(record)
     rpo = record.get("rpoSeconds")
@@ -150,8 +180,10 @@ def _show(record: dict[str, Any], paths: dict[str, Path]) -> None:
     for column in ("scope", "RTO target", "RTO measured", "RTO", "RPO target", "RPO measured", "RPO"):
         table.add_column(column, no_wrap=True)
     for v in verdicts(record):
-        table.add_row(v.scope, v.rto_target, fmt_duration(m.time_to_recover), v.rto, v.rpo_target, fmt_duration(rpo) if rpo is not None else "not measured", v.rpo)
+        measured = fmt_duration(rpo) if rpo is not None else ("-" if v.rpo == NOT_APPLICABLE else NOT_MEASURED)
+        table.add_row(v.scope, v.rto_target, fmt_duration(m.time_to_recover), v.rto, v.rpo_target, measured, v.rpo)
     out.print(table)
-    out.print(f"time to detect {fmt_duration(m.time_to_detect)}, time to respond {fmt_duration(m.time_to_respond)}, "
-              f"time to recover {fmt_duration(m.time_to_recover)}" + (" (lower bound: manual steps confirmed with --yes)" if m.lower_bound else ""))
-    out.print(f"drill {'PASSED' if drill_passed(record) else 'FAILED'}; report: {paths['markdown']}, {paths['png']}, {paths['json']}")
+    out.print(f"time to detect (TTD) {fmt_duration(m.time_to_detect)}, time to respond (TTRespond) {fmt_duration(m.time_to_respond)}, "
+              f"time to recover (TTRecover) {fmt_duration(m.time_to_recover)}" + (" (lower bound: manual steps confirmed with --yes)" if m.lower_bound else ""),
+              markup=False, highlight=False)
+    out.print(f"{verdict_line(record)}; report: {paths['markdown']}, {paths['png']}, {paths['json']}", markup=False, highlight=False)

@@ -1,4 +1,5 @@
-"""`drctl preflight`: is the DR region ready to take over? Scenario 4 prerequisites (exit 1 if a blocker fails)."""
+"""`drctl preflight`: is the DR region ready to take over? Scenario 4 prerequisites (exit 1 if a blocker fails
+or cannot be read; checks that cannot reach the primary region block nothing: that is when a failover happens)."""
 
 from __future__ import annotations
 
@@ -24,16 +25,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drctl.ops.aws import aws_errors
-    from drctl.ops.checks import checks_document, checks_table, exit_status, summary
-    from drctl.ops.preflight import preflight
+    from drctl.ops.aws import limits
+    from drctl.ops.checks import checks_document, checks_table, summary
+    from drctl.ops.preflight import blockers, preflight, verdict
+    from drctl.ops.progress import activity
 
     check_distinct_regions("--primary-region", args.primary_region, "--dr-region", args.dr_region)
+    check_identifier("--replica-identifier", args.replica_identifier)
     check_json_target(args.json)
-    with aws_errors("preflight"):
-        checks = preflight(args.primary_region, args.dr_region, args.cluster, check_identifier("--replica-identifier", args.replica_identifier))
+    limits()
+    with activity(f"preflight {args.primary_region} -> {args.dr_region}"):
+        checks = preflight(args.primary_region, args.dr_region, args.cluster, args.replica_identifier)
+    ready = not blockers(checks, args.primary_region)
     document = checks_document("aivo-dr/preflight@1", checks, primaryRegion=args.primary_region, drRegion=args.dr_region)
-    verdict = " - ready to fail over" if exit_status(checks) == 0 else " - NOT ready: fix the FAIL rows first"
+    document["ok"] = ready  # ready to fail over: the primary's silence blocks nothing (drctl.ops.preflight.blockers)
     emit(document, args.json, checks_table(f"Preflight: failover {args.primary_region} -> {args.dr_region}", checks),
-         summary(checks) + verdict)
-    return exit_status(checks)
+         f"{summary(checks)} - {verdict(checks, args.primary_region, args.dr_region)}")
+    return 0 if ready else 1

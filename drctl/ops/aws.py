@@ -1,81 +1,105 @@
-"""AWS clients and the one error path for AWS failures.
+"""AWS clients with bounded waits, and the one way an AWS failure is described.
 
-boto3 reads credentials from its usual chain and honours AWS_ENDPOINT_URL (how the tests point it at
-moto's server); regions always come from the command's flags, never from the environment, so a DR
+boto3 reads credentials from its usual chain and honours AWS_ENDPOINT_URL (how the tests point it at a
+local endpoint); regions always come from the command's flags, never from the environment, so a DR
 command cannot silently run against the wrong region.
+
+Every call is bounded: a connect timeout, a read timeout and a total number of attempts (botocore's
+standard retry mode), overridable with DRCTL_AWS_CONNECT_TIMEOUT, DRCTL_AWS_READ_TIMEOUT and
+DRCTL_AWS_MAX_ATTEMPTS. docs/operations.md says why these values and what the worst-case wait is.
 """
 
 from __future__ import annotations
 
-import functools
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+)
 
 from drctl.errors import EngineError
+from drctl.ops import calls, progress
+from drctl.ops.failures import (
+    error_code,
+    is_unavailable_api,
+    is_unreachable,
+    one_line,
+    reason,
+    unavailable_api,
+)
+from drctl.ops.limits import DEFAULTS, MAX_ATTEMPTS_LIMIT, MAX_ATTEMPTS_VAR, Limits, limits
 
-# Bounded retries and timeouts: at 3 a.m. a hung call is worse than a clear failure.
-_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=5, read_timeout=60)
+__all__ = ["DEFAULTS", "MAX_ATTEMPTS_LIMIT", "MAX_ATTEMPTS_VAR", "Limits", "OpsError", "aws_errors", "client", "describe",
+           "error_code", "is_unavailable_api", "is_unreachable", "limits", "one_line", "progress", "reason",
+           "reset_clients", "unavailable_api", "why"]
 
 
 class OpsError(EngineError):
-    """An AWS call failed (not found, access denied, throttled...): one line on stderr, exit status 1."""
+    """An AWS call failed (not found, access denied, unreachable...): one line on stderr, exit status 1."""
 
 
-@functools.cache
-def _session() -> boto3.session.Session:
-    return boto3.session.Session()
+_lock = threading.Lock()
+_sessions: dict[str | None, boto3.session.Session] = {}
+_clients: dict[tuple[str, str, str | None, Limits], Any] = {}
 
 
 def client(service: str, region: str) -> Any:
-    """A boto3 client for one service in one explicit region (made once per process and endpoint: creating one is slow)."""
-    return _client(service, region, os.environ.get("AWS_ENDPOINT_URL"))
+    """A boto3 client for one service in one explicit region, with this run's limits.
 
-
-@functools.cache
-def _client(service: str, region: str, _endpoint: str | None) -> Any:
-    return _session().client(service, region_name=region, config=_CONFIG)
+    Made once per process, endpoint and limits (creating one is slow), under a lock: check groups run on
+    several threads and a boto3 session must not create clients concurrently.
+    """
+    bounds = limits()
+    key = (service, region, os.environ.get("AWS_ENDPOINT_URL"), bounds)
+    with _lock:
+        found = _clients.get(key)
+        if found is None:
+            session = _sessions.get(None)
+            if session is None:
+                session = _sessions[None] = boto3.session.Session()
+            config = Config(connect_timeout=bounds.connect_timeout, read_timeout=bounds.read_timeout,
+                            retries={"total_max_attempts": bounds.max_attempts, "mode": "standard"})
+            found = _clients[key] = session.client(service, region_name=region, config=config)
+            calls.watch(found)
+    return found
 
 
 def reset_clients() -> None:
     """Forget the cached session and clients (tests change credentials and endpoints between sessions)."""
-    _client.cache_clear()
-    _session.cache_clear()
+    with _lock:
+        _clients.clear()
+        _sessions.clear()
 
 
-def error_code(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code", ""))
-    return type(error).__name__
+def why(error: BaseException, call: calls.Call | None = None) -> str:
+    """Why a call failed, in one line: the endpoint's answer, or why there was none (with the attempts made)."""
+    if is_unreachable(error):
+        attempts = call.attempt if call else 1
+        return reason(error, limits()) + (f" ({attempts} attempts)" if attempts > 1 else "")
+    return one_line(error)
 
 
-def is_unavailable_api(error: Exception) -> bool:
-    """Whether the endpoint does not implement this API (moto answers 500 'not been implemented' or 404)."""
-    if not isinstance(error, ClientError):
-        return False
-    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    text = str(error)
-    return "not been implemented" in text or "NotImplemented" in text or (status == 404 and error_code(error) in ("404", ""))
+def describe(error: BaseException) -> str:
+    """One line for a failed call: `<service> <operation> in <region>: <why>`.
 
-
-def one_line(error: Exception) -> str:
-    """A botocore error as one line: code and message, without the multi-line HTML some endpoints send."""
-    if isinstance(error, ClientError):
-        info = error.response.get("Error", {})
-        message = " ".join(str(info.get("Message", "")).split())
-        return f"{info.get('Code', 'Error')}: {message}" if message else str(info.get("Code", "Error"))
-    return " ".join(str(error).split())
+    The call is the one the current thread made last: botocore raises on the thread that made the call."""
+    call = calls.last()
+    where = f"{call.service} {call.operation} in {call.region}: " if call else ""
+    return where + why(error, call)
 
 
 @contextmanager
 def aws_errors(action: str) -> Iterator[None]:
-    """Turn an AWS failure into OpsError("<action>: <code>: <message>") (exit 1, one line)."""
+    """Turn an AWS failure into OpsError("<action> in <region>: <why>") (exit 1, one line)."""
     try:
         yield
     except (ClientError, BotoCoreError) as error:
-        raise OpsError(f"{action}: {one_line(error)}") from None
+        call = calls.last()
+        raise OpsError(f"{action}" + (f" in {call.region}" if call else "") + f": {why(error, call)}") from None

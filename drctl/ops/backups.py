@@ -1,16 +1,29 @@
-"""Runbook "Backup Verification": is every backup the runbook promises there, recent and kept long enough?"""
+"""Runbook "Backup Verification": is every backup the runbook promises there, recent and kept long enough?
+
+The rows run in independent groups (drctl.ops.groups): a region or service that does not answer marks
+its own rows UNREACHABLE and the rest of the table is still filled in.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from drctl.ops.aws import aws_errors, client, is_unavailable_api, one_line
-from drctl.ops.checks import FAIL, NOT_VERIFIABLE, PASS, WARN, Check, minutes
+from drctl.ops.aws import client, is_unavailable_api, is_unreachable, one_line, unavailable_api
+from drctl.ops.checks import FAIL, PASS, WARN, Check, minutes
 from drctl.ops.figures import runbook
-from drctl.ops.storage import lifecycle_check, replication_check, versioning_check
+from drctl.ops.groups import Group, failure_row, run_groups, single
+from drctl.ops.storage import (
+    lifecycle_check,
+    replica_check,
+    replica_label,
+    replication_check,
+    replication_label,
+    versioning_check,
+)
 from drctl.ops.velero import list_backups, schedule_check
 from stacks.settings.backups import WeeklySnapshots
 from stacks.settings.base import duration_minutes
@@ -52,19 +65,14 @@ def weekly_snapshot_check(age: timedelta | None, weekly: WeeklySnapshots) -> Che
     return Check("weekly snapshot", verdict, f"newest is {minutes(age.total_seconds())} old (limit {minutes(limit.total_seconds())}, {weekly.schedule})")
 
 
-def _instance(rds: Any, identifier: str) -> dict[str, Any]:
-    with aws_errors(f"describe_db_instances {identifier}"):
-        return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
-
-
 def database_checks(identifier: str, region: str, now: datetime) -> list[Check]:
+    """The rows that read the instance and its snapshots (one group: they share those reads)."""
     settings = runbook()
     db = settings.database
     rds = client("rds", region)
-    instance = _instance(rds, identifier)
-    with aws_errors(f"describe_db_snapshots {identifier}"):
-        paginator = rds.get_paginator("describe_db_snapshots")
-        snapshots = [s for page in paginator.paginate(DBInstanceIdentifier=identifier) for s in page["DBSnapshots"]]
+    instance = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+    paginator = rds.get_paginator("describe_db_snapshots")
+    snapshots = [s for page in paginator.paginate(DBInstanceIdentifier=identifier) for s in page["DBSnapshots"]]
     checks = []
     latest = latest_snapshot(snapshots)
     if latest is None:
@@ -84,11 +92,11 @@ def database_checks(identifier: str, region: str, now: datetime) -> list[Check]:
         automated = rds.describe_db_instance_automated_backups(DBInstanceIdentifier=identifier)["DBInstanceAutomatedBackups"]
         active = [a for a in automated if a.get("Status") in ("active", "replicating")]
         checks.append(Check("automated backups", PASS if active else FAIL, f"{len(active)} active of {len(automated)}" if automated else "none"))
-    except ClientError as error:
+    except (ClientError, BotoCoreError) as error:
         if is_unavailable_api(error):
-            checks.append(Check("automated backups", WARN, f"{NOT_VERIFIABLE}: describe_db_instance_automated_backups unavailable"))
+            checks.append(Check("automated backups", WARN, unavailable_api("describe_db_instance_automated_backups")))
         else:
-            checks.append(Check("automated backups", FAIL, one_line(error)))
+            checks.append(failure_row("automated backups", error))
 
     retention = instance.get("BackupRetentionPeriod", 0)
     checks.append(Check("backup retention", PASS if retention >= db.backup_retention_days else FAIL, f"{retention} days (runbook: {db.backup_retention_days})"))
@@ -101,6 +109,10 @@ def database_checks(identifier: str, region: str, now: datetime) -> list[Check]:
     return checks
 
 
+DATABASE_ROWS = ("latest snapshot", "point-in-time recovery", "automated backups", "backup retention", "backup window", "weekly snapshot")
+PLAN_ROWS = ("weekly backup plan", "weekly recovery points")
+
+
 def backup_plan_checks(region: str, dr_region: str, now: datetime) -> list[Check]:
     """AWS Backup: the weekly plan (schedule, 90-day retention, copy to the DR region) and its recovery points."""
     weekly = runbook().weekly_snapshots
@@ -109,9 +121,10 @@ def backup_plan_checks(region: str, dr_region: str, now: datetime) -> list[Check
     try:
         backup.describe_backup_vault(BackupVaultName=weekly.vault_name)
     except ClientError as error:
+        if is_unreachable(error):
+            raise
         return [Check("weekly backup vault", FAIL, f"{weekly.vault_name}: {one_line(error)}")]
-    with aws_errors("list_backup_plans"):
-        plans = [backup.get_backup_plan(BackupPlanId=p["BackupPlanId"])["BackupPlan"] for p in backup.list_backup_plans()["BackupPlansList"]]
+    plans = [backup.get_backup_plan(BackupPlanId=p["BackupPlanId"])["BackupPlan"] for p in backup.list_backup_plans()["BackupPlansList"]]
     rules = [(p["BackupPlanName"], r) for p in plans for r in p.get("Rules", []) if r.get("TargetBackupVaultName") == weekly.vault_name]
     if not rules:
         checks.append(Check("weekly backup plan", FAIL, f"no backup plan rule targets vault {weekly.vault_name}"))
@@ -132,26 +145,32 @@ def backup_plan_checks(region: str, dr_region: str, now: datetime) -> list[Check
         checks.append(Check("weekly backup plan", FAIL if problems else PASS, detail))
     try:
         points = backup.list_recovery_points_by_backup_vault(BackupVaultName=weekly.vault_name).get("RecoveryPoints", [])
-    except ClientError as error:
+    except (ClientError, BotoCoreError) as error:
         if is_unavailable_api(error):
-            return [*checks, Check("weekly recovery points", WARN, f"{NOT_VERIFIABLE}: list_recovery_points_by_backup_vault is not implemented by this endpoint")]
-        return [*checks, Check("weekly recovery points", FAIL, one_line(error))]
+            return [*checks, Check("weekly recovery points", WARN, unavailable_api("list_recovery_points_by_backup_vault"))]
+        return [*checks, failure_row("weekly recovery points", error)]
     done = [p for p in points if p.get("Status") == "COMPLETED" and p.get("CreationDate")]
     newest = max((p["CreationDate"] for p in done), default=None)
     check = weekly_snapshot_check(now - newest if newest else None, weekly)
     return [*checks, Check("weekly recovery points", check.status, check.detail)]
 
 
-def verify(identifier: str, region: str, dr_region: str, assets_bucket: str, velero_bucket: str, now: datetime | None = None) -> list[Check]:
-    """Every check of the runbook's Backup Verification, in the runbook's order."""
-    now = now or datetime.now(UTC)
-    checks = database_checks(identifier, region, now)
-    checks += backup_plan_checks(region, dr_region, now)
-    checks += [versioning_check(assets_bucket, region), replication_check(assets_bucket, region, dr_region), lifecycle_check(assets_bucket, region)]
+def _velero_rows(bucket: str, region: str, now: datetime) -> list[Check]:
+    found = list_backups(bucket, region)
     velero = runbook().velero
-    try:
-        found = list_backups(velero_bucket, region)
-    except ClientError as error:
-        return [*checks, Check("velero backups", FAIL, f"{velero_bucket}: {one_line(error)}")]
-    checks += [schedule_check(s, found, now, velero_bucket) for s in (velero.daily, velero.weekly)]
-    return checks
+    return [schedule_check(s, found, now, bucket) for s in (velero.daily, velero.weekly)]
+
+
+def verify(identifier: str, region: str, dr_region: str, assets_bucket: str, velero_bucket: str, now: datetime | None = None) -> list[Check]:
+    """Every check of the runbook's Backup Verification, in the runbook's order; each group of rows fails alone."""
+    now = now or datetime.now(UTC)
+    velero = runbook().velero
+    return run_groups([
+        Group(DATABASE_ROWS, partial(database_checks, identifier, region, now)),
+        Group(PLAN_ROWS, partial(backup_plan_checks, region, dr_region, now)),
+        Group((f"s3 {assets_bucket} versioning",), partial(single, versioning_check, assets_bucket, region)),
+        Group((replication_label(assets_bucket),), partial(single, replication_check, assets_bucket, region, dr_region)),
+        Group((replica_label(assets_bucket, dr_region),), partial(single, replica_check, assets_bucket, dr_region)),
+        Group((f"s3 {assets_bucket} lifecycle",), partial(single, lifecycle_check, assets_bucket, region)),
+        Group((f"velero {velero.daily.name}", f"velero {velero.weekly.name}"), partial(_velero_rows, velero_bucket, region, now)),
+    ])

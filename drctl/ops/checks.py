@@ -1,4 +1,4 @@
-"""Check rows (check, PASS/WARN/FAIL, detail), their table and JSON, and the exit status they give."""
+"""Check rows (check, PASS/WARN/FAIL/UNREACHABLE, detail), their table and JSON, and the exit status they give."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
+# The row's AWS endpoint gave no usable answer (refused, reset, timed out, throttled past the retries):
+# nothing is known about what the row checks, and `region` says which region did not answer.
+UNREACHABLE = "UNREACHABLE"
+STATUSES = (PASS, WARN, FAIL, UNREACHABLE)
 
 # What an API the endpoint does not implement is reported as: never PASS (it proves nothing), never FAIL
 # (nothing is known to be wrong), so an operator sees it and a script is not stopped by it.
@@ -19,11 +24,12 @@ class Check:
     check: str
     status: str
     detail: str
+    region: str | None = None  # UNREACHABLE rows: the region whose endpoint did not answer
 
 
 def exit_status(checks: list[Check]) -> int:
-    """1 when any check failed (scripts stop on it), else 0; warnings are for people."""
-    return 1 if any(c.status == FAIL for c in checks) else 0
+    """1 when any check failed or could not be made (scripts stop on it), else 0; warnings are for people."""
+    return 1 if any(c.status in (FAIL, UNREACHABLE) for c in checks) else 0
 
 
 def checks_table(title: str, checks: list[Check]) -> Table:
@@ -31,16 +37,20 @@ def checks_table(title: str, checks: list[Check]) -> Table:
     table.add_column("check", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("detail", overflow="fold")
-    styles = {PASS: "green", WARN: "yellow", FAIL: "bold red"}
+    styles = {PASS: "green", WARN: "yellow", FAIL: "bold red", UNREACHABLE: "bold magenta"}
     for c in checks:
-        table.add_row(c.check, f"[{styles[c.status]}]{c.status}[/]", c.detail)
+        table.add_row(Text(c.check), Text(c.status, style=styles[c.status]), Text(c.detail))
     return table
 
 
 def summary(checks: list[Check]) -> str:
-    counts = {s: sum(c.status == s for c in checks) for s in (PASS, WARN, FAIL)}
+    counts = {s: sum(c.status == s for c in checks) for s in STATUSES}
     warnings = "warning" if counts[WARN] == 1 else "warnings"
-    return f"{counts[PASS]} passed, {counts[WARN]} {warnings}, {counts[FAIL]} failed"
+    text = f"{counts[PASS]} passed, {counts[WARN]} {warnings}, {counts[FAIL]} failed"
+    if counts[UNREACHABLE]:
+        regions = ", ".join(sorted({c.region or "?" for c in checks if c.status == UNREACHABLE}))
+        text += f", {counts[UNREACHABLE]} unreachable ({regions})"
+    return text
 
 
 def checks_document(schema: str, checks: list[Check], **context: Any) -> dict[str, Any]:
@@ -48,7 +58,7 @@ def checks_document(schema: str, checks: list[Check], **context: Any) -> dict[st
         "schema": schema,
         **context,
         "checks": [asdict(c) for c in checks],
-        "summary": {s.lower(): sum(c.status == s for c in checks) for s in (PASS, WARN, FAIL)},
+        "summary": {s.lower(): sum(c.status == s for c in checks) for s in STATUSES},
         "ok": exit_status(checks) == 0,
     }
 

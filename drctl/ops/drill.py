@@ -5,6 +5,12 @@ it did; a `manual` step is something a person does (declare the event, run a Vel
 the operator confirms it when done (Enter), or `--yes` records it as confirmed without waiting. Every step
 has a phase (detect, respond, recover, cleanup), from which the runbook's Recovery Metrics are derived:
 time to detect, time to respond, time to recover (the measured RTO). Cleanup is outside the RTO.
+
+A region failover happens exactly when the primary region may be down, so the drill does not need it:
+its preflight gate ignores checks that cannot reach the primary region, and the Route53 step (an edge
+step: Route53's API is in us-east-1) that cannot reach its API is recorded as `unreachable` and the
+regional steps go on, as the README's "If Route53 or CloudFront APIs are impaired" says. Such a drill
+ends `incomplete`, never PASSED.
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drctl.errors import EngineError
-from drctl.ops.aws import client, one_line
-from drctl.ops.checks import FAIL, summary
+from drctl.ops.aws import client, describe, is_unreachable
+from drctl.ops.checks import summary
 from drctl.ops.figures import DRILL_SCHEMA, runbook
-from drctl.ops.preflight import LAG_WINDOW, preflight
+from drctl.ops.preflight import LAG_WINDOW, REPLICA_LAG, blockers, preflight, unreachable_primary
+from drctl.ops.progress import activity
 from drctl.ops.restore import PURPOSE_TAG
 from drctl.ops.waiting import wait_available
 from drctl.output import console
@@ -31,6 +38,12 @@ from stacks.settings.tiers import tier_of
 
 SCHEMA = DRILL_SCHEMA
 PHASES = ("detect", "respond", "recover", "cleanup")
+# What the record says about the RPO until a step measures it (drctl.ops.report.RPO_SCENARIOS).
+RPO_NOT_YET = {
+    "region-failover": "not measured: the drill stopped before reading ReplicaLag",
+    "database-pitr": "not measured: the drill stopped before choosing the recovery point",
+    "service-restore": "not applicable: a service restore restores no data",
+}
 
 
 @dataclass
@@ -78,8 +91,11 @@ class Step:
     title: str
     kind: str  # api | manual
     phase: str
-    command: str  # the runbook's command (what a person would type), shown in the report
+    command: str  # the runbook's command (what a person would type, with the region it needs), shown in the report
     action: Callable[[DrillContext], str] | None = None
+    # An edge step (Route53: its API is in us-east-1) that cannot reach its API does not stop the drill:
+    # health-check failover (Route53's data plane) already moves traffic, and nothing regional waits for it.
+    edge: bool = False
 
 
 class StepFailed(Exception):
@@ -98,14 +114,19 @@ def parse_iso(text: str) -> datetime:
 
 
 def _preflight(ctx: DrillContext) -> str:
-    """A gate: a failed blocker stops the drill. Replica lag is not a blocker here: the promotion goes ahead
-    (the primary is gone) and what the lag costs is judged as the drill's measured RPO."""
+    """A gate: a blocker that failed, or could not be read in the DR region, stops the drill. Checks that
+    cannot reach the primary region block nothing (a failover is for when it does not answer), and replica
+    lag does not either: the promotion goes ahead (the primary is gone) and what the lag costs is judged as
+    the drill's measured RPO."""
     o = ctx.options
     checks = preflight(o.primary, o.dr)
-    failed = [c.check for c in checks if c.status == FAIL and c.check != "replica lag"]
     text = summary(checks)
+    failed = blockers(checks, o.primary, allowed=(REPLICA_LAG,))
     if failed:
-        raise StepFailed(f"{text}: {', '.join(failed)}")
+        raise StepFailed(f"{text}: {', '.join(c.check for c in failed)}")
+    silent = unreachable_primary(checks, o.primary)
+    if silent:
+        text += f"; not blocking: {len(silent)} {'check' if len(silent) == 1 else 'checks'} could not reach {o.primary}"
     return text
 
 
@@ -269,12 +290,14 @@ def scenario_steps(options: DrillOptions) -> list[Step]:
                  "notify on-call manager; create PagerDuty incident; update status page"),
             Step("preflight", "Check the DR region is ready", "api", "respond", f"drctl preflight --dr-region {options.dr}", _preflight),
             Step("promote", "Promote the RDS read replica", "api", "recover",
-                 f"aws rds promote-read-replica --db-instance-identifier {s.database.replica_identifier}", _promote),
+                 f"aws rds promote-read-replica --db-instance-identifier {s.database.replica_identifier} --region {options.dr}", _promote),
+            # Route53 is global (its API is in us-east-1): no --region.
             Step("dns", "Point api/app at the DR region (Route53)", "api", "recover",
-                 "aws route53 change-resource-record-sets --hosted-zone-id <zone-id> --change-batch file://dr-dns-failover.json", _dns),
+                 "aws route53 change-resource-record-sets --hosted-zone-id <zone-id> --change-batch file://dr-dns-failover.json", _dns, edge=True),
             Step("scale", "Scale the DR node group", "api", "recover",
                  f"aws eks update-nodegroup-config --cluster-name {dr_cluster} --nodegroup-name {s.cluster.node_group_name} "
-                 f"--scaling-config minSize={s.cluster.node_group.min_size},maxSize={s.cluster.node_group.max_size},desiredSize={s.cluster.node_group.desired_size}",
+                 f"--scaling-config minSize={s.cluster.node_group.min_size},maxSize={s.cluster.node_group.max_size},desiredSize={s.cluster.node_group.desired_size} "
+                 f"--region {options.dr}",
                  _scale(dr_cluster, lambda o: o.dr)),
             Step("velero", "Restore Kubernetes state from Velero", "manual", "recover",
                  f"aws eks update-kubeconfig --name {dr_cluster} --region {options.dr}; velero restore create --from-schedule {s.velero.daily.name}; kubectl get deployments -n {s.velero.app_namespace}"),
@@ -287,26 +310,31 @@ def scenario_steps(options: DrillOptions) -> list[Step]:
         return [
             detect,
             Step("assess", "Check RDS status", "api", "respond",
-                 f"aws rds describe-db-instances --db-instance-identifier {s.database.identifier}", _assess_database),
+                 f"aws rds describe-db-instances --db-instance-identifier {s.database.identifier} --region {options.primary}", _assess_database),
             Step("recovery-point", "Identify the recovery point", "api", "respond",
-                 f"aws rds describe-db-instance-automated-backups --db-instance-identifier {s.database.identifier}", _recovery_point),
+                 f"aws rds describe-db-instance-automated-backups --db-instance-identifier {s.database.identifier} --region {options.primary}",
+                 _recovery_point),
             Step("restore", "Point-in-time recovery to a new instance", "api", "recover",
                  f"aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier {s.database.identifier} "
-                 "--target-db-instance-identifier aivo-pitr-$(date +%Y%m%d%H%M)", _pitr),
+                 f"--target-db-instance-identifier aivo-pitr-$(date +%Y%m%d%H%M) --region {options.primary}", _pitr),
             Step("reconfigure", "Update connection strings and restart services", "manual", "recover",
                  f"kubectl create secret generic database-credentials ... -n {s.velero.app_namespace}; kubectl rollout restart deployment -n {s.velero.app_namespace}"),
             Step("integrity", "Verify data integrity", "manual", "recover",
                  'psql -h <new-endpoint> -U aivo_admin -d aivo -c "SELECT COUNT(*) FROM users;" (or drctl restore-test --expect)'),
-            Step("cleanup", "Delete the drill's recovered instance", "api", "cleanup", "aws rds delete-db-instance ...", _cleanup_pitr),
+            Step("cleanup", "Delete the drill's recovered instance", "api", "cleanup",
+                 f"aws rds delete-db-instance --db-instance-identifier aivo-pitr-<YYYYmmddHHMM> --skip-final-snapshot --region {options.primary}",
+                 _cleanup_pitr),
         ]
     service = options.service or "api-gateway"
     ns = s.velero.app_namespace
     return [
         detect,
-        Step("assess", "Assess the cluster and node group", "api", "respond", f"aws eks describe-cluster --name {primary_cluster}", _assess_cluster),
+        Step("assess", "Assess the cluster and node group", "api", "respond",
+             f"aws eks describe-cluster --name {primary_cluster} --region {options.primary}", _assess_cluster),
         Step("scale", "Scale the node group", "api", "recover",
              f"aws eks update-nodegroup-config --cluster-name {primary_cluster} --nodegroup-name {s.cluster.node_group_name} "
-             f"--scaling-config minSize={s.cluster.node_group.min_size},maxSize={s.cluster.node_group.max_size},desiredSize={s.cluster.node_group.desired_size}",
+             f"--scaling-config minSize={s.cluster.node_group.min_size},maxSize={s.cluster.node_group.max_size},desiredSize={s.cluster.node_group.desired_size} "
+             f"--region {options.primary}",
              _scale(primary_cluster, lambda o: o.primary)),
         Step("rollback", f"Roll back or restart {service}", "manual", "recover", f"kubectl rollout undo deployment/{service} -n {ns}"),
         Step("verify", f"Verify {service}", "manual", "recover", f"kubectl rollout status deployment/{service} -n {ns}"),
@@ -321,14 +349,29 @@ def _confirm(step: Step, index: int, total: int, yes: bool) -> tuple[str, str]:
     if yes:
         return "confirmed", "confirmed non-interactively (--yes): duration not measured"
     err = console(stderr=True)
-    err.print(f"[{index}/{total}] MANUAL {step.title}\n      {step.command}")
-    err.print("      press Enter when done, or type skip or abort: ", end="")
+    err.print(f"[{index}/{total}] MANUAL {step.title}\n      {step.command}", markup=False, highlight=False)
+    err.print("      press Enter when done, or type skip or abort: ", end="", markup=False, highlight=False)
     answer = sys.stdin.readline().strip().lower()
     if answer == "abort":
         return "aborted", "aborted by the operator"
     if answer == "skip":
         return "skipped", "skipped by the operator"
     return "done", "confirmed by the operator"
+
+
+def _run_api_step(step: Step, ctx: DrillContext) -> tuple[str, str]:
+    """(status, detail) of an API step: done; failed (the step's goal not reached, or AWS said no); or, for an
+    edge step whose API did not answer, unreachable (the drill goes on)."""
+    try:
+        return "done", step.action(ctx) if step.action else ""
+    except StepFailed as failure:
+        return "failed", str(failure)
+    except (ClientError, BotoCoreError) as error:
+        if step.edge and is_unreachable(error):
+            return "unreachable", f"{describe(error)}; health-check failover still moves traffic, re-run when the API answers: {step.command}"
+        return "failed", describe(error)
+    except EngineError as error:
+        return "failed", str(error)
 
 
 def run_drill(options: DrillOptions) -> dict[str, Any]:
@@ -339,33 +382,28 @@ def run_drill(options: DrillOptions) -> dict[str, Any]:
         tier = None
     steps = scenario_steps(options)
     started = datetime.now(UTC)
-    ctx = DrillContext(options, facts={"startedAt": _iso(started), "rpoSeconds": None, "rpoSource": "not measured by this scenario"})
+    ctx = DrillContext(options, facts={"startedAt": _iso(started), "rpoSeconds": None, "rpoSource": RPO_NOT_YET[options.scenario]})
     records = [StepRecord(s.key, s.title, s.kind, s.phase, s.command) for s in steps]
     err = console(stderr=True)
     outcome = "completed"
     for index, (step, record) in enumerate(zip(steps, records, strict=True), start=1):
-        if outcome != "completed":
+        if outcome not in ("completed", "incomplete"):
             break
         begin = datetime.now(UTC)
         record.startedAt = _iso(begin)
         if step.kind == "manual":
             record.status, record.detail = _confirm(step, index, len(steps), options.yes)
         else:
-            with err.status(f"[{index}/{len(steps)}] {step.title} ..."):
-                try:
-                    record.detail = step.action(ctx) if step.action else ""
-                    record.status = "done"
-                except StepFailed as failure:
-                    record.status, record.detail = "failed", str(failure)
-                except (ClientError, BotoCoreError) as error:
-                    record.status, record.detail = "failed", one_line(error)
-                except EngineError as error:
-                    record.status, record.detail = "failed", str(error)
+            with activity(f"[{index}/{len(steps)}] {step.title}"):
+                record.status, record.detail = _run_api_step(step, ctx)
         end = datetime.now(UTC)
         record.endedAt, record.seconds = _iso(end), round((end - begin).total_seconds(), 3)
-        err.print(f"[{index}/{len(steps)}] {step.title}: {record.status} in {record.seconds:.1f} s" + (f" - {record.detail}" if record.detail else ""))
+        err.print(f"[{index}/{len(steps)}] {step.title}: {record.status} in {record.seconds:.1f} s" + (f" - {record.detail}" if record.detail else ""),
+                  markup=False, highlight=False)
         if record.status in ("failed", "aborted"):
             outcome = record.status
+        elif record.status == "unreachable":
+            outcome = "incomplete"
     ended = datetime.now(UTC)
     rpo = ctx.facts.get("rpoSeconds")
     return {

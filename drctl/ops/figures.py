@@ -3,6 +3,7 @@ and `drctl plan` do not pay for importing boto3."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from drctl.errors import UsageError
@@ -61,3 +62,20 @@ def check_instance_class(flag: str, value: str) -> str:
     if not _INSTANCE_CLASS.match(value):
         raise UsageError(flag, value, "an RDS instance class such as db.r6g.large")
     return value
+
+
+def check_number(flag: str, text: str, low: float, high: float, unit: str) -> float:
+    """A flag's number within [low, high]: zero, negative, NaN, infinite and out-of-range values are refused."""
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and low <= number <= high):
+        raise UsageError(flag, text, f"a number of {unit} from {low:g} to {high:g}")
+    return number
+
+
+# The numeric flags of the ops commands: (low, high, unit). A poll faster than a second only spends the
+# API's rate limit; a wait shorter than a minute cannot see an RDS instance restored or promoted.
+TIMEOUT_MINUTES = (1.0, 24 * 60.0, "minutes")
+POLL_SECONDS = (1.0, 600.0, "seconds")

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from drctl.errors import UsageError
-from drctl.ops.checks import FAIL, PASS, Check
+from drctl.ops.checks import FAIL, PASS, WARN, Check
 
 _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
@@ -33,10 +33,10 @@ class Expectation:
     checksum_query: str | None = None
 
 
-
 def _scalar(row: tuple[Any, ...] | None) -> Any:
     """The single value of a one-row, one-column result (None when the query returned no row)."""
     return row[0] if row else None
+
 
 def load_expectations(path: Path) -> list[Expectation]:
     """Read and validate the file; any problem is one UsageError naming the file, the key and what is allowed."""
@@ -80,17 +80,43 @@ def checksum_sql(table: str) -> Any:
     return sql.SQL("SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) FROM {} AS t").format(ident)
 
 
-def integrity_checks(conninfo: str, expectations: list[Expectation]) -> list[Check]:
-    """Count and checksum each table in a read-only session (the checks never write to what they verify)."""
+HOST_ROW = "checked host"
+
+
+def checked_host(connection: Any) -> str:
+    """host:port the session really reached, as libpq connected (a service file or PGHOSTADDR may differ from the DSN)."""
+    return f"{connection.info.host}:{connection.info.port}"
+
+
+def _host_row(connection: Any, expected_host: str | None, allow_other_host: bool) -> Check:
+    info = connection.info
+    where = checked_host(connection)
+    if expected_host and info.host == expected_host:
+        return Check(HOST_ROW, PASS, f"{where}, the restored instance")
+    restored = expected_host or "unknown"
+    if allow_other_host:
+        return Check(HOST_ROW, WARN, f"{where}, not the restored instance ({restored}): --allow-other-host")
+    return Check(HOST_ROW, FAIL, f"{where} is not the restored instance ({restored}): not checked; --allow-other-host checks it anyway")
+
+
+def integrity_checks(conninfo: str, expectations: list[Expectation], expected_host: str | None = None,
+                     allow_other_host: bool = False) -> tuple[list[Check], str | None]:
+    """Say which host was checked, then count and checksum each table in a read-only session (the checks never
+    write to what they verify). A host other than the restored instance is checked only when allowed.
+    Returns the rows and the host:port checked (None when no connection was made)."""
     import psycopg
     from psycopg import sql
 
     try:
         connection = psycopg.connect(conninfo, autocommit=True, connect_timeout=15)
     except psycopg.Error as error:
-        return [Check("connect", FAIL, " ".join(str(error).split()))]
-    checks = []
+        return [Check("connect", FAIL, " ".join(str(error).split()))], None
+    checks: list[Check] = []
     with connection:
+        where = checked_host(connection)
+        checks.append(_host_row(connection, expected_host, allow_other_host))
+        if checks[0].status == FAIL:
+            return checks, where
         connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         for want in expectations:
             try:
@@ -112,4 +138,4 @@ def integrity_checks(conninfo: str, expectations: list[Expectation]) -> list[Che
             same = got == want.checksum
             checks.append(Check(f"checksum {want.table}", PASS if same else FAIL,
                                 f"{got} matches" if same else f"{got} differs from the expected {want.checksum}"))
-    return checks
+    return checks, where

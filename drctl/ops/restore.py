@@ -18,6 +18,16 @@ from drctl.ops.waiting import wait_available
 PURPOSE_TAG = "aivo-dr:purpose"
 
 
+def named_hosts(dsn: str, environ: dict[str, str]) -> list[str]:
+    """What in the DSN (or libpq's environment) can send the connection somewhere of its own choosing: host,
+    hostaddr (libpq connects to it whatever host says), a service file entry, PGHOSTADDR."""
+    params = psycopg.conninfo.conninfo_to_dict(dsn)
+    named = [f"{key}={params[key]}" for key in ("host", "hostaddr", "service") if params.get(key)]
+    if environ.get("PGHOSTADDR"):
+        named.append(f"PGHOSTADDR={environ['PGHOSTADDR']}")
+    return named
+
+
 def target_conninfo(dsn: str, endpoint: dict[str, Any] | None) -> str:
     """The DSN to check: as given when it names a host; else pointed at the restored instance's endpoint."""
     params = psycopg.conninfo.conninfo_to_dict(dsn)
@@ -53,6 +63,7 @@ class RestorePlan:
     poll_s: float
     subnet_group: str | None = None
     security_groups: tuple[str, ...] = ()
+    allow_other_host: bool = False
 
 
 def _exists(rds: Any, identifier: str) -> bool:
@@ -95,9 +106,8 @@ def restore_test(plan: RestorePlan) -> tuple[list[Check], dict[str, Any]]:
             endpoint = rds.describe_db_instances(DBInstanceIdentifier=plan.target)["DBInstances"][0].get("Endpoint")
         checks.append(Check("restore available", PASS, f"{plan.target} ({plan.instance_class}) available after {minutes(waited)}"))
         conninfo = target_conninfo(plan.dsn, endpoint)
-        where = psycopg.conninfo.conninfo_to_dict(conninfo)
-        record["checkedHost"] = f"{where.get('host')}:{where.get('port') or 5432}"
-        checks += integrity_checks(conninfo, plan.expectations)
+        rows, record["checkedHost"] = integrity_checks(conninfo, plan.expectations, (endpoint or {}).get("Address"), plan.allow_other_host)
+        checks += rows
     finally:
         checks.append(_clean_up(rds, plan))
     return checks, record

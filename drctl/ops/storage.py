@@ -1,52 +1,64 @@
-"""S3 checks shared by backup verification and preflight: versioning, replication to the DR region, lifecycle."""
+"""S3 checks shared by backup verification and preflight: versioning, replication to the DR region, the
+replica, lifecycle. Each reads one region; an AWS failure is raised to its group (drctl.ops.groups)."""
 
 from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from drctl.ops.aws import client, error_code, one_line
+from drctl.ops.aws import client, error_code
 from drctl.ops.checks import FAIL, PASS, WARN, Check
 from drctl.ops.figures import runbook
 
 
 def versioning_check(bucket: str, region: str) -> Check:
-    label = f"s3 {bucket} versioning"
-    try:
-        status = client("s3", region).get_bucket_versioning(Bucket=bucket).get("Status", "never enabled")
-    except ClientError as error:
-        return Check(label, FAIL, one_line(error))
-    return Check(label, PASS if status == "Enabled" else FAIL, f"versioning {status}")
+    status = client("s3", region).get_bucket_versioning(Bucket=bucket).get("Status", "never enabled")
+    return Check(f"s3 {bucket} versioning", PASS if status == "Enabled" else FAIL, f"versioning {status}")
+
+
+def replication_label(bucket: str) -> str:
+    return f"s3 {bucket} replication"
 
 
 def replication_check(bucket: str, region: str, dr_region: str) -> Check:
-    """An enabled rule that copies the bucket to its us-west-2 replica (name: settings' replica_name)."""
-    label = f"s3 {bucket} replication"
+    """An enabled rule on the source bucket that copies it to its DR replica (name: settings' replica_name).
+
+    Read from the source bucket's region only; the replica itself is replica_check's row, read from the DR
+    region, so that row still answers when the source region does not."""
+    label = replication_label(bucket)
     replica = runbook().storage.replica_name(bucket, dr_region)
-    s3 = client("s3", region)
     try:
-        rules = s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"].get("Rules", [])
+        rules = client("s3", region).get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"].get("Rules", [])
     except ClientError as error:
         if error_code(error) == "ReplicationConfigurationNotFoundError":
             return Check(label, FAIL, "no replication configuration")
-        return Check(label, FAIL, one_line(error))
+        raise
     enabled = [r for r in rules if r.get("Status") == "Enabled" and r.get("Destination", {}).get("Bucket") == f"arn:aws:s3:::{replica}"]
     if not enabled:
         return Check(label, FAIL, f"no enabled rule replicating to {replica}")
-    try:
-        located = client("s3", dr_region).get_bucket_location(Bucket=replica).get("LocationConstraint") or "us-east-1"
-        target_versioning = client("s3", dr_region).get_bucket_versioning(Bucket=replica).get("Status", "never enabled")
-    except ClientError as error:
-        return Check(label, FAIL, f"replica {replica}: {one_line(error)}")
-    if located != dr_region:
-        return Check(label, FAIL, f"replica {replica} is in {located}, not {dr_region}")
-    # S3 stops replicating into a destination whose versioning is not enabled.
-    if target_versioning != "Enabled":
-        return Check(label, FAIL, f"replica {replica} has versioning {target_versioning}")
     minutes = runbook().storage.replication_time_minutes
     rtc = enabled[0].get("Destination", {}).get("ReplicationTime", {})
     if rtc.get("Status") != "Enabled" or rtc.get("Time", {}).get("Minutes") != minutes:
-        return Check(label, WARN, f"rule {enabled[0].get('ID', '?')} to {replica} ({dr_region}) without {minutes}-minute Replication Time Control")
-    return Check(label, PASS, f"rule {enabled[0].get('ID', '?')} to {replica} ({dr_region}), RTC {minutes} min")
+        return Check(label, WARN, f"rule {enabled[0].get('ID', '?')} to {replica} without {minutes}-minute Replication Time Control")
+    return Check(label, PASS, f"rule {enabled[0].get('ID', '?')} to {replica}, RTC {minutes} min")
+
+
+def replica_label(bucket: str, dr_region: str) -> str:
+    return f"s3 {runbook().storage.replica_name(bucket, dr_region)} replica"
+
+
+def replica_check(bucket: str, dr_region: str) -> Check:
+    """The DR replica of a bucket is in the DR region with versioning enabled (S3 stops replicating into a
+    destination whose versioning is not enabled)."""
+    label = replica_label(bucket, dr_region)
+    replica = runbook().storage.replica_name(bucket, dr_region)
+    s3 = client("s3", dr_region)
+    located = s3.get_bucket_location(Bucket=replica).get("LocationConstraint") or "us-east-1"
+    if located != dr_region:
+        return Check(label, FAIL, f"{replica} is in {located}, not {dr_region}")
+    versioning = s3.get_bucket_versioning(Bucket=replica).get("Status", "never enabled")
+    if versioning != "Enabled":
+        return Check(label, FAIL, f"{replica} in {dr_region} has versioning {versioning}")
+    return Check(label, PASS, f"{replica} in {dr_region}, versioning Enabled")
 
 
 def lifecycle_check(bucket: str, region: str) -> Check:
@@ -58,7 +70,7 @@ def lifecycle_check(bucket: str, region: str) -> Check:
     except ClientError as error:
         if error_code(error) == "NoSuchLifecycleConfiguration":
             return Check(label, FAIL, "no lifecycle configuration")
-        return Check(label, FAIL, one_line(error))
+        raise
     enabled = [r for r in rules if r.get("Status") == "Enabled"]
     glacier = any(
         t.get("StorageClass") == "GLACIER" and t.get("NoncurrentDays") == want.noncurrent_to_glacier_days

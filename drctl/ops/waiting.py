@@ -1,14 +1,12 @@
-"""Bounded waiting with progress: an RDS instance becoming available, shown as a live status line."""
+"""Bounded waiting with progress: an RDS instance becoming available, shown on the live status line."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
 from drctl.ops.aws import aws_errors
-from drctl.output import console
+from drctl.ops.progress import activity, relabel
 
 
 def wait_available(rds: Any, identifier: str, timeout_s: float, poll_s: float, label: str) -> tuple[bool, str, float]:
@@ -18,13 +16,12 @@ def wait_available(rds: Any, identifier: str, timeout_s: float, poll_s: float, l
     """
     start = time.monotonic()
     status = "unknown"
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console(stderr=True), transient=True) as progress:
-        task = progress.add_task(f"{label}: {identifier} ...", total=None)
+    with activity(f"{label}: {identifier} ..."):
         while True:
             with aws_errors(f"describe_db_instances {identifier}"):
                 status = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]["DBInstanceStatus"]
             waited = time.monotonic() - start
-            progress.update(task, description=f"{label}: {identifier} is {status}")
+            relabel(f"{label}: {identifier} is {status}")
             if status == "available":
                 return True, status, waited
             if status in ("failed", "incompatible-restore", "incompatible-parameters", "storage-full") or waited >= timeout_s:

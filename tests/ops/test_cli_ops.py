@@ -1,42 +1,61 @@
-"""The ops commands as a user runs them: a separate process, exit status, output, no traceback."""
+"""The installed `drctl` entry point, once per ops command, in a separate process as a user runs it.
+
+Every other CLI case runs in-process through drctl.cli.main; these prove the console script itself works.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-from psycopg.conninfo import conninfo_to_dict
+import boto3
 
-from drctl.ops.restore import target_conninfo
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.drill import drill_record, write_record
+from tests.helpers.ops import installed_drctl
+from tests.helpers.restore import expect_file, restore_args
 
 
-def drctl(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "drctl", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env=env, stdin=subprocess.DEVNULL)
-
-
-def test_preflight_json_from_a_separate_process(aws_unchanged) -> None:
-    result = drctl("preflight", "--json", env=dict(os.environ))
+def test_preflight(aws_unchanged, tmp_path) -> None:
+    result = installed_drctl("preflight", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert doc["schema"] == "aivo-dr/preflight@1" and doc["ok"] is True and doc["summary"] == {"fail": 0, "pass": 11, "warn": 2}
+    assert doc["schema"] == "aivo-dr/preflight@1" and doc["ok"] is True
+    assert doc["summary"] == {"fail": 0, "pass": 13, "warn": 2, "unreachable": 0}
+    assert result.stderr == ""
+
+
+def test_backups_verify(aws_unchanged, tmp_path) -> None:
+    result = installed_drctl("backups", "verify", "--json", "-", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["schema"] == "aivo-dr/backups-verify@1" and doc["summary"] == {"fail": 0, "pass": 13, "warn": 1, "unreachable": 0}
+    assert result.stderr == ""
+
+
+def test_restore_test(aws_unchanged, seeded_pg, tmp_path) -> None:
+    """The estate is left as found: restore-test deletes the instance it restored (asserted below)."""
+    result = installed_drctl(*restore_args(expect_file(tmp_path), "--json", "-"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["schema"] == "aivo-dr/restore-test@1" and doc["ok"] is True and doc["target"] == "aivo-restore-test"
+    assert result.stderr == ""
+    rds = boto3.client("rds", region_name="us-east-1")
+    assert "aivo-restore-test" not in [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
+
+
+def test_drill_run(aws, tmp_path) -> None:
+    result = installed_drctl("drill", "run", "--scenario", "service-restore", "--yes", "--report", "reports", "--poll-seconds", "1",
+                             cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (record,) = (tmp_path / "reports").glob("drill-service-restore-*.json")
+    assert result.stdout.splitlines()[-1] == (f"drill PASSED; report: reports/{record.stem}.md, reports/{record.stem}.png, reports/{record.name}")
     assert "Traceback" not in result.stderr
 
 
-def test_drill_without_a_terminal_needs_yes() -> None:
-    result = drctl("drill", "run", "--scenario", "region-failover")
-    assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == "drctl: error: --yes: required when standard input is not a terminal: manual steps need an operator's confirmation\n"
-
-
-def test_the_dsn_is_pointed_at_the_restored_endpoint_only_when_it_names_no_host() -> None:
-    endpoint = {"Address": "aivo-restore-test.abc.us-east-1.rds.amazonaws.com", "Port": 5432}
-    assert conninfo_to_dict(target_conninfo("dbname=aivo user=aivo_admin", endpoint)) == {
-        "dbname": "aivo", "user": "aivo_admin", "host": "aivo-restore-test.abc.us-east-1.rds.amazonaws.com", "port": "5432"}
-    assert conninfo_to_dict(target_conninfo("host=127.0.0.1 port=6543 dbname=aivo", endpoint)) == {
-        "host": "127.0.0.1", "port": "6543", "dbname": "aivo"}
+def test_drill_report(tmp_path) -> None:
+    source = write_record(drill_record(20, 60.0), tmp_path)
+    result = installed_drctl("drill", "report", "--from", str(source), "--root-cause", "bad deploy", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rebuilt = tmp_path / "drill-region-failover-20261125T100000Z"
+    assert json.loads(rebuilt.with_suffix(".json").read_text())["rootCause"] == "bad deploy"
+    assert "- Root cause: bad deploy" in rebuilt.with_suffix(".md").read_text()
+    assert result.stdout.splitlines()[-1].startswith("drill PASSED; report: ")

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
+import stat
+import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,13 +19,31 @@ from PIL import Image
 from drctl.cli import main
 from drctl.ops.figures import runbook
 from drctl.ops.report import recovery_metrics, verdicts
-from tests.ops.conftest import table_rows
+from tests.helpers.drill import drill_record, write_record
+from tests.helpers.faultproxy import DROP
+from tests.helpers.ops import table_rows
 
 
 def replica_lag(seconds: float) -> None:
     boto3.client("cloudwatch", region_name="us-west-2").put_metric_data(Namespace="AWS/RDS", MetricData=[{
         "MetricName": "ReplicaLag", "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": runbook().database.replica_identifier}],
         "Timestamp": datetime.now(UTC), "Value": seconds, "Unit": "Seconds"}])
+
+
+def unwritable_directory(tmp_path: Path) -> Path:
+    """A directory this process cannot write in: mode 0500, or for root (whom modes do not stop) one in sysfs."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "read-only"
+        folder.mkdir(mode=0o500)
+        return folder
+    for candidate in (Path("/sys/kernel"), Path("/proc/self")):
+        try:
+            fd, probe = tempfile.mkstemp(dir=candidate)
+        except OSError:
+            return candidate
+        os.close(fd)
+        os.unlink(probe)
+    pytest.fail("no directory here that root cannot write in (/sys/kernel, /proc/self)")
 
 
 def record_of(directory: Path, scenario: str) -> dict:
@@ -31,7 +54,7 @@ def record_of(directory: Path, scenario: str) -> dict:
 def test_region_failover_drill_runs_the_api_steps_and_reports(aws, tmp_path, capsys) -> None:
     s = runbook()
     replica_lag(120.0)
-    code = main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(tmp_path), "--poll-seconds", "0", "--operator", "sre"])
+    code = main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(tmp_path), "--poll-seconds", "1", "--operator", "sre"])
     captured = capsys.readouterr()
     assert code == 0, captured.out + captured.err
     record = record_of(tmp_path, "region-failover")
@@ -66,11 +89,24 @@ def test_region_failover_drill_runs_the_api_steps_and_reports(aws, tmp_path, cap
     rows = table_rows(captured.out)
     assert ("Critical", "30 min", rows[-5][2], "PASS", "5 min", "2 min 00 s", "PASS") == rows[-5]
     assert "[4/9] Promote the RDS read replica: done" in captured.err
+    # The runbook commands carry the region they need (drctl never reads AWS_REGION; neither should a copy-paste).
+    commands = {st["key"]: st["command"] for st in record["steps"]}
+    assert commands["promote"] == "aws rds promote-read-replica --db-instance-identifier aivo-production-postgres-dr --region us-west-2"
+    assert commands["scale"] == ("aws eks update-nodegroup-config --cluster-name aivo-dr-eks --nodegroup-name general "
+                                 "--scaling-config minSize=3,maxSize=20,desiredSize=5 --region us-west-2")
+    assert f"4. Promote the RDS read replica: `{commands['promote']}`" in text
+    # Appendix A's two "TTR"s are named apart, in the report and on screen.
+    assert "(TTR)" not in text and "- Time to detect (TTD): " in text
+    assert "- Time to respond (TTRespond): " in text and "- Time to recover (TTRecover, the measured RTO): " in text
+    assert "time to respond (TTRespond)" in captured.out and "time to recover (TTRecover)" in captured.out
+    assert captured.out.splitlines()[-1].startswith("drill PASSED; report: ")
+    # Every file the drill writes has the same mode, 0600 (docs/operations.md says why).
+    assert sorted(stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()) == [0o600, 0o600, 0o600]
 
 
 def test_replica_lag_beyond_the_critical_rpo_fails_the_drill(aws, tmp_path, capsys) -> None:
     replica_lag(600.0)
-    assert main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(tmp_path), "--poll-seconds", "0"]) == 1
+    assert main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"]) == 1
     rows = table_rows(capsys.readouterr().out)
     verdict = {r[0]: (r[3], r[6]) for r in rows if r[0] in ("Critical", "High", "Medium", "Low", "Platform")}
     assert verdict == {"Critical": ("PASS", "FAIL"), "High": ("PASS", "PASS"), "Medium": ("PASS", "PASS"), "Low": ("PASS", "PASS"),
@@ -79,21 +115,106 @@ def test_replica_lag_beyond_the_critical_rpo_fails_the_drill(aws, tmp_path, caps
 
 def test_a_failed_step_stops_the_drill_and_is_reported(aws, tmp_path, capsys) -> None:
     boto3.client("eks", region_name="us-west-2").delete_nodegroup(clusterName="aivo-dr-eks", nodegroupName="general")
-    assert main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(tmp_path), "--poll-seconds", "0"]) == 1
+    assert main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"]) == 1
     capsys.readouterr()
     record = record_of(tmp_path, "region-failover")
     assert record["outcome"] == "failed"
     assert [st["status"] for st in record["steps"]] == ["confirmed", "confirmed", "failed", *["not run"] * 6]
-    assert record["steps"][2]["detail"] == "10 passed, 2 warnings, 1 failed: node group general"
+    assert record["steps"][2]["detail"] == "12 passed, 2 warnings, 1 failed: node group general"
     text = next(tmp_path.glob("*.md")).read_text()
-    assert "| Verdict | FAIL |" in text and "| Measured RTO (time to recover) | not recovered" in text
+    assert ("| Verdict | FAIL: outcome failed at step preflight (failed); RTO missed: Critical, High, Medium, Low, Platform; "
+            "RPO not measured (not measured: the drill stopped before reading ReplicaLag) |") in text
+    assert "| Measured RTO (time to recover) | not recovered" in text
     # The replica was not promoted: the drill stopped before it.
     assert boto3.client("rds", region_name="us-west-2").describe_db_instances(
         DBInstanceIdentifier=runbook().database.replica_identifier)["DBInstances"][0]["DBInstanceStatus"] == "available"
 
 
+def test_a_drill_whose_rpo_was_never_measured_does_not_pass(tmp_path, capsys) -> None:
+    """Completed within every RTO, but no ReplicaLag datapoints: "within every RPO" cannot be claimed (exit 1)."""
+    source = write_record(drill_record(20, None), tmp_path)
+    assert main(["drill", "report", "--from", str(source)]) == 1
+    out = capsys.readouterr().out
+    rebuilt = json.loads((tmp_path / "drill-region-failover-20261125T100000Z.json").read_text())
+    assert rebuilt["outcome"] == "completed" and {v["rto"] for v in rebuilt["verdicts"]} == {"PASS"}
+    assert {v["rpo"] for v in rebuilt["verdicts"]} == {"not measured"} and rebuilt["passed"] is False
+    assert rebuilt["notPassedBecause"] == ["RPO not measured (not measured: no ReplicaLag datapoints)"]
+    assert out.splitlines()[-1].startswith("drill NOT PASSED: RPO not measured (not measured: no ReplicaLag datapoints); report: ")
+    assert "drill PASSED" not in out
+    # Measured and within every RPO, the same record passes.
+    assert main(["drill", "report", "--from", str(write_record(drill_record(20, 60.0), tmp_path))]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("drill PASSED; report: ")
+
+
+def test_us_east_1_dropped_the_failover_drill_goes_past_preflight_and_recovers_in_us_west_2(aws, fault_proxy, tmp_path, capsys) -> None:
+    """A real failover drill happens exactly when us-east-1 may be down: what the DR side needs is there, so the
+    regional steps run; Route53's API (us-east-1) does not answer, so the drill is incomplete, not PASSED."""
+    replica_lag(120.0)
+    fault_proxy.fault("us-east-1", DROP)
+    started = time.monotonic()
+    code = main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"])
+    assert time.monotonic() - started < 20
+    captured = capsys.readouterr()
+    assert code == 1, captured.out + captured.err
+    record = record_of(tmp_path, "region-failover")
+    assert [(st["key"], st["status"]) for st in record["steps"]] == [
+        ("detect", "confirmed"), ("declare", "confirmed"), ("preflight", "done"), ("promote", "done"), ("dns", "unreachable"),
+        ("scale", "done"), ("velero", "confirmed"), ("cdn", "confirmed"), ("verify", "confirmed")]
+    steps = {st["key"]: st["detail"] for st in record["steps"]}
+    # The replica lag datapoint (120 s) makes that row PASS; the six rows that read us-east-1 block nothing.
+    assert steps["preflight"] == "8 passed, 1 warning, 0 failed, 6 unreachable (us-east-1); not blocking: 6 checks could not reach us-east-1"
+    assert steps["dns"] == ("route53 list_hosted_zones_by_name in us-east-1: connection reset (3 attempts); health-check failover still moves "
+                            "traffic, re-run when the API answers: aws route53 change-resource-record-sets --hosted-zone-id <zone-id> "
+                            "--change-batch file://dr-dns-failover.json")
+    assert steps["scale"] == "aivo-dr-eks/general in us-west-2: min 3, desired 5, max 20"
+    assert record["outcome"] == "incomplete" and record["rpoSeconds"] == 120.0 and record["passed"] is False
+    assert record["notPassedBecause"] == ["outcome incomplete at step dns (unreachable)"]
+    assert captured.out.splitlines()[-1].startswith("drill NOT PASSED: outcome incomplete at step dns (unreachable); report: ")
+    # The regional recovery really happened in us-west-2 (read straight from the emulator, not through the proxy).
+    west = {"region_name": "us-west-2", "endpoint_url": fault_proxy.upstream_url}
+    promoted = boto3.client("rds", **west).describe_db_instances(DBInstanceIdentifier=runbook().database.replica_identifier)["DBInstances"][0]
+    # (The emulator leaves the source fields set on a promoted replica; the promotion's retention shows it ran.)
+    assert promoted["DBInstanceStatus"] == "available" and promoted["BackupRetentionPeriod"] == runbook().database.backup_retention_days
+    group = boto3.client("eks", **west).describe_nodegroup(clusterName="aivo-dr-eks", nodegroupName="general")["nodegroup"]
+    assert group["scalingConfig"] == {"minSize": 3, "maxSize": 20, "desiredSize": 5}
+
+
+def test_an_unwritable_report_folder_is_refused_before_any_aws_call(fault_proxy, tmp_path, capsys) -> None:
+    folder = unwritable_directory(tmp_path)
+    assert main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(folder)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"drctl: error: --report = {folder}: a directory drctl can write to (")
+    assert len(captured.err.splitlines()) == 1 and captured.out == ""
+    assert fault_proxy.seen == []
+
+
+def test_the_record_survives_a_report_folder_that_vanishes_during_the_drill(aws_env, tmp_path, capsys, monkeypatch) -> None:
+    folder = tmp_path / "reports"
+
+    class Operator(io.StringIO):
+        """At the first manual step someone removes the report folder, and the operator aborts the drill."""
+
+        def isatty(self) -> bool:
+            return True
+
+        def readline(self, *args: object) -> str:
+            shutil.rmtree(folder, ignore_errors=True)
+            return "abort\n"
+
+    monkeypatch.setattr("sys.stdin", Operator())
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    assert main(["drill", "run", "--scenario", "service-restore", "--report", str(folder), "--poll-seconds", "1"]) == 1
+    err = capsys.readouterr().err.splitlines()[-1]
+    (saved,) = tmp_path.glob("drctl-drill-*/drill-service-restore-*.json")
+    assert err == (f"drctl: error: --report {folder}: No such file or directory: the report was not written there; the drill record is "
+                   f"saved as {saved} (rebuild the report with: drctl drill report --from {saved} --out DIR)")
+    record = json.loads(saved.read_text())
+    assert record["outcome"] == "aborted" and [st["status"] for st in record["steps"]] == ["aborted", *["not run"] * 4]
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+
+
 def test_database_pitr_drill_restores_and_cleans_up(aws, tmp_path, capsys) -> None:
-    assert main(["drill", "run", "--scenario", "database-pitr", "--yes", "--report", str(tmp_path), "--poll-seconds", "0"]) == 0
+    assert main(["drill", "run", "--scenario", "database-pitr", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"]) == 0
     capsys.readouterr()
     record = record_of(tmp_path, "database-pitr")
     assert [(st["key"], st["status"]) for st in record["steps"]] == [
@@ -116,7 +237,7 @@ def test_database_pitr_to_a_chosen_time_lands_in_productions_subnet_group(aws, t
     latest = rds.describe_db_instances(DBInstanceIdentifier=s.database.identifier)["DBInstances"][0]["LatestRestorableTime"]
     point = latest.replace(microsecond=0)
     assert main(["drill", "run", "--scenario", "database-pitr", "--restore-time", f"{point:%Y-%m-%dT%H:%M:%SZ}", "--keep", "--yes",
-                 "--report", str(tmp_path), "--poll-seconds", "0"]) == 0
+                 "--report", str(tmp_path), "--poll-seconds", "1"]) == 0
     capsys.readouterr()
     record = record_of(tmp_path, "database-pitr")
     assert record["steps"][2]["detail"] == f"restore point {point:%Y-%m-%dT%H:%M:%S}.000000Z (--restore-time)"
@@ -128,10 +249,11 @@ def test_database_pitr_to_a_chosen_time_lands_in_productions_subnet_group(aws, t
     assert record["steps"][6]["detail"] == f"kept {target} (--keep)"
 
 
-def test_a_restore_time_after_the_latest_restorable_time_fails_the_step(aws, tmp_path, capsys) -> None:
+def test_a_restore_time_after_the_latest_restorable_time_fails_the_step(aws_unchanged, tmp_path, capsys) -> None:
+    """Reads only: the drill stops before anything is restored."""
     later = datetime.now(UTC) + timedelta(hours=1)
     assert main(["drill", "run", "--scenario", "database-pitr", "--restore-time", f"{later:%Y-%m-%dT%H:%M:%SZ}", "--yes",
-                 "--report", str(tmp_path), "--poll-seconds", "0"]) == 1
+                 "--report", str(tmp_path), "--poll-seconds", "1"]) == 1
     capsys.readouterr()
     record = record_of(tmp_path, "database-pitr")
     assert [st["status"] for st in record["steps"]] == ["confirmed", "done", "failed", "not run", "not run", "not run", "not run"]
@@ -139,10 +261,12 @@ def test_a_restore_time_after_the_latest_restorable_time_fails_the_step(aws, tmp
 
 
 def test_service_restore_judges_the_services_tier_only(aws, tmp_path, capsys) -> None:
-    assert main(["drill", "run", "--scenario", "service-restore", "--service", "notify-svc", "--yes", "--report", str(tmp_path), "--poll-seconds", "0"]) == 0
+    assert main(["drill", "run", "--scenario", "service-restore", "--service", "notify-svc", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"]) == 0
     capsys.readouterr()
     record = record_of(tmp_path, "service-restore")
     assert record["tier"] == "Medium" and [v.scope for v in verdicts(record)] == ["Medium", "Platform"]
+    # A service restore restores no data: its RPO does not apply (and so does not stop it passing).
+    assert [v["rpo"] for v in record["verdicts"]] == ["not applicable", "not applicable"] and record["passed"] is True
     group = boto3.client("eks", region_name="us-east-1").describe_nodegroup(clusterName="aivo-production-eks", nodegroupName="general")["nodegroup"]
     assert group["scalingConfig"] == {"minSize": 3, "maxSize": 20, "desiredSize": 5}
     assert record["steps"][3]["command"] == "kubectl rollout undo deployment/notify-svc -n aivo"
@@ -154,7 +278,7 @@ def test_an_operator_confirms_manual_steps_and_can_abort(aws, tmp_path, capsys, 
             return True
 
     monkeypatch.setattr("sys.stdin", Terminal("\nabort\n"))
-    assert main(["drill", "run", "--scenario", "service-restore", "--report", str(tmp_path), "--poll-seconds", "0"]) == 1
+    assert main(["drill", "run", "--scenario", "service-restore", "--report", str(tmp_path), "--poll-seconds", "1"]) == 1
     err = capsys.readouterr().err
     assert "[1/5] MANUAL Detect the failure (alert fired, on-call paged)" in err
     record = record_of(tmp_path, "service-restore")
@@ -162,9 +286,8 @@ def test_an_operator_confirms_manual_steps_and_can_abort(aws, tmp_path, capsys, 
     assert record["outcome"] == "aborted" and record["steps"][0]["detail"] == "confirmed by the operator"
 
 
-def test_report_rebuilds_from_the_record_with_a_root_cause(aws, tmp_path, capsys) -> None:
-    assert main(["drill", "run", "--scenario", "service-restore", "--yes", "--report", str(tmp_path), "--poll-seconds", "0"]) == 0
-    (source,) = tmp_path.glob("*.json")
+def test_report_rebuilds_from_the_record_with_a_root_cause(tmp_path, capsys) -> None:
+    source = write_record(drill_record(20, 60.0), tmp_path).rename(tmp_path / "drill-region-failover-20261125T100000Z.json")
     out = tmp_path / "rebuilt"
     out.mkdir()
     assert main(["drill", "report", "--from", str(source), "--out", str(out), "--root-cause", "bad deploy of api-gateway",
@@ -172,31 +295,19 @@ def test_report_rebuilds_from_the_record_with_a_root_cause(aws, tmp_path, capsys
     text = (out / source.with_suffix(".md").name).read_text()
     assert "- Root cause: bad deploy of api-gateway" in text and "- Preventive measures: canary releases" in text
     assert json.loads((out / source.name).read_text())["rootCause"] == "bad deploy of api-gateway"
-
-
-def _record(recover_minutes: float, rpo_seconds: float | None, tier: str | None = None) -> dict:
-    start = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-
-    def at(minutes: float) -> str:
-        return (start + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-    steps = [
-        {"key": "detect", "title": "d", "kind": "manual", "phase": "detect", "command": "", "status": "done", "startedAt": at(0), "endedAt": at(4), "seconds": 240, "detail": ""},
-        {"key": "declare", "title": "r", "kind": "manual", "phase": "respond", "command": "", "status": "done", "startedAt": at(4), "endedAt": at(10), "seconds": 360, "detail": ""},
-        {"key": "promote", "title": "p", "kind": "api", "phase": "recover", "command": "", "status": "done", "startedAt": at(10), "endedAt": at(recover_minutes), "seconds": 1, "detail": ""},
-    ]
-    return {"schema": "aivo-dr/drill@1", "scenario": "region-failover", "tier": tier, "startedAt": at(0), "endedAt": at(recover_minutes),
-            "outcome": "completed", "rpoSeconds": rpo_seconds, "steps": steps}
+    assert sorted(p.name for p in out.iterdir()) == [source.name, source.with_suffix(".md").name, source.with_suffix(".png").name]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {0o600}
+    assert capsys.readouterr().out.splitlines()[-1].startswith("drill PASSED; report: ")
 
 
 def test_verdicts_per_tier_and_platform() -> None:
-    record = _record(45, 600)
+    record = drill_record(45, 600)
     m = recovery_metrics(record)
     assert (m.time_to_detect, m.time_to_respond, m.time_to_recover, m.lower_bound) == (240, 360, 2700, False)
     assert [(v.scope, v.rto, v.rpo) for v in verdicts(record)] == [
         ("Critical", "FAIL", "FAIL"), ("High", "PASS", "PASS"), ("Medium", "PASS", "PASS"), ("Low", "PASS", "PASS"), ("Platform", "PASS", "PASS")]
     # The platform targets are strict, as the runbook writes them: exactly 4 hours is not "< 4 hours".
-    assert [(v.scope, v.rto, v.rpo) for v in verdicts(_record(240, None, tier="Low"))] == [("Low", "PASS", "not measured"), ("Platform", "FAIL", "not measured")]
+    assert [(v.scope, v.rto, v.rpo) for v in verdicts(drill_record(240, None, tier="Low"))] == [("Low", "PASS", "not measured"), ("Platform", "FAIL", "not measured")]
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -209,6 +320,10 @@ def test_verdicts_per_tier_and_platform() -> None:
     (["run", "--scenario", "region-failover", "--keep", "--yes"], "--keep = true: only with --scenario database-pitr"),
     (["run", "--scenario", "region-failover", "--report", "/nonexistent/dir/reports", "--yes"],
      "--report = /nonexistent/dir/reports: a directory in an existing directory"),
+    (["run", "--scenario", "region-failover", "--yes", "--poll-seconds", "0"], "--poll-seconds = 0: a number of seconds from 1 to 600"),
+    (["run", "--scenario", "region-failover", "--yes", "--poll-seconds", "0.5"], "--poll-seconds = 0.5: a number of seconds from 1 to 600"),
+    (["run", "--scenario", "region-failover", "--yes", "--timeout-minutes", "-1"], "--timeout-minutes = -1: a number of minutes from 1 to 1440"),
+    (["run", "--scenario", "region-failover", "--yes", "--timeout-minutes", "1441"], "--timeout-minutes = 1441: a number of minutes from 1 to 1440"),
     (["run", "--scenario", "region-failover"], "--yes: required when standard input is not a terminal: manual steps need an operator's confirmation"),
     (["report", "--from", "/nonexistent.json"], "--from = /nonexistent.json: a drill record written by drctl drill run (aivo-dr/drill@1 JSON)"),
 ])

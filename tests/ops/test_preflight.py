@@ -2,69 +2,58 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import stat
+import time
 from datetime import UTC, datetime
 
 import boto3
 import pytest
 
 from drctl.cli import main
-from drctl.ops.checks import FAIL, PASS, WARN
+from drctl.ops.checks import FAIL, PASS, UNREACHABLE, WARN
 from drctl.ops.figures import runbook
 from drctl.ops.preflight import replica_check, replica_lag_check, source_region
-from tests.ops.conftest import table_rows
+from tests.helpers.faultproxy import DROP, STALL
+from tests.helpers.ops import table_rows
+
+READY = [
+    ("dr read replica", PASS, "aivo-production-postgres-dr available in us-west-2, replicating from aivo-production-postgres (us-east-1)"),
+    ("replica lag", WARN, "not verifiable here: no ReplicaLag datapoints in the last 15 min"),
+    ("automated backup replication", WARN, "not verifiable here: no backups of aivo-production-postgres replicated into us-west-2; "
+                                           "the endpoint may not implement start_db_instance_automated_backups_replication"),
+    ("s3 aivo-production-assets replication", PASS, "rule to-dr to aivo-production-assets-us-west-2, RTC 15 min"),
+    ("s3 aivo-production-assets-us-west-2 replica", PASS, "aivo-production-assets-us-west-2 in us-west-2, versioning Enabled"),
+    ("s3 aivo-production-velero replication", PASS, "rule to-dr to aivo-production-velero-us-west-2, RTC 15 min"),
+    ("s3 aivo-production-velero-us-west-2 replica", PASS, "aivo-production-velero-us-west-2 in us-west-2, versioning Enabled"),
+    # The test endpoint reports every health check as Success: these rows prove the checks exist, not that the endpoints are up.
+    ("health check us-east-1", PASS, "https://ingress.us-east-1.example.com/health: 1/1 checkers report Success"),
+    ("health check us-west-2", PASS, "https://ingress.us-west-2.example.com/health: 1/1 checkers report Success"),
+    ("dns api.aivo.edu", PASS, "PRIMARY and SECONDARY -> ingress.us-west-2.example.com (health-checked)"),
+    ("dns app.aivo.edu", PASS, "PRIMARY and SECONDARY -> ingress.us-west-2.example.com (health-checked)"),
+    ("dr eks cluster", PASS, None),
+    ("node group general", PASS, "ACTIVE, min 1/desired 2/max 20; failover target 3/5/20"),
+    ("velero aivo-daily", PASS, None),
+    ("velero aivo-weekly", PASS, None),
+]
 
 
-def test_ready_dr_region_passes(aws_unchanged, capsys) -> None:
-    code = main(["preflight", "--primary-region", "us-east-1", "--dr-region", "us-west-2"])
+def test_ready_dr_region_passes(aws_unchanged, tmp_path, capsys) -> None:
+    target = tmp_path / "preflight.json"
+    code = main(["preflight", "--primary-region", "us-east-1", "--dr-region", "us-west-2", "--json", str(target)])
     out = capsys.readouterr().out
     rows = table_rows(out)
     assert code == 0, out
-    assert rows == [
-        ("dr read replica", PASS, "aivo-production-postgres-dr available in us-west-2, replicating from aivo-production-postgres (us-east-1)"),
-        ("replica lag", WARN, "not verifiable here: no ReplicaLag datapoints in the last 15 min"),
-        ("automated backup replication", WARN, "not verifiable here: no backups of aivo-production-postgres replicated into us-west-2; "
-                                               "the endpoint may lack start_db_instance_automated_backups_replication (moto does)"),
-        ("s3 aivo-production-assets replication", PASS, "rule to-dr to aivo-production-assets-us-west-2 (us-west-2), RTC 15 min"),
-        ("s3 aivo-production-velero replication", PASS, "rule to-dr to aivo-production-velero-us-west-2 (us-west-2), RTC 15 min"),
-        # moto reports every health check as Success: these rows prove the checks exist, not that the endpoints are up.
-        ("health check us-east-1", PASS, "https://ingress.us-east-1.example.com/health: 1/1 checkers report Success"),
-        ("health check us-west-2", PASS, "https://ingress.us-west-2.example.com/health: 1/1 checkers report Success"),
-        ("dns api.aivo.edu", PASS, "PRIMARY and SECONDARY -> ingress.us-west-2.example.com (health-checked)"),
-        ("dns app.aivo.edu", PASS, "PRIMARY and SECONDARY -> ingress.us-west-2.example.com (health-checked)"),
-        ("dr eks cluster", PASS, rows[9][2]),
-        ("node group general", PASS, "ACTIVE, min 1/desired 2/max 20; failover target 3/5/20"),
-        ("velero aivo-daily", PASS, rows[11][2]),
-        ("velero aivo-weekly", PASS, rows[12][2]),
-    ]
-    assert rows[9][2].startswith("aivo-dr-eks ACTIVE")
-    assert "- ready to fail over" in out
-
-
-def test_lag_datapoints_are_judged_against_the_strictest_rpo(aws, capsys) -> None:
-    cw = boto3.client("cloudwatch", region_name="us-west-2")
-    cw.put_metric_data(Namespace="AWS/RDS", MetricData=[{
-        "MetricName": "ReplicaLag", "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": "aivo-production-postgres-dr"}],
-        "Timestamp": datetime.now(UTC), "Value": 420.0, "Unit": "Seconds"}])
-    assert main(["preflight", "--json"]) == 1
-    doc = json.loads(capsys.readouterr().out)
-    lag = next(c for c in doc["checks"] if c["check"] == "replica lag")
-    assert lag == {"check": "replica lag", "status": FAIL, "detail": "max 420 s over 15 min (limit: Critical RPO 5 min)"}
-
-
-def test_missing_replica_replication_and_node_group_fail(aws, capsys) -> None:
-    s = runbook()
-    boto3.client("s3", region_name="us-east-1").delete_bucket_replication(Bucket=s.storage.velero_bucket)
-    boto3.client("s3", region_name="us-west-2").put_bucket_versioning(
-        Bucket=s.storage.replica_name(s.storage.assets_bucket, "us-west-2"), VersioningConfiguration={"Status": "Suspended"})
-    boto3.client("eks", region_name="us-west-2").delete_nodegroup(clusterName="aivo-dr-eks", nodegroupName="general")
-    assert main(["preflight", "--replica-identifier", "aivo-production-postgres-dr2"]) == 1
-    rows = {r[0]: r[1:] for r in table_rows(capsys.readouterr().out)}
-    assert rows["dr read replica"] == (FAIL, "aivo-production-postgres-dr2 not found in us-west-2")
-    assert "replica lag" not in rows
-    assert rows["s3 aivo-production-velero replication"] == (FAIL, "no replication configuration")
-    assert rows["node group general"][0] == FAIL
-    assert rows["s3 aivo-production-assets replication"] == (FAIL, "replica aivo-production-assets-us-west-2 has versioning Suspended")
+    # Rows whose detail carries the moment of the run (ages, Kubernetes version) are compared by their stable start.
+    assert stable(rows, READY) == READY
+    assert rows[11][2].startswith("aivo-dr-eks ACTIVE (Kubernetes ")
+    assert rows[13][2].startswith("newest aivo-daily-") and rows[14][2].startswith("newest aivo-weekly-")
+    assert out.splitlines()[-1] == "13 passed, 2 warnings, 0 failed - ready to fail over"
+    # The same rows in the JSON file, which has the mode of every file drctl writes (0600).
+    assert [(c["check"], c["status"]) for c in json.loads(target.read_text())["checks"]] == [r[:2] for r in rows]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
 def test_a_promoted_or_foreign_replica_is_not_ready() -> None:
@@ -80,6 +69,136 @@ def test_a_promoted_or_foreign_replica_is_not_ready() -> None:
     assert replica_check(modifying, "r", "aivo-production-postgres", "us-east-1", "us-west-2").detail == "r is modifying, not available"
     tiers = runbook().tiers
     assert replica_lag_check(300.0, tiers).status == PASS and replica_lag_check(301.0, tiers).status == FAIL
+
+
+# ---- real faults through the proxy ---------------------------------------------------------------
+
+
+def unreachable(service: str, call: str, why: str, region: str = "us-east-1") -> tuple[str, str]:
+    return (UNREACHABLE, f"{service} {call} in {region}: {why}")
+
+
+def us_east_1_rows(why: str) -> list[tuple[str, str, str | None]]:
+    """The table with every us-east-1 read failing `why`: the us-west-2 rows as READY."""
+    failing = {
+        "s3 aivo-production-assets replication": unreachable("s3", "get_bucket_replication", why),
+        "s3 aivo-production-velero replication": unreachable("s3", "get_bucket_replication", why),
+        # Route53's API is in us-east-1, whatever region the DR check is about.
+        "health check us-east-1": unreachable("route53", "list_health_checks", why),
+        "health check us-west-2": unreachable("route53", "list_health_checks", why),
+        "dns api.aivo.edu": unreachable("route53", "list_hosted_zones_by_name", why),
+        "dns app.aivo.edu": unreachable("route53", "list_hosted_zones_by_name", why),
+    }
+    return [(c, *failing[c]) if c in failing else (c, s, d) for c, s, d in READY]
+
+
+def stable(rows: list[tuple[str, ...]], want: list[tuple[str, str, str | None]]) -> list[tuple[str, str, str | None]]:
+    """The rows, with None for the details `want` leaves open (those carry the moment of the run)."""
+    return [(c, s, d if expected is not None else None) for (c, s, d), (_, _, expected) in zip(rows, want, strict=True)]
+
+
+def test_us_east_1_dropped_the_dr_side_still_shows_ready(aws_unchanged, fault_proxy, capsys) -> None:
+    fault_proxy.fault("us-east-1", DROP)
+    started = time.monotonic()
+    code = main(["preflight"])
+    assert time.monotonic() - started < 20
+    captured = capsys.readouterr()
+    assert code == 0, captured.out + captured.err
+    want = us_east_1_rows("connection reset (3 attempts)")
+    assert stable(table_rows(captured.out), want) == want
+    assert captured.out.splitlines()[-1] == ("7 passed, 2 warnings, 0 failed, 6 unreachable (us-east-1) - "
+                                             "ready to fail over: the us-west-2 side is ready; us-east-1 did not answer (6 checks not verified)")
+    assert {s.region for s in fault_proxy.faults_seen(DROP)} == {"us-east-1"}
+    assert "Traceback" not in captured.err
+
+
+class Terminal(io.StringIO):
+    """Standard error as an operator's terminal: Rich draws its live status line there."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_us_east_1_stalled_ends_in_bounded_time_with_the_full_table(aws_unchanged, fault_proxy, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("DRCTL_AWS_CONNECT_TIMEOUT", "1")
+    monkeypatch.setenv("DRCTL_AWS_READ_TIMEOUT", "1")
+    monkeypatch.setenv("DRCTL_AWS_MAX_ATTEMPTS", "2")
+    monkeypatch.setattr("sys.stderr", terminal := Terminal())
+    monkeypatch.setenv("COLUMNS", "200")
+    fault_proxy.fault("us-east-1", STALL)
+    started = time.monotonic()
+    code = main(["preflight", "--json", "-"])
+    elapsed = time.monotonic() - started
+    captured = capsys.readouterr()
+    err = terminal.getvalue()
+    # Two attempts of one second each, the stalled groups side by side: about 2 s; generous for a slow machine.
+    assert 2 <= elapsed < 20, elapsed
+    assert code == 0
+    doc = json.loads(captured.out)  # stdout is the JSON document alone
+    got = [(c["check"], c["status"], c["detail"]) for c in doc["checks"]]
+    want = us_east_1_rows("no answer within 1 s (2 attempts)")
+    assert stable(got, want) == want
+    assert {c["region"] for c in doc["checks"] if c["status"] == UNREACHABLE} == {"us-east-1"}
+    assert doc["ok"] is True and doc["summary"] == {"pass": 7, "warn": 2, "fail": 0, "unreachable": 6}
+    # While it waited, the live line on the terminal named the call and region it was waiting on...
+    assert re.search(r"preflight us-east-1 -> us-west-2 \(\d+ s\); waiting \d+ s on us-east-1 "
+                     r"(s3 get_bucket_replication|route53 list_health_checks|route53 list_hosted_zones_by_name)", err), err
+    # ...and each stalled call said, as it happened, what was retried and why.
+    notices = [line for line in re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err).replace("\r", "\n").splitlines() if line.startswith("drctl: ")]
+    assert sorted(notices) == sorted([
+        "drctl: us-east-1 s3 get_bucket_replication: no answer within 1 s; retrying (attempt 2 of 2)",
+        "drctl: us-east-1 s3 get_bucket_replication: no answer within 1 s; retrying (attempt 2 of 2)",
+        "drctl: us-east-1 route53 list_health_checks: no answer within 1 s; retrying (attempt 2 of 2)",
+        "drctl: us-east-1 route53 list_hosted_zones_by_name: no answer within 1 s; retrying (attempt 2 of 2)",
+    ])
+    assert captured.err == ""
+
+
+def test_a_stalled_us_west_2_endpoint_is_a_blocker_and_the_rest_still_answers(aws_unchanged, fault_proxy, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("DRCTL_AWS_READ_TIMEOUT", "1")
+    monkeypatch.setenv("DRCTL_AWS_MAX_ATTEMPTS", "2")
+    fault_proxy.fault("us-west-2", STALL, service="eks")
+    started = time.monotonic()
+    code = main(["preflight"])
+    assert time.monotonic() - started < 20
+    captured = capsys.readouterr()
+    assert code == 1
+    stalled = unreachable("eks", "describe_cluster", "no answer within 1 s (2 attempts)", "us-west-2")
+    want = [(c, *stalled) if c in ("dr eks cluster", "node group general") else (c, s, d) for c, s, d in READY]
+    assert stable(table_rows(captured.out), want) == want
+    assert captured.out.splitlines()[-1] == ("11 passed, 2 warnings, 0 failed, 2 unreachable (us-west-2) - "
+                                             "NOT ready: us-west-2 did not answer (UNREACHABLE rows)")
+    assert {(s.region, s.service) for s in fault_proxy.faults_seen(STALL)} == {("us-west-2", "eks")}
+
+
+def test_lag_datapoints_are_judged_against_the_strictest_rpo(aws, capsys) -> None:
+    cw = boto3.client("cloudwatch", region_name="us-west-2")
+    cw.put_metric_data(Namespace="AWS/RDS", MetricData=[{
+        "MetricName": "ReplicaLag", "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": "aivo-production-postgres-dr"}],
+        "Timestamp": datetime.now(UTC), "Value": 420.0, "Unit": "Seconds"}])
+    assert main(["preflight", "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    lag = next(c for c in doc["checks"] if c["check"] == "replica lag")
+    assert lag == {"check": "replica lag", "status": FAIL, "detail": "max 420 s over 15 min (limit: Critical RPO 5 min)", "region": None}
+    assert doc["ok"] is False and doc["summary"] == {"pass": 13, "warn": 1, "fail": 1, "unreachable": 0}
+
+
+def test_missing_replica_replication_and_node_group_fail(aws, capsys) -> None:
+    s = runbook()
+    boto3.client("s3", region_name="us-east-1").delete_bucket_replication(Bucket=s.storage.velero_bucket)
+    boto3.client("s3", region_name="us-west-2").put_bucket_versioning(
+        Bucket=s.storage.replica_name(s.storage.assets_bucket, "us-west-2"), VersioningConfiguration={"Status": "Suspended"})
+    boto3.client("eks", region_name="us-west-2").delete_nodegroup(clusterName="aivo-dr-eks", nodegroupName="general")
+    assert main(["preflight", "--replica-identifier", "aivo-production-postgres-dr2"]) == 1
+    out = capsys.readouterr().out
+    rows = {r[0]: r[1:] for r in table_rows(out)}
+    assert out.splitlines()[-1] == "9 passed, 1 warning, 4 failed - NOT ready: fix the FAIL rows"
+    assert rows["dr read replica"] == (FAIL, "aivo-production-postgres-dr2 not found in us-west-2")
+    assert "replica lag" not in rows
+    assert rows["s3 aivo-production-velero replication"] == (FAIL, "no replication configuration")
+    assert rows["node group general"][0] == FAIL
+    assert rows["s3 aivo-production-assets replication"] == (PASS, "rule to-dr to aivo-production-assets-us-west-2, RTC 15 min")
+    assert rows["s3 aivo-production-assets-us-west-2 replica"] == (FAIL, "aivo-production-assets-us-west-2 in us-west-2 has versioning Suspended")
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -1,0 +1,39 @@
+"""Helpers the ops tests share: reading Rich tables back, free ports, the installed `drctl` entry point."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def table_rows(text: str) -> list[tuple[str, ...]]:
+    """The body rows of a Rich table as tuples of stripped cells.
+
+    Cells folded onto continuation lines (first cell empty) are joined back to their row.
+    """
+    rows: list[list[str]] = []
+    for line in text.splitlines():
+        if not line.startswith("│"):
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("│").split("│")]
+        if rows and not cells[0]:
+            rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
+        else:
+            rows.append(cells)
+    return [tuple(r) for r in rows]
+
+
+def installed_drctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the installed `drctl` console script (the entry point users run), in a separate process."""
+    script = Path(sys.executable).parent / "drctl"
+    return subprocess.run([str(script), *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ), stdin=subprocess.DEVNULL)
