@@ -61,6 +61,7 @@ def write_json(document: Any, target: str) -> None:
     check_json_target(target)
     path = Path(target)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(handle, 0o600)  # every file drctl writes is the operator's alone (docs/operations.md)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
