@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -28,38 +29,26 @@ class HealthCheckSpec:
 
 
 @dataclass(frozen=True)
-class FailoverDnsArgs:
-    zone_id: str
-    names: dict[str, str]  # short key ("api") -> fully qualified name ("api.aivo.edu")
+class HealthChecksArgs:
     endpoints: dict[str, str]  # region -> that region's ingress hostname
-    regions: tuple[str, str]  # (primary, dr)
-    active_region: str
-    ttl: int
-    health_check: HealthCheckSpec
+    spec: HealthCheckSpec
     tags: dict[str, str]
 
 
-class FailoverDns(pulumi.ComponentResource):
-    """One HTTPS health check per regional endpoint, and per name a PRIMARY and a SECONDARY record.
+class HealthChecks(pulumi.ComponentResource):
+    """One HTTPS health check per regional ingress. They never change on failover: they keep routing on health
+    (Route53's data plane) even when nobody can run `pulumi up`, and their metrics (in us-east-1 only) feed the
+    primary stack's alarm."""
 
-    Records are keyed by role, not by region: a failover changes each record's target and health
-    check in place (an UPSERT of the same record set), so there is never a moment with two PRIMARY
-    records, which Route53 refuses. Health checks are keyed by region and never change on failover:
-    they keep routing on health (Route53's data plane) even when nobody can run `pulumi up`.
-    """
+    ids: dict[str, pulumi.Output[str]]  # region -> the check of its ingress
 
-    health_check_ids: dict[str, pulumi.Output[str]]  # region -> the health check of its endpoint
-    records: dict[str, pulumi.Output[str]]  # "api-primary" -> fqdn
-
-    def __init__(self, name: str, args: FailoverDnsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("aivo:dns:FailoverDns", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        spec = args.health_check
-        checks: dict[str, aws.route53.HealthCheck] = {}
-        for region in args.regions:
-            endpoint = args.endpoints[region]
-            checks[region] = aws.route53.HealthCheck(
-                f"{name}-health-{region}",
+    def __init__(self, name: str, args: HealthChecksArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("aivo:dns:HealthChecks", name, None, opts)
+        spec = args.spec
+        self.ids = {}
+        for region, endpoint in args.endpoints.items():
+            check = aws.route53.HealthCheck(
+                f"{name}-{region}",
                 type="HTTPS",
                 fqdn=endpoint,
                 port=spec.port,
@@ -69,8 +58,37 @@ class FailoverDns(pulumi.ComponentResource):
                 regions=list(spec.regions),
                 enable_sni=True,
                 tags={**args.tags, "Name": f"{endpoint}{spec.path}", "region": region},
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self),
             )
+            self.ids[region] = check.id
+        self.register_outputs({"ids": self.ids})
+
+
+@dataclass(frozen=True)
+class FailoverDnsArgs:
+    zone_id: str
+    names: dict[str, str]  # short key ("api") -> fully qualified name ("api.aivo.edu")
+    endpoints: dict[str, str]  # region -> that region's ingress hostname
+    regions: tuple[str, str]  # (primary, dr)
+    active_region: str
+    ttl: int
+    health_check_ids: Mapping[str, pulumi.Input[str]]  # region -> the health check of its ingress (primary stack's)
+    tags: dict[str, str]
+
+
+class FailoverDns(pulumi.ComponentResource):
+    """Per name a PRIMARY and a SECONDARY record, each health-checked.
+
+    Records are keyed by role, not by region: a failover changes each record's target and health
+    check in place (an UPSERT of the same record set), so there is never a moment with two PRIMARY
+    records, which Route53 refuses.
+    """
+
+    records: dict[str, pulumi.Output[str]]  # "api-primary" -> fqdn
+
+    def __init__(self, name: str, args: FailoverDnsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("aivo:dns:FailoverDns", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
         roles = record_roles(args.active_region, args.regions)
         records: dict[str, pulumi.Output[str]] = {}
         for key, fqdn in args.names.items():
@@ -84,15 +102,14 @@ class FailoverDns(pulumi.ComponentResource):
                     records=[args.endpoints[region]],
                     set_identifier=f"{key}-{role.lower()}",
                     failover_routing_policies=[aws.route53.RecordFailoverRoutingPolicyArgs(type=role)],
-                    # Both roles are health-checked: if the SECONDARY is down too, Route53 answers with
-                    # both records rather than none.
-                    health_check_id=checks[region].id,
+                    # Both roles are health-checked: Route53 answers with the SECONDARY only while the PRIMARY is
+                    # unhealthy and the SECONDARY healthy (with both unhealthy it answers with the PRIMARY).
+                    health_check_id=args.health_check_ids[region],
                     opts=child,
                 )
                 records[f"{key}-{role.lower()}"] = record.fqdn
-        self.health_check_ids = {region: check.id for region, check in checks.items()}
         self.records = records
-        self.register_outputs({"healthCheckIds": self.health_check_ids, "records": self.records})
+        self.register_outputs({"records": self.records})
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ class KeyArgs:
     description: str
     tags: dict[str, str]
     deletion_window_days: int = 30
+    # The key policy (JSON); None keeps AWS's default, which delegates to IAM. Keys that AWS services must use
+    # on the account's behalf (SNS publishers, ...) need a policy that names them.
+    policy: str | None = None
 
 
 class RegionalKey(pulumi.ComponentResource):
@@ -35,6 +38,7 @@ class RegionalKey(pulumi.ComponentResource):
             f"{name}-key",
             description=args.description,
             enable_key_rotation=True,
+            policy=args.policy,
             # The longest window: a scheduled deletion can still be cancelled a month later.
             deletion_window_in_days=args.deletion_window_days,
             region=args.region,

@@ -9,7 +9,7 @@ runs. Who may start it: the on-call roles, through the operator policy attached 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -36,6 +36,9 @@ class RunnerArgs:
     operator_role_arns: list[str]  # the on-call roles: the only ones given the right to start it
     role_policy: str  # what the runner may do (JSON, known at preview: built from the settings)
     tags: dict[str, str]
+    # Environment variables read from Secrets Manager at build start (name -> secret name): the value is never
+    # in the project's definition, the state or the log.
+    secret_environment: dict[str, str] = field(default_factory=dict)
 
 
 def trust_policy(account_id: str, region: str, name: str) -> str:
@@ -116,6 +119,8 @@ class DeployRunner(pulumi.ComponentResource):
             environment=aws.codebuild.ProjectEnvironmentArgs(
                 type="LINUX_CONTAINER", compute_type=args.compute_type, image=args.image, privileged_mode=False,
                 image_pull_credentials_type="CODEBUILD",
+                environment_variables=[aws.codebuild.ProjectEnvironmentEnvironmentVariableArgs(
+                    name=key, type="SECRETS_MANAGER", value=secret) for key, secret in sorted(args.secret_environment.items())],
             ),
             vpc_config=aws.codebuild.ProjectVpcConfigArgs(vpc_id=args.vpc_id, subnets=args.subnet_ids, security_group_ids=[sg.id]),
             logs_config=aws.codebuild.ProjectLogsConfigArgs(

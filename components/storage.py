@@ -242,3 +242,60 @@ class ReplicatedBucket(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[versioning]),
         )
         return b, versioning
+
+
+@dataclass(frozen=True)
+class TransientBucketArgs:
+    region: str
+    bucket: str
+    purpose: str  # what it holds, in words (its key's description)
+    expire_days: int  # objects, and their old versions, are deleted after this many days
+    tags: dict[str, str]
+
+
+class TransientBucket(pulumi.ComponentResource):
+    """A bucket for disposable data (a canary's code and run artifacts): no replication, everything expires.
+
+    Secured as every bucket is (its own key, versioning, TLS only, public access blocked); tagged
+    `data-class: transient`, which the pack accepts in place of replication only with the expiry in place.
+    """
+
+    name: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    key_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: TransientBucketArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("aivo:storage:TransientBucket", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = {**args.tags, "Name": args.bucket, "data-class": "transient"}
+        key = RegionalKey(f"{name}-kms", KeyArgs(args.region, args.bucket, f"S3 {args.bucket}: {args.purpose}", args.tags), opts=child)
+        # Protected and retained like every bucket (no settings change deletes one); its lifecycle empties it.
+        bucket = aws.s3.Bucket(name, bucket=args.bucket, region=args.region, tags=tags,
+                               opts=pulumi.ResourceOptions.merge(child, KEEP))
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning", bucket=bucket.id, region=args.region,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"), opts=child)
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-sse", bucket=bucket.id, region=args.region,
+            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="aws:kms", kms_master_key_id=key.arn),
+                bucket_key_enabled=True)],
+            opts=child)
+        block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access", bucket=bucket.id, region=args.region, block_public_acls=True, block_public_policy=True,
+            ignore_public_acls=True, restrict_public_buckets=True, opts=child)
+        aws.s3.BucketPolicy(f"{name}-tls-only", bucket=bucket.id, region=args.region, policy=bucket.arn.apply(tls_only_policy),
+                            opts=pulumi.ResourceOptions(parent=self, depends_on=[block]))
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle", bucket=bucket.id, region=args.region,
+            rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="expire-everything", status="Enabled", filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.expire_days),
+                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=1),
+                abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                    days_after_initiation=1),
+            )],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]))
+        self.name, self.arn, self.key_arn = bucket.bucket, bucket.arn, key.arn
+        self.register_outputs({"name": self.name, "arn": self.arn, "keyArn": self.key_arn})

@@ -157,6 +157,8 @@ def stack_resources(plan: Plan, peer_outputs: Mapping[str, Mapping[str, Any]] | 
         if record.parent and record.parent in by_urn:
             resource.parent = by_urn[record.parent]
         resource.dependencies.extend(by_urn[d] for d in record.depends_on if d in by_urn)
+        for key, urns in record.property_dependencies.items():
+            resource.property_dependencies[key] = [by_urn[d] for d in urns if d in by_urn]
     return list(by_urn.values())
 
 

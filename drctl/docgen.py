@@ -178,6 +178,14 @@ def failover_table(plans: dict[str, Plan]) -> str:
     return "\n".join(lines)
 
 
+def detection_table(plans: dict[str, Plan]) -> str:
+    from drctl.detection import markdown
+    from drctl.stack_settings import stack_settings
+    from stacks.settings.tiers import restore_order
+
+    return markdown(plans, restore_order(stack_settings("dr").tiers))
+
+
 # ---- policies ----------------------------------------------------------------------------------------------
 
 
@@ -212,6 +220,7 @@ def generators() -> dict[str, Callable[[], str]]:
         "outputs": planned(outputs_table),
         "ownership": planned(ownership_table),
         "failover-changes": planned(failover_table),
+        "detection": planned(detection_table),
         "policies": policies_table,
     }
 

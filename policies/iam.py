@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
@@ -39,6 +40,8 @@ DEFAULT_WILDCARD_RESOURCE_ACTIONS = [
 # Conditions that bound a statement on Resource "*" to the stack's own resources (its tags), and the verbs
 # of actions that only read, which may instead be bounded to the stack's regions.
 OWN_RESOURCE_CONDITION_KEYS = ("aws:ResourceTag/managed-by", "aws:RequestTag/managed-by")
+# Actions with no resource-level permissions that a service condition key bounds instead.
+BOUNDING_CONDITION_KEYS = {"cloudwatch:PutMetricData": "cloudwatch:namespace"}
 READ_VERBS = ("Describe", "List", "Get", "BatchGet")
 # AWS managed policies the pack accepts without seeing their document (service roles AWS maintains).
 DEFAULT_MANAGED_POLICIES = [
@@ -66,7 +69,8 @@ def wildcard_findings(document: dict[str, Any], allowed_star_resource: list[str]
     """What in a policy document grants a wildcard: each finding one sentence. Deny statements may be broad.
 
     Resource "*" is accepted for actions AWS grants only on "*", and where a condition bounds the statement
-    to the stack's own resources: its tags (any action), or its regions (read-only actions).
+    to the stack's own resources: its tags (any action), its regions (read-only actions), or the service's
+    own condition key for actions without resource-level permissions (PutMetricData by namespace).
     """
     findings = []
     for index, statement in enumerate(as_list(document.get("Statement"))):
@@ -84,7 +88,8 @@ def wildcard_findings(document: dict[str, Any], allowed_star_resource: list[str]
             keys = _condition_keys(statement)
             owned = any(key in keys for key in OWN_RESOURCE_CONDITION_KEYS)
             in_regions = "aws:RequestedRegion" in keys
-            needing = [a for a in actions if a not in allowed_star_resource and not owned and not (in_regions and _reads(a))]
+            needing = [a for a in actions if a not in allowed_star_resource and not owned and not (in_regions and _reads(a))
+                       and BOUNDING_CONDITION_KEYS.get(a) not in keys]
             if needing:
                 findings.append(f"{label} allows {', '.join(needing)} on Resource *")
     return findings
@@ -133,4 +138,31 @@ iam_no_wildcards = ResourceValidationPolicy(
     tags=["iam", "exposure"],
 )
 
-POLICIES = [iam_no_wildcards]
+# IAM's quotas, counted without whitespace: a role's inline policies together, and one managed policy.
+INLINE_LIMIT = 10240
+MANAGED_LIMIT = 6144
+
+
+def policy_size(document: dict[str, Any]) -> int:
+    """Characters IAM counts against its quota: the document without whitespace outside strings."""
+    return len(json.dumps(document, separators=(",", ":")))
+
+
+@resource_policy(IAM_ROLE_POLICY, IAM_POLICY, IAM_ROLE)
+def _within_quota(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    limit = MANAGED_LIMIT if args.resource_type == IAM_POLICY else INLINE_LIMIT
+    sizes = [policy_size(policy_document(value, path)) for path, value in _documents(args.resource_type, props)]
+    if sum(sizes) > limit:
+        report(f"the policy is {sum(sizes)} characters; IAM refuses more than {limit} (split it, or narrow it)", None)
+
+
+iam_within_quota = ResourceValidationPolicy(
+    name="iam-policy-within-size-quota",
+    description="Every IAM policy document fits IAM's size quota (10,240 characters of inline policy per role, 6,144 per "
+    "managed policy, whitespace excluded): a larger one passes preview and fails `pulumi up` halfway.",
+    validate=_within_quota,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["iam", "resilience"],
+)
+
+POLICIES = [iam_no_wildcards, iam_within_quota]

@@ -48,7 +48,7 @@ from ._common import (
     stack_reference_values,
 )
 from .dns import failover_type
-from .storage import noncurrent_lifecycle
+from .storage import noncurrent_lifecycle, transient_buckets
 from .velero import location_bucket
 
 DEFAULT_DR_REGION = "us-west-2"
@@ -150,14 +150,16 @@ def _buckets_replicated(args: StackValidationArgs, report: ReportViolation) -> N
                     destinations.add(destination.urn)
         except UnknownAtPreview as unknown:
             report(f"{config_.name}: {unknown.message}", config_.urn)
+    excused = transient_buckets(args, report)
     for bucket in buckets:
-        if bucket.urn not in sources | destinations:
+        if bucket.urn not in sources | destinations | excused:
             report(f"bucket {bucket.name} is neither replicated to another region nor a replica", bucket.urn)
 
 
 buckets_replicated = StackValidationPolicy(
     name="s3-bucket-replicated-or-replica",
-    description="Every S3 bucket is either replicated to the other region or is itself the replica (runbook: cross-region replication enabled).",
+    description="Every S3 bucket is either replicated to the other region or is itself the replica (runbook: cross-region replication enabled); "
+    "only a bucket tagged data-class=transient whose lifecycle expires every object within 31 days is excused.",
     validate=_buckets_replicated,
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["storage", "resilience"],

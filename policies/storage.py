@@ -41,6 +41,34 @@ DEFAULT_GLACIER_DAYS = 30
 DEFAULT_EXPIRE_DAYS = 365
 DEFAULT_RTC_MINUTES = 15
 GLACIER_CLASSES = ("GLACIER", "GLACIER_IR", "DEEP_ARCHIVE")
+# A bucket tagged `data-class: transient` holds disposable data (a canary's run artifacts). The pack excuses
+# it from replication and the Glacier lifecycle only while an Enabled whole-bucket rule expires every
+# object within this many days, so the tag cannot excuse a bucket that keeps data.
+TRANSIENT_TAG = ("data-class", "transient")
+TRANSIENT_MAX_DAYS = 31
+
+
+def expires_everything(rules: list[Any], within_days: int = TRANSIENT_MAX_DAYS) -> bool:
+    """An Enabled rule over the whole bucket expires current objects within `within_days`, old versions too."""
+    for rule in rules:
+        if get(rule, "status") != "Enabled" or get(rule, "filter.prefix", "") or get(rule, "filter.tag") or get(rule, "filter.and"):
+            continue
+        days = get(rule, "expiration.days")
+        old = get(rule, "noncurrentVersionExpiration.noncurrentDays")
+        if days is not None and int(days) <= within_days and old is not None and int(old) <= within_days:
+            return True
+    return False
+
+
+def transient_buckets(args: StackValidationArgs, report: ReportViolation) -> set[str]:
+    """URNs of the buckets tagged transient whose lifecycle really does expire everything."""
+    tag, value = TRANSIENT_TAG
+    grouped = configs_by_bucket(args, S3_LIFECYCLE, report)
+    return {
+        bucket.urn for bucket in of_type(args, S3_BUCKET)
+        if (get(bucket.props, "tags") or {}).get(tag) == value
+        and expires_everything([rule for sub in grouped.get(bucket.urn, []) for rule in items(sub.props, "rules")])
+    }
 
 
 def _each_bucket(args: StackValidationArgs, type_: str, report: ReportViolation, check: Any) -> None:
@@ -186,7 +214,11 @@ def _lifecycle(args: StackValidationArgs, report: ReportViolation) -> None:
     glacier_max = int(config(args, "glacierWithinDays", DEFAULT_GLACIER_DAYS))
     expire_max = int(config(args, "expireWithinDays", DEFAULT_EXPIRE_DAYS))
 
+    transient = transient_buckets(args, report)
+
     def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
+        if bucket.urn in transient:
+            return
         rules = [rule for sub in subs for rule in items(sub.props, "rules")]
         glacier, expire = noncurrent_lifecycle(rules)
         if glacier is None or glacier > glacier_max:
@@ -199,7 +231,8 @@ def _lifecycle(args: StackValidationArgs, report: ReportViolation) -> None:
 
 s3_noncurrent_lifecycle = StackValidationPolicy(
     name="s3-noncurrent-versions-to-glacier-and-expired",
-    description="Every S3 bucket moves non-current versions to Glacier within 30 days and expires them within 365 (runbook lifecycle rules).",
+    description="Every S3 bucket moves non-current versions to Glacier within 30 days and expires them within 365 (runbook lifecycle rules); "
+    "a bucket tagged data-class=transient instead expires every object within 31 days.",
     validate=_lifecycle,
     # Hygiene (cost), not a risk to data: versions are kept, only moved and eventually expired.
     enforcement_level=EnforcementLevel.ADVISORY,

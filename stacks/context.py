@@ -17,6 +17,8 @@ class StackContext:
     settings: StackSettings
     providers: Mapping[str, aws.Provider]  # one per region the stack touches (stacks/providers.py)
     network: Network  # the stack's own region's network
+    # A secret `pagerduty:token`, or None: the PagerDuty provider then reads PAGERDUTY_TOKEN itself.
+    pagerduty_token: pulumi.Output[str] | None = None
 
     def provider(self, region: str) -> aws.Provider:
         """The explicit provider of a region; asking for an undeclared region is a programming error."""

@@ -63,6 +63,15 @@ class ComputeParts:
 
 @dataclass(frozen=True)
 class EdgeParts:
-    """What the edge part (stacks/edge.py) declares: only its stack outputs are needed afterwards."""
+    """What the edge part (stacks/edge.py) hands to monitoring."""
+
+    # Region -> the Route53 health check of its ingress (declared by the primary stack, read by the dr stack).
+    health_check_ids: Mapping[str, pulumi.Input[str]]
+    exports: Exports
+
+
+@dataclass(frozen=True)
+class MonitoringParts:
+    """What the monitoring part (stacks/monitoring.py) declares: its stack outputs."""
 
     exports: Exports

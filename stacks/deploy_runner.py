@@ -16,6 +16,9 @@ import json
 from typing import Any
 from urllib.parse import urlparse
 
+from components.alarms import ALARM_PREFIX
+from components.paging import PAGERDUTY_DESTINATION, topic_name
+from stacks.detection import PROBE_NAME, canary_bucket, canary_name
 from stacks.providers import stack_regions
 from stacks.settings import StackSettings
 from stacks.settings.stack import DR_REGION
@@ -156,6 +159,74 @@ def runner_arns(settings: StackSettings) -> tuple[str, str]:
             f"arn:aws:iam::{s.account_id}:role/{s.runner_name}")
 
 
+def monitoring_statements(settings: StackSettings) -> list[dict[str, Any]]:
+    """What the monitoring part declares: alarms and event rules in the stack's regions; (primary) the health
+    checks; (dr) the paging topics, the EventBridge connection to PagerDuty, the probe and the canary."""
+    s = settings
+    account = s.account_id
+    regions = stack_regions(s)
+    statements: list[dict[str, Any]] = [
+        {"Sid": "Alarms", "Effect": "Allow",
+         "Action": ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
+                    "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"],
+         "Resource": [f"arn:aws:cloudwatch:{region}:{account}:alarm:{ALARM_PREFIX}*" for region in regions]},
+        {"Sid": "EventRules", "Effect": "Allow",
+         "Action": ["events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:PutTargets", "events:RemoveTargets",
+                    "events:ListTargetsByRule", "events:TagResource", "events:UntagResource", "events:ListTagsForResource"],
+         "Resource": [f"arn:aws:events:{region}:{account}:rule/*" for region in regions]},
+    ]
+    if s.role == "primary":
+        statements += [
+            {"Sid": "HealthChecksCreate", "Effect": "Allow", "Action": ["route53:CreateHealthCheck", "route53:ListHealthChecks"],
+             "Resource": "*"},
+            {"Sid": "HealthChecks", "Effect": "Allow",
+             "Action": ["route53:GetHealthCheck", "route53:UpdateHealthCheck", "route53:ChangeTagsForResource",
+                        "route53:ListTagsForResource"],
+             "Resource": ["arn:aws:route53:::healthcheck/*"]},
+        ]
+        return statements
+    west = s.regions.dr
+    return statements + [
+        {"Sid": "PagingTopics", "Effect": "Allow",
+         "Action": ["sns:CreateTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe",
+                    "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:TagResource", "sns:UntagResource",
+                    "sns:ListTagsForResource"],
+         "Resource": [f"arn:aws:sns:{west}:{account}:{topic_name('')}*"]},
+        {"Sid": "PagerDutyDestination", "Effect": "Allow",
+         "Action": ["events:CreateConnection", "events:UpdateConnection", "events:DescribeConnection",
+                    "events:CreateApiDestination", "events:UpdateApiDestination", "events:DescribeApiDestination"],
+         "Resource": [f"arn:aws:events:{west}:{account}:connection/{PAGERDUTY_DESTINATION}/*",
+                      f"arn:aws:events:{west}:{account}:api-destination/{PAGERDUTY_DESTINATION}/*"]},
+        {"Sid": "PagerDutyConnectionSecret", "Effect": "Allow",
+         "Action": ["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret",
+                    "secretsmanager:DescribeSecret", "secretsmanager:TagResource"],
+         "Resource": [f"arn:aws:secretsmanager:{west}:{account}:secret:events!connection/{PAGERDUTY_DESTINATION}/*"]},
+        {"Sid": "PagerDutyToken", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+         "Resource": [f"arn:aws:secretsmanager:{west}:{account}:secret:{s.runner.pagerduty_token_secret}-*"]},
+        {"Sid": "ProbeAndCanaryFunctions", "Effect": "Allow",
+         "Action": ["lambda:CreateFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
+                    "lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetFunctionCodeSigningConfig",
+                    "lambda:ListVersionsByFunction", "lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy",
+                    "lambda:TagResource", "lambda:PublishVersion", "lambda:PublishLayerVersion", "lambda:GetLayerVersion"],
+         "Resource": [f"arn:aws:lambda:{west}:{account}:function:{PROBE_NAME}",
+                      f"arn:aws:lambda:{west}:{account}:function:cwsyn-{canary_name(s)}-*",
+                      f"arn:aws:lambda:{west}:{account}:layer:cwsyn-{canary_name(s)}-*"]},
+        {"Sid": "Canary", "Effect": "Allow",
+         "Action": ["synthetics:CreateCanary", "synthetics:UpdateCanary", "synthetics:GetCanary", "synthetics:StartCanary",
+                    "synthetics:StopCanary", "synthetics:TagResource", "synthetics:UntagResource", "synthetics:ListTagsForResource"],
+         "Resource": [f"arn:aws:synthetics:{west}:{account}:canary:{canary_name(s)}"]},
+        {"Sid": "CanaryList", "Effect": "Allow", "Action": ["synthetics:DescribeCanaries"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": [west]}}},
+        {"Sid": "CanaryBucket", "Effect": "Allow", "Action": ["s3:CreateBucket", "s3:Put*", "s3:Get*", "s3:ListBucket"],
+         "Resource": [f"arn:aws:s3:::{canary_bucket(s)}", f"arn:aws:s3:::{canary_bucket(s)}/*"]},
+        {"Sid": "MonitoringLogs", "Effect": "Allow",
+         "Action": ["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:TagResource", "logs:ListTagsForResource",
+                    "logs:AssociateKmsKey"],
+         "Resource": [f"arn:aws:logs:{west}:{account}:log-group:/aws/lambda/{PROBE_NAME}:*",
+                      f"arn:aws:logs:{west}:{account}:log-group:/aws/lambda/{PROBE_NAME}"]},
+    ]
+
+
 def runner_policy(settings: StackSettings) -> dict[str, Any]:
     """The runner role's policy: what its stack declares, in its regions, and nothing else."""
     s = settings
@@ -192,6 +263,7 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
                            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation",
                                       "s3:GetBucketVersioning"],
                            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]})
+    statements += monitoring_statements(s)
     if s.role == "primary":
         names = [s.storage.assets_bucket, s.storage.velero_bucket]
         names += [s.storage.replica_name(n, s.regions.dr) for n in names]
@@ -212,14 +284,11 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
              "Resource": [f"arn:aws:route53:::hostedzone/{zone}", "arn:aws:route53:::hostedzone/*"],
              "Condition": {"ForAllValues:StringLike": {"route53:ChangeResourceRecordSetsNormalizedRecordNames": [
                  f"*.{s.dns.zone_name}", f"*.{s.dns.internal_zone}"]}}},
-            {"Sid": "EdgeZonesAndChecks", "Effect": "Allow",
-             "Action": ["route53:CreateHostedZone", "route53:ListHostedZones", "route53:ListHostedZonesByName",
-                        "route53:CreateHealthCheck", "route53:ListHealthChecks", "ec2:DescribeVpcs"],
+            {"Sid": "EdgeZones", "Effect": "Allow",
+             "Action": ["route53:CreateHostedZone", "route53:ListHostedZones", "route53:ListHostedZonesByName", "ec2:DescribeVpcs"],
              "Resource": "*"},
-            {"Sid": "EdgeChecksAndChanges", "Effect": "Allow",
-             "Action": ["route53:GetHealthCheck", "route53:UpdateHealthCheck", "route53:DeleteHealthCheck", "route53:GetChange",
-                        "route53:AssociateVPCWithHostedZone"],
-             "Resource": ["arn:aws:route53:::healthcheck/*", "arn:aws:route53:::change/*", "arn:aws:route53:::hostedzone/*"]},
+            {"Sid": "EdgeChanges", "Effect": "Allow", "Action": ["route53:GetChange", "route53:AssociateVPCWithHostedZone"],
+             "Resource": ["arn:aws:route53:::change/*", "arn:aws:route53:::hostedzone/*"]},
             {"Sid": "EdgeCdn", "Effect": "Allow", "Action": ["cloudfront:Get*", "cloudfront:List*", "cloudfront:UpdateDistribution",
                                                               "cloudfront:TagResource", "cloudfront:CreateDistributionWithTags"],
              "Resource": f"arn:aws:cloudfront::{account}:distribution/*", "Condition": {"StringEquals": {"aws:ResourceTag/managed-by": "aivo-dr"}}},

@@ -1,9 +1,13 @@
-"""The edge part: DNS failover, CDN and the internal database name. Declared by the dr stack only.
+"""The edge part: DNS failover, CDN and the internal database name, and the ingress health checks.
 
-The region that survives owns what must change during a failover, so every edge resource lives in the
-dr stack and `failover: true` re-points them in the same `pulumi up` as the promotion. They are
-declared last and nothing depends on them: Route53 and CloudFront are global control planes in
+The region that survives owns what must change during a failover, so the records, the CDN and the internal
+name live in the dr stack and `failover: true` re-points them in the same `pulumi up` as the promotion. They
+are declared last and nothing depends on them: Route53 and CloudFront are global control planes in
 us-east-1, and the regional recovery (promotion, capacity, restores) must never wait on them.
+
+The health checks never change on failover and their metrics exist only in us-east-1's CloudWatch, where
+the primary stack alarms on them: the primary stack declares them, and the dr stack's records read their
+ids (stacks/peer.py).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from components.dns import (
     DatabaseUrlSecretArgs,
     FailoverDns,
     FailoverDnsArgs,
+    HealthChecks,
+    HealthChecksArgs,
     HealthCheckSpec,
     InternalName,
     InternalNameArgs,
@@ -24,6 +30,7 @@ from components.dns import (
 )
 from stacks.context import StackContext
 from stacks.contracts import ComputeParts, DataParts, EdgeParts
+from stacks.settings import StackSettings
 from stacks.settings.stack import tags_for
 
 
@@ -33,14 +40,27 @@ def declares_edge(role: str) -> bool:
     return role == "dr"
 
 
+def health_check_spec(s: StackSettings) -> HealthCheckSpec:
+    check = s.dns.health_check
+    return HealthCheckSpec(path=check.path, port=check.port, failure_threshold=check.failure_threshold,
+                           request_interval=check.request_interval, regions=list(check.regions))
+
+
 def build(ctx: StackContext, data: DataParts, compute: ComputeParts) -> EdgeParts:
     s = ctx.settings
     if not declares_edge(s.role):
-        return EdgeParts(exports={})
+        checks = HealthChecks("primary-health", HealthChecksArgs(endpoints=dict(s.site.ingress), spec=health_check_spec(s),
+                                                                 tags=tags_for(s, "dns")), opts=ctx.opts(s.region))
+        return EdgeParts(health_check_ids=dict(checks.ids), exports={
+            "primaryIngressHealthCheckId": checks.ids[s.regions.primary],
+            "drIngressHealthCheckId": checks.ids[s.regions.dr],
+        })
+    assert data.primary is not None  # the dr stack reads the primary (stacks/peer.py)
     regions = (s.regions.primary, s.regions.dr)
     dns, cdn = s.dns, s.cdn
     opts = ctx.opts(s.region)
-    failover_dns = FailoverDns(
+    check_ids = {s.regions.primary: data.primary.primary_ingress_check, s.regions.dr: data.primary.dr_ingress_check}
+    FailoverDns(
         "edge-dns",
         FailoverDnsArgs(
             zone_id=s.site.hosted_zone_id,
@@ -49,13 +69,7 @@ def build(ctx: StackContext, data: DataParts, compute: ComputeParts) -> EdgePart
             regions=regions,
             active_region=s.active,
             ttl=dns.ttl,
-            health_check=HealthCheckSpec(
-                path=dns.health_check.path,
-                port=dns.health_check.port,
-                failure_threshold=dns.health_check.failure_threshold,
-                request_interval=dns.health_check.request_interval,
-                regions=list(dns.health_check.regions),
-            ),
+            health_check_ids=check_ids,
             tags=tags_for(s, "dns"),
         ),
         opts=opts,
@@ -114,9 +128,9 @@ def build(ctx: StackContext, data: DataParts, compute: ComputeParts) -> EdgePart
             opts=pulumi.ResourceOptions(),
         )
         outputs["databaseUrlSecret"] = secret.secret_name
-    return EdgeParts(exports={
+    return EdgeParts(health_check_ids=check_ids, exports={
         **outputs,
-        "healthCheckIds": failover_dns.health_check_ids,
+        "healthCheckIds": check_ids,  # the primary stack's checks, as the records use them
         "cdnDistributionId": failover_cdn.distribution_id,
         "cdnDomainName": failover_cdn.domain_name,
         "databaseInternalName": internal.fqdn,

@@ -33,6 +33,8 @@ class PrimaryFacts:
     backup_vault_arn_dr: pulumi.Output[str]  # backupVaultArnDr
     vpc_id: pulumi.Output[str]  # vpcId
     vpc_cidr: pulumi.Output[str]  # vpcCidr
+    primary_ingress_check: pulumi.Output[str]  # primaryIngressHealthCheckId
+    dr_ingress_check: pulumi.Output[str]  # drIngressHealthCheckId
     failback_promoted: pulumi.Output[bool]  # databaseFailbackPromoted ("true"/"false" on the wire)
     cache_global_group_id: pulumi.Output[str] | None  # cacheGlobalGroupId, read with cache.drMode global only
     reference: pulumi.StackReference | None  # None when the settings alone say everything
@@ -81,6 +83,8 @@ def read_primary(settings: StackSettings) -> PrimaryFacts:
         backup_vault_arn_dr=read("backupVaultArnDr"),
         vpc_id=read("vpcId"),
         vpc_cidr=read("vpcCidr"),
+        primary_ingress_check=read("primaryIngressHealthCheckId"),
+        dr_ingress_check=read("drIngressHealthCheckId"),
         failback_promoted=read("databaseFailbackPromoted").apply(lambda text: text == "true"),
         cache_global_group_id=read("cacheGlobalGroupId") if settings.cache.dr_mode == "global" else None,
         reference=reference,

@@ -1,7 +1,8 @@
 """The Pulumi program: settings first (nothing is declared if they are bad), then providers, network, parts.
 
 The parts are a pipeline, each handing the next a typed record (stacks/contracts.py):
-data -> compute (Velero needs the buckets) -> edge (DNS needs the databases and the cluster).
+data -> compute (Velero needs the buckets) -> edge (DNS needs the databases and the cluster) -> monitoring
+(alarms on all of them, and the paging that reaches people).
 """
 
 from __future__ import annotations
@@ -9,15 +10,17 @@ from __future__ import annotations
 import pulumi
 
 from components.network import Network, NetworkArgs
-from stacks import compute, data, edge
+from stacks import compute, data, edge, monitoring
 from stacks.context import StackContext
 from stacks.providers import regional_providers
 from stacks.settings import load_settings
+from stacks.settings.credentials import pagerduty_token
 from stacks.settings.stack import tags_for
 
 
 def run() -> None:
     settings = load_settings()
+    token = pagerduty_token() if settings.role == "dr" else None  # checked before anything is declared
     providers = regional_providers(settings)
     net = settings.network
     network = Network(
@@ -33,10 +36,11 @@ def run() -> None:
         ),
         opts=pulumi.ResourceOptions(provider=providers[settings.region]),
     )
-    ctx = StackContext(settings=settings, providers=providers, network=network)
+    ctx = StackContext(settings=settings, providers=providers, network=network, pagerduty_token=token)
     data_parts = data.build(ctx)
     compute_parts = compute.build(ctx, data_parts)
     edge_parts = edge.build(ctx, data_parts, compute_parts)
+    monitoring_parts = monitoring.build(ctx, data_parts, compute_parts, edge_parts)
     exports: dict[str, pulumi.Input[object]] = {
         "role": settings.role,
         "region": settings.region,
@@ -46,6 +50,7 @@ def run() -> None:
         **data_parts.exports,
         **compute_parts.exports,
         **edge_parts.exports,
+        **monitoring_parts.exports,
     }
     for key in sorted(exports):
         pulumi.export(key, exports[key])

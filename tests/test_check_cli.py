@@ -45,6 +45,13 @@ BROKEN_FAILOVER = {
      "replication: destination fixture-target must have the source's non-current lifecycle (30, 365) (has (30, 90)); expirations are not replicated"),
     ("s3-replication-destination-versioned-in-other-region", "mandatory", "replication",
      "replication: destination fixture-target must have versioning Enabled"),
+    # and nobody watches the replication it does declare
+    *{("replication-health-alarmed-within-rpo", "mandatory", "source",
+       f"bucket fixture-source replicates but no alarm in us-east-1 watches AWS/S3 {metric} with SourceBucket=fixture-source")
+      for metric in ("ReplicationLatency", "OperationsFailedReplication")},
+    *{("replication-health-alarmed-within-rpo", "mandatory", "(stack)",
+       f"tier {tier}: no alarm on the replication of its data names it (alarm tag `tiers`)")
+      for tier in ("Critical", "High", "Medium", "Low")},
 }
 ADVISORY_ONLY = {("resources-tagged", "advisory", "key", "missing tags: service, tier, environment")}
 

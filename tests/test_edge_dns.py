@@ -52,18 +52,23 @@ def test_primary_points_at_the_active_region(failover: str, primary: str, second
 @pytest.mark.parametrize("failover", ["false", "true"])
 def test_every_record_is_tied_to_the_health_check_of_its_own_target(failover: str) -> None:
     p = plan("dr", f"failover={failover}")
-    check_ids = p.outputs["healthCheckIds"]
-    checks = {r.urn: r for r in p.by_type(CHECK)}
+    # The checks are the primary stack's (their metrics live in us-east-1, where it alarms on them): each
+    # record carries the id of the check whose fqdn is its own target, read from the primary's outputs.
+    primary = plan("primary")
+    ids = {"us-east-1": primary.outputs["primaryIngressHealthCheckId"], "us-west-2": primary.outputs["drIngressHealthCheckId"]}
+    assert p.outputs["healthCheckIds"] == ids
+    fqdn_by_id = {primary.outputs[key]: c.inputs["fqdn"] for key, c in zip(
+        ("primaryIngressHealthCheckId", "drIngressHealthCheckId"), sorted(primary.by_type(CHECK), key=lambda c: c.inputs["fqdn"]), strict=True)}
     for r in failover_records(p):
         (target,) = r.inputs["records"]
         region = next(reg for reg, endpoint in ENDPOINTS.items() if endpoint == target)
-        assert r.inputs["healthCheckId"] == check_ids[region], r.name
-        (check_urn,) = [u for u in r.depends_on if u in checks]
-        assert checks[check_urn].inputs["fqdn"] == target
+        assert r.inputs["healthCheckId"] == ids[region], r.name
+        assert fqdn_by_id[r.inputs["healthCheckId"]] == target
 
 
 def test_health_checks_are_https_health_from_three_regions_and_detect_within_30_seconds() -> None:
-    checks = plan("dr").by_type(CHECK)
+    assert not plan("dr").by_type(CHECK)
+    checks = plan("primary").by_type(CHECK)
     assert sorted(c.inputs["fqdn"] for c in checks) == sorted(ENDPOINTS.values())
     for c in checks:
         i = c.inputs
@@ -74,18 +79,21 @@ def test_health_checks_are_https_health_from_three_regions_and_detect_within_30_
 
 
 def test_settings_drive_the_checks_and_ttl() -> None:
-    p = plan("dr", "dns.ttl=30", "dns.healthCheck.requestInterval=30", "dns.healthCheck.failureThreshold=2")
+    p = plan("dr", "dns.ttl=30")
     assert {r.inputs["ttl"] for r in failover_records(p)} == {30}
-    assert {(c.inputs["requestInterval"], c.inputs["failureThreshold"]) for c in p.by_type(CHECK)} == {(30, 2)}
+    primary = plan("primary", "dns.healthCheck.requestInterval=30", "dns.healthCheck.failureThreshold=2")
+    assert {(c.inputs["requestInterval"], c.inputs["failureThreshold"]) for c in primary.by_type(CHECK)} == {(30, 2)}
 
 
 def test_the_public_zone_is_referenced_not_created_and_only_the_dr_stack_declares_the_edge() -> None:
+    """The records and the CDN are the dr stack's; the primary declares only the health checks they use."""
     dr = plan("dr")
     zones = dr.by_type("aws:route53/zone:Zone")
     assert [z.inputs["name"] for z in zones] == ["aivo.internal"]  # the private zone only
     assert declares_edge("dr") and not declares_edge("primary")
     primary = plan("primary")
-    assert not [r.urn for r in primary.resources if r.type.startswith(("aws:route53/", "aws:cloudfront/")) or r.type.startswith(EDGE_TYPES)]
+    edge = [r.type for r in primary.resources if r.type.startswith(("aws:route53/", "aws:cloudfront/")) or r.type.startswith(EDGE_TYPES)]
+    assert sorted(edge) == ["aivo:dns:HealthChecks", CHECK, CHECK]
 
 
 @pytest.mark.parametrize("failover", ["false", "true"])

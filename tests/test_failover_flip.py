@@ -1,8 +1,8 @@
 """The failover flip (`failover: false -> true` on the dr stack), proved once.
 
 1. The exact diff of the runbook's default settings: these resources, these paths, these values.
-2. A property over the settings that shape the flip: whatever they are, the flip replaces and deletes no
-   data store, changes a data store only where it must (the promotion, the cache size), keeps every
+2. A property over the settings that shape the flip: whatever they are, the flip replaces nothing and
+   deletes only the replica-lag alarm, changes a data store only where it must (the promotion, the cache size), keeps every
    resource's protection, creates or changes no IAM, declares and invokes nothing in us-east-1, and does
    flip (the PRIMARY records point at us-west-2, the tiers are restored). Derandomized: the same
    examples every run, with explicit ones so that every value of every core setting is exercised.
@@ -26,6 +26,7 @@ PEER = "organization/aivo-dr/primary"
 RESTORE = "kubernetes:velero.io/v1:Restore"
 SCHEDULE = "kubernetes:velero.io/v1:Schedule"
 RECORD = "aws:route53/record:Record"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 # (action, type, name) -> the changed input paths. Every resource the flip touches, named.
 EXPECTED: dict[tuple[str, str, str], list[str]] = {
@@ -53,6 +54,16 @@ EXPECTED: dict[tuple[str, str, str], list[str]] = {
         "originGroups[0].members[0].originId", "originGroups[0].members[1].originId",
     ],
     ("update", RECORD, "edge-internal-postgres"): ["records[0]"],
+    # monitoring: the replica's lag alarm goes with the replica, the promoted database's own backups get one;
+    # the other alarms, the probe and the canary watch what is now active (the DR schedule, the us-west-2 ingress)
+    ("delete", ALARM, "dr-alarms-database-replica-lag"): [],
+    ("update", ALARM, "dr-alarms-database-available"): ["alarmDescription", "tags.watches"],
+    ("create", ALARM, "dr-alarms-pitr-age"): [],
+    ("update", ALARM, "dr-alarms-velero-backup-age"): ["alarmDescription", "dimensions.Schedule", "tags.watches"],
+    ("update", ALARM, "dr-alarms-velero-backup-failed"): ["alarmDescription", "dimensions.Schedule", "tags.watches"],
+    ("update", "aws:lambda/function:Function", "freshness-probe-function"): [
+        "environment.variables.PROBE_MODE", "environment.variables.VELERO_SCHEDULE"],
+    ("update", "aws:synthetics/canary:Canary", "outage-canary-canary"): ["runConfig.environmentVariables.TARGET_HOST"],
 }
 
 
@@ -68,7 +79,6 @@ def test_the_flip_changes_exactly_the_expected_resources_and_paths(dr_plan: Plan
 
 
 def test_the_flip_values(primary_plan: Plan, dr_plan: Plan, dr_failover_plan: Plan) -> None:
-    standby = dr_plan
     values = {(c.name, p.path): (p.old, p.new) for c in failover_diff(dr_plan, dr_failover_plan).changes for p in c.paths}
     primary_arn = primary_plan.outputs["databaseArn"]
     assert values[("dr-database-instance", "replicateSourceDb")] == (primary_arn, None)
@@ -76,7 +86,7 @@ def test_the_flip_values(primary_plan: Plan, dr_plan: Plan, dr_failover_plan: Pl
     assert values[("dr-cluster-general", "scalingConfig.desiredSize")] == (2, 5)
     assert values[("dr-velero-location", "spec.accessMode")] == ("ReadOnly", "ReadWrite")
     east, west = "ingress.us-east-1.example.com", "ingress.us-west-2.example.com"
-    checks = standby.outputs["healthCheckIds"]
+    checks = {"us-east-1": primary_plan.outputs["primaryIngressHealthCheckId"], "us-west-2": primary_plan.outputs["drIngressHealthCheckId"]}
     for name in ("api", "app"):
         assert values[(f"edge-dns-{name}-primary", "records[0]")] == (east, west)
         assert values[(f"edge-dns-{name}-primary", "healthCheckId")] == (checks["us-east-1"], checks["us-west-2"])
@@ -157,10 +167,16 @@ def test_the_flip_keeps_every_data_store_and_changes_nothing_it_must_not(values:
     standby, failover = dr_plan_of(combo, False), dr_plan_of(combo, True)
     diff = failover_diff(standby, failover)
     assert [c.urn for c in diff.data_stores_replaced_or_deleted] == []
-    assert diff.counts()["replace"] == diff.counts()["delete"] == 0
+    assert diff.counts()["replace"] == 0
+    # the only deletions: the lag alarms of what is promoted (the database; the Global Datastore's shards)
+    lags = ["dr-alarms-database-replica-lag"] + (
+        [f"dr-alarms-cache-replication-lag-{n}" for n in (1, 2, 3)] if values["cache.drMode"] == "global" else [])
+    assert sorted((c.type, c.name) for c in diff.changes if c.action == "delete") == sorted((ALARM, n) for n in lags)
     changed = {c.urn: {p.path.split(".")[0].split("[")[0] for p in c.paths} for c in diff.changes if c.action == "update"}
     old, new = {r.urn: r for r in standby.resources}, {r.urn: r for r in failover.resources}
     for urn, record in old.items():
+        if urn not in new:
+            continue  # the deletion above
         if is_data_store(record.type):
             assert changed.get(urn, set()) <= ALLOWED_DATA_STORE_CHANGES.get(record.type, set()), (urn, changed.get(urn))
             assert new[urn].protect and new[urn].retain_on_delete, urn

@@ -87,6 +87,10 @@ CASES = [
      ["AWS managed policy arn:aws:iam::aws:policy/AdministratorAccess is not on the reviewed list; attach a policy that names exact actions and resources"]),
     (iam.iam_no_wildcards, "replication-role", "inlinePolicies", [{"name": "x", "policy": role_policy([{"Effect": "Allow", "Action": "*", "Resource": "*"}])}],
      ["statement 0 allows * on Resource *", "statement 0 allows wildcard actions *"]),
+    # 200 statements of ~80 characters: past IAM's 10,240 (a real `pulumi up` fails on PutRolePolicy, after preview)
+    (iam.iam_within_quota, "replication", "policy",
+     role_policy([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::bucket-{i:03d}/*"} for i in range(200)]),
+     ["the policy is 16438 characters; IAM refuses more than 10240 (split it, or narrow it)"]),
     (tagging.resources_tagged, "bucket", "tags", {"service": "assets", "tier": ""}, ["missing tags: tier, environment"]),
     (tagging.resources_tagged, "replication-role", "tags", DELETE, ["missing tags: service, tier, environment"]),
 ]

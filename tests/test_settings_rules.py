@@ -40,11 +40,17 @@ CASES = [
      "aivo-production-postgres-dr or aivo-production-postgres"),
     ("peer_problem", "dr", ["failover=true", "peer.useStackReference=false"],
      'aivo-dr:peer.fallback = []: every key the dr stack reads when peer.useStackReference is false; missing: '
-     "databaseAddress, databaseSecretArnDr, veleroReplicaKmsKeyArn, assetsReplicaKmsKeyArn, backupVaultArnDr, vpcId, vpcCidr"),
+     "databaseAddress, databaseSecretArnDr, veleroReplicaKmsKeyArn, assetsReplicaKmsKeyArn, backupVaultArnDr, vpcId, vpcCidr, primaryIngressHealthCheckId, drIngressHealthCheckId"),
     ("edge_problem", "dr", ["failover=true", "dns.apiName=api.example.com"],
      'aivo-dr:dns.apiName = "api.example.com": a name inside the zone aivo.edu (dns.zoneName)'),
     ("edge_problem", "primary", ['cdn.aliases=["api.aivo.edu"]'],
      'aivo-dr:cdn.aliases = ["api.aivo.edu"]: names other than the failover records api.aivo.edu, app.aivo.edu'),
+    ("paging_problem", "dr", ['paging.urgency={"Critical": "high", "High": "high"}'],
+     'aivo-dr:paging.urgency = {"Critical": "high", "High": "high"}: high or low for each tier, exactly: Critical, High, Medium, Low'),
+    # 6 periods of a minute and a minute of metric delay: 7 minutes, past the Critical tier's RPO of 5
+    ("paging_problem", "primary", ["detection.evaluationPeriods=6"],
+     "aivo-dr:detection.evaluationPeriods = 6: few enough that an alarm fires within the Critical tier's RPO (5 min): periods "
+     "of 60 s plus 60 s of metric delay take 420 s now"),
 ]
 
 

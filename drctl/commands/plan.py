@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from drctl.commands.common import add_plan_arguments
+from drctl.detection import alarm_rows, alarm_table
 from drctl.engine import run_plan
 from drctl.output import check_json_target, emit
 from drctl.render import counts_tables, plan_tree, site_notice, summary_line
@@ -22,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     check_json_target(args.json)
     plan = run_plan(args.stack, args.config, args.program)
     notice = site_notice(plan)
-    emit(plan.document(), args.json, plan_tree(plan), "", counts_tables(plan), "", summary_line(plan),
+    alarms = [alarm_table(plan), ""] if alarm_rows(plan) else []
+    emit(plan.document(), args.json, plan_tree(plan), "", counts_tables(plan), "", *alarms, summary_line(plan),
          *([f"[yellow]{notice}[/yellow]"] if notice else []))
     return 0

@@ -109,6 +109,8 @@ class ResourceRecord:
     custom_timeouts: dict[str, str]
     uses_default_provider: bool
     read_id: str | None = None  # set when the resource is read (`.get`, StackReference), not managed
+    # Per input, the resources its value came from (what the engine hands policies as property dependencies).
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -125,6 +127,7 @@ class ResourceRecord:
             "protect": self.protect,
             "retainOnDelete": self.retain_on_delete,
             "dependsOn": self.depends_on,
+            "propertyDependencies": self.property_dependencies,
             "ignoreChanges": self.ignore_changes,
             "deleteBeforeReplace": self.delete_before_replace,
             "replaceOnChanges": self.replace_on_changes,
@@ -270,6 +273,8 @@ class RecordingMonitor:
             protect=bool(request.protect) if request.HasField("protect") else False,
             retain_on_delete=bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
             depends_on=sorted(set(request.dependencies)),
+            property_dependencies={key: sorted(set(deps.urns)) for key, deps in sorted(request.propertyDependencies.items())
+                                   if deps.urns},
             ignore_changes=list(request.ignoreChanges),
             delete_before_replace=bool(request.deleteBeforeReplace),
             replace_on_changes=list(request.replaceOnChanges),

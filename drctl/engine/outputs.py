@@ -5,7 +5,9 @@ Values are derived from a hash of the resource's URN, so the same program always
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -282,6 +284,24 @@ def _helm_release(c: Ctx) -> Outputs:
     return f"{namespace}/{name}", {"name": name, "status": {"status": "deployed", "namespace": namespace, "name": name}}
 
 
+def _sns_topic(c: Ctx) -> Outputs:
+    # An SNS topic's id is its ARN, which ends with the plain topic name (no resource-type prefix).
+    name = c.get("name") or autoname(c.name, c.seed)
+    arn = c.arn("sns", name)
+    return arn, {"arn": arn, "name": name, "owner": c.account}
+
+
+def _pagerduty_id(seed: str) -> str:
+    """PagerDuty object ids: P and six upper-case letters or digits."""
+    return "P" + digest(seed, 6, True)
+
+
+def _pagerduty_integration(c: Ctx) -> Outputs:
+    # The integration key PagerDuty generates (32 hex characters): what SNS and EventBridge send events with.
+    rid = _pagerduty_id(c.seed)
+    return rid, {"integrationKey": digest("key:" + c.seed, 32), "htmlUrl": f"https://aivo.pagerduty.com/services/{rid}/integrations"}
+
+
 BUILDERS: dict[str, Callable[[Ctx], Outputs]] = {
     "aws:ec2/vpc:Vpc": _ec2("vpc", "vpc"),
     "aws:ec2/subnet:Subnet": _ec2("subnet", "subnet"),
@@ -322,16 +342,35 @@ BUILDERS: dict[str, Callable[[Ctx], Outputs]] = {
     "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
     "eks:index:Cluster": _eks_component,
     "kubernetes:helm.sh/v3:Release": _helm_release,
+    "pagerduty:index/serviceIntegration:ServiceIntegration": _pagerduty_integration,
+    "aws:sns/topic:Topic": _sns_topic,
 }
 
 
 def _generic(c: Ctx) -> Outputs:
+    if c.typ.startswith("pagerduty:"):
+        return _pagerduty_id(c.seed), {}
     rid = f"{c.name}-{digest(c.seed, 8)}"
     out: dict[str, Any] = {}
     if c.typ.startswith("aws:"):
         service = c.typ.split(":")[1].split("/")[0]
         out["arn"] = c.arn(service, f"{c.typ.rsplit(':', 1)[-1].lower()}/{rid}")
     return rid, out
+
+
+@functools.cache
+def autonamed(typ: str) -> bool:
+    """Whether pulumi-aws auto-names this type's `name` input when the program leaves it out: the provider
+    does so at check time, so the name is known at preview (`<logical name>-<7 hex>`)."""
+    package, _, rest = typ.partition(":")
+    if package != "aws" or "/" not in rest:
+        return False
+    module, cls = rest.split("/")[0], rest.rsplit(":", 1)[-1]  # "cloudwatch/eventRule:EventRule"
+    try:
+        args = getattr(importlib.import_module(f"pulumi_aws.{'lambda_' if module == 'lambda' else module}"), f"{cls}Args")
+    except (ImportError, AttributeError):
+        return False
+    return isinstance(getattr(args, "name", None), property) and isinstance(getattr(args, "name_prefix", None), property)
 
 
 def mock_outputs(typ: str, name: str, inputs: dict[str, Any], region: str | None, seed: str, account: str = MOCK_ACCOUNT) -> Outputs:
@@ -342,6 +381,8 @@ def mock_outputs(typ: str, name: str, inputs: dict[str, Any], region: str | None
     else:
         builder = BUILDERS.get(typ, _generic)
     rid, computed = builder(ctx)
+    if "name" not in inputs and "name" not in computed and autonamed(typ):
+        computed["name"] = autoname(name, seed)
     return rid, {**inputs, **computed}
 
 
@@ -373,6 +414,9 @@ def mock_invoke(token: str, args: dict[str, Any], region: str | None, account: s
         # Deterministic, and recognisable so that tests can prove it never reaches the plan in plain text.
         length = int(args.get("passwordLength") or 32)
         return {"randomPassword": ("MockPassw0rd" + digest(canonical_args(args), 40))[:length], "id": "random"}
+    if token == "pagerduty:index/getVendor:getVendor":
+        name = str(args.get("name") or "")
+        return {"id": _pagerduty_id("vendor:" + name), "name": name, "type": "generic_events_api_inbound_integration"}
     if token == "aws:index/getPartition:getPartition":
         return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}
     return {}

@@ -12,6 +12,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drctl.ops.alarms import alarm_checks
+from drctl.ops.alarms import label as alarm_label
 from drctl.ops.aws import client, is_unavailable_api, is_unreachable, one_line, unavailable_api
 from drctl.ops.checks import FAIL, PASS, WARN, Check, minutes
 from drctl.ops.figures import runbook
@@ -173,4 +175,6 @@ def verify(identifier: str, region: str, dr_region: str, assets_bucket: str, vel
         Group((replica_label(assets_bucket, dr_region),), partial(single, replica_check, assets_bucket, dr_region)),
         Group((f"s3 {assets_bucket} lifecycle",), partial(single, lifecycle_check, assets_bucket, region)),
         Group((f"velero {velero.daily.name}", f"velero {velero.weekly.name}"), partial(_velero_rows, velero_bucket, region, now)),
+        # What the stacks' alarms say about the same backups and replication: ALARM and INSUFFICIENT_DATA fail.
+        *(Group((alarm_label(r),), partial(alarm_checks, r)) for r in (region, dr_region)),
     ])

@@ -14,6 +14,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drctl.ops.alarms import alarm_checks
+from drctl.ops.alarms import label as alarm_label
 from drctl.ops.aws import client, is_unavailable_api, is_unreachable, one_line, unavailable_api
 from drctl.ops.checks import FAIL, NOT_VERIFIABLE, PASS, UNREACHABLE, WARN, Check
 from drctl.ops.figures import runbook
@@ -198,6 +200,8 @@ def preflight(primary: str, dr: str, cluster_name: str | None = None, replica_id
         Group((f"dns {dns.api_name}", f"dns {dns.app_name}"), lambda: failover_record_rows(primary, dr)),
         Group(("dr eks cluster", f"node group {node_group}"), lambda: cluster_rows(dr, cluster_name or CLUSTER_NAMES["dr"])),
         Group((f"velero {s.velero.daily.name}", f"velero {s.velero.weekly.name}"), lambda: _velero_rows(dr, now)),
+        # The alarms of both regions: the primary's outage symptoms are expected (WARN), anything else blocks.
+        *(Group((alarm_label(region),), partial(alarm_checks, region, True)) for region in (dr, primary)),
     ]
     return run_groups(groups)
 

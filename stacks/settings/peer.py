@@ -20,6 +20,8 @@ PRIMARY_EXPORTS: dict[str, str] = {
     "vpcCidr": "CIDR of the primary's VPC",
     "cacheGlobalGroupId": "id of the Redis Global Datastore (cache.drMode global only)",
     "databaseFailbackPromoted": "\"true\" once the failback instance in us-east-1 is the writer",
+    "primaryIngressHealthCheckId": "id of the Route53 health check of the us-east-1 ingress",
+    "drIngressHealthCheckId": "id of the Route53 health check of the us-west-2 ingress",
 }
 
 

@@ -159,8 +159,27 @@ def edge_problem(settings: StackSettings) -> Problem | None:
     return None
 
 
+def paging_problem(settings: StackSettings) -> Problem | None:
+    """Every tier has an urgency when they are set (its PagerDuty service), and a replication alarm can fire within the
+    strictest tier's RPO (otherwise data is lost before anyone is paged)."""
+    tiers = list(settings.tiers)
+    urgency = settings.paging.urgency
+    if urgency and sorted(urgency) != sorted(tiers):
+        return ("paging.urgency", dict(urgency), f"high or low for each tier, exactly: {', '.join(tiers)}")
+    d = settings.detection
+    fires = d.period_seconds * d.evaluation_periods + d.metric_delay_seconds
+    strictest = min(settings.tiers.values(), key=lambda tier: tier.rpo_minutes)
+    name = next(n for n, t in settings.tiers.items() if t is strictest)
+    if fires >= strictest.rpo_minutes * 60:
+        return ("detection.evaluationPeriods", d.evaluation_periods,
+                f"few enough that an alarm fires within the {name} tier's RPO ({strictest.rpo}): periods of "
+                f"{d.period_seconds} s plus {d.metric_delay_seconds} s of metric delay take {fires} s now")
+    return None
+
+
 # In the order they are checked: the first broken rule is the one reported.
-RULES: tuple[Rule, ...] = (stack_problem, database_problem, api_access_problem, split_brain, restore_problem, peer_problem, edge_problem)
+RULES: tuple[Rule, ...] = (stack_problem, database_problem, api_access_problem, split_brain, restore_problem, peer_problem,
+                           edge_problem, paging_problem)
 
 
 def first_problem(settings: StackSettings) -> Problem | None:

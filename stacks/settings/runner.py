@@ -25,3 +25,7 @@ class Runner(Section):
     # A failover waits on tier restores of up to the Low tier's RTO (4 hours); the build may run that long.
     timeout_minutes: int = Field(default=300, ge=5, le=2160)
     log_retention_days: Literal[30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] = 365
+    # The Secrets Manager secret (in the dr region) holding the PagerDuty API token: the dr runner exports it as
+    # PAGERDUTY_TOKEN, which the PagerDuty provider reads. Create it once: aws secretsmanager create-secret
+    # --region us-west-2 --name aivo-dr/pagerduty-token --secret-string <token>
+    pagerduty_token_secret: str = Field(default="aivo-dr/pagerduty-token", pattern=r"^[A-Za-z0-9/_+=.@-]+$", max_length=512)

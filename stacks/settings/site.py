@@ -36,6 +36,25 @@ def _check_hostname(text: str) -> str:
 
 RoleArn = Annotated[str, AfterValidator(_check_role_arn)]
 Hostname = Annotated[str, AfterValidator(_check_hostname)]
+PagerDutyId = Annotated[str, Field(pattern=r"^P[A-Z0-9]{5,13}$")]
+
+
+class Rotation(Section):
+    """One role's on-call rotation (runbook "On-Call Rotation"): who takes the primary and secondary shifts."""
+
+    primary: list[PagerDutyId] = Field(min_length=1)
+    secondary: list[PagerDutyId] = Field(min_length=1)
+
+
+class PagerDutyPeople(Section):
+    """PagerDuty user ids (Users, each user's page: the id in its URL, e.g. PXXXXXX)."""
+
+    platform_engineer: Rotation
+    database_admin: Rotation
+    security: Rotation
+    team_lead: PagerDutyId
+    engineering_manager: PagerDutyId
+    vp_engineering: PagerDutyId
 
 
 class Site(Section):
@@ -77,6 +96,11 @@ class Site(Section):
         pattern=r"^(s3://[a-z0-9.-]+(\?region=[a-z0-9-]+)?|https://api\.pulumi\.com)$",
         description="the Pulumi state backend of both stacks, outside us-east-1: s3://<bucket>?region=us-west-2 "
         "or https://api.pulumi.com (pulumi whoami -v)",
+    )
+    pagerduty: PagerDutyPeople = Field(
+        description="the PagerDuty user ids of the on-call rotations (platform engineer, database admin, security: "
+        "primary and secondary) and of the team lead, engineering manager and VP Engineering (PagerDuty, People > "
+        "Users, the id in each user's URL)",
     )
     state_kms_key_arn: str = Field(
         pattern=r"^arn:aws:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]+$",

@@ -13,6 +13,7 @@ from .cluster import Cluster
 from .database import Database
 from .edge import Cdn, Dns
 from .network import Network
+from .paging import Detection, Paging
 from .peer import Peer
 from .runner import Runner
 from .site import Site
@@ -66,6 +67,8 @@ class StackSettings(Section):
     cdn: Cdn = Cdn()
     peer: Peer = Peer()
     runner: Runner = Runner()
+    paging: Paging = Paging()
+    detection: Detection = Detection()
 
     @model_validator(mode="before")
     @classmethod

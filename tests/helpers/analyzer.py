@@ -52,7 +52,9 @@ def analyze(plan: Plan) -> set[tuple[str, str, str, str]]:
         found |= {(d.policyName, LEVELS[d.enforcementLevel], d.urn or r.urn, d.message) for d in response.diagnostics}
     resources = [proto.AnalyzerResource(type=r.type, properties=struct(state(plan, r)), urn=r.urn, name=r.name,
                                         options=options(r), provider=provider(plan, r), parent=r.parent or "",
-                                        dependencies=r.depends_on)
+                                        dependencies=r.depends_on,
+                                        propertyDependencies={k: proto.AnalyzerPropertyDependencies(urns=v)
+                                                              for k, v in r.property_dependencies.items()})
                  for r in plan.resources]
     response = s.AnalyzeStack(proto.AnalyzeStackRequest(resources=resources), None)
     found |= {(d.policyName, LEVELS[d.enforcementLevel], d.urn or "", d.message) for d in response.diagnostics}

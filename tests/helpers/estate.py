@@ -69,7 +69,7 @@ def _bucket(endpoint: str, name: str, region: str) -> None:
 def seed(endpoint: str) -> dict[str, str]:
     """The runbook's estate as the stacks declare it, with names from the settings defaults (about 0.7 s:
     moto's server spends it under one GIL, so seeding the parts side by side gains nothing)."""
-    for part in (_database, _backup_plan, _buckets, _eks_dr, _eks_primary):
+    for part in (_database, _backup_plan, _buckets, _eks_dr, _eks_primary, _alarms):
         part(endpoint)
     return {"zone_id": _dns(endpoint)}
 
@@ -179,3 +179,17 @@ def _eks_primary(endpoint: str) -> None:
     primary_eks.create_nodegroup(clusterName="aivo-production-eks", nodegroupName=s.cluster.node_group_name, subnets=["subnet-0pr1", "subnet-0pr2"],
                                  nodeRole=f"arn:aws:iam::{ACCOUNT}:role/aivo-production-nodes",
                                  scalingConfig={"minSize": 2, "maxSize": 10, "desiredSize": 2})
+
+
+def _alarms(endpoint: str) -> None:
+    """Every alarm the two stacks declare (stacks/detection.py), in its region, in state OK."""
+    from stacks.detection import dr_alarms, primary_alarms
+
+    for spec in [*primary_alarms(runbook("primary")), *dr_alarms(runbook("dr"))]:
+        cloudwatch = seed_client("cloudwatch", spec.region, endpoint)
+        cloudwatch.put_metric_alarm(
+            AlarmName=spec.name, Namespace=spec.namespace, MetricName=spec.metric, Statistic=spec.statistic,
+            Dimensions=[{"Name": k, "Value": v} for k, v in spec.dimensions.items()], Period=spec.period_seconds,
+            EvaluationPeriods=spec.evaluation_periods, Threshold=spec.threshold, ComparisonOperator=spec.comparison,
+            TreatMissingData=spec.treat_missing)
+        cloudwatch.set_alarm_state(AlarmName=spec.name, StateValue="OK", StateReason="seeded")

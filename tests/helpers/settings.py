@@ -3,6 +3,7 @@ from the repository's own stack file (the one block of example site values, not 
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from pathlib import Path
@@ -15,9 +16,13 @@ REGIONS = {"primary": "us-east-1", "dr": "us-west-2"}
 
 
 @functools.cache
-def example_site() -> dict[str, Any]:
-    """The example site block of Pulumi.dr.yaml (both stack files carry the same one)."""
+def _example_site() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "Pulumi.dr.yaml").read_text())["config"]["aivo-dr:site"]
+
+
+def example_site() -> dict[str, Any]:
+    """The example site block of Pulumi.dr.yaml (both stack files carry the same one): a copy the caller may change."""
+    return copy.deepcopy(_example_site())
 
 
 def raw(stack: str, **settings: str) -> dict[str, str]:

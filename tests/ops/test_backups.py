@@ -33,9 +33,10 @@ def test_healthy_estate_passes_with_the_honest_warning(aws_unchanged, capsys) ->
         ("backup window", PASS), ("weekly snapshot", PASS), ("weekly backup plan", PASS), ("weekly recovery points", WARN),
         ("s3 aivo-production-assets versioning", PASS), ("s3 aivo-production-assets replication", PASS),
         ("s3 aivo-production-assets-us-west-2 replica", PASS), ("s3 aivo-production-assets lifecycle", PASS),
-        ("velero aivo-daily", PASS), ("velero aivo-weekly", PASS),
+        ("velero aivo-daily", PASS), ("velero aivo-weekly", PASS), ("alarms us-east-1", PASS), ("alarms us-west-2", PASS),
     ]
     detail = {r[0]: r[2] for r in rows}
+    assert (detail["alarms us-east-1"], detail["alarms us-west-2"]) == ("5 alarms, all OK", "9 alarms, all OK")
     assert detail["backup retention"] == "30 days (runbook: 30)"
     assert detail["backup window"] == "03:00-06:00 UTC (runbook: 03:00-06:00)"
     assert detail["weekly backup plan"] == "aivo-weekly: cron(0 2 ? * SUN *), kept 90 days, copied to us-west-2 for 90"
@@ -54,8 +55,9 @@ def test_an_unknown_database_fails_its_rows_and_the_rest_of_the_table_is_still_c
     assert [r[:2] for r in rows[6:]] == [
         ("weekly backup plan", PASS), ("weekly recovery points", WARN), ("s3 aivo-production-assets versioning", PASS),
         ("s3 aivo-production-assets replication", PASS), ("s3 aivo-production-assets-us-west-2 replica", PASS),
-        ("s3 aivo-production-assets lifecycle", PASS), ("velero aivo-daily", PASS), ("velero aivo-weekly", PASS)]
-    assert captured.out.splitlines()[-1] == "7 passed, 1 warning, 6 failed" and captured.err == ""
+        ("s3 aivo-production-assets lifecycle", PASS), ("velero aivo-daily", PASS), ("velero aivo-weekly", PASS),
+        ("alarms us-east-1", PASS), ("alarms us-west-2", PASS)]
+    assert captured.out.splitlines()[-1] == "9 passed, 1 warning, 6 failed" and captured.err == ""
 
 
 def test_us_east_1_dropped_marks_its_rows_unreachable_and_the_us_west_2_replica_still_answers(aws_unchanged, fault_proxy, capsys) -> None:
@@ -78,8 +80,10 @@ def test_us_east_1_dropped_marks_its_rows_unreachable_and_the_us_west_2_replica_
         ("s3 aivo-production-assets lifecycle", *reset("s3", "get_bucket_lifecycle_configuration")),
         ("velero aivo-daily", *reset("s3", "list_objects_v2")),
         ("velero aivo-weekly", *reset("s3", "list_objects_v2")),
+        ("alarms us-east-1", *reset("cloudwatch", "describe_alarms")),
+        ("alarms us-west-2", PASS, "9 alarms, all OK"),
     ]
-    assert captured.out.splitlines()[-1] == "1 passed, 0 warnings, 0 failed, 13 unreachable (us-east-1)"
+    assert captured.out.splitlines()[-1] == "2 passed, 0 warnings, 0 failed, 14 unreachable (us-east-1)"
     assert {(s.region, s.fault) for s in fault_proxy.seen} == {("us-east-1", DROP), ("us-west-2", FORWARD)}
     assert "Traceback" not in captured.err
 
@@ -99,14 +103,14 @@ def test_s3_throttled_past_its_retries_marks_only_the_s3_rows(aws_unchanged, fau
         "velero aivo-weekly": (UNREACHABLE, f"s3 list_objects_v2 in us-east-1: {slow_down}"),
     }
     # The database, AWS Backup and the us-west-2 replica rows still answer.
-    assert [r[1] for r in rows if r[0] not in throttled] == [PASS] * 7 + [WARN] + [PASS]
+    assert [r[1] for r in rows if r[0] not in throttled] == [PASS] * 7 + [WARN] + [PASS] * 3
 
 
 def test_a_refused_endpoint_fills_the_whole_table_with_unreachable_rows(aws_unchanged, fault_proxy, capsys) -> None:
     fault_proxy.refuse()
     assert main(["backups", "verify", "--json", "-"]) == 1
     doc = json.loads(capsys.readouterr().out)
-    assert doc["summary"] == {"pass": 0, "warn": 0, "fail": 0, "unreachable": 14} and doc["ok"] is False
+    assert doc["summary"] == {"pass": 0, "warn": 0, "fail": 0, "unreachable": 16} and doc["ok"] is False
     assert {(c["status"], c["region"], c["detail"].split(": ", 1)[1]) for c in doc["checks"]} == {
         (UNREACHABLE, "us-east-1", "connection refused (3 attempts)"), (UNREACHABLE, "us-west-2", "connection refused (3 attempts)")}
 
@@ -213,3 +217,17 @@ def test_previous_fire_is_the_latest_firing_minute_not_after_the_moment(cron: st
     while probe > fired:
         assert not FIRES[cron](probe), probe
         probe -= timedelta(minutes=1)
+
+
+def test_alarms_in_alarm_or_without_data_are_failures_not_passes(aws, capsys) -> None:
+    """The stacks' own alarms: one that fires, one whose metric stopped arriving (INSUFFICIENT_DATA)."""
+    west = boto3.client("cloudwatch", region_name="us-west-2")
+    west.set_alarm_state(AlarmName="aivo-critical-velero-backup-failed", StateValue="ALARM", StateReason="Threshold Crossed: 1 datapoint")
+    east = boto3.client("cloudwatch", region_name="us-east-1")
+    east.set_alarm_state(AlarmName="aivo-critical-assets-replication-latency", StateValue="INSUFFICIENT_DATA", StateReason="no datapoints")
+    assert main(["backups", "verify"]) == 1
+    rows = {r[0]: r[1:] for r in table_rows(capsys.readouterr().out)}
+    assert rows["alarms us-east-1"] == (FAIL, "4 of 5 OK; not OK: aivo-critical-assets-replication-latency")
+    assert rows["aivo-critical-assets-replication-latency"] == (FAIL, "INSUFFICIENT_DATA in us-east-1: no datapoints")
+    assert rows["alarms us-west-2"] == (FAIL, "8 of 9 OK; not OK: aivo-critical-velero-backup-failed")
+    assert rows["aivo-critical-velero-backup-failed"] == (FAIL, "ALARM in us-west-2: Threshold Crossed: 1 datapoint")

@@ -19,7 +19,7 @@ def test_preflight(aws_unchanged, tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["schema"] == "aivo-dr/preflight@1" and doc["ok"] is True
-    assert doc["summary"] == {"fail": 0, "pass": 13, "warn": 2, "unreachable": 0}
+    assert doc["summary"] == {"fail": 0, "pass": 15, "warn": 2, "unreachable": 0}
     assert result.stderr == ""
 
 
@@ -27,7 +27,7 @@ def test_backups_verify(aws_unchanged, tmp_path) -> None:
     result = installed_drctl("backups", "verify", "--json", "-", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert doc["schema"] == "aivo-dr/backups-verify@1" and doc["summary"] == {"fail": 0, "pass": 13, "warn": 1, "unreachable": 0}
+    assert doc["schema"] == "aivo-dr/backups-verify@1" and doc["summary"] == {"fail": 0, "pass": 15, "warn": 1, "unreachable": 0}
     assert result.stderr == ""
 
 

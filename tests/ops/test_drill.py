@@ -120,7 +120,7 @@ def test_a_failed_step_stops_the_drill_and_is_reported(aws, tmp_path, capsys) ->
     record = record_of(tmp_path, "region-failover")
     assert record["outcome"] == "failed"
     assert [st["status"] for st in record["steps"]] == ["confirmed", "confirmed", "failed", *["not run"] * 6]
-    assert record["steps"][2]["detail"] == "12 passed, 2 warnings, 1 failed: node group general"
+    assert record["steps"][2]["detail"] == "14 passed, 2 warnings, 1 failed: node group general"
     text = next(tmp_path.glob("*.md")).read_text()
     assert ("| Verdict | FAIL: outcome failed at step preflight (failed); RTO missed: Critical, High, Medium, Low, Platform; "
             "RPO not measured (not measured: the drill stopped before reading ReplicaLag) |") in text
@@ -161,8 +161,8 @@ def test_us_east_1_dropped_the_failover_drill_goes_past_preflight_and_recovers_i
         ("detect", "confirmed"), ("declare", "confirmed"), ("preflight", "done"), ("promote", "done"), ("dns", "unreachable"),
         ("scale", "done"), ("velero", "confirmed"), ("cdn", "confirmed"), ("verify", "confirmed")]
     steps = {st["key"]: st["detail"] for st in record["steps"]}
-    # The replica lag datapoint (120 s) makes that row PASS; the six rows that read us-east-1 block nothing.
-    assert steps["preflight"] == "8 passed, 1 warning, 0 failed, 6 unreachable (us-east-1); not blocking: 6 checks could not reach us-east-1"
+    # The replica lag datapoint (120 s) makes that row PASS; the seven rows that read us-east-1 block nothing.
+    assert steps["preflight"] == "9 passed, 1 warning, 0 failed, 7 unreachable (us-east-1); not blocking: 7 checks could not reach us-east-1"
     assert steps["dns"] == ("route53 list_hosted_zones_by_name in us-east-1: connection reset (3 attempts); health-check failover still moves "
                             "traffic, re-run when the API answers: aws route53 change-resource-record-sets --hosted-zone-id <zone-id> "
                             "--change-batch file://dr-dns-failover.json")

@@ -37,6 +37,8 @@ READY = [
     ("node group general", PASS, "ACTIVE, min 1/desired 2/max 20; failover target 3/5/20"),
     ("velero aivo-daily", PASS, None),
     ("velero aivo-weekly", PASS, None),
+    ("alarms us-west-2", PASS, "9 alarms, all OK"),
+    ("alarms us-east-1", PASS, "5 alarms, all OK"),
 ]
 
 
@@ -50,7 +52,7 @@ def test_ready_dr_region_passes(aws_unchanged, tmp_path, capsys) -> None:
     assert stable(rows, READY) == READY
     assert rows[11][2].startswith("aivo-dr-eks ACTIVE (Kubernetes ")
     assert rows[13][2].startswith("newest aivo-daily-") and rows[14][2].startswith("newest aivo-weekly-")
-    assert out.splitlines()[-1] == "13 passed, 2 warnings, 0 failed - ready to fail over"
+    assert out.splitlines()[-1] == "15 passed, 2 warnings, 0 failed - ready to fail over"
     # The same rows in the JSON file, which has the mode of every file drctl writes (0600).
     assert [(c["check"], c["status"]) for c in json.loads(target.read_text())["checks"]] == [r[:2] for r in rows]
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -88,6 +90,7 @@ def us_east_1_rows(why: str) -> list[tuple[str, str, str | None]]:
         "health check us-west-2": unreachable("route53", "list_health_checks", why),
         "dns api.aivo.edu": unreachable("route53", "list_hosted_zones_by_name", why),
         "dns app.aivo.edu": unreachable("route53", "list_hosted_zones_by_name", why),
+        "alarms us-east-1": unreachable("cloudwatch", "describe_alarms", why),
     }
     return [(c, *failing[c]) if c in failing else (c, s, d) for c, s, d in READY]
 
@@ -106,8 +109,8 @@ def test_us_east_1_dropped_the_dr_side_still_shows_ready(aws_unchanged, fault_pr
     assert code == 0, captured.out + captured.err
     want = us_east_1_rows("connection reset (3 attempts)")
     assert stable(table_rows(captured.out), want) == want
-    assert captured.out.splitlines()[-1] == ("7 passed, 2 warnings, 0 failed, 6 unreachable (us-east-1) - "
-                                             "ready to fail over: the us-west-2 side is ready; us-east-1 did not answer (6 checks not verified)")
+    assert captured.out.splitlines()[-1] == ("8 passed, 2 warnings, 0 failed, 7 unreachable (us-east-1) - "
+                                             "ready to fail over: the us-west-2 side is ready; us-east-1 did not answer (7 checks not verified)")
     assert {s.region for s in fault_proxy.faults_seen(DROP)} == {"us-east-1"}
     assert "Traceback" not in captured.err
 
@@ -139,7 +142,7 @@ def test_us_east_1_stalled_ends_in_bounded_time_with_the_full_table(aws_unchange
     want = us_east_1_rows("no answer within 1 s (2 attempts)")
     assert stable(got, want) == want
     assert {c["region"] for c in doc["checks"] if c["status"] == UNREACHABLE} == {"us-east-1"}
-    assert doc["ok"] is True and doc["summary"] == {"pass": 7, "warn": 2, "fail": 0, "unreachable": 6}
+    assert doc["ok"] is True and doc["summary"] == {"pass": 8, "warn": 2, "fail": 0, "unreachable": 7}
     # While it waited, the live line on the terminal named the call and region it was waiting on...
     assert re.search(r"preflight us-east-1 -> us-west-2 \(\d+ s\); waiting \d+ s on us-east-1 "
                      r"(s3 get_bucket_replication|route53 list_health_checks|route53 list_hosted_zones_by_name)", err), err
@@ -150,6 +153,7 @@ def test_us_east_1_stalled_ends_in_bounded_time_with_the_full_table(aws_unchange
         "drctl: us-east-1 s3 get_bucket_replication: no answer within 1 s; retrying (attempt 2 of 2)",
         "drctl: us-east-1 route53 list_health_checks: no answer within 1 s; retrying (attempt 2 of 2)",
         "drctl: us-east-1 route53 list_hosted_zones_by_name: no answer within 1 s; retrying (attempt 2 of 2)",
+        "drctl: us-east-1 cloudwatch describe_alarms: no answer within 1 s; retrying (attempt 2 of 2)",
     ])
     assert captured.err == ""
 
@@ -166,7 +170,7 @@ def test_a_stalled_us_west_2_endpoint_is_a_blocker_and_the_rest_still_answers(aw
     stalled = unreachable("eks", "describe_cluster", "no answer within 1 s (2 attempts)", "us-west-2")
     want = [(c, *stalled) if c in ("dr eks cluster", "node group general") else (c, s, d) for c, s, d in READY]
     assert stable(table_rows(captured.out), want) == want
-    assert captured.out.splitlines()[-1] == ("11 passed, 2 warnings, 0 failed, 2 unreachable (us-west-2) - "
+    assert captured.out.splitlines()[-1] == ("13 passed, 2 warnings, 0 failed, 2 unreachable (us-west-2) - "
                                              "NOT ready: us-west-2 did not answer (UNREACHABLE rows)")
     assert {(s.region, s.service) for s in fault_proxy.faults_seen(STALL)} == {("us-west-2", "eks")}
 
@@ -180,7 +184,7 @@ def test_lag_datapoints_are_judged_against_the_strictest_rpo(aws, capsys) -> Non
     doc = json.loads(capsys.readouterr().out)
     lag = next(c for c in doc["checks"] if c["check"] == "replica lag")
     assert lag == {"check": "replica lag", "status": FAIL, "detail": "max 420 s over 15 min (limit: Critical RPO 5 min)", "region": None}
-    assert doc["ok"] is False and doc["summary"] == {"pass": 13, "warn": 1, "fail": 1, "unreachable": 0}
+    assert doc["ok"] is False and doc["summary"] == {"pass": 15, "warn": 1, "fail": 1, "unreachable": 0}
 
 
 def test_missing_replica_replication_and_node_group_fail(aws, capsys) -> None:
@@ -192,7 +196,7 @@ def test_missing_replica_replication_and_node_group_fail(aws, capsys) -> None:
     assert main(["preflight", "--replica-identifier", "aivo-production-postgres-dr2"]) == 1
     out = capsys.readouterr().out
     rows = {r[0]: r[1:] for r in table_rows(out)}
-    assert out.splitlines()[-1] == "9 passed, 1 warning, 4 failed - NOT ready: fix the FAIL rows"
+    assert out.splitlines()[-1] == "11 passed, 1 warning, 4 failed - NOT ready: fix the FAIL rows"
     assert rows["dr read replica"] == (FAIL, "aivo-production-postgres-dr2 not found in us-west-2")
     assert "replica lag" not in rows
     assert rows["s3 aivo-production-velero replication"] == (FAIL, "no replication configuration")
@@ -208,3 +212,25 @@ def test_missing_replica_replication_and_node_group_fail(aws, capsys) -> None:
 def test_bad_input_is_one_line_exit_2(args, message, capsys) -> None:
     assert main(["preflight", *args]) == 2
     assert capsys.readouterr().err == f"drctl: error: {message}\n"
+
+
+def test_an_alarm_of_the_dr_side_blocks_and_the_primary_outage_symptoms_do_not(aws, capsys) -> None:
+    """A seeded alarm in ALARM is a FAIL row; the alarms that fire because us-east-1 is down are what a
+    failover answers: WARN, never a blocker."""
+    west = boto3.client("cloudwatch", region_name="us-west-2")
+    east = boto3.client("cloudwatch", region_name="us-east-1")
+    west.set_alarm_state(AlarmName="aivo-critical-ingress-health", StateValue="ALARM", StateReason="canary failing")
+    east.set_alarm_state(AlarmName="aivo-critical-primary-ingress-health", StateValue="ALARM", StateReason="checkers failing")
+    assert main(["preflight"]) == 0
+    out = capsys.readouterr().out
+    rows = {r[0]: r[1:] for r in table_rows(out)}
+    assert rows["aivo-critical-ingress-health"] == (WARN, "ALARM in us-west-2: canary failing")
+    assert rows["alarms us-east-1"] == (WARN, "4 of 5 OK; not OK: aivo-critical-primary-ingress-health")
+    assert out.splitlines()[-1].endswith("- ready to fail over")
+    west.set_alarm_state(AlarmName="aivo-critical-dr-nodes", StateValue="ALARM", StateReason="Threshold Crossed")
+    assert main(["preflight"]) == 1
+    out = capsys.readouterr().out
+    rows = {r[0]: r[1:] for r in table_rows(out)}
+    assert rows["aivo-critical-dr-nodes"] == (FAIL, "ALARM in us-west-2: Threshold Crossed")
+    assert rows["alarms us-west-2"] == (FAIL, "7 of 9 OK; not OK: aivo-critical-dr-nodes, aivo-critical-ingress-health")
+    assert out.splitlines()[-1].endswith("NOT ready: fix the FAIL rows")

@@ -1,0 +1,87 @@
+"""The DR freshness probe: a scheduled Lambda in the DR region (code: components/probes/freshness.py) that
+publishes what no native metric says (backup ages, Velero's newest backup, DR capacity) for the alarms.
+
+Why a probe and not Velero's own metrics: those live inside the cluster they describe and need a Prometheus to
+alarm on; what matters for recovery is what the DR region would restore from, the replicated bucket in
+us-west-2, which the probe reads directly and which stays readable when us-east-1 is gone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+CODE = Path(__file__).resolve().parent / "probes" / "freshness.py"
+NAMESPACE = "AIVO/DR"
+LAMBDA_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class ProbeArgs:
+    region: str
+    name: str  # the function's name
+    account_id: str
+    rate_minutes: int
+    environment: Mapping[str, str]  # components/probes/freshness.py Config.from_env
+    # What it may read (the same in standby and failover: the flip changes its environment, never its role).
+    database_identifiers: list[str]
+    velero_bucket_arn: str
+    velero_key_arn: pulumi.Input[str]
+    cluster: str
+    node_group: str
+    cache: str
+    tags: dict[str, str]
+
+
+def role_policy(args: ProbeArgs, key_arn: str) -> str:
+    r, a = args.region, args.account_id
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Databases", "Effect": "Allow", "Action": ["rds:DescribeDBInstances", "rds:DescribeDBInstanceAutomatedBackups"],
+         "Resource": [f"arn:aws:rds:{r}:{a}:db:{d}" for d in args.database_identifiers] + [f"arn:aws:rds:{r}:{a}:auto-backup:*"]},
+        {"Sid": "VeleroBackups", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [f"{args.velero_bucket_arn}/backups/*"]},
+        {"Sid": "VeleroBucket", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [args.velero_bucket_arn]},
+        {"Sid": "VeleroKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [key_arn]},
+        {"Sid": "Capacity", "Effect": "Allow", "Action": ["eks:DescribeCluster", "eks:DescribeNodegroup"],
+         "Resource": [f"arn:aws:eks:{r}:{a}:cluster/{args.cluster}", f"arn:aws:eks:{r}:{a}:nodegroup/{args.cluster}/{args.node_group}/*"]},
+        {"Sid": "Cache", "Effect": "Allow", "Action": ["elasticache:DescribeReplicationGroups"],
+         "Resource": [f"arn:aws:elasticache:{r}:{a}:replicationgroup:{args.cache}"]},
+        {"Sid": "Metrics", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"], "Resource": "*",
+         "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}},
+        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [f"arn:aws:logs:{r}:{a}:log-group:/aws/lambda/{args.name}:*"]},
+    ]}, sort_keys=True)
+
+
+class FreshnessProbe(pulumi.ComponentResource):
+    """The function, its role, its log group and its schedule."""
+
+    function_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ProbeArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("aivo:monitoring:FreshnessProbe", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(f"{name}-role", description=f"DR freshness probe {args.name}", assume_role_policy=LAMBDA_TRUST,
+                            tags=args.tags, opts=child)
+        aws.iam.RolePolicy(f"{name}-role-policy", role=role.name,
+                           policy=pulumi.Output.from_input(args.velero_key_arn).apply(lambda key: role_policy(args, key)), opts=child)
+        logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=f"/aws/lambda/{args.name}", retention_in_days=90, region=args.region,
+                                       tags=args.tags, opts=child)
+        function = aws.lambda_.Function(
+            f"{name}-function", name=args.name, role=role.arn, runtime="python3.12", handler="freshness.handler",
+            code=pulumi.AssetArchive({"freshness.py": pulumi.StringAsset(CODE.read_text())}),
+            timeout=60, memory_size=256, environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(args.environment)),
+            region=args.region, tags=args.tags, opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]))
+        schedule = aws.cloudwatch.EventRule(f"{name}-schedule", description=f"Run {args.name} every {args.rate_minutes} min",
+                                            schedule_expression=f"rate({args.rate_minutes} minutes)", region=args.region,
+                                            tags=args.tags, opts=child)
+        aws.cloudwatch.EventTarget(f"{name}-schedule", rule=schedule.name, arn=function.arn, region=args.region, opts=child)
+        aws.lambda_.Permission(f"{name}-schedule", function=function.name, action="lambda:InvokeFunction",
+                               principal="events.amazonaws.com", source_arn=schedule.arn, region=args.region, opts=child)
+        self.function_name = function.name
+        self.register_outputs({"functionName": self.function_name})

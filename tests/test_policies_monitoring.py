@@ -1,0 +1,111 @@
+"""The detection policies: each fails on a weakened stack and passes on the project's own, with exact messages.
+
+The weakened stacks are the real plans with one thing changed (an alarm's threshold, a tag, a forwarding rule),
+and the held-back weak program (tests/fixtures/policy_programs/silent_replication) replicates data nobody
+watches.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from drctl.cli import main
+from policies import monitoring
+from tests.helpers.planning import plan
+from tests.helpers.policies import mutate, violations
+
+PROGRAMS = Path(__file__).parent / "fixtures" / "policy_programs"
+MONITORING = {monitoring.replication_alarmed.name, monitoring.alarms_page.name, monitoring.outage_detected_outside.name}
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+
+def records(*state: str) -> list:
+    return copy.deepcopy(plan(*state).resources)
+
+
+def check_json(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, list[tuple[str, str, str]]]:
+    status = main(["check", "--stack", "test", "--program", str(PROGRAMS / "silent_replication"), "--json", "-", *extra])
+    document = json.loads(capsys.readouterr().out)
+    return status, sorted((v["policy"], v["resource"], v["message"]) for v in document["violations"] if v["policy"] in MONITORING)
+
+
+def test_the_held_back_weak_program_is_refused_for_what_nobody_watches(capsys: pytest.CaptureFixture[str]) -> None:
+    status, found = check_json(capsys)
+    assert status == 1
+    lag = "alarm fixture-replica-lag on fixture-db-dr: treatMissingData must be breaching (a replication that stopped sends no data at all)"
+    assert found == sorted([
+        (monitoring.alarms_page.name, "replica-lag", "alarm fixture-replica-lag reaches nobody: no action is an SNS topic subscribed to "
+         "PagerDuty, and no EventBridge rule of its region forwards its state changes to PagerDuty or another region's bus"),
+        *[(monitoring.replication_alarmed.name, "(stack)", f"tier {t}: no alarm on the replication of its data names it (alarm tag `tiers`)")
+          for t in ("Critical", "High", "Medium", "Low")],
+        (monitoring.replication_alarmed.name, "replica-lag", lag),
+        (monitoring.replication_alarmed.name, "source", "bucket fixture-source replicates but no alarm in us-east-1 watches AWS/S3 "
+         "ReplicationLatency with SourceBucket=fixture-source"),
+        (monitoring.replication_alarmed.name, "source", "bucket fixture-source replicates but no alarm in us-east-1 watches AWS/S3 "
+         "OperationsFailedReplication with SourceBucket=fixture-source"),
+    ])
+
+
+def test_the_same_program_with_its_replication_alarmed_and_paging_passes_them(capsys: pytest.CaptureFixture[str]) -> None:
+    _status, found = check_json(capsys, "--config", "alarmed=true")
+    # It pages (declares a PagerDuty service) but detects no outage from outside us-east-1: only that is left.
+    assert [f[0] for f in found] == [monitoring.outage_detected_outside.name]
+
+
+@pytest.mark.parametrize("state", [("primary",), ("primary", "activeRegion=us-west-2"), ("dr",), ("dr", "failover=true")],
+                         ids=lambda s: " ".join(s))
+def test_the_project_stacks_pass_the_detection_policies(state: tuple[str, ...]) -> None:
+    for policy in (monitoring.replication_alarmed, monitoring.alarms_page, monitoring.outage_detected_outside):
+        assert violations(policy, records(*state)) == [], policy.name
+
+
+def test_a_replica_lag_threshold_past_the_rpo_is_refused() -> None:
+    weak = mutate(records("dr"), "dr-alarms-database-replica-lag", "threshold", 120.0)
+    assert violations(monitoring.replication_alarmed, weak) == [
+        "alarm aivo-critical-database-replica-lag on aivo-production-postgres-dr: threshold 120 s plus 240 s to fire is later "
+        "than the Critical tier's RPO (5 min)"]
+
+
+def test_a_tier_without_any_alarm_on_its_data_fails() -> None:
+    weak = records("primary")
+    for r in weak:
+        if r.type == ALARM:
+            r.inputs["tags"]["tiers"] = "Critical High Medium"
+    assert violations(monitoring.replication_alarmed, weak) == ["tier Low: no alarm on the replication of its data names it (alarm tag `tiers`)"]
+
+
+def test_primary_alarms_without_their_forwarding_reach_nobody() -> None:
+    weak = [r for r in records("primary") if not r.name.startswith("primary-alarm-forwarding-alarms")]
+    found = violations(monitoring.alarms_page, weak)
+    names = sorted(r.inputs["name"] for r in weak if r.type == ALARM)
+    assert len(names) == 5 and found == [
+        f"alarm {n} reaches nobody: no action is an SNS topic subscribed to PagerDuty, and no EventBridge rule of its region "
+        "forwards its state changes to PagerDuty or another region's bus" for n in names]
+
+
+def test_an_alarm_whose_topic_is_not_subscribed_to_pagerduty_reaches_nobody() -> None:
+    weak = mutate(records("dr"), "paging-topics-critical-pagerduty", "protocol", "email")
+    found = violations(monitoring.alarms_page, weak)
+    assert len(found) == len([r for r in weak if r.type == ALARM]) and all("reaches nobody" in m for m in found)
+
+
+def test_an_alarm_that_does_not_resolve_is_refused() -> None:
+    weak = mutate(records("dr"), "dr-alarms-dr-nodes", "okActions", [])
+    assert violations(monitoring.alarms_page, weak) == [
+        "alarm aivo-critical-dr-nodes: okActions must page too, so incidents resolve when the metric recovers"]
+
+
+@pytest.mark.parametrize(("name", "path", "value"), [
+    ("dr-alarms-ingress-health", "treatMissingData", "notBreaching"),  # a dead canary would be silence
+    ("dr-alarms-ingress-health", "region", "us-east-1"),  # the alarm would go dark with the region it watches
+    ("outage-canary-canary", "name", "another-canary"),  # the alarm's canary is not declared
+    ("dr-alarms-ingress-health", "alarmActions", []),  # it pages nobody
+])
+def test_outage_detection_that_depends_on_us_east_1_or_pages_nobody_is_refused(name: str, path: str, value: object) -> None:
+    weak = mutate(records("dr"), name, path, value)
+    (message,) = violations(monitoring.outage_detected_outside, weak)
+    assert message.startswith("no alarm outside us-east-1 pages on a canary probing the ingress from outside it")
