@@ -10,17 +10,8 @@ import pulumi
 NAMESPACE = "aivo-dr"
 
 
-class _ExplicitNull:
-    """A value the user wrote as null (None stands for a key that is missing)."""
-
-
-EXPLICIT_NULL: Any = _ExplicitNull()
-
-
 def show_value(value: Any) -> str:
     """Render a setting's value the way the user wrote it (JSON), short enough for one line."""
-    if value is EXPLICIT_NULL:
-        return "null"
     try:
         text = json.dumps(value, sort_keys=True, default=str)
     except (TypeError, ValueError):
