@@ -83,10 +83,11 @@ def _validator_texts(annotation: Any, metadata: list[Any]) -> Iterator[str]:
                 continue
 
 
-def _default(field: FieldInfo) -> str:
-    if field.is_required():
+def _default(field: FieldInfo, value: Any = ...) -> str:
+    if value is ... and field.is_required():
         return "required"
-    value = field.get_default(call_default_factory=True)
+    if value is ...:
+        value = field.get_default(call_default_factory=True)
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json", by_alias=True)
     if isinstance(value, dict) and value and all(isinstance(v, BaseModel) for v in value.values()):
@@ -94,20 +95,26 @@ def _default(field: FieldInfo) -> str:
     return "(none)" if value is None else f"`{json.dumps(value, separators=(', ', ': '))}`"
 
 
-def settings_rows(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, str, str]]:
-    """(key, default, allowed) for every leaf setting, sections expanded (a map of sections as `<name>`)."""
+def settings_rows(model: type[BaseModel], prefix: str = "", instance: BaseModel | None = None) -> Iterator[tuple[str, str, str]]:
+    """(key, default, allowed) for every leaf setting, sections expanded (a map of sections as `<name>`).
+
+    A section's leaves show the section's own default (`instance`), which may differ from its model's: the
+    DR cache's standby size is 1/1 while a CacheSize's defaults are production's.
+    """
     for name, field in model.model_fields.items():
         key = f"{prefix}{field.alias or name}"
         inner = _model_of(field.annotation)
+        own = getattr(instance, name) if instance is not None else ...
         if typing.get_origin(field.annotation) is dict:
             value_model = _model_of(typing.get_args(field.annotation)[-1])
-            yield key, _default(field), _allowed(field) if value_model is None else "an object of named entries:"
+            yield key, _default(field, own), _allowed(field) if value_model is None else "an object of named entries:"
             if value_model is not None:
                 yield from settings_rows(value_model, key + ".<name>.")
         elif inner is not None:
-            yield from settings_rows(inner, key + ".")
+            default = own if own is not ... else (None if field.is_required() else field.get_default(call_default_factory=True))
+            yield from settings_rows(inner, key + ".", default if isinstance(default, BaseModel) else None)
         else:
-            yield key, _default(field), _allowed(field)
+            yield key, _default(field, own), _allowed(field)
 
 
 def settings_table() -> str:

@@ -45,10 +45,33 @@ def dump_json(document: Any) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def check_json_target(target: str | None) -> None:
-    """Refuse an unwritable --json target before any work is done."""
-    if target and target != "-" and not Path(target).parent.is_dir():
-        raise UsageError("--json", target, "a path in an existing directory, or - for standard output")
+# Kernel and device filesystems: a write there is not a report (and /dev/full, /proc/... fail or do harm late).
+_SYSTEM_TREES = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def check_json_target(target: str | None, option: str = "--json") -> None:
+    """Refuse a report path drctl could not write, before any work is done: a directory, a path under /proc,
+    /sys or /dev, a missing directory, or one where a file cannot be created (read-only, no permission, full).
+    A probe file is created and removed in the target's directory, as write_json will create its temporary file."""
+    if not target or target == "-":
+        return
+    path = Path(target)
+    resolved = path.resolve()
+    if any(resolved == tree or tree in resolved.parents for tree in _SYSTEM_TREES):
+        raise UsageError(option, target, "a file path outside /proc, /sys and /dev, or - for standard output")
+    if path.is_dir():
+        raise UsageError(option, target, "a file path, not a directory, or - for standard output")
+    if path.exists() and not path.is_file():
+        raise UsageError(option, target, "a regular file path, or - for standard output")
+    if not path.parent.is_dir():
+        raise UsageError(option, target, "a path in an existing directory, or - for standard output")
+    try:
+        handle, probe = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".probe")
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise UsageError(option, target, f"a path in a directory drctl can write to ({reason}), or - for standard output") from None
+    os.close(handle)
+    Path(probe).unlink(missing_ok=True)
 
 
 def write_json(document: Any, target: str) -> None:

@@ -91,12 +91,29 @@ def tier_selectors(settings: StackSettings) -> dict[str, list[str]]:
     return {tier: list(settings.tiers[tier].services) for tier in restore_order(settings.tiers)}
 
 
+# A restore is given at least this long, even when its tier's RTO equals the one before it.
+MIN_RESTORE_SECONDS = 300
+
+
+def restore_budgets(settings: StackSettings) -> dict[str, int]:
+    """Seconds each tier's restore may run. RTOs count from the start of the failover and the restores run one
+    after another, so a tier gets what is left of its RTO once the tier before it had its own: the chain then
+    ends within the longest RTO (4 hours), not the sum of them (7.5 hours), and within the runner's timeout."""
+    budgets, before = {}, 0
+    for tier in restore_order(settings.tiers):
+        rto = settings.tiers[tier].rto_minutes * 60
+        budgets[tier] = max(rto - before, MIN_RESTORE_SECONDS)
+        before = max(rto, before + budgets[tier])
+    return budgets
+
+
 def tier_restores(settings: StackSettings) -> list[TierRestore]:
     """The failover's Restores, one per tier in restore order (Critical first), from the primary's daily
-    schedule; none unless the dr stack is failing over. Each may run for up to its tier's RTO."""
+    schedule; none unless the dr stack is failing over. Each may run for what is left of its tier's RTO."""
     if not (settings.is_dr and settings.failover):
         return []
     v = settings.velero
+    budgets = restore_budgets(settings)
     return [
         TierRestore(
             tier=tier,
@@ -107,7 +124,7 @@ def tier_restores(settings: StackSettings) -> list[TierRestore]:
             namespaces=[v.app_namespace],
             restore_pvs=v.restore_pvs,
             existing_resource_policy=v.existing_resource_policy,
-            timeout_seconds=settings.tiers[tier].rto_minutes * 60,
+            timeout_seconds=budgets[tier],
         )
         for tier, services in tier_selectors(settings).items()
     ]

@@ -48,6 +48,7 @@ def database_inputs(kind: Kind, replicating: bool, db: DatabaseSettings) -> Inst
         "backup_window": db.backup_window,
         "maintenance_window": db.maintenance_window,
         "storage_type": db.storage_type,
+        **({"iops": db.iops} if db.iops is not None else {}),
         "max_allocated_storage": db.max_allocated_storage,
         "port": db.port,
         "storage_encrypted": True,

@@ -166,3 +166,10 @@ def test_check_all_of_another_program_checks_each_of_its_stacks_and_fails_on_one
 def test_check_all_usage_errors_are_one_line(capsys, args: list[str], message: str) -> None:
     assert main(args) == 2
     assert capsys.readouterr().err.strip() == message
+
+
+def test_json_to_a_directory_is_refused_before_any_check(capsys, tmp_path):
+    status = main(["check", "--stack", "test", "--program", str(PROGRAMS / "exposed_database"), "--json", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert err == f"drctl: error: --json = {tmp_path}: a file path, not a directory, or - for standard output\n"

@@ -49,8 +49,47 @@ def test_the_plan_command_as_its_own_process() -> None:
         (("plan",), "drctl: error: drctl plan: the following arguments are required: --stack"),
         (("plan", "--stack", "dr", "--json", "/nonexistent/dir/plan.json"),
          "drctl: error: --json = /nonexistent/dir/plan.json: a path in an existing directory, or - for standard output"),
+        (("plan", "--stack", "dr", "--json", str(ROOT)),
+         f"drctl: error: --json = {ROOT}: a file path, not a directory, or - for standard output"),
+        (("plan", "--stack", "dr", "--json", "/proc/self/plan.json"),
+         "drctl: error: --json = /proc/self/plan.json: a file path outside /proc, /sys and /dev, or - for standard output"),
+        (("plan", "--stack", "dr", "--json", "/dev/full"),
+         "drctl: error: --json = /dev/full: a file path outside /proc, /sys and /dev, or - for standard output"),
+        (("plan", "--stack", "dr", "--config", "failover=yes"),
+         'drctl: error: aivo-dr:failover = "yes": true or false'),
     ],
 )
 def test_bad_input_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str) -> None:
     result = drctl(capsys, *args)
     assert (result.returncode, result.stderr, result.stdout) == (2, message + "\n", "")
+
+
+def test_a_json_target_where_no_file_can_be_created_is_refused_before_any_work(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A read-only directory (root ignores permission bits, so the probe's failure is simulated): one line, exit 2,
+    and the plan never runs."""
+    from drctl import output
+    from drctl.commands import plan as plan_command
+
+    def refuse(*_args: object, **_kwargs: object) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied")
+
+    def no_plan(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("planned before the --json target was checked")
+
+    monkeypatch.setattr(output.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(plan_command, "run_plan", no_plan)
+    target = tmp_path / "plan.json"
+    result = drctl(capsys, "plan", "--stack", "dr", "--json", str(target))
+    assert (result.returncode, result.stderr, result.stdout) == (
+        2, f"drctl: error: --json = {target}: a path in a directory drctl can write to (Permission denied), or - for standard output\n", "",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_json_probe_leaves_nothing_behind(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from drctl.output import check_json_target
+
+    check_json_target(str(tmp_path / "plan.json"))
+    assert list(tmp_path.iterdir()) == []

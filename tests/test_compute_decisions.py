@@ -82,8 +82,11 @@ def test_tier_restores_exist_only_on_dr_failover() -> None:
     assert tier_restores(dr()) == []
     plans = tier_restores(dr(failover="true"))
     assert [(r.tier, r.schedule_name, r.timeout_seconds) for r in plans] == [
-        ("Critical", "aivo-daily", 1800), ("High", "aivo-daily", 3600), ("Medium", "aivo-daily", 7200), ("Low", "aivo-daily", 14400),
+        ("Critical", "aivo-daily", 1800), ("High", "aivo-daily", 1800), ("Medium", "aivo-daily", 3600), ("Low", "aivo-daily", 7200),
     ]
+    # The chain, run to every timeout, ends within the longest RTO, and the runner waits that long.
+    settings = dr(failover="true")
+    assert sum(r.timeout_seconds for r in plans) == 4 * 3600 <= settings.runner.timeout_minutes * 60
     spec = restore_spec(plans[0])
     assert spec["scheduleName"] == "aivo-daily" and "backupName" not in spec
     assert "orLabelSelectors" not in spec, "labelSelector and orLabelSelectors are exclusive"

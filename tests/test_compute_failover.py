@@ -98,7 +98,9 @@ def test_restores_run_tier_by_tier_from_the_primarys_daily_schedule() -> None:
 
 
 def test_each_restore_holds_the_next_tier_until_it_has_finished_within_its_rto() -> None:
-    rto_seconds = {"critical": 30 * 60, "high": 60 * 60, "medium": 2 * 3600, "low": 4 * 3600}
+    # RTOs count from the failover's start: each tier gets what is left of its RTO after the tier before it
+    # (30, 60-30, 120-60, 240-120 min), so the whole chain ends within the Low tier's 4 hours.
+    rto_seconds = {"critical": 30 * 60, "high": 30 * 60, "medium": 60 * 60, "low": 2 * 3600}
     for r in restores():
         annotations = r.inputs["metadata"]["annotations"]
         assert annotations["pulumi.com/waitFor"] == "jsonpath={.status.completionTimestamp}"
@@ -131,7 +133,7 @@ def test_changing_the_tier_table_changes_the_restores() -> None:
     batch = found["aivo-failover-batch-jobs"]
     assert batch.depends_on == [found["aivo-failover-critical"].urn]
     assert batch.inputs["spec"]["labelSelector"]["matchExpressions"][0]["values"] == ["report-svc", "export-svc"]
-    assert batch.inputs["metadata"]["annotations"]["pulumi.com/timeoutSeconds"] == str(8 * 3600)
+    assert batch.inputs["metadata"]["annotations"]["pulumi.com/timeoutSeconds"] == str(8 * 3600 - 30 * 60)
 
 
 def test_failover_compute_stays_in_us_west_2() -> None:

@@ -74,8 +74,13 @@ def test_the_failover_diff_as_its_own_process_exits_0_and_names_no_lost_data_sto
          "aivo-dr:dns.healthCheck.requestInterval = 20: one of 10 or 30"),
         (("diff", "--stack", "dr", "--to", 'cdn.aliases=["app.aivo.edu"]'),
          'aivo-dr:cdn.aliases = ["app.aivo.edu"]: names other than the failover records api.aivo.edu, app.aivo.edu'),
-        (("diff", "--stack", "staging"), "--stack = staging: one of the stacks of " + str(ROOT) + ": dr, primary"),
-        (("diff", "--stack", "dr", "--json", "/nonexistent/dir/d.json"),
+        (("diff", "--stack", "dr"),
+         "--from: at least one --from or --to KEY=VALUE: with neither, both plans are the stack's own settings and the "
+         "diff says nothing"),
+        (("diff", "--stack", "dr", "--to", "failover=true", "--json", "/proc/1/d.json"),
+         "--json = /proc/1/d.json: a file path outside /proc, /sys and /dev, or - for standard output"),
+        (("diff", "--stack", "staging", "--to", "failover=true"), "--stack = staging: one of the stacks of " + str(ROOT) + ": dr, primary"),
+        (("diff", "--stack", "dr", "--to", "failover=true", "--json", "/nonexistent/dir/d.json"),
          "--json = /nonexistent/dir/d.json: a path in an existing directory, or - for standard output"),
     ],
 )

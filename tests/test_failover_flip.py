@@ -143,6 +143,8 @@ def dr_plan_of(combo: tuple[tuple[str, str], ...], failover: bool) -> Plan:
     values = dict(combo)
     outputs = _primary_outputs(values["cache.drMode"])
     overrides = [f"{k}={v}" for k, v in combo if k != "database.restore"] + [f"failover={str(failover).lower()}"]
+    if values["database.storageType"] != "gp3":
+        overrides.append("database.iops=3000")  # provisioned IOPS: RDS refuses io1/io2 without them
     if values["database.restore"] == "pitr":
         overrides.append('database.restore={"source": "aivo-production-postgres", "identifier": "aivo-pitr-dr"}')
     if values["peer.useStackReference"] == "false":

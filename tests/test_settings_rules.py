@@ -18,6 +18,39 @@ CASES = [
     ("database_problem", "primary", ["database.engineVersion=16.4"],
      'aivo-dr:database.engineVersion = "16.4": the major version only ("16"): RDS applies minor upgrades itself, and a '
      "pinned minor makes every later `pulumi up` a refused downgrade (terraform-provider-aws #39579)"),
+    ("objectives_problem", "primary", ['objectives={"mttr": "5 hours"}'],
+     'aivo-dr:objectives.mttr = "5 hours": no longer than objectives.rto (4 hours): a mean time to recover above the RTO misses it'),
+    ("objectives_problem", "dr", ['tiers={"Critical": {"rto": "30 min", "rpo": "5 min", "services": ["a"]}, '
+                                  '"critical": {"rto": "1 hour", "rpo": "15 min", "services": ["b"]}}'],
+     'aivo-dr:tiers.critical = "critical": a tier name distinct from Critical once made a resource name (critical)'),
+    ("database_problem", "primary", ["database.maxAllocatedStorage=105"],
+     "aivo-dr:database.maxAllocatedStorage = 105: at least 110 (10% above allocatedStorage 100, as RDS storage autoscaling requires)"),
+    ("windows_problem", "primary", ['cache={"maintenanceWindow": "sun:06:00-sun:07:00"}'],
+     'aivo-dr:cache.maintenanceWindow = "sun:06:00-sun:07:00": a window outside the snapshotWindow 06:30-07:30'),
+    ("backup_plan_problem", "primary", ['weeklySnapshots={"startWindowMinutes": 120, "completionWindowMinutes": 150}'],
+     "aivo-dr:weeklySnapshots.completionWindowMinutes = 150: at least startWindowMinutes + 60 (180): the completion window "
+     "counts from the scheduled time, not from the start"),
+    ("backup_plan_problem", "primary", ['weeklySnapshots={"retentionDays": 6}'],
+     'aivo-dr:weeklySnapshots.retentionDays = 6: at least 7 days, the longest time between two runs of cron(0 2 ? * SUN *): '
+     "else there are days with no snapshot to restore"),
+    ("cache_problem", "primary", ['cache={"size": {"numNodeGroups": 100, "replicasPerNodeGroup": 5}}'],
+     "aivo-dr:cache.size.numNodeGroups = 100: a size of at most 500 nodes (numNodeGroups x (1 + replicasPerNodeGroup) is 600)"),
+    ("velero_problem", "primary", ['velero={"weekly": {"name": "aivo-daily"}}'],
+     'aivo-dr:velero.weekly.name = "aivo-daily": a name other than velero.daily.name (aivo-daily): one name is one Schedule'),
+    ("velero_problem", "primary", ['velero={"daily": {"schedule": "0 2 * * 1-5"}}'],
+     'aivo-dr:velero.daily.schedule = "0 2 * * 1-5": a schedule that runs at least every day (the runbook\'s daily backup); '
+     "this one leaves 3 days between runs"),
+    ("velero_problem", "primary", ['velero={"weekly": {"ttl": "100h"}}'],
+     'aivo-dr:velero.weekly.ttl = "100h": at least 168h, the longest time between two runs of the weekly schedule: else there '
+     "are hours with no backup to restore"),
+    ("names_problem", "primary", ['storage={"assetsBucket": "' + "a" * 56 + '"}'],
+     'aivo-dr:storage.assetsBucket = "' + "a" * 56 + '": at most 53 characters: its replica ' + "a" * 56
+     + "-us-west-2 must fit S3's 63"),
+    ("names_problem", "dr", ["dns.appName=api.aivo.edu"],
+     'aivo-dr:dns.appName = "api.aivo.edu": a name other than dns.apiName: each is its own failover record set'),
+    ("runner_problem", "dr", ["runner.timeoutMinutes=200"],
+     "aivo-dr:runner.timeoutMinutes = 200: at least 240, the platform RTO (objectives.rto 4 hours): the failover build runs "
+     "until the platform is recovered"),
     ("database_problem", "dr", ["database.engineVersion=17"],
      'aivo-dr:database.parameterFamily = "postgres16": postgres17, the family of engineVersion 17'),
     ("api_access_problem", "dr", ["runner.enabled=false"],

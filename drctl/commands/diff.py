@@ -46,6 +46,9 @@ def check_setting(option: str, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.before and not args.after:
+        raise UsageError("--from", None, "at least one --from or --to KEY=VALUE: with neither, both plans are the stack's "
+                         "own settings and the diff says nothing")
     check_json_target(args.json)
     for option, values in (("--from", args.before), ("--to", args.after)):
         for text in values:

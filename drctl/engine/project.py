@@ -15,6 +15,127 @@ from drctl.errors import UsageError
 SECRET_PLACEHOLDER = "[secret]"
 
 
+# ---- stack files, read as the Pulumi CLI reads them ------------------------------------------------------
+#
+# The Pulumi CLI (Go) reads Pulumi.<stack>.yaml with gopkg.in/yaml.v2 (sdk/go/common/encoding/marshal.go) into
+# interface{} values and hands the program JSON: YAML 1.1 booleans (yes, no, on, off, y, n) become true/false
+# there, timestamps stay the text written, and a duplicate key is an error. PyYAML differs on each (yes is a bool,
+# 2024-01-15T10:30:00Z a datetime that JSON cannot carry, 0755 octal, the last duplicate silently wins), and
+# YAML 1.2 readers differ again (yes is a string). So drctl reads plain scalars itself: the forms every reader
+# agrees on are taken as Pulumi takes them (true/false, decimal numbers, null, timestamps as text), and the forms
+# readers disagree on are refused with how to write them.
+
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_YAML11_BOOLS = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"}
+_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+_BASED = re.compile(r"[-+]?(0[0-9_]+|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+)")
+_FLOAT = re.compile(r"[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+")
+_SPECIAL_FLOATS = {".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"), "-.inf": float("-inf"),
+                   "-.Inf": float("-inf"), "-.INF": float("-inf"), ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan")}
+
+
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def _where(file: Path, path: str) -> str:
+    """The key an error names: a setting by its own key (config.aivo-dr:failover is aivo-dr:failover), anything
+    else by the file and its path in it."""
+    if path.startswith("config."):
+        return path[len("config."):]
+    return f"{file.name}: {path}" if path else file.name
+
+
+def _plain_scalar(text: str, file: Path, path: str, line: int = 0) -> Any:
+    at = f" ({file.name} line {line})"
+    if text in _NULLS:
+        return None
+    if text in _BOOLS:
+        return _BOOLS[text]
+    if text in _YAML11_BOOLS:
+        raise UsageError(_where(file, path), text, "true or false, or the text quoted (\"" + text + "\"): YAML 1.1 (the Pulumi "
+                         "CLI) reads it as a boolean and YAML 1.2 as text" + at)
+    if _BASED.fullmatch(text):
+        raise UsageError(_where(file, path), text, "a decimal number without leading zeros, or the text quoted: YAML 1.1 reads "
+                         "0-prefixed numbers as octal" + at)
+    if _DECIMAL.fullmatch(text):
+        return int(text.replace("_", ""))
+    if _FLOAT.fullmatch(text) and any(c.isdigit() for c in text):
+        return float(text.replace("_", ""))
+    if text in _SPECIAL_FLOATS:
+        return _SPECIAL_FLOATS[text]
+    return text  # any other plain scalar, timestamps included, is the text written (as the Pulumi CLI passes it)
+
+
+def _node_value(node: yaml.Node, file: Path, path: str) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        if node.style is not None:  # quoted or block text: always a string
+            return node.value
+        # A tag other than the one the text resolves to was written explicitly (e.g. !!str yes).
+        explicit = node.tag != _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False))
+        if explicit and node.tag == "tag:yaml.org,2002:str":
+            return node.value
+        if explicit and not node.tag.startswith("tag:yaml.org,2002:"):
+            raise UsageError(_where(file, path), node.value, f"a plain value (no {node.tag} tag)")
+        return _plain_scalar(node.value, file, path, node.start_mark.line + 1)
+    if isinstance(node, yaml.SequenceNode):
+        return [_node_value(item, file, f"{path}[{i}]") for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise UsageError(_where(file, path), "<<", "keys written out (no YAML merge keys)")
+            key = str(key_node.value)
+            child = f"{path}.{key}" if path else key
+            if key in result:
+                raise UsageError(_where(file, child), None,
+                                 f"given once in {file.name}: on lines {lines[key]} and {key_node.start_mark.line + 1} "
+                                 "(the Pulumi CLI refuses a duplicate key)")
+            lines[key] = key_node.start_mark.line + 1
+            result[key] = _node_value(value_node, file, child)
+        return result
+    raise UsageError(_where(file, path), None, "plain YAML")
+
+
+def read_yaml_file(file: Path) -> Any:
+    """A YAML file as the Pulumi CLI reads it (above), or a UsageError naming the file, the key and the fix."""
+    try:
+        node = yaml.compose(file.read_text(), Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        raise UsageError(str(file), "(unreadable)", f"valid YAML ({str(error).splitlines()[0]})") from None
+    return None if node is None else _node_value(node, file, "")
+
+
+# Map sections whose stack-file value must list every entry of the program's default, each with its value or
+# null to remove it: a partial map would replace the default and drop what it does not name without a word.
+def complete_maps(program: Program) -> dict[str, list[str]]:
+    """This project's (aivo-dr) map sections and their default entries: the runbook's tier table."""
+    from stacks.settings.errors import NAMESPACE
+    from stacks.settings.tiers import runbook_tiers
+
+    if program.name != NAMESPACE:
+        return {}
+
+    return {f"{program.name}:tiers": list(runbook_tiers())}
+
+
+def _check_complete_maps(program: Program, file: Path, config: dict[str, Any]) -> None:
+    for key, names in complete_maps(program).items():
+        value = config.get(key, config.get(key.split(":", 1)[1]))
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            continue  # the program says what the value must be
+        missing = [name for name in names if name not in value]
+        if missing:
+            raise UsageError(
+                f"{key} ({file.name})", sorted(value),
+                f"every entry of the default ({', '.join(names)}), each with its values or null to remove it: a partial map "
+                f"would drop {', '.join(missing)} without a word",
+            )
+
+
 @dataclass(frozen=True)
 class Program:
     directory: Path
@@ -121,12 +242,19 @@ def stack_config(program: Program, stack: str, overrides: list[str]) -> StackCon
     if not stack_file.is_file():
         allowed = ", ".join(stack_names(program)) or "(none: add a Pulumi.<stack>.yaml)"
         raise UsageError("--stack", stack, f"one of the stacks of {program.directory}: {allowed}")
-    try:
-        document = yaml.safe_load(stack_file.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise UsageError(str(stack_file), "(unreadable)", f"valid YAML ({str(error).splitlines()[0]})") from None
+    document = read_yaml_file(stack_file)
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise UsageError(stack_file.name, document, "a YAML mapping (a Pulumi stack file: config: and its settings)")
+    config = document.get("config")
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise UsageError(f"{stack_file.name}: config", config, "a mapping of settings (key: value)")
+    _check_complete_maps(program, stack_file, config)
     raw: dict[str, Any] = dict(program.defaults)
-    for key, value in (document.get("config") or {}).items():
+    for key, value in config.items():
         full = key if ":" in key else f"{program.name}:{key}"
         raw[full] = value
     for text in overrides:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from .base import Section
+from .base import Section, matching, no_repeats, quoted_text
 from .velero import merge_over_defaults
 
 
@@ -41,21 +42,55 @@ LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
 def _check_log_types(values: list[str]) -> list[str]:
     unknown = [v for v in values if v not in LOG_TYPES]
-    if unknown or not values:
-        raise ValueError("a non-empty list of EKS control-plane log types from " + ", ".join(LOG_TYPES))
+    if unknown or not values or len(set(values)) != len(values):
+        raise ValueError("a non-empty list of EKS control-plane log types from " + ", ".join(LOG_TYPES) + ", each once")
     return values
 
 
+# EC2 instance types are <family>.<size> (Amazon EC2 instance type naming conventions): m6i.xlarge, c7g.2xlarge,
+# t3.medium, m5.metal. A node group's instance types share one AMI, so one CPU architecture: Graviton families
+# (a "g" after the generation: m6g, c7gn, r7gd, t4g, and a1) are arm64, the others x86_64.
+InstanceType = Annotated[str, matching(
+    r"[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal(-[0-9]+xl)?)",
+    'an EC2 instance type <family>.<size>, e.g. "m6i.xlarge"',
+)]
+
+
+def is_arm64(instance_type: str) -> bool:
+    family = instance_type.split(".")[0]
+    return family == "a1" or bool(re.fullmatch(r"[a-z]+[0-9]+g[a-z]*", family))
+
+
+def _one_architecture(values: list[str]) -> list[str]:
+    if len({is_arm64(v) for v in values}) > 1:
+        raise ValueError("instance types of one CPU architecture (a node group has one AMI): all Graviton (arm64) or none")
+    return values
+
+
+# EKS CreateCluster name: 1-100 characters, a letter or digit first, then letters, digits, '-' or '_'.
+ClusterName = Annotated[str, matching(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}", "an EKS cluster name: 1-100 letters, digits, '-' or '_', a letter or digit first")]
+# EKS CreateNodegroup nodegroupName: 1-63 characters, same alphabet.
+NodeGroupName = Annotated[str, matching(r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}", "an EKS node group name: 1-63 letters, digits, '-' or '_', a letter or digit first")]
+# EKS versions are "1.<minor>" (Amazon EKS Kubernetes versions); a YAML number 1.30 would read as 1.3.
+KubernetesVersion = Annotated[
+    str,
+    matching(r"1\.[0-9]{2}", 'an EKS Kubernetes version "1.<minor>", e.g. "1.33"'),
+    BeforeValidator(quoted_text('version: "1.33"')),
+]
+
+
 class Cluster(Section):
-    name: str | None = None  # default per role: aivo-production-eks / aivo-dr-eks (runbook)
-    version: str = "1.33"
-    node_group_name: str = "general"
-    instance_types: list[str] = ["m6i.xlarge"]
+    name: ClusterName | None = None  # default per role: aivo-production-eks / aivo-dr-eks (runbook)
+    version: KubernetesVersion = "1.33"
+    node_group_name: NodeGroupName = "general"
+    instance_types: Annotated[
+        list[InstanceType], Field(min_length=1), no_repeats("EC2 instance types"), AfterValidator(_one_architecture),
+    ] = ["m6i.xlarge"]
     node_group: NodeGroupSize = NodeGroupSize()
     # The DR cluster's warm-standby size; a failover raises it to `nodeGroup` (runbook Scenario 3 figures).
     standby_node_group: NodeGroupSize = NodeGroupSize(min_size=1, desired_size=2, max_size=20)
     # Empty: the API endpoint is private only. Otherwise the public endpoint is open to these CIDRs only.
-    public_access_cidrs: list[PublicCidr] = []
+    public_access_cidrs: Annotated[list[PublicCidr], no_repeats("CIDR blocks")] = []
     log_types: Annotated[list[str], AfterValidator(_check_log_types)] = list(LOG_TYPES)
     # Cluster admins through EKS access entries (API authentication mode) are the on-call roles
     # (site.onCallRoleArns) and the deploy runner's role; the identity that creates the cluster is admin too.

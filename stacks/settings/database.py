@@ -6,9 +6,9 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
-from .base import DailyWindow, Section, WeeklyWindow
+from .base import DailyWindow, DbIdentifier, Section, WeeklyWindow, matching
 
 
 def _check_engine_version(value: object) -> str:
@@ -31,9 +31,9 @@ EngineVersion = Annotated[str, BeforeValidator(_check_engine_version)]
 class Restore(Section):
     """Runbook "Procedure: Database Point-in-Time Recovery": a recovered instance beside the original."""
 
-    source: str = Field(min_length=1)
+    source: DbIdentifier
     time: str = "latest"
-    identifier: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9-]{0,62}$")
+    identifier: DbIdentifier
 
     @field_validator("time")
     @classmethod
@@ -47,26 +47,60 @@ class Restore(Section):
         return value
 
 
+# RDS instance classes are db.<family>.<size> (DB instance classes, Amazon RDS User Guide): db.r6g.large,
+# db.m7i.2xlarge, db.t4g.micro, db.x2iedn.metal. Which classes a region offers is AWS's to say at `pulumi up`;
+# the shape is checked here, so that "r6g.large" or "db.r6g" never reaches it.
+InstanceClass = Annotated[str, matching(
+    r"db\.[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal(-[0-9]+xl)?)",
+    'an RDS instance class db.<family>.<size>, e.g. "db.r6g.large"',
+)]
+# PostgreSQL: a database name and a role name are identifiers of at most 63 characters; RDS wants a letter first
+# and letters, digits or underscores (CreateDBInstance DBName / MasterUsername).
+DbName = Annotated[str, matching(r"[A-Za-z][A-Za-z0-9_]{0,62}", "a PostgreSQL database name: a letter, then letters, digits or '_' (at most 63)")]
+MasterUsername = Annotated[str, matching(
+    r"(?!(?i:postgres$|rdsadmin$|rdsrepladmin$|pg_|rds_))[A-Za-z][A-Za-z0-9_]{0,62}",
+    "a PostgreSQL role name: a letter, then letters, digits or '_' (at most 63); not postgres, rdsadmin, "
+    "rdsrepladmin or a name starting pg_ or rds_ (reserved by PostgreSQL and RDS)",
+)]
+# CreateDBSubnetGroup: letters, digits, periods, underscores, spaces or hyphens, at most 255, not "default";
+# RDS stores it lowercase, so only lowercase is taken (else every `pulumi up` shows a change).
+SubnetGroupName = Annotated[str, matching(
+    r"(?!default$)[a-z0-9][a-z0-9._ -]{0,254}",
+    "a DB subnet group name: lowercase letters, digits, '.', '_', ' ' or '-' (at most 255), not default",
+)]
+
+
+def _check_pi_retention(days: int) -> int:
+    # CreateDBInstance PerformanceInsightsRetentionPeriod: "7, month * 31 (where month is a number of months
+    # from 1-23), 731".
+    if days not in PI_RETENTION_DAYS:
+        raise ValueError("7, 731 or a multiple of 31 from 31 to 713 (days of Performance Insights retention RDS accepts)")
+    return days
+
+
+PI_RETENTION_DAYS = (7, *(31 * months for months in range(1, 24)), 731)
+
+
 class Database(Section):
-    identifier: str = Field(default="aivo-production-postgres", pattern=r"^[a-z][a-z0-9-]{0,62}$")
-    replica_identifier: str = Field(default="aivo-production-postgres-dr", pattern=r"^[a-z][a-z0-9-]{0,62}$")
+    identifier: DbIdentifier = "aivo-production-postgres"
+    replica_identifier: DbIdentifier = "aivo-production-postgres-dr"
     # The major version only: RDS applies minor upgrades itself (autoMinorVersionUpgrade), and a pinned minor
     # would make every later `pulumi up` a refused downgrade (terraform-provider-aws #39579).
     engine_version: EngineVersion = "16"
-    parameter_family: str = "postgres16"
-    instance_class: str = "db.r6g.large"
+    parameter_family: str = Field(default="postgres16", pattern=r"^postgres\d+$")
+    instance_class: InstanceClass = "db.r6g.large"
     allocated_storage: int = Field(default=100, ge=20, le=65536)
     max_allocated_storage: int = Field(default=1000, ge=20, le=65536)
-    db_name: str = "aivo"
-    master_username: str = "aivo_admin"
+    db_name: DbName = "aivo"
+    master_username: MasterUsername = "aivo_admin"
     port: int = Field(default=5432, ge=1150, le=65535)
     multi_az: bool = True
     backup_retention_days: int = Field(default=30, ge=1, le=35)
     backup_window: DailyWindow = "03:00-06:00"
     maintenance_window: WeeklyWindow = "sun:07:00-sun:08:00"
-    subnet_group_name: str = "aivo-production-db-subnet"
+    subnet_group_name: SubnetGroupName = "aivo-production-db-subnet"
     # Failback: the new us-east-1 replica of the us-west-2 database (primary stack, activeRegion us-west-2).
-    failback_identifier: str = Field(default="aivo-production-postgres-fb", pattern=r"^[a-z][a-z0-9-]{0,62}$")
+    failback_identifier: DbIdentifier = "aivo-production-postgres-fb"
     # Set once the failback replica has been promoted (activeRegion back to us-east-1): it is then the writer.
     failback_promoted: bool = False
     # Last failback step, after the old writer's writes are reconciled: stop declaring the original writer.
@@ -75,14 +109,14 @@ class Database(Section):
     retire_original: bool = False
     # Bump to rotate the master password: it is sent write-only to RDS and written to a new secret version.
     password_version: int = Field(default=1, ge=1, le=1000)
-    performance_insights_retention_days: int = Field(default=7, ge=7, le=731)
+    performance_insights_retention_days: Annotated[int, AfterValidator(_check_pi_retention)] = 7
     storage_type: Literal["gp3", "io1", "io2"] = "gp3"
+    # Provisioned IOPS: required with io1/io2 (RDS refuses them without it), not set with gp3 (its baseline).
+    iops: int | None = Field(default=None, ge=1000, le=256000)
     restore: Restore | None = None
 
     @model_validator(mode="after")
     def _maintenance_outside_backup(self) -> Database:
-        if self.max_allocated_storage < self.allocated_storage:
-            raise ValueError("maxAllocatedStorage at least allocatedStorage")
         if len({self.identifier, self.replica_identifier, self.failback_identifier}) != 3:
             raise ValueError("identifier, replicaIdentifier and failbackIdentifier all different")
         if self.restore and self.restore.identifier in (self.identifier, self.replica_identifier, self.failback_identifier):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field
 
-from .base import Label, Section
+from .base import DnsName, Label, Section, matching, no_repeats
 
 # Where Route53 can run health checkers from (Route53 API HealthCheckConfig.Regions).
 CHECKER_REGIONS = (
@@ -34,33 +34,35 @@ def _check_status_code(code: int) -> int:
 StatusCode = Annotated[int, AfterValidator(_check_status_code)]
 
 
+CachePolicyId = Annotated[str, matching(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", 'a CloudFront cache policy id (a UUID)'
+)]
+
+
 class HealthCheck(Section):
     """Detection time is requestInterval x failureThreshold: 10 s x 3 = 30 s by default."""
 
-    path: str = Field(default="/health", pattern=r"^/")
+    # Route53 HealthCheckConfig ResourcePath: at most 255 characters; the stack's path starts with "/".
+    path: str = Field(default="/health", pattern=r"^/[^\s]{0,254}$")
     port: int = Field(default=443, ge=1, le=65535)
     failure_threshold: int = Field(default=3, ge=1, le=10)
     # Route53 offers only two intervals: 10 s ("fast") and 30 s.
     request_interval: Literal[10, 30] = 10
     # At least three checker regions, so that one region's outage cannot decide an endpoint's health.
-    regions: list[CheckerRegion] = Field(default=["us-east-1", "us-west-1", "us-west-2"], min_length=3)
-
-    @model_validator(mode="after")
-    def _distinct_regions(self) -> HealthCheck:
-        if len(set(self.regions)) != len(self.regions):
-            raise ValueError("distinct health checker regions")
-        return self
+    regions: Annotated[list[CheckerRegion], Field(min_length=3), no_repeats("health checker regions")] = [
+        "us-east-1", "us-west-1", "us-west-2",
+    ]
 
 
 class Dns(Section):
-    zone_name: str = "aivo.edu"
+    zone_name: DnsName = "aivo.edu"
     # The public hosted zone of zoneName is referenced by id (site.hostedZoneId), never created by a stack.
-    api_name: str = "api.aivo.edu"
-    app_name: str = "app.aivo.edu"
+    api_name: DnsName = "api.aivo.edu"
+    app_name: DnsName = "app.aivo.edu"
     ttl: int = Field(default=60, ge=0, le=60)
     health_check: HealthCheck = HealthCheck()
     # Private hosted zone for internal names that follow the active region (postgres.aivo.internal).
-    internal_zone: str = "aivo.internal"
+    internal_zone: DnsName = "aivo.internal"
     database_label: Label = "postgres"
     # The internal name is re-pointed on failover: a short TTL so resolvers follow within seconds.
     internal_ttl: int = Field(default=30, ge=0, le=60)
@@ -82,11 +84,13 @@ class Cdn(Section):
     # The CDN's own name. Not app.aivo.edu: that name is a failover record set (Route53 picks the
     # region), and CloudFront origin failover covers GET/HEAD/OPTIONS only, so the CDN serves the
     # read-only, cacheable surface under its own name.
-    aliases: list[str] = Field(default=["static.aivo.edu"], min_length=1)
+    aliases: Annotated[list[DnsName], Field(min_length=1), no_repeats("DNS names")] = ["static.aivo.edu"]
     # The certificate is a site value: site.cdnCertificateArn (ACM, us-east-1).
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
     minimum_protocol_version: Literal["TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"] = "TLSv1.2_2021"
-    failover_status_codes: list[StatusCode] = Field(default=[500, 502, 503, 504], min_length=1)
-    # AWS managed cache policy "CachingOptimized".
-    cache_policy_id: str = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+    failover_status_codes: Annotated[list[StatusCode], Field(min_length=1), no_repeats("status codes")] = [
+        500, 502, 503, 504,
+    ]
+    # AWS managed cache policy "CachingOptimized". Cache policy ids are UUIDs.
+    cache_policy_id: CachePolicyId = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 

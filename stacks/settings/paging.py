@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from .base import Duration, Section, duration_minutes
 
@@ -45,14 +45,15 @@ class Paging(Section):
     rotation_start: str = Field(default="2026-01-05T00:00:00Z", pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
     rotation_days: int = Field(default=7, ge=1, le=28)
 
-    @model_validator(mode="after")
-    def _levels_in_order(self) -> Paging:
-        ends = [duration_minutes(level.until) for level in self.escalation if level.until is not None]
-        if any(level.until is None for level in self.escalation[:-1]) or self.escalation[-1].until is not None:
-            raise ValueError("escalation levels each with `until`, except the last")
+    @field_validator("escalation")
+    @classmethod
+    def _levels_in_order(cls, escalation: list[EscalationLevel]) -> list[EscalationLevel]:
+        ends = [duration_minutes(level.until) for level in escalation if level.until is not None]
+        if any(level.until is None for level in escalation[:-1]) or escalation[-1].until is not None:
+            raise ValueError("levels each with `until` (when the next level is paged), except the last")
         if ends != sorted(set(ends)):
-            raise ValueError("escalation levels in order, each `until` later than the one before")
-        return self
+            raise ValueError("levels in order, each `until` later than the one before")
+        return escalation
 
     def urgencies(self, rto_minutes: dict[str, int]) -> dict[str, str]:
         """Each tier's urgency: as set, or derived from its RTO."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .base import weekly_overlaps_daily
+from .base import duration_minutes, weekly_overlaps_daily
+from .cron import aws_max_gap_days, velero_max_gap_days
 from .database import failback_replicates
 from .fallback import effective_fallback, missing_fallback, uses_stack_reference
 from .stack import StackSettings
-from .tiers import duplicate_service
+from .tiers import TIER_NAME, duplicate_service, tier_slug
+from .velero import ttl_hours
 
 Problem = tuple[str, object, str]
 Rule = Callable[[StackSettings], Problem | None]
@@ -55,6 +57,136 @@ def database_problem(settings: StackSettings) -> Problem | None:
                 "`pulumi up` a refused downgrade (terraform-provider-aws #39579)")
     if db.parameter_family != f"postgres{major}":
         return ("database.parameterFamily", db.parameter_family, f"postgres{major}, the family of engineVersion {major}")
+    # Storage autoscaling: "the maximum storage threshold must be at least 10% greater than the current
+    # allocated storage" (Amazon RDS User Guide, "Managing capacity automatically with Amazon RDS storage
+    # autoscaling"); maxAllocatedStorage below that is refused by CreateDBInstance.
+    least = -(-db.allocated_storage * 11 // 10)  # 10% above, rounded up
+    if db.max_allocated_storage < least:
+        return ("database.maxAllocatedStorage", db.max_allocated_storage,
+                f"at least {least} (10% above allocatedStorage {db.allocated_storage}, as RDS storage autoscaling requires)")
+    if db.storage_type in ("io1", "io2"):
+        most = db.allocated_storage * (50 if db.storage_type == "io1" else 1000)  # RDS: IOPS per GiB, at most
+        if db.iops is None:
+            return ("database.iops", None, f"required with storageType {db.storage_type}: provisioned IOPS, from 1000 to {min(most, 256000)}")
+        if db.iops > most:
+            return ("database.iops", db.iops, f"at most {most} for {db.allocated_storage} GiB of {db.storage_type} "
+                    f"({50 if db.storage_type == 'io1' else 1000} IOPS per GiB)")
+    elif db.iops is not None:
+        return ("database.iops", db.iops, "unset with storageType gp3 (its baseline IOPS), or storageType io1/io2")
+    return None
+
+
+def objectives_problem(settings: StackSettings) -> Problem | None:
+    """The recovery objectives, consistent with themselves and with the tiers (docs/settings.md, "Objectives").
+
+    - MTTR no longer than the platform RTO: a mean recovery time above the RTO misses the RTO on average.
+    - No tier RPO below 5 minutes: RDS point-in-time recovery restores to at most 5 minutes ago (the latest
+      restorable time, Amazon RDS User Guide, "Restoring a DB instance to a specified time").
+    - Tier names that the program turns into resource names (tier_slug) must stay distinct.
+    A tier's RTO or RPO above the platform's is not refused: the runbook's own Low tier has an RPO of 4 hours
+    against a platform RPO of "< 1 hour" (docs/settings.md, "Objectives and tiers", says what that means).
+    """
+    o = settings.objectives
+    if duration_minutes(o.mttr) > duration_minutes(o.rto):
+        return ("objectives.mttr", o.mttr, f"no longer than objectives.rto ({o.rto}): a mean time to recover above the RTO misses it")
+    slugs: dict[str, str] = {}
+    for name, tier in settings.tiers.items():
+        if not TIER_NAME.fullmatch(name):
+            return (f"tiers.{name}", name, "a tier name of 1-40 letters, digits, ' ', '_', '.' or '-', a letter or digit first")
+        slug = tier_slug(name)
+        if slug in slugs:
+            return (f"tiers.{name}", name, f"a tier name distinct from {slugs[slug]} once made a resource name ({slug})")
+        slugs[slug] = name
+        if tier.rpo_minutes < 5:
+            return (f"tiers.{name}.rpo", tier.rpo, "at least 5 min: RDS point-in-time recovery restores to at most 5 minutes ago")
+    return None
+
+
+def windows_problem(settings: StackSettings) -> Problem | None:
+    """ElastiCache: "The snapshot window and the maintenance window must not overlap" (CreateReplicationGroup
+    SnapshotWindow); RDS's backup and maintenance windows are checked in stack_problem."""
+    cache = settings.cache
+    if weekly_overlaps_daily(cache.maintenance_window, cache.snapshot_window):
+        return ("cache.maintenanceWindow", cache.maintenance_window, f"a window outside the snapshotWindow {cache.snapshot_window}")
+    return None
+
+
+def backup_plan_problem(settings: StackSettings) -> Problem | None:
+    """AWS Backup's weekly rule: the completion window counts from the scheduled time, so it must outlast the
+    start window by at least an hour; every snapshot lives until the next one is taken."""
+    ws = settings.weekly_snapshots
+    if ws.completion_window_minutes < ws.start_window_minutes + 60:
+        return ("weeklySnapshots.completionWindowMinutes", ws.completion_window_minutes,
+                f"at least startWindowMinutes + 60 ({ws.start_window_minutes + 60}): the completion window counts "
+                "from the scheduled time, not from the start")
+    gap = aws_max_gap_days(ws.schedule)
+    if gap is not None:
+        for key, days in (("retentionDays", ws.retention_days), ("copyRetentionDays", ws.copy_retention_days)):
+            if days < gap:
+                return (f"weeklySnapshots.{key}", days,
+                        f"at least {gap} days, the longest time between two runs of {ws.schedule}: else there are days "
+                        "with no snapshot to restore")
+    return None
+
+
+def cache_problem(settings: StackSettings) -> Problem | None:
+    """ElastiCache cluster mode: at most 500 nodes per replication group (shards x (1 + replicas))."""
+    for key, size in (("size", settings.cache.size), ("standbySize", settings.cache.standby_size)):
+        nodes = size.num_node_groups * (1 + size.replicas_per_node_group)
+        if nodes > 500:
+            return (f"cache.{key}.numNodeGroups", size.num_node_groups,
+                    f"a size of at most 500 nodes (numNodeGroups x (1 + replicasPerNodeGroup) is {nodes})")
+    return None
+
+
+def velero_problem(settings: StackSettings) -> Problem | None:
+    """The runbook's Velero promises: a daily backup every day, a weekly one every week, each kept until the next
+    one exists; schedule names that stay distinct Kubernetes names (and URNs) in both stacks."""
+    v = settings.velero
+    suffix = f"-{settings.regions.dr}"
+    if v.daily.name == v.weekly.name:
+        return ("velero.weekly.name", v.weekly.name, f"a name other than velero.daily.name ({v.daily.name}): one name is one Schedule")
+    for key, schedule in (("daily", v.daily), ("weekly", v.weekly)):
+        if len(schedule.name) + len(suffix) > 63:
+            return (f"velero.{key}.name", schedule.name,
+                    f"at most {63 - len(suffix)} characters: the dr stack's schedule is <name>{suffix}, a Kubernetes name of at most 63")
+    for key, schedule, most in (("daily", v.daily, 1), ("weekly", v.weekly, 7)):
+        gap = velero_max_gap_days(schedule.schedule)
+        if gap > most:
+            return (f"velero.{key}.schedule", schedule.schedule,
+                    f"a schedule that runs at least every {'day' if most == 1 else f'{most} days'} (the runbook's {key} backup); "
+                    f"this one leaves {gap} days between runs")
+        if ttl_hours(schedule.ttl) < gap * 24:
+            return (f"velero.{key}.ttl", schedule.ttl,
+                    f"at least {gap * 24}h, the longest time between two runs of the {key} schedule: else there are hours "
+                    "with no backup to restore")
+    return None
+
+
+def names_problem(settings: StackSettings) -> Problem | None:
+    """Names the program derives from settings: the replica buckets (<bucket>-<dr region>) fit S3's 63 characters;
+    the failover records are two names."""
+    storage = settings.storage
+    for key, bucket in (("assetsBucket", storage.assets_bucket), ("veleroBucket", storage.velero_bucket)):
+        replica = storage.replica_name(bucket, settings.regions.dr)
+        if len(replica) > 63:
+            return (f"storage.{key}", bucket,
+                    f"at most {63 - len(replica) + len(bucket)} characters: its replica {replica} must fit S3's 63")
+    if settings.dns.api_name == settings.dns.app_name:
+        return ("dns.appName", settings.dns.app_name, "a name other than dns.apiName: each is its own failover record set")
+    return None
+
+
+def runner_problem(settings: StackSettings) -> Problem | None:
+    """The failover runs in the deploy runner: a build timeout shorter than the platform RTO would stop the
+    failover before the time the runbook gives it to recover the platform."""
+    if not settings.runner.enabled:
+        return None
+    rto = duration_minutes(settings.objectives.rto)
+    if settings.runner.timeout_minutes < rto:
+        return ("runner.timeoutMinutes", settings.runner.timeout_minutes,
+                f"at least {rto}, the platform RTO (objectives.rto {settings.objectives.rto}): the failover build runs until "
+                "the platform is recovered")
     return None
 
 
@@ -178,8 +310,11 @@ def paging_problem(settings: StackSettings) -> Problem | None:
 
 
 # In the order they are checked: the first broken rule is the one reported.
-RULES: tuple[Rule, ...] = (stack_problem, database_problem, api_access_problem, split_brain, restore_problem, peer_problem,
-                           edge_problem, paging_problem)
+RULES: tuple[Rule, ...] = (
+    stack_problem, objectives_problem, database_problem, windows_problem, backup_plan_problem, cache_problem,
+    velero_problem, names_problem, runner_problem, api_access_problem, split_brain, restore_problem, peer_problem,
+    edge_problem, paging_problem,
+)
 
 
 def first_problem(settings: StackSettings) -> Problem | None:

@@ -8,19 +8,32 @@ runs the failover during a us-east-1 outage, when laptops, VPNs and CI may be th
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .base import Section
+from .base import Section, matching
+
+# git check-ref-format: no "..", no "@{", no "//", no component starting with "." or ending ".lock", not ending
+# "/" or ".", no leading "-" (CodeBuild sourceVersion is the branch name).
+BranchName = Annotated[str, matching(
+    r"(?!-)(?!.*\.\.)(?!.*@\{)(?!.*//)(?!.*(^|/)\.)(?!.*\.lock(/|$))[\w./-]+(?<![/.])",
+    "a git branch name (letters, digits, '_', '.', '/', '-'; no '..', '//', leading '-' or '.', trailing '/' or '.', "
+    "or .lock)",
+)]
+# CodeBuild images: an AWS curated image "aws/codebuild/<name>:<tag>" or an image reference with a tag.
+BuildImage = Annotated[str, matching(
+    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})",
+    'a CodeBuild image with a tag, e.g. "aws/codebuild/amazonlinux-x86_64-standard:5.0"',
+)]
 
 
 class Runner(Section):
     enabled: bool = True
     # The Pulumi CLI the runner installs: the release of the SDK pinned in requirements.lock (a test keeps them equal).
     pulumi_version: str = Field(default="3.272.0", pattern=r"^\d+\.\d+\.\d+$")
-    branch: str = Field(default="main", pattern=r"^[\w./-]+$")
-    image: str = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+    branch: BranchName = "main"
+    image: BuildImage = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
     compute_type: Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] = "BUILD_GENERAL1_SMALL"
     # A failover waits on tier restores of up to the Low tier's RTO (4 hours); the build may run that long.
     timeout_minutes: int = Field(default=300, ge=5, le=2160)

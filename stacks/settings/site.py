@@ -28,6 +28,21 @@ def _check_role_arn(text: str) -> str:
     return text
 
 
+# AWS CodeConnections (and its former name, CodeStar Connections) connection ARNs.
+_CONNECTION_ARN = re.compile(r"^arn:aws:(codeconnections|codestar-connections):([a-z0-9-]+):\d{12}:connection/[0-9a-zA-Z-]+$")
+
+
+def _check_connection_arns(arns: dict[str, str]) -> dict[str, str]:
+    for region, arn in arns.items():
+        match = _CONNECTION_ARN.match(str(arn))
+        if not match or match.group(2) != region:
+            raise ValueError(
+                f"per region, a CodeConnections connection ARN of that region, e.g. "
+                f"arn:aws:codeconnections:{region}:123456789012:connection/<id> ({region} has {arn})"
+            )
+    return arns
+
+
 def _check_hostname(text: str) -> str:
     if not _HOSTNAME.match(str(text)):
         raise ValueError("a DNS hostname, e.g. k8s-aivo-ingress-0123456789.us-east-1.elb.amazonaws.com")
@@ -36,7 +51,16 @@ def _check_hostname(text: str) -> str:
 
 RoleArn = Annotated[str, AfterValidator(_check_role_arn)]
 Hostname = Annotated[str, AfterValidator(_check_hostname)]
-PagerDutyId = Annotated[str, Field(pattern=r"^P[A-Z0-9]{5,13}$")]
+_PAGERDUTY_ID = re.compile(r"^P[A-Z0-9]{5,13}$")
+
+
+def _check_pagerduty_id(text: str) -> str:
+    if not isinstance(text, str) or not _PAGERDUTY_ID.match(text):
+        raise ValueError("a PagerDuty user id such as PABC123 (People > Users: the id at the end of the user's URL)")
+    return text
+
+
+PagerDutyId = Annotated[str, AfterValidator(_check_pagerduty_id)]
 
 
 class Rotation(Section):
@@ -88,7 +112,7 @@ class Site(Section):
         description="this project's GitHub repository, https://github.com/<owner>/<name>, that the deploy runners "
         "check out (git remote get-url origin)",
     )
-    code_connection_arns: dict[Region, str] = Field(
+    code_connection_arns: Annotated[dict[Region, str], AfterValidator(_check_connection_arns)] = Field(
         description="per region with a deploy runner, the AWS CodeConnections connection to GitHub in that region "
         "(aws codeconnections list-connections --region <region>; create it once in the console)",
     )

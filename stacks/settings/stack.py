@@ -72,6 +72,15 @@ class StackSettings(Section):
 
     @model_validator(mode="before")
     @classmethod
+    def _tiers_without_removed(cls, data: Any) -> Any:
+        """`tiers: {Low: null}` removes that tier: a stack file lists every runbook tier, each with its figures
+        or null (drctl refuses a partial map, docs/settings.md "Map sections")."""
+        if isinstance(data, dict) and isinstance(data.get("tiers"), dict):
+            return {**data, "tiers": {name: tier for name, tier in data["tiers"].items() if tier is not None}}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
     def _site_keys_one_by_one(cls, data: Any) -> Any:
         """A stack file without a `site` block is told about its first missing key, with where to find it."""
         if isinstance(data, dict) and "site" not in data:

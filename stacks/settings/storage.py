@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, model_validator
 
-from .base import Section
+from .base import Section, matching
+
+# S3 general purpose bucket naming rules (Amazon S3 User Guide, "Bucket naming rules"): 3-63 lowercase letters,
+# digits, '.' and '-', a letter or digit at both ends, no two adjacent periods, not an IP address, not starting
+# xn--, sthree- or amzn-s3-demo-, not ending -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3. The stack names the
+# replica "<bucket>-<dr region>", which must fit the same 63 (checked with the regions, rules.py).
+BucketName = Annotated[str, matching(
+    r"(?!xn--|sthree-|amzn-s3-demo-)(?!.*\.\.)(?![0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$)"
+    r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?<!-s3alias)(?<!--ol-s3)(?<!\.mrap)(?<!--x-s3)(?<!--table-s3)",
+    "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-', a letter or digit at both ends, no '..', "
+    "not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3)",
+)]
 
 
 class Storage(Section):
-    assets_bucket: str = Field(default="aivo-production-assets", pattern=r"^[a-z0-9][a-z0-9.-]{1,50}[a-z0-9]$")
-    velero_bucket: str = Field(default="aivo-production-velero", pattern=r"^[a-z0-9][a-z0-9.-]{1,50}[a-z0-9]$")
+    assets_bucket: BucketName = "aivo-production-assets"
+    velero_bucket: BucketName = "aivo-production-velero"
     noncurrent_to_glacier_days: int = Field(default=30, ge=1, le=3650)
     noncurrent_expiration_days: int = Field(default=365, ge=2, le=36500)
     abort_incomplete_multipart_days: int = Field(default=7, ge=1, le=365)
@@ -21,6 +34,8 @@ class Storage(Section):
             raise ValueError(
                 f"noncurrentExpirationDays greater than noncurrentToGlacierDays ({self.noncurrent_to_glacier_days})"
             )
+        if self.assets_bucket == self.velero_bucket:
+            raise ValueError("two different buckets for assetsBucket and veleroBucket")
         return self
 
     def replica_name(self, bucket: str, region: str) -> str:

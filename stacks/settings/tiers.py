@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from typing import Annotated
+
 from pydantic import Field
 
-from .base import Duration, Label, Section, duration_minutes
+from .base import Duration, Label, Section, duration_minutes, no_repeats
 
 
 class Tier(Section):
@@ -12,7 +15,7 @@ class Tier(Section):
 
     rto: Duration
     rpo: Duration
-    services: list[Label] = Field(min_length=1)
+    services: Annotated[list[Label], Field(min_length=1), no_repeats("service names")]
 
     @property
     def rto_minutes(self) -> int:
@@ -63,3 +66,12 @@ def duplicate_service(tiers: dict[str, Tier]) -> tuple[str, str, str] | None:
                 return service, seen[service], name
             seen[service] = name
     return None
+
+
+def tier_slug(tier: str) -> str:
+    """A tier name as the program turns it into resource names and label values (stacks/compute.py tier_slug,
+    kept equal by tests/test_settings_tiers.py)."""
+    return re.sub(r"[^a-z0-9]+", "-", tier.lower()).strip("-")[:40] or "tier"
+
+
+TIER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}")

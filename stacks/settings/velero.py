@@ -2,27 +2,63 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from .base import Cron, Label, Section
+from .base import Cron, Label, Section, matching, no_repeats
+
+
+def _check_ttl(text: str) -> str:
+    """A Backup's spec.ttl is a metav1.Duration; the stack writes it as Kubernetes prints it ("720h0m0s",
+    components/velero.py ttl_duration), so minutes and seconds under 60 keep `pulumi up` free of diffs."""
+    match = re.fullmatch(r"([0-9]+)h(?:([0-9]+)m(?:([0-9]+)s)?)?", str(text))
+    if not match or int(match.group(1)) == 0 or any(int(g or 0) >= 60 for g in match.groups()[1:]):
+        raise ValueError('a Velero TTL in hours, e.g. "720h" or "720h30m0s" (at least 1h; minutes and seconds under 60)')
+    return text
+
+
+def ttl_hours(text: str) -> float:
+    hours, _, rest = text.partition("h")
+    minutes, _, seconds = rest.partition("m")
+    return int(hours) + int(minutes or 0) / 60 + int(seconds.rstrip("s") or 0) / 3600
+
+
+VeleroTtl = Annotated[str, AfterValidator(_check_ttl)]
+
+
+def _check_namespaces(values: list[str]) -> list[str]:
+    """Backup includedNamespaces: "*" alone, or namespace names (DNS labels)."""
+    if not values or ("*" in values and len(values) > 1) or not all(
+            v == "*" or re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", v) for v in values):
+        raise ValueError('["*"], or a non-empty list of namespace names (lowercase DNS labels)')
+    return values
+
+
+Namespaces = Annotated[list[str], AfterValidator(_check_namespaces), no_repeats("namespaces")]
+# Helm chart and Velero versions are semantic versions; the plugin image is a repository with a tag.
+SemVer = Annotated[str, matching(r"[0-9]+\.[0-9]+\.[0-9]+", 'a version "major.minor.patch", e.g. "1.18.1"')]
+Image = Annotated[str, matching(
+    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}",
+    'a container image with a tag, e.g. "velero/velero-plugin-for-aws:v1.14.1"',
+)]
 
 
 class VeleroSchedule(Section):
     name: Label
     schedule: Cron
-    ttl: str = Field(pattern=r"^\d+h(\d+m(\d+s)?)?$")
-    included_namespaces: list[str] = ["*"]
+    ttl: VeleroTtl
+    included_namespaces: Namespaces = ["*"]
     include_cluster_resources: bool = False
 
 
 class Velero(Section):
     namespace: Label = "velero"
-    chart_version: str = "12.1.0"
-    app_version: str = "1.18.1"
+    chart_version: SemVer = "12.1.0"
+    app_version: SemVer = "1.18.1"
     chart_repository: str = Field(default="https://vmware-tanzu.github.io/helm-charts", pattern=r"^https://")
-    aws_plugin_image: str = "velero/velero-plugin-for-aws:v1.14.1"
+    aws_plugin_image: Image = "velero/velero-plugin-for-aws:v1.14.1"
     app_namespace: Label = "aivo"
     # Volume data goes through file-system backups (node agent, kopia) into the replicated bucket:
     # EBS snapshots are bound to their region and would not exist in us-west-2 after a region loss.

@@ -474,7 +474,7 @@ def test_a_cluster_without_its_runner_fails(world, use, tmp_path, capsys) -> Non
     (["--stack", "staging"], {}, "--stack = staging: primary or dr"),
     (["--stack", "dr", "--json", "/nonexistent/doctor.json"], {}, "--json = /nonexistent/doctor.json: a path in an existing directory, "
                                                                   "or - for standard output"),
-    (["--stack", "dr", "--json", "/proc/doctor.json"], {}, "--json = /proc/doctor.json: a path in a directory drctl can write to"),
+    (["--stack", "dr", "--json", "/proc/doctor.json"], {}, "--json = /proc/doctor.json: a file path outside /proc, /sys and /dev, or - for standard output"),
     (["--stack", "dr"], {"DRCTL_AWS_MAX_ATTEMPTS": "0"}, "DRCTL_AWS_MAX_ATTEMPTS = 0: a whole number of attempts from 1 to 10, "
                                                         "retries included (default 3)"),
 ])
