@@ -25,6 +25,10 @@ GLOBAL_AWS_MODULES = frozenset(
 )
 
 
+# Packages of remote components that manage AWS resources through the aws provider (its default one if none is given).
+AWS_COMPONENT_PACKAGES = frozenset({"eks", "awsx"})
+
+
 def is_global_aws_type(token: str) -> bool:
     """Whether an aws resource or invoke token belongs to a global service."""
     if not token.startswith("aws:"):
@@ -158,6 +162,9 @@ class Recording:
     stack_outputs: dict[str, Any] = field(default_factory=dict)  # as registered for the stack resource
     logs: list[tuple[str, str]] = field(default_factory=list)  # (severity, message) of pulumi.log calls
     sibling_needed: str | None = None  # set when a run stopped to have a sibling stack planned first
+    # The region of each package's default provider: the stack's `<package>:region` setting, as the default
+    # provider reads it (`aws:region`).
+    default_regions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -237,11 +244,17 @@ class RecordingMonitor:
             own = inputs.get("region")
             if isinstance(own, str) and own not in (SECRET, UNKNOWN):
                 return own
-            return self.recording.provider_regions.get(provider or "")
-        aws_ref = self._provider_urn(providers.get("aws", ""))
-        if remote and aws_ref:  # remote components such as eks:index:Cluster manage AWS resources of their aws provider's region
-            return self.recording.provider_regions.get(aws_ref)
+            return self._provider_region("aws", provider)
+        if remote and (providers.get("aws") or type_.split(":")[0] in AWS_COMPONENT_PACKAGES):
+            # Remote components such as eks:index:Cluster manage AWS resources in their aws provider's region.
+            return self._provider_region("aws", self._provider_urn(providers.get("aws", "")))
         return None
+
+    def _provider_region(self, package: str, provider: str | None) -> str | None:
+        """The region of an explicit provider, or of the package's default provider (the stack's setting)."""
+        if provider:
+            return self.recording.provider_regions.get(provider)
+        return self.recording.default_regions.get(package)
 
     # ---- resources -------------------------------------------------------------------------------------
 
@@ -356,7 +369,7 @@ class RecordingMonitor:
         region: str | None = None
         if request.tok.startswith("aws:") and not is_global_aws_type(request.tok):
             own = args.get("region")
-            region = own if isinstance(own, str) else self.recording.provider_regions.get(provider or "")
+            region = own if isinstance(own, str) else self._provider_region("aws", provider)
         record = InvokeRecord(
             token=request.tok,
             region=region,

@@ -318,7 +318,8 @@ def _run_once(
     stack: str, overrides: list[str], program: Program, peer_outputs: dict[str, dict[str, Any]], plans_siblings: bool,
 ) -> Plan:
     cfg = stack_config(program, stack, overrides)
-    recording = Recording(stack=stack, project=program.name, peer_outputs=dict(peer_outputs))
+    recording = Recording(stack=stack, project=program.name, peer_outputs=dict(peer_outputs),
+                          default_regions=_default_regions(cfg.values))
     monitor = RecordingMonitor(recording, (lambda name: _known_sibling(program, stack, name)) if plans_siblings else (lambda name: None))
     with _program_scope(program.directory), _config_environment(cfg), _event_loop() as loop:
         _start_runtime(program, stack, monitor, recording)
@@ -343,6 +344,12 @@ def _run_once(
         peer_outputs={r.read_id: recording.peer_outputs.get(r.read_id, {}) for r in recording.resources
                       if r.type == "pulumi:pulumi:StackReference" and r.read_id},
     )
+
+
+def _default_regions(values: dict[str, str]) -> dict[str, str]:
+    """The region a default provider uses: the stack's `aws:region` (what `pulumi up` configures it with)."""
+    region = values.get("aws:region")
+    return {"aws": region} if region else {}
 
 
 def _disabled_default_providers(values: dict[str, str]) -> list[str]:
