@@ -306,6 +306,8 @@ class RecordingMonitor:
         with self._lock:
             self.recording.resources.append(record)
             self.registered[urn] = (resource_id, state)
+        # As in a preview: the inputs come back (unknown ones stay unknown) with the outputs the engine models;
+        # every other output property is absent, which the SDK resolves as unknown.
         obj_proto = run_inline(rpc.serialize_properties(state, {}))
         return sdk.RegisterResourceResponse(urn=urn, id=resource_id, object=obj_proto)
 
@@ -347,7 +349,8 @@ class RecordingMonitor:
         with self._lock:
             self.recording.resources.append(record)
             self.registered[urn] = (request.id, state)
-        return sdk.ReadResourceResponse(urn=urn, properties=run_inline(rpc.serialize_properties(state, {})))
+        # The id that was read is known, in a preview as in an update.
+        return sdk.ReadResourceResponse(urn=urn, id=request.id, properties=run_inline(rpc.serialize_properties(state, {})))
 
     def ExistsResource(self, request: Any) -> Any:  # noqa: N802
         exists = any(rid == request.id and urn.split("::")[2].split("$")[-1] == request.type

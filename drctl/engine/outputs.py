@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 from pulumi.runtime import rpc
 
 MOCK_ACCOUNT = "123456789012"
@@ -42,13 +43,20 @@ def autoname(name: str, seed: str) -> str:
     return f"{name}-{digest(seed, 7)}"
 
 
+class UnknownInput(Exception):
+    """A modelled output derives from an input that is not known yet (preview): it is unknown too."""
+
+
 class Ctx:
     def __init__(self, typ: str, name: str, inputs: dict[str, Any], region: str | None, seed: str, account: str) -> None:
         self.typ, self.name, self.inputs, self.seed, self.account = typ, name, plain(inputs), seed, account
         self.region = region or "us-east-1"
 
     def get(self, key: str, default: Any = None) -> Any:
+        """An input; one that is not known yet makes everything the builder derives from it unknown."""
         value = self.inputs.get(key)
+        if pulumi.contains_unknowns(value):
+            raise UnknownInput(key)
         return default if value is None else value
 
     def arn(self, service: str, resource: str, regional: bool = True) -> str:
@@ -61,6 +69,13 @@ def _ec2(prefix: str, kind: str) -> Callable[[Ctx], Outputs]:
         return rid, {"arn": c.arn("ec2", f"{kind}/{rid}"), "ownerId": c.account}
 
     return build
+
+
+def _eip(c: Ctx) -> Outputs:
+    """An Elastic IP in a VPC: its id is its allocation id; the public address is from a documentation range."""
+    rid, out = _ec2("eipalloc", "elastic-ip")(c)
+    h = int(digest(c.seed, 4), 16)
+    return rid, {**out, "allocationId": rid, "publicIp": f"198.51.100.{h % 254 + 1}", "domain": c.get("domain", "vpc")}
 
 
 def _bucket(c: Ctx) -> Outputs:
@@ -289,7 +304,7 @@ BUILDERS: dict[str, Callable[[Ctx], Outputs]] = {
     "aws:ec2/routeTable:RouteTable": _ec2("rtb", "route-table"),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": _ec2("rtbassoc", "route-table-association"),
     "aws:ec2/natGateway:NatGateway": _ec2("nat", "natgateway"),
-    "aws:ec2/eip:Eip": _ec2("eipalloc", "elastic-ip"),
+    "aws:ec2/eip:Eip": _eip,
     "aws:ec2/securityGroup:SecurityGroup": _ec2("sg", "security-group"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": _ec2("vpce", "vpc-endpoint"),
     "aws:s3/bucket:Bucket": _bucket,
@@ -335,13 +350,22 @@ def _generic(c: Ctx) -> Outputs:
 
 
 def mock_outputs(typ: str, name: str, inputs: dict[str, Any], region: str | None, seed: str, account: str = MOCK_ACCOUNT) -> Outputs:
-    """(id, outputs) for a resource: its inputs echoed back, plus the computed values AWS would return."""
+    """(id, outputs) for a resource: its inputs echoed back, plus the computed values AWS would return.
+
+    Outputs not computed here are left out: in a preview (the engine runs programs as `pulumi preview` does)
+    the SDK resolves an absent output as unknown, as the CLI shows a value that is not known yet.
+    """
     ctx = Ctx(typ, name, inputs, region, seed, account)
     if typ.startswith("kubernetes:") and typ not in BUILDERS:
         builder: Callable[[Ctx], Outputs] = _k8s
     else:
         builder = BUILDERS.get(typ, _generic)
-    rid, computed = builder(ctx)
+    try:
+        rid, computed = builder(ctx)
+    except UnknownInput:
+        # What it computes depends on an input not known yet: as in a preview, its id and computed outputs are
+        # unknown (an empty id is the protocol's unknown id; absent outputs resolve as unknown).
+        return "", dict(inputs)
     return rid, {**inputs, **computed}
 
 

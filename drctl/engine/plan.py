@@ -187,11 +187,12 @@ def _run_main(main: Path) -> None:
 
 
 def _start_runtime(program: Program, stack: str, monitor: RecordingMonitor, recording: Recording) -> None:
-    """What `pulumi-language-python-exec` does before it runs a program, with the offline monitor in place of
-    the CLI's: fresh runtime settings, then the config from the environment the CLI sets."""
-    pulumi.runtime.reset_options(project=program.name, stack=stack, preview=False, organization=ORGANIZATION)
+    """What `pulumi-language-python-exec` does before it runs a program for `pulumi preview`, with the offline
+    monitor in place of the CLI's: fresh runtime settings (a dry run: a value the engine does not know stays
+    unknown and an `apply` on it does not run), then the config from the environment the CLI sets."""
+    pulumi.runtime.reset_options(project=program.name, stack=stack, preview=True, organization=ORGANIZATION)
     pulumi.runtime.configure(pulumi.runtime.Settings(
-        project=program.name, stack=stack, monitor=monitor, engine=EngineLog(recording), dry_run=False,
+        project=program.name, stack=stack, monitor=monitor, engine=EngineLog(recording), dry_run=True,
         organization=ORGANIZATION, root_directory=str(program.directory),
     ))
     pulumi.runtime.set_all_config(pulumi.runtime.get_config_env(), pulumi.runtime.get_config_secret_keys_env())
