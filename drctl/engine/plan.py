@@ -198,10 +198,13 @@ def _start_runtime(program: Program, stack: str, monitor: RecordingMonitor, reco
     pulumi.runtime.set_all_config(pulumi.runtime.get_config_env(), pulumi.runtime.get_config_secret_keys_env())
 
 
-def _program_error(error: BaseException, registered: tuple[str, ...]) -> Exception:
+def _program_error(error: BaseException, registered: tuple[str, ...], refused: str | None = None) -> Exception:
     """How the engine reports a program's failure: bad config (exit 2) or the program's own error (exit 1),
     one line each. Pulumi's config errors are the program refusing its settings; any other RunError is the
-    program's own clean report (printed without a traceback by `pulumi up` too)."""
+    program's own clean report (printed without a traceback by `pulumi up` too). A registration the engine
+    refused (duplicate URN, unregistered parent or provider) is the failure, whatever it caused downstream."""
+    if refused is not None:
+        return ProgramFailed(f"the program failed: {refused}", registered)
     if isinstance(error, (UsageError, EngineError)):
         return error
     if isinstance(error, (pulumi.ConfigTypeError, pulumi.ConfigMissingError)):
@@ -329,9 +332,11 @@ def _run_once(
         except Exception as error:
             if recording.sibling_needed is not None:
                 raise SiblingNeeded(recording.sibling_needed) from None
-            raise _program_error(error, tuple(r.urn for r in recording.resources)) from error
+            raise _program_error(error, tuple(r.urn for r in recording.resources), recording.refused) from error
     if recording.sibling_needed is not None:
         raise SiblingNeeded(recording.sibling_needed)
+    if recording.refused is not None:  # refused even if the program went on without the refused resource
+        raise ProgramFailed(f"the program failed: {recording.refused}", tuple(r.urn for r in recording.resources))
     disabled = _disabled_default_providers(cfg.values)
     _check_default_providers(recording, disabled)
     return Plan(
