@@ -384,9 +384,105 @@ def _azs(region: str) -> dict[str, Any]:
     }
 
 
+def _string_or_list(values: list[str]) -> str | list[str]:
+    """How the AWS provider writes a set of strings into a policy document: one alone as a string, several
+    sorted in reverse."""
+    return values[0] if len(values) == 1 else sorted(values, reverse=True)
+
+
+def _principals(items: list[dict[str, Any]]) -> str | dict[str, Any]:
+    if len(items) == 1 and items[0].get("type") == "*" and items[0].get("identifiers") == ["*"]:
+        return "*"
+    merged: dict[str, list[str]] = {}
+    for item in items:
+        merged.setdefault(str(item.get("type")), []).extend(str(i) for i in item.get("identifiers") or [])
+    return {kind: _string_or_list(sorted(set(ids))) for kind, ids in merged.items()}
+
+
+def _policy_document(args: dict[str, Any]) -> dict[str, Any]:
+    """`aws.iam.get_policy_document`: computed by the provider from its arguments alone, as here."""
+    statements = []
+    for given in args.get("statements") or []:
+        statement: dict[str, Any] = {}
+        if given.get("sid"):
+            statement["Sid"] = given["sid"]
+        statement["Effect"] = given.get("effect") or "Allow"
+        for key, name in (("actions", "Action"), ("notActions", "NotAction"), ("resources", "Resource"),
+                          ("notResources", "NotResource")):
+            if given.get(key):
+                statement[name] = _string_or_list(sorted(set(given[key])))
+        for key, name in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            if given.get(key):
+                statement[name] = _principals(given[key])
+        if given.get("conditions"):
+            conditions: dict[str, dict[str, Any]] = {}
+            for condition in given["conditions"]:
+                values = [str(v) for v in condition.get("values") or []]
+                conditions.setdefault(condition["test"], {})[condition["variable"]] = values[0] if len(values) == 1 else values
+            statement["Condition"] = conditions
+        statements.append(statement)
+    document: dict[str, Any] = {"Version": args.get("version") or "2012-10-17"}
+    if args.get("policyId"):
+        document["Id"] = args["policyId"]
+    document["Statement"] = statements
+    text = json.dumps(document, indent=2)
+    return {"json": text, "minifiedJson": json.dumps(document, separators=(",", ":")), "id": str(int(digest(text, 8), 16)),
+            **{k: v for k, v in args.items() if k in ("statements", "version", "policyId")}}
+
+
+def _ami(args: dict[str, Any], region: str, account: str) -> dict[str, Any]:
+    """`aws.ec2.get_ami`: an image of the requested owner whose name matches the name filter."""
+    seed = canonical_args(args) + region
+    image = f"ami-{digest(seed, 17)}"
+    pattern = next((f["values"][0] for f in args.get("filters") or [] if f.get("name") == "name" and f.get("values")), "image-*")
+    owner = (args.get("owners") or ["amazon"])[0]
+    owner_id = {"amazon": "137112412989", "self": account}.get(owner, owner if owner.isdigit() else "137112412989")
+    name = pattern.replace("*", "20250101")
+    return {"id": image, "imageId": image, "name": name, "ownerId": owner_id, "architecture": "x86_64",
+            "arn": f"arn:aws:ec2:{region}::image/{image}", "rootDeviceName": "/dev/xvda", "rootDeviceType": "ebs",
+            "virtualizationType": "hvm", "state": "available", "imageLocation": f"{owner}/{name}"}
+
+
+def _vpc(args: dict[str, Any], region: str, account: str) -> dict[str, Any]:
+    """`aws.ec2.get_vpc`: the one asked for by id, or the region's default VPC (always 172.31.0.0/16)."""
+    vpc_id = args.get("id") or f"vpc-{digest(canonical_args(args) + region, 17)}"
+    return {"id": vpc_id, "arn": f"arn:aws:ec2:{region}:{account}:vpc/{vpc_id}", "cidrBlock": args.get("cidrBlock") or "172.31.0.0/16",
+            "default": bool(args.get("default")), "ownerId": account, "state": "available"}
+
+
+def _subnets(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """`aws.ec2.get_subnets`: three subnets (one per zone) matching the filters."""
+    seed = canonical_args(args) + region
+    return {"id": region, "ids": [f"subnet-{digest(seed + str(i), 17)}" for i in range(3)],
+            **{k: v for k, v in args.items() if k in ("filters", "tags")}}
+
+
+def _zone_lookup(args: dict[str, Any], account: str) -> dict[str, Any]:
+    """`aws.route53.get_zone`: the hosted zone asked for by name or id."""
+    name = str(args.get("name") or "example.com").rstrip(".")
+    zone_id = args.get("zoneId") or "Z" + digest(name + account, 20, True)
+    return {"id": zone_id, "zoneId": zone_id, "name": name, "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
+            "privateZone": bool(args.get("privateZone")), "callerReference": uuid_like(name),
+            "nameServers": [f"ns-{i}.awsdns-{i % 64:02d}.org" for i in (101, 202, 303, 404)], "resourceRecordSetCount": 2}
+
+
 def mock_invoke(token: str, args: dict[str, Any], region: str | None, account: str = MOCK_ACCOUNT) -> dict[str, Any]:
-    """Results of the data sources (invokes) the project uses, shaped as AWS answers them."""
+    """Results of the data sources (invokes) programs use, shaped as AWS answers them.
+
+    An invoke the engine does not model answers an empty result: a plain invoke (`get_x(...)`) cannot be
+    unknown, and a real preview runs data sources for real.
+    """
     region = region or "us-east-1"
+    if token == "aws:iam/getPolicyDocument:getPolicyDocument":
+        return _policy_document(args)
+    if token == "aws:ec2/getAmi:getAmi":
+        return _ami(args, region, account)
+    if token == "aws:ec2/getVpc:getVpc":
+        return _vpc(args, region, account)
+    if token == "aws:ec2/getSubnets:getSubnets":
+        return _subnets(args, region)
+    if token == "aws:route53/getZone:getZone":
+        return _zone_lookup(args, account)
     if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
         return _azs(region)
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
