@@ -4,6 +4,8 @@ fails here, naming the SDK and its version, instead of somewhere deep in a plan.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from drctl.engine import sdk
@@ -46,7 +48,7 @@ def test_a_secret_and_an_unknown_read_off_the_wire() -> None:
 def test_monitor_messages_take_the_fields_the_monitor_sends() -> None:
     messages = [
         sdk.RegisterResourceResponse(urn="u", id="i"),
-        sdk.ReadResourceResponse(urn="u"),
+        sdk.ReadResourceResponse(urn="u", id="i"),
         sdk.ResourceInvokeResponse(failures=None),
         sdk.RegisterPackageResponse(ref="r"),
         sdk.ExistsResourceResponse(exists=True),
@@ -56,6 +58,28 @@ def test_monitor_messages_take_the_fields_the_monitor_sends() -> None:
     assert all(m.IsInitialized() for m in messages), broken("resource monitor messages")
     assert len(set(sdk.MONITOR_FEATURES.values())) == len(sdk.MONITOR_FEATURES), broken("monitor features")
     assert set(sdk.LOG_SEVERITIES.values()) == {"debug", "info", "warning", "error"}, broken("log severities")
+
+
+def test_in_a_preview_an_output_absent_from_the_response_and_an_empty_id_are_unknown(tmp_path: Path) -> None:
+    """The engine runs programs as a dry run and leaves out of a RegisterResource response every output it does
+    not model: the SDK must resolve those as unknown (not as a known None), and an empty id as an unknown id."""
+    from drctl.engine import run_plan
+
+    (tmp_path / "Pulumi.yaml").write_text("name: contract\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\nimport pulumi_aws as aws\n"
+        "known = aws.s3.Bucket('known', bucket='contract-known')\n"
+        "queue = aws.sqs.Queue('queue')\n"
+        "later = aws.s3.Bucket('later', bucket=queue.url)\n"
+        "pulumi.export('arn', known.arn)\npulumi.export('url', queue.url)\n"
+        "pulumi.export('laterId', later.id)\n"
+        "pulumi.export('applied', queue.url.apply(lambda v: 'ran on ' + str(v)))\n"
+    )
+    outputs = run_plan("dev", [], tmp_path).outputs
+    assert outputs == {"arn": "arn:aws:s3:::contract-known", "url": UNKNOWN, "laterId": UNKNOWN, "applied": UNKNOWN}, broken(
+        "unknown outputs in a preview (pulumi.runtime.rpc.resolve_outputs, RegisterResourceResponse.id)"
+    )
 
 
 def test_the_analyzer_messages_the_tests_send() -> None:

@@ -25,6 +25,10 @@ GLOBAL_AWS_MODULES = frozenset(
 )
 
 
+# Packages of remote components that manage AWS resources through the aws provider (its default one if none is given).
+AWS_COMPONENT_PACKAGES = frozenset({"eks", "awsx"})
+
+
 def is_global_aws_type(token: str) -> bool:
     """Whether an aws resource or invoke token belongs to a global service."""
     if not token.startswith("aws:"):
@@ -85,6 +89,16 @@ def run_inline(coroutine: Any) -> Any:
 
 def _parent_qualified_type(parent_urn: str) -> str:
     return parent_urn.split("::")[2]
+
+
+def _own_type(urn: str) -> str:
+    """The type of the resource a URN names (its qualified type without the parent types)."""
+    return urn.split("::")[2].split("$")[-1]
+
+
+def _described(type_: str, urn: str, parent: str) -> str:
+    """A resource as the engine's refusals name it: type, name, and the parent it is registered under."""
+    return f"{type_} '{urn.split('::')[-1]}' under {parent or 'the stack'}"
 
 
 @dataclass
@@ -161,6 +175,10 @@ class Recording:
     stack_outputs: dict[str, Any] = field(default_factory=dict)  # as registered for the stack resource
     logs: list[tuple[str, str]] = field(default_factory=list)  # (severity, message) of pulumi.log calls
     sibling_needed: str | None = None  # set when a run stopped to have a sibling stack planned first
+    # The region of each package's default provider: the stack's `<package>:region` setting, as the default
+    # provider reads it (`aws:region`).
+    default_regions: dict[str, str] = field(default_factory=dict)
+    refused: str | None = None  # what the engine refused (duplicate URN, unregistered parent or provider)
 
 
 @dataclass(frozen=True)
@@ -177,6 +195,10 @@ class SiblingNeeded(Exception):
     def __init__(self, name: str) -> None:
         super().__init__(f"the program reads stack {name}, which must be planned first")
         self.name = name
+
+
+class Refused(Exception):
+    """A registration the Pulumi engine refuses (the program's error): the run fails with this one line."""
 
 
 class EngineLog:
@@ -208,7 +230,8 @@ class RecordingMonitor:
         self.recording = recording
         self.sibling = sibling  # what the caller knows of the sibling stack a StackReference name stands for
         self.registered: dict[str, tuple[str, dict[str, Any]]] = {}  # urn -> (id, state), for getResource
-        self._lock = threading.Lock()
+        self.urns: dict[str, tuple[str, str]] = {}  # every registered URN (the stack's too) -> (type, parent URN)
+        self._lock = threading.RLock()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         if parent and _parent_qualified_type(parent) != STACK_TYPE:
@@ -240,18 +263,59 @@ class RecordingMonitor:
             own = inputs.get("region")
             if isinstance(own, str) and own not in (SECRET, UNKNOWN):
                 return own
-            return self.recording.provider_regions.get(provider or "")
-        aws_ref = self._provider_urn(providers.get("aws", ""))
-        if remote and aws_ref:  # remote components such as eks:index:Cluster manage AWS resources of their aws provider's region
-            return self.recording.provider_regions.get(aws_ref)
+            return self._provider_region("aws", provider)
+        if remote and (providers.get("aws") or type_.split(":")[0] in AWS_COMPONENT_PACKAGES):
+            # Remote components such as eks:index:Cluster manage AWS resources in their aws provider's region.
+            return self._provider_region("aws", self._provider_urn(providers.get("aws", "")))
         return None
+
+    def _provider_region(self, package: str, provider: str | None) -> str | None:
+        """The region of an explicit provider, or of the package's default provider (the stack's setting)."""
+        if provider:
+            return self.recording.provider_regions.get(provider)
+        return self.recording.default_regions.get(package)
+
+    # ---- what the engine refuses -----------------------------------------------------------------------
+
+    def _refuse(self, message: str) -> Refused:
+        with self._lock:
+            if self.recording.refused is None:
+                self.recording.refused = message
+        return Refused(message)
+
+    def _check_registration(self, urn: str, type_: str, parent: str, provider_refs: list[str]) -> None:
+        """What the Pulumi engine checks before it plans a step: a URN is registered once, and the parent and
+        the providers a resource names are registered resources (its step generator and provider registry fail
+        the deployment otherwise: "Duplicate resource URN", "could not find parent resource", unknown provider).
+        Callers hold the lock."""
+        if urn in self.urns:
+            first_type, first_parent = self.urns[urn]
+            top = self.recording.stack_urn
+            both = sorted({_described(first_type, urn, "" if first_parent == top else first_parent),
+                           _described(type_, urn, "" if parent == top else parent)})
+            raise self._refuse(
+                f"Duplicate resource URN '{urn}'; try giving it a unique name: {' and '.join(both) if len(both) == 2 else f'{both[0]}, twice'}"
+            )
+        if parent and parent not in self.urns:
+            raise self._refuse(
+                f"resource {urn} names parent {parent}, which is not a registered resource (could not find parent resource)"
+            )
+        for ref in provider_refs:
+            provider = self._provider_urn(ref)
+            if provider and (provider not in self.urns or not _own_type(provider).startswith("pulumi:providers:")):
+                raise self._refuse(
+                    f"resource {urn} uses provider {provider}, which is not a registered provider (unknown provider)"
+                )
 
     # ---- resources -------------------------------------------------------------------------------------
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == STACK_TYPE:
-            self.recording.stack_urn = urn
+            with self._lock:
+                self._check_registration(urn, request.type, "", [])
+                self.recording.stack_urn = urn
+                self.urns[urn] = (request.type, "")
             return sdk.RegisterResourceResponse(urn=urn)
         recorded_inputs = wire_struct(request.object)
         provider = self._provider_urn(request.provider)
@@ -293,11 +357,15 @@ class RecordingMonitor:
         )
         inputs = rpc.deserialize_properties(request.object)
         resource_id, state = mock_outputs(request.type, request.name, inputs, region, urn, self.recording.account)
-        if request.type.startswith("pulumi:providers:"):
-            self.recording.provider_regions[urn] = region
         with self._lock:
+            self._check_registration(urn, request.type, request.parent, [request.provider, *providers.values()])
+            self.urns[urn] = (request.type, request.parent)
+            if request.type.startswith("pulumi:providers:"):
+                self.recording.provider_regions[urn] = region
             self.recording.resources.append(record)
             self.registered[urn] = (resource_id, state)
+        # As in a preview: the inputs come back (unknown ones stay unknown) with the outputs the engine models;
+        # every other output property is absent, which the SDK resolves as unknown.
         obj_proto = run_inline(rpc.serialize_properties(state, {}))
         return sdk.RegisterResourceResponse(urn=urn, id=resource_id, object=obj_proto)
 
@@ -337,9 +405,12 @@ class RecordingMonitor:
             aliases=[], custom_timeouts={}, uses_default_provider=False, read_id=request.id,
         )
         with self._lock:
+            self._check_registration(urn, request.type, request.parent, [request.provider])
+            self.urns[urn] = (request.type, request.parent)
             self.recording.resources.append(record)
             self.registered[urn] = (request.id, state)
-        return sdk.ReadResourceResponse(urn=urn, properties=run_inline(rpc.serialize_properties(state, {})))
+        # The id that was read is known, in a preview as in an update.
+        return sdk.ReadResourceResponse(urn=urn, id=request.id, properties=run_inline(rpc.serialize_properties(state, {})))
 
     def ExistsResource(self, request: Any) -> Any:  # noqa: N802
         exists = any(rid == request.id and urn.split("::")[2].split("$")[-1] == request.type
@@ -358,10 +429,12 @@ class RecordingMonitor:
             return sdk.ResourceInvokeResponse(failures=None, **{"return": answer})
         args = wire_struct(request.args)
         provider = self._provider_urn(request.provider)
+        if provider and provider not in self.urns:
+            raise self._refuse(f"invoke {request.tok} uses provider {provider}, which is not a registered provider (unknown provider)")
         region: str | None = None
         if request.tok.startswith("aws:") and not is_global_aws_type(request.tok):
             own = args.get("region")
-            region = own if isinstance(own, str) else self.recording.provider_regions.get(provider or "")
+            region = own if isinstance(own, str) else self._provider_region("aws", provider)
         record = InvokeRecord(
             token=request.tok,
             region=region,

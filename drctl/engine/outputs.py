@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 from pulumi.runtime import rpc
 
 MOCK_ACCOUNT = "123456789012"
@@ -44,13 +45,20 @@ def autoname(name: str, seed: str) -> str:
     return f"{name}-{digest(seed, 7)}"
 
 
+class UnknownInput(Exception):
+    """A modelled output derives from an input that is not known yet (preview): it is unknown too."""
+
+
 class Ctx:
     def __init__(self, typ: str, name: str, inputs: dict[str, Any], region: str | None, seed: str, account: str) -> None:
         self.typ, self.name, self.inputs, self.seed, self.account = typ, name, plain(inputs), seed, account
         self.region = region or "us-east-1"
 
     def get(self, key: str, default: Any = None) -> Any:
+        """An input; one that is not known yet makes everything the builder derives from it unknown."""
         value = self.inputs.get(key)
+        if pulumi.contains_unknowns(value):
+            raise UnknownInput(key)
         return default if value is None else value
 
     def arn(self, service: str, resource: str, regional: bool = True) -> str:
@@ -63,6 +71,13 @@ def _ec2(prefix: str, kind: str) -> Callable[[Ctx], Outputs]:
         return rid, {"arn": c.arn("ec2", f"{kind}/{rid}"), "ownerId": c.account}
 
     return build
+
+
+def _eip(c: Ctx) -> Outputs:
+    """An Elastic IP in a VPC: its id is its allocation id; the public address is from a documentation range."""
+    rid, out = _ec2("eipalloc", "elastic-ip")(c)
+    h = int(digest(c.seed, 4), 16)
+    return rid, {**out, "allocationId": rid, "publicIp": f"198.51.100.{h % 254 + 1}", "domain": c.get("domain", "vpc")}
 
 
 def _bucket(c: Ctx) -> Outputs:
@@ -309,7 +324,7 @@ BUILDERS: dict[str, Callable[[Ctx], Outputs]] = {
     "aws:ec2/routeTable:RouteTable": _ec2("rtb", "route-table"),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": _ec2("rtbassoc", "route-table-association"),
     "aws:ec2/natGateway:NatGateway": _ec2("nat", "natgateway"),
-    "aws:ec2/eip:Eip": _ec2("eipalloc", "elastic-ip"),
+    "aws:ec2/eip:Eip": _eip,
     "aws:ec2/securityGroup:SecurityGroup": _ec2("sg", "security-group"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": _ec2("vpce", "vpc-endpoint"),
     "aws:s3/bucket:Bucket": _bucket,
@@ -374,13 +389,22 @@ def autonamed(typ: str) -> bool:
 
 
 def mock_outputs(typ: str, name: str, inputs: dict[str, Any], region: str | None, seed: str, account: str = MOCK_ACCOUNT) -> Outputs:
-    """(id, outputs) for a resource: its inputs echoed back, plus the computed values AWS would return."""
+    """(id, outputs) for a resource: its inputs echoed back, plus the computed values AWS would return.
+
+    Outputs not computed here are left out: in a preview (the engine runs programs as `pulumi preview` does)
+    the SDK resolves an absent output as unknown, as the CLI shows a value that is not known yet.
+    """
     ctx = Ctx(typ, name, inputs, region, seed, account)
     if typ.startswith("kubernetes:") and typ not in BUILDERS:
         builder: Callable[[Ctx], Outputs] = _k8s
     else:
         builder = BUILDERS.get(typ, _generic)
-    rid, computed = builder(ctx)
+    try:
+        rid, computed = builder(ctx)
+    except UnknownInput:
+        # What it computes depends on an input not known yet: as in a preview, its id and computed outputs are
+        # unknown (an empty id is the protocol's unknown id; absent outputs resolve as unknown).
+        return "", dict(inputs)
     if "name" not in inputs and "name" not in computed and autonamed(typ):
         computed["name"] = autoname(name, seed)
     return rid, {**inputs, **computed}
@@ -401,9 +425,105 @@ def _azs(region: str) -> dict[str, Any]:
     }
 
 
+def _string_or_list(values: list[str]) -> str | list[str]:
+    """How the AWS provider writes a set of strings into a policy document: one alone as a string, several
+    sorted in reverse."""
+    return values[0] if len(values) == 1 else sorted(values, reverse=True)
+
+
+def _principals(items: list[dict[str, Any]]) -> str | dict[str, Any]:
+    if len(items) == 1 and items[0].get("type") == "*" and items[0].get("identifiers") == ["*"]:
+        return "*"
+    merged: dict[str, list[str]] = {}
+    for item in items:
+        merged.setdefault(str(item.get("type")), []).extend(str(i) for i in item.get("identifiers") or [])
+    return {kind: _string_or_list(sorted(set(ids))) for kind, ids in merged.items()}
+
+
+def _policy_document(args: dict[str, Any]) -> dict[str, Any]:
+    """`aws.iam.get_policy_document`: computed by the provider from its arguments alone, as here."""
+    statements = []
+    for given in args.get("statements") or []:
+        statement: dict[str, Any] = {}
+        if given.get("sid"):
+            statement["Sid"] = given["sid"]
+        statement["Effect"] = given.get("effect") or "Allow"
+        for key, name in (("actions", "Action"), ("notActions", "NotAction"), ("resources", "Resource"),
+                          ("notResources", "NotResource")):
+            if given.get(key):
+                statement[name] = _string_or_list(sorted(set(given[key])))
+        for key, name in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            if given.get(key):
+                statement[name] = _principals(given[key])
+        if given.get("conditions"):
+            conditions: dict[str, dict[str, Any]] = {}
+            for condition in given["conditions"]:
+                values = [str(v) for v in condition.get("values") or []]
+                conditions.setdefault(condition["test"], {})[condition["variable"]] = values[0] if len(values) == 1 else values
+            statement["Condition"] = conditions
+        statements.append(statement)
+    document: dict[str, Any] = {"Version": args.get("version") or "2012-10-17"}
+    if args.get("policyId"):
+        document["Id"] = args["policyId"]
+    document["Statement"] = statements
+    text = json.dumps(document, indent=2)
+    return {"json": text, "minifiedJson": json.dumps(document, separators=(",", ":")), "id": str(int(digest(text, 8), 16)),
+            **{k: v for k, v in args.items() if k in ("statements", "version", "policyId")}}
+
+
+def _ami(args: dict[str, Any], region: str, account: str) -> dict[str, Any]:
+    """`aws.ec2.get_ami`: an image of the requested owner whose name matches the name filter."""
+    seed = canonical_args(args) + region
+    image = f"ami-{digest(seed, 17)}"
+    pattern = next((f["values"][0] for f in args.get("filters") or [] if f.get("name") == "name" and f.get("values")), "image-*")
+    owner = (args.get("owners") or ["amazon"])[0]
+    owner_id = {"amazon": "137112412989", "self": account}.get(owner, owner if owner.isdigit() else "137112412989")
+    name = pattern.replace("*", "20250101")
+    return {"id": image, "imageId": image, "name": name, "ownerId": owner_id, "architecture": "x86_64",
+            "arn": f"arn:aws:ec2:{region}::image/{image}", "rootDeviceName": "/dev/xvda", "rootDeviceType": "ebs",
+            "virtualizationType": "hvm", "state": "available", "imageLocation": f"{owner}/{name}"}
+
+
+def _vpc(args: dict[str, Any], region: str, account: str) -> dict[str, Any]:
+    """`aws.ec2.get_vpc`: the one asked for by id, or the region's default VPC (always 172.31.0.0/16)."""
+    vpc_id = args.get("id") or f"vpc-{digest(canonical_args(args) + region, 17)}"
+    return {"id": vpc_id, "arn": f"arn:aws:ec2:{region}:{account}:vpc/{vpc_id}", "cidrBlock": args.get("cidrBlock") or "172.31.0.0/16",
+            "default": bool(args.get("default")), "ownerId": account, "state": "available"}
+
+
+def _subnets(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """`aws.ec2.get_subnets`: three subnets (one per zone) matching the filters."""
+    seed = canonical_args(args) + region
+    return {"id": region, "ids": [f"subnet-{digest(seed + str(i), 17)}" for i in range(3)],
+            **{k: v for k, v in args.items() if k in ("filters", "tags")}}
+
+
+def _zone_lookup(args: dict[str, Any], account: str) -> dict[str, Any]:
+    """`aws.route53.get_zone`: the hosted zone asked for by name or id."""
+    name = str(args.get("name") or "example.com").rstrip(".")
+    zone_id = args.get("zoneId") or "Z" + digest(name + account, 20, True)
+    return {"id": zone_id, "zoneId": zone_id, "name": name, "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
+            "privateZone": bool(args.get("privateZone")), "callerReference": uuid_like(name),
+            "nameServers": [f"ns-{i}.awsdns-{i % 64:02d}.org" for i in (101, 202, 303, 404)], "resourceRecordSetCount": 2}
+
+
 def mock_invoke(token: str, args: dict[str, Any], region: str | None, account: str = MOCK_ACCOUNT) -> dict[str, Any]:
-    """Results of the data sources (invokes) the project uses, shaped as AWS answers them."""
+    """Results of the data sources (invokes) programs use, shaped as AWS answers them.
+
+    An invoke the engine does not model answers an empty result: a plain invoke (`get_x(...)`) cannot be
+    unknown, and a real preview runs data sources for real.
+    """
     region = region or "us-east-1"
+    if token == "aws:iam/getPolicyDocument:getPolicyDocument":
+        return _policy_document(args)
+    if token == "aws:ec2/getAmi:getAmi":
+        return _ami(args, region, account)
+    if token == "aws:ec2/getVpc:getVpc":
+        return _vpc(args, region, account)
+    if token == "aws:ec2/getSubnets:getSubnets":
+        return _subnets(args, region)
+    if token == "aws:route53/getZone:getZone":
+        return _zone_lookup(args, account)
     if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
         return _azs(region)
     if token == "aws:index/getCallerIdentity:getCallerIdentity":

@@ -187,20 +187,24 @@ def _run_main(main: Path) -> None:
 
 
 def _start_runtime(program: Program, stack: str, monitor: RecordingMonitor, recording: Recording) -> None:
-    """What `pulumi-language-python-exec` does before it runs a program, with the offline monitor in place of
-    the CLI's: fresh runtime settings, then the config from the environment the CLI sets."""
-    pulumi.runtime.reset_options(project=program.name, stack=stack, preview=False, organization=ORGANIZATION)
+    """What `pulumi-language-python-exec` does before it runs a program for `pulumi preview`, with the offline
+    monitor in place of the CLI's: fresh runtime settings (a dry run: a value the engine does not know stays
+    unknown and an `apply` on it does not run), then the config from the environment the CLI sets."""
+    pulumi.runtime.reset_options(project=program.name, stack=stack, preview=True, organization=ORGANIZATION)
     pulumi.runtime.configure(pulumi.runtime.Settings(
-        project=program.name, stack=stack, monitor=monitor, engine=EngineLog(recording), dry_run=False,
+        project=program.name, stack=stack, monitor=monitor, engine=EngineLog(recording), dry_run=True,
         organization=ORGANIZATION, root_directory=str(program.directory),
     ))
     pulumi.runtime.set_all_config(pulumi.runtime.get_config_env(), pulumi.runtime.get_config_secret_keys_env())
 
 
-def _program_error(error: BaseException, registered: tuple[str, ...]) -> Exception:
+def _program_error(error: BaseException, registered: tuple[str, ...], refused: str | None = None) -> Exception:
     """How the engine reports a program's failure: bad config (exit 2) or the program's own error (exit 1),
     one line each. Pulumi's config errors are the program refusing its settings; any other RunError is the
-    program's own clean report (printed without a traceback by `pulumi up` too)."""
+    program's own clean report (printed without a traceback by `pulumi up` too). A registration the engine
+    refused (duplicate URN, unregistered parent or provider) is the failure, whatever it caused downstream."""
+    if refused is not None:
+        return ProgramFailed(f"the program failed: {refused}", registered)
     if isinstance(error, (UsageError, EngineError)):
         return error
     if isinstance(error, (pulumi.ConfigTypeError, pulumi.ConfigMissingError)):
@@ -318,7 +322,8 @@ def _run_once(
     stack: str, overrides: list[str], program: Program, peer_outputs: dict[str, dict[str, Any]], plans_siblings: bool,
 ) -> Plan:
     cfg = stack_config(program, stack, overrides)
-    recording = Recording(stack=stack, project=program.name, peer_outputs=dict(peer_outputs))
+    recording = Recording(stack=stack, project=program.name, peer_outputs=dict(peer_outputs),
+                          default_regions=_default_regions(cfg.values))
     monitor = RecordingMonitor(recording, (lambda name: _known_sibling(program, stack, name)) if plans_siblings else (lambda name: None))
     with _program_scope(program.directory), _config_environment(cfg), _event_loop() as loop:
         _start_runtime(program, stack, monitor, recording)
@@ -327,9 +332,11 @@ def _run_once(
         except Exception as error:
             if recording.sibling_needed is not None:
                 raise SiblingNeeded(recording.sibling_needed) from None
-            raise _program_error(error, tuple(r.urn for r in recording.resources)) from error
+            raise _program_error(error, tuple(r.urn for r in recording.resources), recording.refused) from error
     if recording.sibling_needed is not None:
         raise SiblingNeeded(recording.sibling_needed)
+    if recording.refused is not None:  # refused even if the program went on without the refused resource
+        raise ProgramFailed(f"the program failed: {recording.refused}", tuple(r.urn for r in recording.resources))
     disabled = _disabled_default_providers(cfg.values)
     _check_default_providers(recording, disabled)
     return Plan(
@@ -343,6 +350,12 @@ def _run_once(
         peer_outputs={r.read_id: recording.peer_outputs.get(r.read_id, {}) for r in recording.resources
                       if r.type == "pulumi:pulumi:StackReference" and r.read_id},
     )
+
+
+def _default_regions(values: dict[str, str]) -> dict[str, str]:
+    """The region a default provider uses: the stack's `aws:region` (what `pulumi up` configures it with)."""
+    region = values.get("aws:region")
+    return {"aws": region} if region else {}
 
 
 def _disabled_default_providers(values: dict[str, str]) -> list[str]:
