@@ -65,7 +65,7 @@ BAD = [
     ({**PRIMARY, "database": '{"backupRetentionDays": "thirty"}'}, "primary", 'aivo-dr:database.backupRetentionDays = "thirty": an integer from 1 to 35'),
     ({**PRIMARY, "database": '{"backupRetentionDays": 0}'}, "primary", "aivo-dr:database.backupRetentionDays = 0: an integer from 1 to 35"),
     ({**PRIMARY, "database": '{"retention": 30}'}, "primary", "aivo-dr:database.retention = 30: unknown key; allowed: " + ", ".join(sorted(f.alias for f in Database.model_fields.values()))),
-    ({**PRIMARY, "tiers": '{"Critical": {"rpo": "5 min", "services": ["auth-svc"]}}'}, "primary", "aivo-dr:tiers.Critical.rto: required"),
+    ({**PRIMARY, "tiers": '{"Batch": {"rpo": "5 min", "services": ["batch-svc"]}}'}, "primary", "aivo-dr:tiers.Batch.rto: required"),
     ({**PRIMARY, "tiers": '{"Critical": {"rto": "30 min", "rpo": "1 hour", "services": ["auth-svc"]}}'}, "primary", 'aivo-dr:tiers.Critical.rpo = "1 hour": no longer than the tier\'s RTO (30 min)'),
     ({**PRIMARY, "tiers": '{"Critical": {"rto": "30 min", "rpo": "5 min", "services": ["auth-svc"]}, "High": {"rto": "1 hour", "rpo": "15 min", "services": ["auth-svc"]}}'}, "primary", 'aivo-dr:tiers.High.services = "auth-svc": a service in one tier only; auth-svc is already in Critical'),
     ({**PRIMARY, "tiers": '{"Critical": {"rto": "soon", "rpo": "5 min", "services": ["a"]}}'}, "primary", 'aivo-dr:tiers.Critical.rto = "soon": a duration such as "30 min", "1 hour" or "4h"'),

@@ -50,9 +50,6 @@ def settings_of(tmp_path: Path, body: str) -> dict[str, str]:
         ("- config\n", 'Pulumi.dr.yaml = ["config"]: a YAML mapping (a Pulumi stack file: config: and its settings)'),
         ("config:\n  - aivo-dr:failover\n", 'Pulumi.dr.yaml: config = ["aivo-dr:failover"]: a mapping of settings (key: value)'),
         ("config: failover\n", "Pulumi.dr.yaml: config = failover: a mapping of settings (key: value)"),
-        ("config:\n  aivo-dr:tiers:\n    Critical: {rto: 30 min, rpo: 5 min, services: [auth-svc]}\n",
-         'aivo-dr:tiers (Pulumi.dr.yaml) = ["Critical"]: every entry of the default (Critical, High, Medium, Low), each with '
-         "its values or null to remove it: a partial map would drop High, Medium, Low without a word"),
     ],
 )
 def test_a_stack_file_readers_disagree_on_is_one_line(tmp_path: Path, text: str, message: str) -> None:

@@ -44,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run_parser.add_argument("--instance-class", default=None, help="database-pitr: class of the recovered instance (default: production's)")
     run_parser.add_argument("--report", type=Path, default=Path("drill-reports"), metavar="DIR", help="where the report goes (default %(default)s)")
     run_parser.add_argument("--yes", action="store_true", help="record manual steps as confirmed without waiting (scripts, CI)")
+    run_parser.add_argument("--i-understand-this-changes-production", dest="consent", action="store_true",
+                            help="region-failover: consent, without the typed phrase, to promoting the DR database, scaling "
+                                 "the DR node group and moving DNS (it changes production)")
     run_parser.add_argument("--operator", default=None, help="who ran the drill (default: the login name)")
     run_parser.add_argument("--root-cause", default="", help="for the Recovery Metrics (default: drill: simulated <scenario>)")
     run_parser.add_argument("--preventive", default="", help="preventive measures, for the Recovery Metrics")
@@ -100,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
     restore_time = _restore_time(args.restore_time)
     if not args.yes and not sys.stdin.isatty():
         raise UsageError("--yes", None, "required when standard input is not a terminal: manual steps need an operator's confirmation")
+    if args.scenario == "region-failover" and not args.consent:
+        _consent(args.dr_region)
     limits()
     # Last, and before any AWS call: the record must have somewhere to go.
     directory = writable_directory("--report", args.report)
@@ -114,6 +119,26 @@ def run(args: argparse.Namespace) -> int:
     paths = _save(record, directory)
     _show(record, paths)
     return 0 if drill_passed(record) else 1
+
+
+def consent_phrase(dr_region: str) -> str:
+    return f"fail over to {dr_region}"
+
+
+def _consent(dr_region: str) -> None:
+    """The region-failover drill promotes the DR database (for good), scales the DR node group and moves DNS:
+    it changes production. `--yes` confirms manual steps, not this: an operator types the phrase, or a script
+    says --i-understand-this-changes-production."""
+    phrase = consent_phrase(dr_region)
+    flag = "--i-understand-this-changes-production"
+    if not sys.stdin.isatty():
+        raise UsageError(flag, None, f"required with --scenario region-failover when no one can type the phrase: it promotes "
+                         f"the DR database, scales the DR node group and moves DNS (it changes production)")
+    print(f"This drill changes production: it promotes the {dr_region} database (a promotion cannot be undone), scales "
+          f"the DR node group and moves DNS to {dr_region}.", file=sys.stderr)
+    typed = input(f'Type "{phrase}" to go on: ').strip()
+    if typed != phrase:
+        raise UsageError("confirmation", typed, f'the phrase "{phrase}" (nothing was changed)')
 
 
 class ReportNotWritten(EngineError):

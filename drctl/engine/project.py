@@ -107,35 +107,6 @@ def read_yaml_file(file: Path) -> Any:
     return None if node is None else _node_value(node, file, "")
 
 
-# Map sections whose stack-file value must list every entry of the program's default, each with its value or
-# null to remove it: a partial map would replace the default and drop what it does not name without a word.
-def complete_maps(program: Program) -> dict[str, list[str]]:
-    """This project's (aivo-dr) map sections and their default entries: the runbook's tier table."""
-    from stacks.settings.errors import NAMESPACE
-    from stacks.settings.tiers import runbook_tiers
-
-    if program.name != NAMESPACE:
-        return {}
-
-    return {f"{program.name}:tiers": list(runbook_tiers())}
-
-
-def _check_complete_maps(program: Program, file: Path, config: dict[str, Any]) -> None:
-    for key, names in complete_maps(program).items():
-        value = config.get(key, config.get(key.split(":", 1)[1]))
-        if value is None:
-            continue
-        if not isinstance(value, dict):
-            continue  # the program says what the value must be
-        missing = [name for name in names if name not in value]
-        if missing:
-            raise UsageError(
-                f"{key} ({file.name})", sorted(value),
-                f"every entry of the default ({', '.join(names)}), each with its values or null to remove it: a partial map "
-                f"would drop {', '.join(missing)} without a word",
-            )
-
-
 @dataclass(frozen=True)
 class Program:
     directory: Path
@@ -252,7 +223,6 @@ def stack_config(program: Program, stack: str, overrides: list[str]) -> StackCon
         config = {}
     if not isinstance(config, dict):
         raise UsageError(f"{stack_file.name}: config", config, "a mapping of settings (key: value)")
-    _check_complete_maps(program, stack_file, config)
     raw: dict[str, Any] = dict(program.defaults)
     for key, value in config.items():
         full = key if ":" in key else f"{program.name}:{key}"

@@ -83,8 +83,10 @@ def objectives_problem(settings: StackSettings) -> Problem | None:
     - No tier RPO below 5 minutes: RDS point-in-time recovery restores to at most 5 minutes ago (the latest
       restorable time, Amazon RDS User Guide, "Restoring a DB instance to a specified time").
     - Tier names that the program turns into resource names (tier_slug) must stay distinct.
-    A tier's RTO or RPO above the platform's is not refused: the runbook's own Low tier has an RPO of 4 hours
-    against a platform RPO of "< 1 hour" (docs/settings.md, "Objectives and tiers", says what that means).
+    - No tier RTO above the platform RTO: the platform is recovered when its last tier is, and the failover
+      runner waits that long (runner.timeoutMinutes >= objectives.rto).
+    A tier's RPO above the platform's is not refused: the runbook's own Low tier has an RPO of 4 hours against
+    a platform RPO of "< 1 hour" (docs/settings.md, "Objectives and tiers", says what that means).
     """
     o = settings.objectives
     if duration_minutes(o.mttr) > duration_minutes(o.rto):
@@ -99,6 +101,9 @@ def objectives_problem(settings: StackSettings) -> Problem | None:
         slugs[slug] = name
         if tier.rpo_minutes < 5:
             return (f"tiers.{name}.rpo", tier.rpo, "at least 5 min: RDS point-in-time recovery restores to at most 5 minutes ago")
+        if tier.rto_minutes > duration_minutes(o.rto):
+            return (f"tiers.{name}.rto", tier.rto, f"no longer than objectives.rto ({o.rto}): the platform is recovered only "
+                    "when its last tier is")
     return None
 
 

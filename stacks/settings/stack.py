@@ -72,11 +72,20 @@ class StackSettings(Section):
 
     @model_validator(mode="before")
     @classmethod
-    def _tiers_without_removed(cls, data: Any) -> Any:
-        """`tiers: {Low: null}` removes that tier: a stack file lists every runbook tier, each with its figures
-        or null (drctl refuses a partial map, docs/settings.md "Map sections")."""
+    def _tiers_over_the_runbook(cls, data: Any) -> Any:
+        """`tiers` merges over the runbook's table like every other section: a tier it names replaces or extends
+        that tier's figures, a new name adds a tier, `null` removes one, and a tier it does not name stays
+        (docs/settings.md "Map sections"). Nothing is dropped without a word."""
         if isinstance(data, dict) and isinstance(data.get("tiers"), dict):
-            return {**data, "tiers": {name: tier for name, tier in data["tiers"].items() if tier is not None}}
+            merged: dict[str, Any] = {name: tier.model_dump(by_alias=True) for name, tier in runbook_tiers().items()}
+            for name, tier in data["tiers"].items():
+                if tier is None:
+                    merged.pop(name, None)
+                elif isinstance(tier, dict) and isinstance(merged.get(name), dict):
+                    merged[name] = {**merged[name], **tier}
+                else:
+                    merged[name] = tier
+            return {**data, "tiers": merged}
         return data
 
     @model_validator(mode="before")

@@ -54,7 +54,7 @@ def record_of(directory: Path, scenario: str) -> dict:
 def test_region_failover_drill_runs_the_api_steps_and_reports(aws, tmp_path, capsys) -> None:
     s = runbook()
     replica_lag(120.0)
-    code = main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(tmp_path), "--poll-seconds", "1", "--operator", "sre"])
+    code = main(["drill", "run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--report", str(tmp_path), "--poll-seconds", "1", "--operator", "sre"])
     captured = capsys.readouterr()
     assert code == 0, captured.out + captured.err
     record = record_of(tmp_path, "region-failover")
@@ -106,7 +106,7 @@ def test_region_failover_drill_runs_the_api_steps_and_reports(aws, tmp_path, cap
 
 def test_replica_lag_beyond_the_critical_rpo_fails_the_drill(aws, tmp_path, capsys) -> None:
     replica_lag(600.0)
-    assert main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"]) == 1
+    assert main(["drill", "run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"]) == 1
     rows = table_rows(capsys.readouterr().out)
     verdict = {r[0]: (r[3], r[6]) for r in rows if r[0] in ("Critical", "High", "Medium", "Low", "Platform")}
     assert verdict == {"Critical": ("PASS", "FAIL"), "High": ("PASS", "PASS"), "Medium": ("PASS", "PASS"), "Low": ("PASS", "PASS"),
@@ -115,7 +115,7 @@ def test_replica_lag_beyond_the_critical_rpo_fails_the_drill(aws, tmp_path, caps
 
 def test_a_failed_step_stops_the_drill_and_is_reported(aws, tmp_path, capsys) -> None:
     boto3.client("eks", region_name="us-west-2").delete_nodegroup(clusterName="aivo-dr-eks", nodegroupName="general")
-    assert main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"]) == 1
+    assert main(["drill", "run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"]) == 1
     capsys.readouterr()
     record = record_of(tmp_path, "region-failover")
     assert record["outcome"] == "failed"
@@ -152,7 +152,7 @@ def test_us_east_1_dropped_the_failover_drill_goes_past_preflight_and_recovers_i
     replica_lag(120.0)
     fault_proxy.fault("us-east-1", DROP)
     started = time.monotonic()
-    code = main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"])
+    code = main(["drill", "run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"])
     assert time.monotonic() - started < 20
     captured = capsys.readouterr()
     assert code == 1, captured.out + captured.err
@@ -181,7 +181,7 @@ def test_us_east_1_dropped_the_failover_drill_goes_past_preflight_and_recovers_i
 
 def test_an_unwritable_report_folder_is_refused_before_any_aws_call(fault_proxy, tmp_path, capsys) -> None:
     folder = unwritable_directory(tmp_path)
-    assert main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(folder)]) == 2
+    assert main(["drill", "run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--report", str(folder)]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith(f"drctl: error: --report = {folder}: a directory drctl can write to (")
     assert len(captured.err.splitlines()) == 1 and captured.out == ""
@@ -312,18 +312,18 @@ def test_verdicts_per_tier_and_platform() -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["run", "--scenario", "zone-failover", "--yes"], "--scenario = zone-failover: one of region-failover, database-pitr, service-restore"),
-    (["run", "--scenario", "region-failover", "--service", "auth-svc", "--yes"], "--service = auth-svc: only with --scenario service-restore"),
+    (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--service", "auth-svc", "--yes"], "--service = auth-svc: only with --scenario service-restore"),
     (["run", "--scenario", "service-restore", "--service", "payroll", "--yes"],
      "--service = payroll: a service of the tier table: ai-orchestrator, analytics-svc, api-gateway, assessment-svc, auth-svc, billing-svc, "
      "content-svc, engagement-svc, experimentation-svc, notify-svc"),
     (["run", "--scenario", "database-pitr", "--restore-time", "yesterday", "--yes"], '--restore-time = yesterday: a UTC time like "2024-01-15T10:30:00Z"'),
-    (["run", "--scenario", "region-failover", "--keep", "--yes"], "--keep = true: only with --scenario database-pitr"),
-    (["run", "--scenario", "region-failover", "--report", "/nonexistent/dir/reports", "--yes"],
+    (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--keep", "--yes"], "--keep = true: only with --scenario database-pitr"),
+    (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--report", "/nonexistent/dir/reports", "--yes"],
      "--report = /nonexistent/dir/reports: a directory in an existing directory"),
-    (["run", "--scenario", "region-failover", "--yes", "--poll-seconds", "0"], "--poll-seconds = 0: a number of seconds from 1 to 600"),
-    (["run", "--scenario", "region-failover", "--yes", "--poll-seconds", "0.5"], "--poll-seconds = 0.5: a number of seconds from 1 to 600"),
-    (["run", "--scenario", "region-failover", "--yes", "--timeout-minutes", "-1"], "--timeout-minutes = -1: a number of minutes from 1 to 1440"),
-    (["run", "--scenario", "region-failover", "--yes", "--timeout-minutes", "1441"], "--timeout-minutes = 1441: a number of minutes from 1 to 1440"),
+    (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--poll-seconds", "0"], "--poll-seconds = 0: a number of seconds from 1 to 600"),
+    (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--poll-seconds", "0.5"], "--poll-seconds = 0.5: a number of seconds from 1 to 600"),
+    (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--timeout-minutes", "-1"], "--timeout-minutes = -1: a number of minutes from 1 to 1440"),
+    (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--timeout-minutes", "1441"], "--timeout-minutes = 1441: a number of minutes from 1 to 1440"),
     (["run", "--scenario", "region-failover"], "--yes: required when standard input is not a terminal: manual steps need an operator's confirmation"),
     (["report", "--from", "/nonexistent.json"], "--from = /nonexistent.json: a drill record written by drctl drill run (aivo-dr/drill@1 JSON)"),
 ])
@@ -332,3 +332,18 @@ def test_bad_input_is_one_line_exit_2(args, message, capsys, monkeypatch) -> Non
     assert main(["drill", *args]) == 2
     captured = capsys.readouterr()
     assert captured.err == f"drctl: error: {message}\n" and captured.out == ""
+
+
+def test_the_region_failover_drill_asks_for_consent_even_with_yes(aws, tmp_path, capsys, monkeypatch) -> None:
+    """It changes production: --yes confirms manual steps, not that. Nothing is called before consent."""
+    assert main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "drctl: error: --i-understand-this-changes-production: required with --scenario region-failover when no one can "
+        "type the phrase: it promotes the DR database, scales the DR node group and moves DNS (it changes production)")
+    monkeypatch.setattr("sys.stdin", type("Tty", (io.StringIO,), {"isatty": lambda self: True})("fail over to us-east-2\n"))
+    assert main(["drill", "run", "--scenario", "region-failover", "--yes", "--report", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        'drctl: error: confirmation = fail over to us-east-2: the phrase "fail over to us-west-2" (nothing was changed)')
+    assert not list(tmp_path.iterdir())
+    replica = boto3.client("rds", region_name="us-west-2").describe_db_instances()["DBInstances"][0]
+    assert replica.get("ReadReplicaSourceDBInstanceIdentifier")  # still a replica: nothing was promoted
