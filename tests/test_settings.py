@@ -60,7 +60,7 @@ def test_active_region_follows_failover() -> None:
 
 
 BAD = [
-    ({**PRIMARY, "colour": "blue"}, "primary", 'aivo-dr:colour = "blue": unknown setting; allowed: activeRegion, cache, cdn, cluster, database, detection, dns, environment, failover, network, objectives, paging, peer, region, regions, role, runner, site, storage, tiers, velero, weeklySnapshots'),
+    ({**PRIMARY, "colour": "blue"}, "primary", 'aivo-dr:colour = "blue": unknown setting; allowed: activeRegion, cache, cdn, cluster, database, detection, dns, environment, failover, network, objectives, paging, peer, region, regions, role, runner, site, storage, testing, tiers, velero, weeklySnapshots'),
     ({**PRIMARY, "failover": "maybe"}, "primary", 'aivo-dr:failover = "maybe": true or false'),
     ({**PRIMARY, "database": '{"backupRetentionDays": "thirty"}'}, "primary", 'aivo-dr:database.backupRetentionDays = "thirty": an integer from 1 to 35'),
     ({**PRIMARY, "database": '{"backupRetentionDays": 0}'}, "primary", "aivo-dr:database.backupRetentionDays = 0: an integer from 1 to 35"),

@@ -370,3 +370,74 @@ def aws_max_gap_days(text: str, today: datetime.date | None = None) -> int | Non
     if len(matches) < 2:
         return None
     return max((b - a).days for a, b in zip(matches, matches[1:], strict=False))
+
+
+# ---- derived schedules: a time after another, the next run, the same time for GitHub Actions ---------------
+
+_AWS_DOW_ORDER = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
+
+
+def _plain_days(dow: str) -> list[int]:
+    """The days (1 = SUN ... 7 = SAT) of a day-of-week field made of days, lists and ranges only (no L, #)."""
+    if dow == "?" or "L" in dow.upper() or "#" in dow:
+        raise _aws_error(f'a day-of-week field of days, lists and ranges only (it has "{dow}")')
+    return sorted(_aws_simple(dow, "day-of-week", 1, 7, _AWS_DOW_NAMES, steps=False))
+
+
+def shift_aws_cron(text: str, minutes: int) -> str:
+    """The schedule that fires `minutes` after each run of `text` (a valid AWS cron at one time of day).
+
+    Used for what must follow a backup: the restore test and the verification workflow run once the weekly
+    snapshot's completion window has passed. Only a schedule at one time of day can be shifted exactly;
+    crossing midnight moves its days of the week, which needs a day-of-week schedule with plain days and
+    every year (`*`). Anything else is refused (CronError) rather than approximated.
+    """
+    spec = parse_aws(text)
+    fields = _AWS_CRON.match(text).group(1).split(" ")  # type: ignore[union-attr]
+    if len(spec.minutes) != 1 or len(spec.hours) != 1:
+        raise _aws_error("one minute and one hour (a schedule at one time of day) to run something after it")
+    start = next(iter(spec.hours)) * 60 + next(iter(spec.minutes))
+    total = start + minutes
+    days, at = divmod(total, 1440)
+    hour, minute = divmod(at, 60)
+    dom, dow, year = fields[2], fields[4], fields[5]
+    if days:
+        if dom != "?" or fields[3] != "*" or year != "*":
+            raise _aws_error("a day-of-week schedule for every month and year (day-of-month ?, month and year *) to run "
+                             "something on the day after it")
+        dow = ",".join(_AWS_DOW_ORDER[(day - 1 + days) % 7] for day in _plain_days(dow))
+    return f"cron({minute} {hour} {dom} {fields[3]} {dow} {year})"
+
+
+def aws_fire_times(text: str, after: datetime.datetime, count: int = 1) -> list[datetime.datetime]:
+    """The next `count` times (UTC) an AWS cron schedule fires strictly after `after`, over the next six years."""
+    spec = parse_aws(text)
+    found: list[datetime.datetime] = []
+    after = after.astimezone(datetime.UTC)
+    day = after.date()
+    while len(found) < count and day.year <= after.year + 6:
+        if day.year in spec.years and day.month in spec.months and (
+            _aws_dom_matches(spec.dom, day) if spec.dom != "?" else _aws_dow_matches(spec.dow, day)
+        ):
+            for hour in sorted(spec.hours):
+                for minute in sorted(spec.minutes):
+                    moment = datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=datetime.UTC)
+                    if moment > after and len(found) < count:
+                        found.append(moment)
+        day += datetime.timedelta(days=1)
+    return found
+
+
+def github_cron(text: str) -> str:
+    """The same schedule for GitHub Actions (`on.schedule.cron`, POSIX five fields, UTC): AWS's day-of-week 1-7
+    (SUN = 1) becomes 0-6 (SUN = 0), `?` becomes `*`. GitHub runs no L, W or # and no year: refused."""
+    spec = parse_aws(text)
+    fields = _AWS_CRON.match(text).group(1).split(" ")  # type: ignore[union-attr]
+    minute, hour, dom, month, dow, year = fields
+    if year != "*":
+        raise _aws_error("every year (*): a GitHub Actions schedule has no year field")
+    if "L" in dom.upper() or "W" in dom.upper():
+        raise _aws_error("no L or W in day-of-month: GitHub Actions (POSIX cron) has neither")
+    months = ",".join(str(m) for m in sorted(spec.months)) if month != "*" else "*"
+    days = "*" if dow in ("?", "*") else ",".join(str(d - 1) for d in _plain_days(dow))
+    return f"{minute} {hour} {'*' if dom == '?' else dom} {months} {days}"

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .base import duration_minutes, weekly_overlaps_daily
-from .cron import aws_max_gap_days, velero_max_gap_days
+from .cron import CronError, aws_max_gap_days, github_cron, velero_max_gap_days
 from .database import failback_replicates
 from .fallback import effective_fallback, missing_fallback, uses_stack_reference
 from .stack import StackSettings
+from .testing import FREQUENCY_DAYS, verification_schedule
 from .tiers import TIER_NAME, duplicate_service, tier_slug
 from .velero import ttl_hours
 
@@ -314,11 +315,47 @@ def paging_problem(settings: StackSettings) -> Problem | None:
     return None
 
 
+def testing_problem(settings: StackSettings) -> Problem | None:
+    """The Testing Schedule: the weekly verification runs after each weekly snapshot (so that schedule must be one
+    that can be followed, by AWS Backup and by GitHub Actions), each scheduled experiment runs at least as often as
+    its runbook row, and the pods experiment names a service of the tier table."""
+    t, ws = settings.testing, settings.weekly_snapshots
+    try:
+        github_cron(verification_schedule(ws))
+    except CronError as error:
+        return ("weeklySnapshots.schedule", ws.schedule, f"{error}: the restore test and the dr-verify workflow run "
+                f"weeklySnapshots.completionWindowMinutes ({ws.completion_window_minutes}) after it")
+    gap = aws_max_gap_days(ws.schedule)
+    most = FREQUENCY_DAYS[t.frequency.backup_verification]
+    if t.restore.enabled and gap is not None and gap > most:
+        return ("weeklySnapshots.schedule", ws.schedule, f"a schedule that runs at least every {most} days (testing.frequency."
+                f"backupVerification {t.frequency.backup_verification}: the restore test follows it); it leaves {gap} days")
+    services = sorted(s for tier in settings.tiers.values() for s in tier.services)
+    if t.experiments.service_pods.service is not None and t.experiments.service_pods.service not in services:
+        return ("testing.experiments.servicePods.service", t.experiments.service_pods.service,
+                "a service of the tier table: " + ", ".join(services))
+    rows = (("databaseFailover", t.experiments.database_failover, "databaseFailover"),
+            ("servicePods", t.experiments.service_pods, "singleServiceRecovery"),
+            ("clusterNodes", t.experiments.cluster_nodes, "chaosEngineering"))
+    for key, experiment, row in rows:
+        if not (experiment.enabled and experiment.scheduled):
+            continue
+        frequency = getattr(t.frequency, {"databaseFailover": "database_failover", "singleServiceRecovery": "single_service_recovery",
+                                          "chaosEngineering": "chaos_engineering"}[row])
+        most = FREQUENCY_DAYS[frequency]
+        gap = aws_max_gap_days(experiment.schedule)
+        if gap is None or gap > most:
+            return (f"testing.experiments.{key}.schedule", experiment.schedule,
+                    f"a schedule that runs at least every {most} days (testing.frequency.{row} {frequency})"
+                    + (f"; it leaves {gap} days" if gap is not None else "; it runs at most once"))
+    return None
+
+
 # In the order they are checked: the first broken rule is the one reported.
 RULES: tuple[Rule, ...] = (
     stack_problem, objectives_problem, database_problem, windows_problem, backup_plan_problem, cache_problem,
     velero_problem, names_problem, runner_problem, api_access_problem, split_brain, restore_problem, peer_problem,
-    edge_problem, paging_problem,
+    edge_problem, paging_problem, testing_problem,
 )
 
 

@@ -18,6 +18,7 @@ from .peer import Peer
 from .runner import Runner
 from .site import Site
 from .storage import Storage
+from .testing import Testing
 from .tiers import Objectives, Tier, runbook_tiers
 from .velero import Velero
 
@@ -69,6 +70,7 @@ class StackSettings(Section):
     runner: Runner = Runner()
     paging: Paging = Paging()
     detection: Detection = Detection()
+    testing: Testing = Testing()
 
     @model_validator(mode="before")
     @classmethod
