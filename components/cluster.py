@@ -196,6 +196,7 @@ class EksCluster(pulumi.ComponentResource):
         self.oidc_issuer = cluster.oidc_issuer
         self.secrets_key_arn = key.arn
         self.node_group_name = node_group.node_group_name
+        self.node_group_arn = node_group.arn
         self.cluster_security_group_id = cluster.cluster_security_group_id
         self.register_outputs(
             {

@@ -36,6 +36,9 @@ class RunnerArgs:
     operator_role_arns: list[str]  # the on-call roles: the only ones given the right to start it
     role_policy: str  # what the runner may do (JSON, known at preview: built from the settings)
     tags: dict[str, str]
+    # More of what it may do, as a customer managed policy attached to its role: IAM counts at most 10,240 characters
+    # of inline policy per role, and the runner manages a whole stack.
+    parts_policy: str | None = None
     # Environment variables read from Secrets Manager at build start (name -> secret name): the value is never
     # in the project's definition, the state or the log.
     secret_environment: dict[str, str] = field(default_factory=dict)
@@ -95,6 +98,11 @@ class DeployRunner(pulumi.ComponentResource):
         )
         self.role_arn = self.role.arn
         aws.iam.RolePolicy(f"{name}-role-policy", role=self.role.name, policy=args.role_policy, opts=child)
+        if args.parts_policy is not None:
+            parts = aws.iam.Policy(f"{name}-parts-policy", name=f"{args.name}-parts",
+                                   description=f"The deploy runner {args.name}: what its stack's monitoring and testing parts declare",
+                                   policy=args.parts_policy, tags=args.tags, opts=child)
+            aws.iam.RolePolicyAttachment(f"{name}-parts-policy", role=self.role.name, policy_arn=parts.arn, opts=child)
         sg = aws.ec2.SecurityGroup(
             f"{name}-sg", vpc_id=args.vpc_id, description=f"{args.name}: HTTPS out only (cluster API, AWS APIs, GitHub)",
             egress=[aws.ec2.SecurityGroupEgressArgs(protocol="tcp", from_port=HTTPS, to_port=HTTPS, cidr_blocks=["0.0.0.0/0"],

@@ -1,7 +1,8 @@
 """The documentation tables that restate code, generated from the code itself (`make docs`).
 
 A generated table sits in a Markdown file between `<!-- generated: NAME -->` and `<!-- end: NAME -->`;
-`python -m drctl.docgen` rewrites every such block, `--check` exits 1 naming the stale ones (a test runs
+in a workflow (.github/workflows/*.yml) between `# generated: NAME` and `# end: NAME` lines (the dr-verify
+schedule). `python -m drctl.docgen` rewrites every such block, `--check` exits 1 naming the stale ones (a test runs
 it). The tables: the settings reference (keys, defaults, allowed values), each stack's outputs, the
 policy pack, what each stack owns, and the failover's change list.
 """
@@ -24,6 +25,8 @@ from pydantic.fields import FieldInfo
 from drctl.engine.plan import REPOSITORY, Plan
 
 BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.S)
+# The same in YAML (the workflows): `# generated: NAME` ... `# end: NAME`, each comment on a line of its own.
+YAML_BLOCK = re.compile(r"(?P<open>[ \t]*# generated: (?P<name>[\w-]+)\n)(?P<body>.*?)(?P<close>[ \t]*# end: (?P=name))", re.S)
 
 
 # ---- settings ----------------------------------------------------------------------------------------
@@ -208,6 +211,30 @@ def policies_table() -> str:
     return "\n".join(lines)
 
 
+# ---- the workflows ----------------------------------------------------------------------------------------
+
+
+def verify_schedule_block(weekly_schedule: str, completion_window_minutes: int) -> str:
+    """The dr-verify workflow's `on.schedule` entry: each weekly snapshot's time plus its completion window, the
+    time AWS Backup's restore test starts too (stacks/settings/testing.py verification_schedule)."""
+    from stacks.settings.cron import github_cron, shift_aws_cron
+
+    aws = shift_aws_cron(weekly_schedule, completion_window_minutes)
+    return f'    - cron: "{github_cron(aws)}"  # {aws} in UTC: weeklySnapshots.schedule plus its completion window'
+
+
+def _verify_schedule() -> str:
+    from drctl.stack_settings import stack_settings
+
+    weekly = stack_settings("dr").weekly_snapshots
+    return verify_schedule_block(weekly.schedule, weekly.completion_window_minutes)
+
+
+def regenerate_yaml(text: str, blocks: dict[str, str]) -> str:
+    return YAML_BLOCK.sub(lambda m: m.group("open") + blocks[m.group("name")] + "\n" + m.group("close")
+                          if m.group("name") in blocks else m.group(0), text)
+
+
 # ---- the blocks ----------------------------------------------------------------------------------------------
 
 
@@ -229,6 +256,7 @@ def generators() -> dict[str, Callable[[], str]]:
         "failover-changes": planned(failover_table),
         "detection": planned(detection_table),
         "policies": policies_table,
+        "verify-schedule": _verify_schedule,
     }
 
 
@@ -237,7 +265,15 @@ def regenerate(text: str, tables: dict[str, str]) -> str:
 
 
 def documents() -> list[Path]:
-    return [REPOSITORY / "README.md", *sorted((REPOSITORY / "docs").glob("*.md"))]
+    return [REPOSITORY / "README.md", *sorted((REPOSITORY / "docs").glob("*.md")), *workflows()]
+
+
+def workflows() -> list[Path]:
+    return sorted((REPOSITORY / ".github" / "workflows").glob("*.yml"))
+
+
+def _blocks(path: Path) -> re.Pattern[str]:
+    return YAML_BLOCK if path.suffix == ".yml" else BLOCK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -245,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if a generated table is stale, naming it")
     args = parser.parse_args(argv)
     makers = generators()
-    used = {m.group("name") for path in documents() for m in BLOCK.finditer(path.read_text())}
+    used = {m.group("name") for path in documents() for m in _blocks(path).finditer(path.read_text())}
     unknown = sorted(used - set(makers))
     if unknown:
         print(f"docgen: unknown generated block(s): {', '.join(unknown)}", file=sys.stderr)
@@ -254,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     stale = []
     for path in documents():
         text = path.read_text()
-        fresh = regenerate(text, tables)
+        fresh = regenerate_yaml(text, tables) if path.suffix == ".yml" else regenerate(text, tables)
         if fresh != text:
             stale.append(str(path.relative_to(REPOSITORY)))
             if not args.check:

@@ -328,3 +328,33 @@ def stack_reference_values(args: StackValidationArgs) -> set[str]:
         except UnknownValueError:
             continue
     return found
+
+
+def role_documents(role: PolicyResource, args: StackValidationArgs) -> list[dict[str, Any]]:
+    """The policy documents of a role: its RolePolicy resources (joined by name or dependency), inlinePolicies, and
+    the customer managed policies of this stack attached to it (joined by dependency or by name)."""
+    name = get(role.props, "name")
+    found = [policy_document(get(p.props, "policy")) for p in of_type(args, IAM_ROLE_POLICY)
+             if get(p.props, "role") == name or role in p.dependencies]
+    found += [policy_document(get(p, "policy")) for p in items(role.props, "inlinePolicies")]
+    managed = of_type(args, IAM_POLICY)
+    for attachment in role_attachments(role, args):
+        try:
+            arn = get(attachment.props, "policyArn")
+        except UnknownAtPreview:
+            arn = None
+        found += [policy_document(get(p.props, "policy")) for p in managed
+                  if p in attachment.dependencies or (isinstance(arn, str) and arn.endswith(f":policy/{get(p.props, 'name')}"))]
+    return found
+
+
+def role_attachments(role: PolicyResource, args: StackValidationArgs) -> list[PolicyResource]:
+    """The managed-policy attachments of a role (joined by name or dependency)."""
+    name = get(role.props, "name")
+    return [a for a in of_type(args, IAM_ATTACHMENT) if get(a.props, "role") == name or role in a.dependencies]
+
+
+def allowed_actions(documents: list[dict[str, Any]]) -> set[str]:
+    """Every action an Allow statement of the documents names."""
+    return {str(a) for d in documents for s in as_list(d.get("Statement")) if isinstance(s, dict) and s.get("Effect", "Allow") == "Allow"
+            for a in as_list(s.get("Action"))}

@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
 from ._common import (
     IAM_ATTACHMENT,
     IAM_POLICY,
     IAM_ROLE,
     IAM_ROLE_POLICY,
+    allowed_actions,
     as_list,
     config,
     get,
     items,
+    of_type,
+    per_resource,
     policy_document,
     resource_policy,
+    role_attachments,
+    role_documents,
 )
 
 # Actions AWS only authorizes on "*" (no resource-level permissions): the only ones that may name it.
@@ -36,6 +51,11 @@ DEFAULT_WILDCARD_RESOURCE_ACTIONS = [
     "route53:CreateHealthCheck",
     "route53:ListHealthChecks",
     "ec2:DescribeVpcs",
+    # A restore test's validation reports on a restore job: AWS Backup grants it on "*" (no restore-job resource
+    # type to name; components/restore_testing.py, not verified against an account here).
+    "backup:PutRestoreValidationResult",
+    # FIS resolves targets named by tags through the Resource Groups Tagging API, which has no resource types.
+    "tag:GetResources",
 ]
 # Conditions that bound a statement on Resource "*" to the stack's own resources (its tags), and the verbs
 # of actions that only read, which may instead be bounded to the stack's regions.
@@ -165,4 +185,134 @@ iam_within_quota = ResourceValidationPolicy(
     tags=["iam", "resilience"],
 )
 
-POLICIES = [iam_no_wildcards, iam_within_quota]
+# ---- the verification workflow's role (GitHub OIDC) ---------------------------------------------------------
+
+GITHUB_OIDC = "token.actions.githubusercontent.com"
+# `drctl backups verify` and `drctl preflight`: their read calls as IAM actions (stacks/verification.py VERIFY_CALLS;
+# a test keeps the two lists equal), and decrypting the SSE-KMS objects S3 returns.
+DEFAULT_CI_ACTIONS = [
+    "backup:DescribeBackupVault", "backup:GetBackupPlan", "backup:ListBackupPlans", "backup:ListRecoveryPointsByBackupVault",
+    "cloudwatch:DescribeAlarms", "cloudwatch:GetMetricStatistics", "eks:DescribeCluster", "eks:DescribeNodegroup", "kms:Decrypt",
+    "rds:DescribeDBInstanceAutomatedBackups", "rds:DescribeDBInstances", "rds:DescribeDBSnapshots", "route53:GetHealthCheckStatus",
+    "route53:ListHealthChecks", "route53:ListHostedZonesByName", "route53:ListResourceRecordSets", "s3:GetBucketLocation",
+    "s3:GetBucketVersioning", "s3:GetLifecycleConfiguration", "s3:GetObject", "s3:GetReplicationConfiguration", "s3:ListBucket",
+]
+# GitHub's subject claim of a run on one branch of one repository: no wildcard can widen it.
+DEFAULT_BRANCH_SUBJECT = re.compile(r"^repo:[\w.-]+/[\w.-]+:ref:refs/heads/[\w./-]+$")
+
+
+def _github_trust(role: PolicyResource) -> list[dict[str, Any]]:
+    """The trust statements of a role that name GitHub's OIDC provider (empty for any other role)."""
+    document = policy_document(get(role.props, "assumeRolePolicy"), "assumeRolePolicy")
+    return [st for st in as_list(document.get("Statement")) if isinstance(st, dict)
+            and any(str(p).endswith(f"oidc-provider/{GITHUB_OIDC}") for p in as_list((st.get("Principal") or {}).get("Federated")))]
+
+
+def trust_findings(statements: list[dict[str, Any]]) -> list[str]:
+    """What widens a GitHub OIDC trust beyond STS and one branch of one repository."""
+    findings = []
+    for st in statements:
+        equals = (st.get("Condition") or {}).get("StringEquals") or {}
+        likes = {k for block, keys in (st.get("Condition") or {}).items() if block != "StringEquals" and isinstance(keys, dict) for k in keys}
+        if equals.get(f"{GITHUB_OIDC}:aud") != "sts.amazonaws.com":
+            findings.append(f"its trust must require {GITHUB_OIDC}:aud = sts.amazonaws.com (StringEquals)")
+        subjects = as_list(equals.get(f"{GITHUB_OIDC}:sub"))
+        if f"{GITHUB_OIDC}:sub" in likes or not subjects or not all(DEFAULT_BRANCH_SUBJECT.match(str(v)) for v in subjects):
+            findings.append(f"its trust must require {GITHUB_OIDC}:sub = repo:<owner>/<name>:ref:refs/heads/<default branch> "
+                            "exactly (StringEquals, no wildcard): any other subject lets other repositories, branches or pull requests in")
+    return findings
+
+
+def _ci_role_read_only(args: StackValidationArgs, report: ReportViolation) -> None:
+    allowed = set(config(args, "allowedActions", DEFAULT_CI_ACTIONS))
+
+    def check(role: PolicyResource) -> None:
+        statements = _github_trust(role)
+        if not statements:
+            return
+        for finding in trust_findings(statements):
+            report(f"{role.name}: {finding}", role.urn)
+        extra = sorted(allowed_actions(role_documents(role, args)) - allowed)
+        if extra:
+            report(f"{role.name}: allows {', '.join(extra)}; a role GitHub Actions assumes may allow only the read calls of "
+                   "drctl backups verify and drctl preflight", role.urn)
+        for attachment in role_attachments(role, args):
+            report(f"{role.name}: has the managed policy {get(attachment.props, 'policyArn')} attached; it may hold only its own "
+                   "read-only policy", role.urn)
+
+    per_resource(of_type(args, IAM_ROLE), report, check)
+
+
+ci_role_read_only = StackValidationPolicy(
+    name="ci-role-read-only",
+    description="A role GitHub Actions assumes through OIDC trusts only this repository's default branch (sub exactly "
+    "repo:<owner>/<name>:ref:refs/heads/<branch>, aud sts.amazonaws.com) and allows only the read calls of drctl backups "
+    "verify and drctl preflight, with no managed policy.",
+    validate=_ci_role_read_only,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(properties={
+        "allowedActions": {
+            "type": "array", "items": {"type": "string", "pattern": "^[a-z0-9-]+:[A-Za-z0-9]+$"}, "uniqueItems": True,
+            "default": DEFAULT_CI_ACTIONS,
+            "description": "The IAM actions a GitHub Actions role may allow (the verification workflow's read calls).",
+        },
+    }),
+    tags=["iam", "exposure"],
+)
+
+
+# ---- the fault-injection role ------------------------------------------------------------------------------
+
+FIS_TEMPLATE = "aws:fis/experimentTemplate:ExperimentTemplate"
+# What each FIS action needs of its role (components/experiments.py FIS_PERMISSIONS; a test keeps them equal).
+DEFAULT_FIS_PERMISSIONS = {
+    "aws:rds:reboot-db-instances": ["rds:RebootDBInstance", "rds:DescribeDBInstances"],
+    "aws:eks:pod-delete": ["eks:DescribeCluster"],
+    "aws:eks:terminate-nodegroup-instances": ["eks:DescribeNodegroup", "ec2:TerminateInstances", "ec2:DescribeInstances"],
+}
+
+
+def _fis_role_only_its_templates(args: StackValidationArgs, report: ReportViolation) -> None:
+    permissions = dict(config(args, "actionPermissions", DEFAULT_FIS_PERMISSIONS))
+    roles = {get(r.props, "name"): r for r in of_type(args, IAM_ROLE)}
+    needs: dict[str, set[str]] = {}
+    for template in of_type(args, FIS_TEMPLATE):
+        role_name = str(get(template.props, "roleArn") or "").rsplit("/", 1)[-1]
+        for action in items(template.props, "actions"):
+            action_id = str(get(action, "actionId"))
+            if action_id not in permissions:
+                report(f"{template.name}: action {action_id} has no reviewed permissions (policy config actionPermissions)", template.urn)
+                continue
+            needs.setdefault(role_name, set()).update(permissions[action_id])
+
+    def check(role: PolicyResource) -> None:
+        name = get(role.props, "name")
+        if name not in needs:
+            return
+        extra = sorted(allowed_actions(role_documents(role, args)) - needs[name])
+        if extra:
+            report(f"{role.name}: allows {', '.join(extra)}, which its experiment templates' actions do not need", role.urn)
+        for attachment in role_attachments(role, args):
+            report(f"{role.name}: has the managed policy {get(attachment.props, 'policyArn')} attached; an experiment role holds "
+                   "only what its templates need", role.urn)
+
+    per_resource([r for n, r in roles.items() if n in needs], report, check)
+
+
+fis_role_only_its_templates = StackValidationPolicy(
+    name="fis-role-only-its-templates",
+    description="The role of AWS FIS experiment templates allows only the IAM actions its templates' fault actions need "
+    "(and no managed policy): an experiment on production can do what it says and nothing else.",
+    validate=_fis_role_only_its_templates,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(properties={
+        "actionPermissions": {
+            "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+            "default": DEFAULT_FIS_PERMISSIONS,
+            "description": "Per FIS action id, the IAM actions its experiment role may allow.",
+        },
+    }),
+    tags=["iam", "resilience"],
+)
+
+POLICIES = [iam_no_wildcards, iam_within_quota, ci_role_read_only, fis_role_only_its_templates]

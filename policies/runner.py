@@ -31,6 +31,7 @@ from ._common import (
     policy_document,
     region_of,
     resource_policy,
+    role_documents,
 )
 from .iam import DEFAULT_WILDCARD_RESOURCE_ACTIONS
 
@@ -107,15 +108,6 @@ runner_locked_down = ResourceValidationPolicy(
 )
 
 
-def _documents_of(role: PolicyResource, args: StackValidationArgs) -> list[dict[str, Any]]:
-    """The inline policy documents of a role: its RolePolicy resources (joined by name or dependency) and inlinePolicies."""
-    name = get(role.props, "name")
-    found = [policy_document(get(p.props, "policy")) for p in of_type(args, IAM_ROLE_POLICY)
-             if get(p.props, "role") == name or role in p.dependencies]
-    found += [policy_document(get(p, "policy")) for p in items(role.props, "inlinePolicies")]
-    return found
-
-
 def _regions(args: StackValidationArgs) -> set[str]:
     """The regions the stack's AWS resources live in (through their providers or their own `region`)."""
     return {str(region) for r in args.resources if r.resource_type.startswith("aws:")
@@ -142,7 +134,7 @@ def _role_bounded(args: StackValidationArgs, report: ReportViolation) -> None:
         if role is None:
             report(f"{project.name}: its service role is not declared by this stack, so its permissions cannot be reviewed", project.urn)
             return
-        documents = _documents_of(role, args)
+        documents = role_documents(role, args)
         statements = [s for d in documents for s in as_list(d.get("Statement")) if isinstance(s, dict)]
         denies = [s for s in statements if s.get("Effect") == "Deny"]
         denied = {str(a) for s in denies for a in as_list(s.get("Action"))}

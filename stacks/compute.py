@@ -25,7 +25,7 @@ from components.velero import LocationSpec, ScheduleSpec, Velero, VeleroArgs
 from components.velero_restores import TierRestore, TierRestores, TierRestoresArgs
 from stacks.context import StackContext
 from stacks.contracts import ComputeParts, DataParts, Exports
-from stacks.deploy_runner import buildspec, runner_policy
+from stacks.deploy_runner import buildspec, parts_policy, runner_policy
 from stacks.settings import StackSettings
 from stacks.settings.cluster import NodeGroupSize
 from stacks.settings.stack import tags_for
@@ -147,6 +147,7 @@ def deploy_runner(ctx: StackContext) -> DeployRunner | None:
             compute_type=r.compute_type, timeout_minutes=r.timeout_minutes, log_retention_days=r.log_retention_days,
             vpc_id=ctx.network.vpc_id, subnet_ids=ctx.network.private_subnet_ids,
             operator_role_arns=list(s.site.on_call_role_arns), role_policy=json.dumps(runner_policy(s), sort_keys=True),
+            parts_policy=json.dumps(parts_policy(s), sort_keys=True),
             tags=tags_for(s, "runner"),
             secret_environment={"PAGERDUTY_TOKEN": r.pagerduty_token_secret} if s.role == "dr" else {},
         ),
@@ -240,5 +241,6 @@ def build(ctx: StackContext, data: DataParts) -> ComputeParts:
         oidc_provider_arn=cluster.oidc_provider_arn,
         oidc_issuer=cluster.oidc_issuer,
         restores=restore_resources,
+        node_group_arn=cluster.node_group_arn,
         exports=exports,
     )

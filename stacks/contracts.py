@@ -58,6 +58,7 @@ class ComputeParts:
     oidc_provider_arn: pulumi.Output[str]  # for IRSA roles of other workloads
     oidc_issuer: pulumi.Output[str]  # without https://
     restores: tuple[pulumi.Resource, ...]  # the failover's Velero Restores in tier order (empty unless failing over)
+    node_group_arn: pulumi.Output[str]  # the `general` node group (fault injection targets it)
     exports: Exports
 
 
@@ -72,6 +73,15 @@ class EdgeParts:
 
 @dataclass(frozen=True)
 class MonitoringParts:
-    """What the monitoring part (stacks/monitoring.py) declares: its stack outputs."""
+    """What the monitoring part (stacks/monitoring.py) declares: its stack outputs, and its alarms (what stops a
+    fault-injection experiment must exist before the experiment does)."""
+
+    exports: Exports
+    alarms: pulumi.Resource | None = None
+
+
+@dataclass(frozen=True)
+class TestingParts:
+    """What the testing part (stacks/testing.py) declares: its stack outputs."""
 
     exports: Exports

@@ -22,6 +22,8 @@ from stacks.detection import PROBE_NAME, canary_bucket, canary_name
 from stacks.providers import stack_regions
 from stacks.settings import StackSettings
 from stacks.settings.stack import DR_REGION
+from stacks.testing import RESTORE_PLAN, VALIDATOR
+from stacks.verification import GITHUB_OIDC_HOST
 
 # The failover, as an on-call engineer types it and as the dr runner runs it. --continue-on-error (Pulumi
 # CLI 3.114+): a failed Route53 or CloudFront step (control planes in us-east-1) does not stop the regional
@@ -209,6 +211,7 @@ def monitoring_statements(settings: StackSettings) -> list[dict[str, Any]]:
                     "lambda:ListVersionsByFunction", "lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy",
                     "lambda:TagResource", "lambda:PublishVersion", "lambda:PublishLayerVersion", "lambda:GetLayerVersion"],
          "Resource": [f"arn:aws:lambda:{west}:{account}:function:{PROBE_NAME}",
+                      f"arn:aws:lambda:{west}:{account}:function:{VALIDATOR}",
                       f"arn:aws:lambda:{west}:{account}:function:cwsyn-{canary_name(s)}-*",
                       f"arn:aws:lambda:{west}:{account}:layer:cwsyn-{canary_name(s)}-*"]},
         {"Sid": "Canary", "Effect": "Allow",
@@ -222,13 +225,47 @@ def monitoring_statements(settings: StackSettings) -> list[dict[str, Any]]:
         {"Sid": "MonitoringLogs", "Effect": "Allow",
          "Action": ["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:TagResource", "logs:ListTagsForResource",
                     "logs:AssociateKmsKey"],
-         "Resource": [f"arn:aws:logs:{west}:{account}:log-group:/aws/lambda/{PROBE_NAME}:*",
-                      f"arn:aws:logs:{west}:{account}:log-group:/aws/lambda/{PROBE_NAME}"]},
+         "Resource": [f"arn:aws:logs:{west}:{account}:log-group:/aws/lambda/{name}{suffix}" for name in (PROBE_NAME, VALIDATOR)
+                      for suffix in (":*", "")]},
     ]
 
 
+def testing_statements(settings: StackSettings) -> list[dict[str, Any]]:
+    """What the testing part declares (stacks/testing.py): (dr) the restore testing plan (its validator function and
+    log group are in monitoring_statements' function and log statements), (primary) the FIS templates and their
+    schedules (GitHub's OIDC provider is in ClusterOidcProviders). Its roles and security groups are covered by the
+    statements on this stack's tagged roles and EC2 resources."""
+    s = settings
+    account = s.account_id
+    statements: list[dict[str, Any]] = []
+    if s.is_dr:
+        west = s.regions.dr
+        return statements + [
+            {"Sid": "RestoreTesting", "Effect": "Allow",
+             "Action": ["backup:CreateRestoreTesting*", "backup:UpdateRestoreTesting*", "backup:DeleteRestoreTesting*",
+                        "backup:GetRestoreTesting*", "backup:ListRestoreTesting*"],
+             "Resource": [f"arn:aws:backup:{west}:{account}:restore-testing-plan:{RESTORE_PLAN}*"]},
+        ]
+    east = s.regions.primary
+    return statements + [
+        {"Sid": "FaultExperimentTemplates", "Effect": "Allow",
+         "Action": ["fis:CreateExperimentTemplate", "fis:UpdateExperimentTemplate", "fis:DeleteExperimentTemplate",
+                    "fis:GetExperimentTemplate", "fis:TagResource", "fis:UntagResource", "fis:ListTagsForResource"],
+         "Resource": [f"arn:aws:fis:{east}:{account}:experiment-template/*", f"arn:aws:fis:{east}:{account}:action/*"]},
+        {"Sid": "FaultExperimentSchedules", "Effect": "Allow",
+         "Action": ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"],
+         "Resource": [f"arn:aws:scheduler:{east}:{account}:schedule/default/aivo-dr-*"]},
+    ]
+
+
+def parts_policy(settings: StackSettings) -> dict[str, Any]:
+    """The runner's second policy (a managed one: the inline policy is at IAM's quota): what the monitoring and testing
+    parts declare. The inline policy's denies apply to it too: a Deny anywhere wins."""
+    return {"Version": "2012-10-17", "Statement": monitoring_statements(settings) + testing_statements(settings)}
+
+
 def runner_policy(settings: StackSettings) -> dict[str, Any]:
-    """The runner role's policy: what its stack declares, in its regions, and nothing else."""
+    """The runner role's inline policy: what its stack declares, in its regions, and nothing else (with parts_policy)."""
     s = settings
     account = s.account_id
     regions = stack_regions(s)
@@ -255,7 +292,9 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
         {"Sid": "CreateRolesTaggedAsThisStacks", "Effect": "Allow", "Action": ["iam:CreateRole", "iam:TagRole"],
          "Resource": f"arn:aws:iam::{account}:role/*", "Condition": {"StringEquals": _tagged(s, "aws:RequestTag")}},
         {"Sid": "ClusterOidcProviders", "Effect": "Allow", "Action": ["iam:*OpenIDConnectProvider*", "iam:TagOpenIDConnectProvider"],
-         "Resource": [f"arn:aws:iam::{account}:oidc-provider/oidc.eks.{region}.amazonaws.com/*" for region in regions]},
+         "Resource": [f"arn:aws:iam::{account}:oidc-provider/oidc.eks.{region}.amazonaws.com/*" for region in regions]
+         # GitHub's, in the stack that declares it (testing.verification.oidcProvider)
+         + ([f"arn:aws:iam::{account}:oidc-provider/{GITHUB_OIDC_HOST}"] if s.testing.verification.oidc_provider == s.role else [])},
     ]
     bucket = state_bucket(s)
     if bucket:
@@ -263,7 +302,6 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
                            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation",
                                       "s3:GetBucketVersioning"],
                            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]})
-    statements += monitoring_statements(s)
     if s.role == "primary":
         names = [s.storage.assets_bucket, s.storage.velero_bucket]
         names += [s.storage.replica_name(n, s.regions.dr) for n in names]

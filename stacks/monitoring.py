@@ -91,7 +91,7 @@ def _primary(ctx: StackContext, edge: EdgeParts) -> MonitoringParts:
     AlarmForwarding("primary-alarm-forwarding", ForwardingArgs(region=east, to_region=s.regions.dr, account_id=s.account_id,
                                                               tags=tags), opts=ctx.opts(east))
     exports: Exports = {"alarmNames": alarms.names}
-    return MonitoringParts(exports=exports)
+    return MonitoringParts(exports=exports, alarms=alarms)
 
 
 def _dr(ctx: StackContext, data: DataParts) -> MonitoringParts:
@@ -129,4 +129,4 @@ def _dr(ctx: StackContext, data: DataParts) -> MonitoringParts:
         "probeFunction": probe.function_name,
         "canaryName": canary_name(s),
     }
-    return MonitoringParts(exports=exports)
+    return MonitoringParts(exports=exports, alarms=alarms)

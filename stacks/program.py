@@ -2,7 +2,8 @@
 
 The parts are a pipeline, each handing the next a typed record (stacks/contracts.py):
 data -> compute (Velero needs the buckets) -> edge (DNS needs the databases and the cluster) -> monitoring
-(alarms on all of them, and the paging that reaches people).
+(alarms on all of them, and the paging that reaches people) -> testing (the Testing Schedule: restore tests, fault
+injection on what the parts declared, the verify workflow's role).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import pulumi
 
 from components.network import Network, NetworkArgs
-from stacks import compute, data, edge, monitoring
+from stacks import compute, data, edge, monitoring, testing
 from stacks.context import StackContext
 from stacks.providers import regional_providers
 from stacks.settings import load_settings
@@ -41,6 +42,7 @@ def run() -> None:
     compute_parts = compute.build(ctx, data_parts)
     edge_parts = edge.build(ctx, data_parts, compute_parts)
     monitoring_parts = monitoring.build(ctx, data_parts, compute_parts, edge_parts)
+    testing_parts = testing.build(ctx, data_parts, compute_parts, monitoring_parts)
     exports: dict[str, pulumi.Input[object]] = {
         "role": settings.role,
         "region": settings.region,
@@ -51,6 +53,7 @@ def run() -> None:
         **compute_parts.exports,
         **edge_parts.exports,
         **monitoring_parts.exports,
+        **testing_parts.exports,
     }
     for key in sorted(exports):
         pulumi.export(key, exports[key])

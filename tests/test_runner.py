@@ -14,7 +14,7 @@ import pytest
 
 from drctl.engine import Plan
 from drctl.stack_settings import stack_settings
-from stacks.deploy_runner import CONFIRM_PHRASE, FAILOVER_COMMAND, follow_command, runner_policy, start_command
+from stacks.deploy_runner import CONFIRM_PHRASE, FAILOVER_COMMAND, follow_command, parts_policy, runner_policy, start_command
 from tests.helpers.planning import only, plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,6 +74,22 @@ def test_the_runner_role_is_bounded_to_its_stacks_regions_and_tags(stack: str, r
     assert {"rds:DeleteDBInstance", "kms:ScheduleKeyDeletion", "s3:DeleteBucket"} <= set(by_sid["NeverDeleteData"]["Action"])
     assert ("EdgeRecords" in by_sid) == (stack == "dr")  # only the dr stack declares the edge
     assert len(json.dumps(document)) < 10240  # IAM's limit for a role's inline policies
+
+
+@pytest.mark.parametrize("stack", ["primary", "dr"])
+def test_what_the_monitoring_and_testing_parts_declare_is_a_managed_policy_on_the_runner_role(stack: str) -> None:
+    """The inline policy is near IAM's 10,240 characters: the parts' statements are a managed policy (6,144 at most)."""
+    p = plan(stack)
+    parts = only(p, "aws:iam/policy:Policy", f"{stack}-runner-parts-policy")
+    attachment = only(p, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", f"{stack}-runner-parts-policy")
+    assert attachment.inputs["role"] == f"aivo-dr-{stack}-runner" and attachment.property_dependencies["policyArn"] == [parts.urn]
+    document = json.loads(parts.inputs["policy"])
+    assert document == parts_policy(stack_settings(stack))
+    sids = {s["Sid"] for s in document["Statement"]}
+    assert {"Alarms", "EventRules"} <= sids and ("RestoreTesting" in sids) == (stack == "dr")
+    assert ("FaultExperimentTemplates" in sids) == (stack == "primary")
+    assert len(json.dumps(document, separators=(",", ":"))) < 6144
+    assert not sids & {s["Sid"] for s in runner_policy(stack_settings(stack))["Statement"]}
 
 
 def test_the_runner_installs_the_pulumi_release_of_the_pinned_sdk() -> None:

@@ -86,7 +86,7 @@ CASES = [
      "of 60 s plus 60 s of metric delay take 420 s now"),
     # A monthly experiment scheduled every other month: the Testing Schedule's row would go stale.
     ("testing_problem", "primary", ['testing.experiments.servicePods={"scheduled": true, "schedule": "cron(0 10 ? 1/2 TUE#2 *)"}'],
-     'aivo-dr:testing.experiments.servicePods.schedule = "cron(0 10 ? 1/2 TUE#2 *)": a schedule that runs at least every 31 '
+     'aivo-dr:testing.experiments.servicePods.schedule = "cron(0 10 ? 1/2 TUE#2 *)": a schedule that runs at least every 35 '
      "days (testing.frequency.singleServiceRecovery monthly); it leaves 63 days"),
     # Snapshots in January and July only: the weekly restore test that follows them would run twice a year.
     ("testing_problem", "dr", ['weeklySnapshots={"schedule": "cron(0 2 ? 1,7 SUN *)", "retentionDays": 400, "copyRetentionDays": 400}'],

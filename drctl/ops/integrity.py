@@ -11,26 +11,19 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from components.probes import integrity as shared
+from components.probes.integrity import Expectation
 from drctl.errors import UsageError
 from drctl.ops.checks import FAIL, PASS, WARN, Check
 
-_TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+_TABLE = shared.TABLE
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
 _KEYS = {"min_rows", "checksum", "checksum_query"}
-
-
-@dataclass(frozen=True)
-class Expectation:
-    table: str
-    min_rows: int
-    checksum: str | None = None
-    checksum_query: str | None = None
 
 
 def _scalar(row: tuple[Any, ...] | None) -> Any:
@@ -72,14 +65,6 @@ def load_expectations(path: Path) -> list[Expectation]:
     return found
 
 
-def checksum_sql(table: str) -> Any:
-    """md5 over the md5 of every row, sorted: the same for the same rows in any physical order."""
-    from psycopg import sql
-
-    ident = sql.Identifier(*table.split("."))
-    return sql.SQL("SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) FROM {} AS t").format(ident)
-
-
 HOST_ROW = "checked host"
 
 
@@ -118,24 +103,12 @@ def integrity_checks(conninfo: str, expectations: list[Expectation], expected_ho
         if checks[0].status == FAIL:
             return checks, where
         connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-        for want in expectations:
-            try:
-                count = _scalar(connection.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(*want.table.split(".")))).fetchone())
-            except psycopg.Error as error:
-                checks.append(Check(f"rows {want.table}", FAIL, str(error).splitlines()[0]))
-                continue
-            short = count < want.min_rows
-            checks.append(Check(f"rows {want.table}", FAIL if short else PASS,
-                                f"{count} rows, fewer than the {want.min_rows} expected" if short else f"{count} rows (at least {want.min_rows})"))
-            if want.checksum is None:
-                continue
-            try:
-                query = sql.SQL(want.checksum_query) if want.checksum_query else checksum_sql(want.table)  # type: ignore[arg-type]
-                got = str(_scalar(connection.execute(query).fetchone()))
-            except psycopg.Error as error:
-                checks.append(Check(f"checksum {want.table}", FAIL, str(error).splitlines()[0]))
-                continue
-            same = got == want.checksum
-            checks.append(Check(f"checksum {want.table}", PASS if same else FAIL,
-                                f"{got} matches" if same else f"{got} differs from the expected {want.checksum}"))
+
+        def scalar(query: str) -> Any:
+            return _scalar(connection.execute(sql.SQL(query)).fetchone())  # type: ignore[arg-type]
+
+        # The same checks, in the same words, as the restore validation Lambda runs (components/probes/integrity.py).
+        rows = shared.evaluate(scalar, expectations,
+                               (psycopg.Error,), lambda error: str(error).splitlines()[0])
+        checks += [Check(name, PASS if status == shared.PASS else FAIL, detail) for name, status, detail in rows]
     return checks, where

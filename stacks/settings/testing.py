@@ -27,8 +27,9 @@ from .database import InstanceClass
 from .tiers import Tier, restore_order
 
 Frequency = Literal["weekly", "monthly", "quarterly", "annually"]
-# The longest a frequency may leave between two tests, in days (a month of 31 days, a quarter of 92, a leap year).
-FREQUENCY_DAYS: dict[str, int] = {"weekly": 7, "monthly": 31, "quarterly": 92, "annually": 366}
+# The longest a frequency may leave between two tests, in days: once in every period, whichever day of it (the 2nd
+# Tuesday of two months can be 35 days apart, of two quarters 98, of two years 371).
+FREQUENCY_DAYS: dict[str, int] = {"weekly": 7, "monthly": 35, "quarterly": 98, "annually": 371}
 
 
 class Frequencies(Section):

@@ -1,0 +1,100 @@
+"""Weekly restore testing in AWS itself (dr stack, us-west-2): the newest recovery point of the DR vault restored
+after each weekly snapshot, into a small isolated instance, checked by a Lambda that reports to AWS Backup."""
+
+from __future__ import annotations
+
+import json
+
+from components.backups import BACKUP_POLICIES
+from stacks.testing import RESTORE_PLAN, VALIDATOR
+from tests.helpers.planning import only, plan, policy_json
+
+PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
+SELECTION = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+
+
+def test_the_plan_restores_the_newest_weekly_copy_in_the_dr_vault_after_each_weekly_snapshot() -> None:
+    p, primary = plan("dr"), plan("primary")
+    testing_plan = only(p, PLAN)
+    assert testing_plan.region == "us-west-2" and testing_plan.inputs["name"] == RESTORE_PLAN
+    # Sunday 02:00 (the runbook's weekly snapshot) plus its 360-minute completion window.
+    assert (testing_plan.inputs["scheduleExpression"], testing_plan.inputs["scheduleExpressionTimezone"]) == ("cron(0 8 ? * SUN *)", "Etc/UTC")
+    assert testing_plan.inputs["recoveryPointSelection"] == {
+        "algorithm": "LATEST_WITHIN_WINDOW", "includeVaults": [primary.outputs["backupVaultArnDr"]],
+        "recoveryPointTypes": ["SNAPSHOT"], "selectionWindowDays": 8}
+    assert testing_plan.inputs["startWindowHours"] == 4
+    # The vault is the us-west-2 copy's: what a loss of us-east-1 leaves.
+    assert primary.outputs["backupVaultArnDr"].startswith("arn:aws:backup:us-west-2:")
+
+
+def test_the_selection_restores_rds_small_and_isolated_for_the_validation_window_only() -> None:
+    p = plan("dr")
+    selection = only(p, SELECTION)
+    assert selection.region == "us-west-2"
+    assert (selection.inputs["restoreTestingPlanName"], selection.inputs["protectedResourceType"], selection.inputs["protectedResourceArns"]) == (
+        RESTORE_PLAN, "RDS", ["*"])
+    assert selection.inputs["validationWindowHours"] == 2
+    restored_sg, validator_sg = only(p, SG, "restore-testing-restored-sg"), only(p, SG, "restore-testing-validator-sg")
+    placement = only(p, "aws:rds/subnetGroup:SubnetGroup", "dr-database-placement")
+    overrides = selection.inputs["restoreMetadataOverrides"]
+    assert (overrides["dbInstanceClass"], overrides["dbSubnetGroupName"]) == ("db.t4g.medium", placement.inputs["name"])
+    assert len(json.loads(overrides["vpcSecurityGroupIds"])) == 1
+    assert selection.property_dependencies["restoreMetadataOverrides"] == [restored_sg.urn]
+    # Isolated: PostgreSQL from the validator's security group only, nothing else in or out.
+    (ingress,) = restored_sg.inputs["ingress"]
+    assert (ingress["protocol"], ingress["fromPort"], ingress["toPort"], len(ingress["securityGroups"])) == ("tcp", 5432, 5432, 1)
+    assert "cidrBlocks" not in ingress and restored_sg.property_dependencies["ingress"] == [validator_sg.urn]
+    assert restored_sg.inputs["egress"] == []
+    # AWS Backup restores with its own managed restore policy and nothing more.
+    role = only(p, "aws:iam/role:Role", "restore-testing-role")
+    assert selection.inputs["iamRoleArn"] == f"arn:aws:iam::123456789012:role/{role.inputs['name']}"
+    assert policy_json(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "backup.amazonaws.com"}
+    attached = [r.inputs["policyArn"] for r in p.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if r.name.startswith("restore-testing")]
+    assert attached == [BACKUP_POLICIES["restore"]]
+
+
+def test_completed_jobs_of_the_plan_start_the_validator_in_the_vpc_with_the_expectations() -> None:
+    p = plan("dr")
+    function = only(p, "aws:lambda/function:Function", "restore-testing-validator")
+    assert (function.region, function.inputs["name"], function.inputs["handler"], function.inputs["runtime"]) == (
+        "us-west-2", VALIDATOR, "restore_validator.handler", "python3.12")
+    assert function.inputs["vpcConfig"]["subnetIds"] == p.outputs["privateSubnetIds"]
+    assert only(p, SG, "restore-testing-validator-sg").urn in function.property_dependencies["vpcConfig"]
+    env = function.inputs["environment"]["variables"]
+    assert json.loads(env["EXPECTATIONS"]) == {"users": {"min_rows": 1}}
+    assert env["SECRET_ID"] == "aivo-production-postgres/master" and env["DB_NAME"] == "aivo"
+    assert env["PROTECTED_IDENTIFIERS"].split(",") == ["aivo-production-postgres", "aivo-production-postgres-dr", "aivo-production-postgres-fb"]
+    rule = only(p, "aws:cloudwatch/eventRule:EventRule", "restore-testing-completed")
+    assert json.loads(rule.inputs["eventPattern"]) == {
+        "source": ["aws.backup"], "detail-type": ["Restore Job State Change"],
+        "detail": {"status": ["COMPLETED"], "restoreTestingPlanArn": [{"prefix": env["RESTORE_TESTING_PLAN_ARN_PREFIX"]}]}}
+    assert env["RESTORE_TESTING_PLAN_ARN_PREFIX"] == f"arn:aws:backup:us-west-2:123456789012:restore-testing-plan:{RESTORE_PLAN}"
+    permission = only(p, "aws:lambda/permission:Permission", "restore-testing-completed")
+    assert permission.inputs["principal"] == "events.amazonaws.com" and permission.property_dependencies["sourceArn"] == [rule.urn]
+    # The archive: the validator, the shared checks, and the pure-Python driver with what it imports.
+    archive = function.inputs["code"]["assets"]
+    assert {"restore_validator.py", "integrity.py", "pg8000/native.py", "scramp/core.py", "dateutil/parser/__init__.py", "six.py"} <= set(archive)
+
+
+def test_the_validator_role_reads_one_secret_and_reports_nothing_else() -> None:
+    document = policy_json(only(plan("dr"), "aws:iam/rolePolicy:RolePolicy", "restore-testing-validator-policy").inputs["policy"])
+    actions = sorted(a for s in document["Statement"] for a in s["Action"])
+    assert actions == ["backup:PutRestoreValidationResult", "ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface",
+                       "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:UnassignPrivateIpAddresses", "kms:Decrypt",
+                       "logs:CreateLogStream", "logs:PutLogEvents", "rds:DescribeDBInstances", "secretsmanager:GetSecretValue"]
+    secret = next(s for s in document["Statement"] if s["Sid"] == "Credentials")
+    assert secret["Resource"] == ["arn:aws:secretsmanager:us-west-2:123456789012:secret:aivo-production-postgres/master-*"]
+
+
+def test_the_plan_follows_the_settings_and_can_be_switched_off() -> None:
+    p = plan("dr", "weeklySnapshots.schedule=cron(30 1 ? * WED *)", "weeklySnapshots.completionWindowMinutes=180",
+             "testing.restore.instanceClass=db.t4g.large", 'testing.restore.expectations={"billing.invoices": {"minRows": 1000}}')
+    assert only(p, PLAN).inputs["scheduleExpression"] == "cron(30 4 ? * WED *)"
+    assert only(p, SELECTION).inputs["restoreMetadataOverrides"]["dbInstanceClass"] == "db.t4g.large"
+    env = only(p, "aws:lambda/function:Function", "restore-testing-validator").inputs["environment"]["variables"]
+    assert json.loads(env["EXPECTATIONS"]) == {"billing.invoices": {"min_rows": 1000}}
+    off = plan("dr", "testing.restore.enabled=false")
+    assert not off.by_type(PLAN) and not off.by_type(SELECTION) and "restoreTestingPlan" not in off.outputs
+    # Only the dr stack restores: the primary stack's us-west-2 vault is tested from where it would be used.
+    assert not plan("primary").by_type(PLAN)
