@@ -6,17 +6,22 @@ the operator confirms it when done (Enter), or `--yes` records it as confirmed w
 has a phase (detect, respond, recover, cleanup), from which the runbook's Recovery Metrics are derived:
 time to detect, time to respond, time to recover (the measured RTO). Cleanup is outside the RTO.
 
+The region failover takes the real failover path: the settings flip and the one `pulumi up --stack dr`
+through Pulumi's Automation API (`pulumi` steps, drctl/ops/failover_run.py), then one `engine` step per part of
+the runbook's recovery (promote, scale, Velero, DNS, CDN), timed from the engine's events. PITR and a single
+service's restore stay API steps: the runbook's procedure for them is API calls.
+
 A region failover happens exactly when the primary region may be down, so the drill does not need it:
-its preflight gate ignores checks that cannot reach the primary region, and the Route53 step (an edge
-step: Route53's API is in us-east-1) that cannot reach its API is recorded as `unreachable` and the
-regional steps go on, as the README's "If Route53 or CloudFront APIs are impaired" says. Such a drill
-ends `incomplete`, never PASSED.
+its preflight gate ignores checks that cannot reach the primary region, and an edge step (Route53 and
+CloudFront: their control planes are in us-east-1) that fails is recorded as `unreachable` while the
+regional steps go on (`pulumi up --continue-on-error`), as the README's "If Route53 or CloudFront APIs are
+impaired" says. Such a drill ends `incomplete`, never PASSED.
 """
 
 from __future__ import annotations
 
+import re
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,6 +32,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from drctl.errors import EngineError
 from drctl.ops.aws import client, describe, is_unreachable
 from drctl.ops.checks import summary
+from drctl.ops.failover_run import DR_STACK, FAILOVER_KEY, GROUPS, REST, judge
 from drctl.ops.figures import DRILL_SCHEMA, runbook
 from drctl.ops.preflight import LAG_WINDOW, REPLICA_LAG, blockers, preflight, unreachable_primary
 from drctl.ops.progress import activity
@@ -37,6 +43,8 @@ from stacks.settings.stack import CLUSTER_NAMES
 from stacks.settings.tiers import tier_of
 
 SCHEMA = DRILL_SCHEMA
+# The failover's update, exactly as the runbook's command runs it (stacks/deploy_runner.py FAILOVER_COMMAND).
+UP_COMMAND = f"pulumi up --stack {DR_STACK} --yes --continue-on-error"
 PHASES = ("detect", "respond", "recover", "cleanup")
 # What the record says about the RPO until a step measures it (drctl.ops.report.RPO_SCENARIOS).
 RPO_NOT_YET = {
@@ -89,7 +97,7 @@ class DrillContext:
 class Step:
     key: str
     title: str
-    kind: str  # api | manual
+    kind: str  # api | manual | pulumi (the Automation API) | engine (what `pulumi up` did, from its events)
     phase: str
     command: str  # the runbook's command (what a person would type, with the region it needs), shown in the report
     action: Callable[[DrillContext], str] | None = None
@@ -142,50 +150,63 @@ def _measure_replica_lag(ctx: DrillContext) -> float | None:
     return max(p["Maximum"] for p in points) if points else None
 
 
-def _promote(ctx: DrillContext) -> str:
-    s, o = runbook(), ctx.options
+def _flip(ctx: DrillContext) -> str:
+    """The settings flip, after reading what the promotion will lose (the RPO): `pulumi config set failover true`
+    in the dr stack, through the Automation API and the `pulumi` on PATH."""
+    from drctl.ops.failover_run import DR_STACK, FAILOVER_KEY, select_dr_stack
+
     lag = _measure_replica_lag(ctx)
     ctx.facts["rpoSeconds"] = lag
     ctx.facts["rpoSource"] = "CloudWatch ReplicaLag before promotion" if lag is not None else "not measured: no ReplicaLag datapoints"
-    rds = client("rds", o.dr)
-    rds.promote_read_replica(DBInstanceIdentifier=s.database.replica_identifier, BackupRetentionPeriod=s.database.backup_retention_days,
-                             PreferredBackupWindow=s.database.backup_window)
-    ok, status, waited = wait_available(rds, s.database.replica_identifier, o.timeout_s, o.poll_s, "promoting")
-    if not ok:
-        raise StepFailed(f"{s.database.replica_identifier} is {status} after {waited:.0f} s")
-    return f"promoted {s.database.replica_identifier} in {o.dr}; available after {waited:.1f} s"
+    try:
+        from pulumi.automation import ConfigValue
+
+        stack = select_dr_stack()
+        stack.set_config(FAILOVER_KEY, ConfigValue(value="true"))
+    except FileNotFoundError:
+        raise StepFailed("no pulumi on PATH: install the Pulumi CLI the runner pins (runner.pulumiVersion)") from None
+    except Exception as error:  # the Automation API's CommandError, InvalidVersionError: the CLI said no
+        raise StepFailed(_first_line(error)) from None
+    ctx.facts["stack"] = stack
+    return f"{FAILOVER_KEY} = true in stack {DR_STACK}" + (f"; ReplicaLag {lag:.0f} s before promotion" if lag is not None else "")
 
 
-def _dns(ctx: DrillContext) -> str:
-    """The runbook's dr-dns-failover.json: each failover name's PRIMARY record now answers with the DR
-    endpoint and the DR health check (the SECONDARY's), so traffic moves even before health checks trip."""
-    s, o = runbook(), ctx.options
-    r53 = client("route53", o.primary)
-    zones = [z for z in r53.list_hosted_zones_by_name(DNSName=s.dns.zone_name)["HostedZones"] if z["Name"].rstrip(".") == s.dns.zone_name]
-    if not zones:
-        raise StepFailed(f"hosted zone {s.dns.zone_name} not found")
-    zone = zones[0]["Id"]
-    records = [r for page in r53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone) for r in page["ResourceRecordSets"]]
-    changes = []
-    for name in (s.dns.api_name, s.dns.app_name):
-        mine = {r.get("Failover"): r for r in records if r["Name"].rstrip(".") == name}
-        if "PRIMARY" not in mine or "SECONDARY" not in mine:
-            raise StepFailed(f"{name} has no PRIMARY/SECONDARY failover records")
-        primary = dict(mine["PRIMARY"])
-        primary["ResourceRecords"] = mine["SECONDARY"]["ResourceRecords"]
-        if mine["SECONDARY"].get("HealthCheckId"):
-            primary["HealthCheckId"] = mine["SECONDARY"]["HealthCheckId"]
-        changes.append({"Action": "UPSERT", "ResourceRecordSet": primary})
-    change = r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Comment": "aivo-dr drill: fail over to DR", "Changes": changes})["ChangeInfo"]
-    deadline = time.monotonic() + o.timeout_s
-    status = change["Status"]
-    while status != "INSYNC" and time.monotonic() < deadline:
-        time.sleep(min(o.poll_s, 10))
-        status = r53.get_change(Id=change["Id"])["ChangeInfo"]["Status"]
-    if status != "INSYNC":
-        raise StepFailed(f"change {change['Id']} still {status}")
-    target = s.site.ingress.get(o.dr)
-    return f"{s.dns.api_name}, {s.dns.app_name} PRIMARY -> {target} (change {change['Id'].split('/')[-1]} {status})"
+def _first_line(error: BaseException) -> str:
+    """What the CLI said, in one line: the first line of a CommandError's stderr (its text is the CommandResult:
+    code, stdout, stderr), else the error itself."""
+    text = str(error)
+    _, found, stderr = text.partition("\n stderr: ")
+    lines = [line.strip() for line in (stderr if found else text).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def _exit_code(error: BaseException) -> int:
+    found = re.search(r"^ code: (-?\d+)$", str(error), re.M)
+    return int(found.group(1)) if found else 1
+
+
+def _up(ctx: DrillContext) -> str:
+    """The one `pulumi up` of the dr stack (--continue-on-error, as the runbook's command), its events recorded.
+    Resource steps that failed are judged by the drill steps that follow; a run that failed before any resource
+    step (the program, the backend, a policy) fails here."""
+    from drctl.ops.failover_run import EngineTimeline
+
+    timeline = EngineTimeline()
+    ctx.facts["timeline"] = timeline
+    stack = ctx.facts["stack"]
+    try:
+        stack.up(on_event=timeline.add, continue_on_error=True)
+        code = 0
+    except Exception as error:  # CommandError: the CLI exited non-zero
+        if not timeline.failed():
+            raise StepFailed(_first_line(error)) from None
+        code = _exit_code(error)
+    ctx.facts["upRan"] = True
+    changed = len(timeline.steps)
+    failed = len(timeline.failed())
+    span = f" in {timeline.last - timeline.first} s" if timeline.first is not None and timeline.last is not None else ""
+    text = f"{changed} resource {'change' if changed == 1 else 'changes'}{span}"
+    return text + (f"; {failed} failed (exit code {code}): see the steps below" if failed else "")
 
 
 def _scale(cluster: str, region_of: Callable[[DrillOptions], str]) -> Callable[[DrillContext], str]:
@@ -281,7 +302,7 @@ def _assess_cluster(ctx: DrillContext) -> str:
 def scenario_steps(options: DrillOptions) -> list[Step]:
     """The runbook's procedure for the scenario, step by step."""
     s = runbook()
-    dr_cluster, primary_cluster = CLUSTER_NAMES["dr"], CLUSTER_NAMES["primary"]
+    primary_cluster = CLUSTER_NAMES["primary"]
     detect = Step("detect", "Detect the failure (alert fired, on-call paged)", "manual", "detect", "PagerDuty alert acknowledged")
     if options.scenario == "region-failover":
         return [
@@ -289,20 +310,11 @@ def scenario_steps(options: DrillOptions) -> list[Step]:
             Step("declare", "Declare the DR event (approval, incident, status page)", "manual", "respond",
                  "notify on-call manager; create PagerDuty incident; update status page"),
             Step("preflight", "Check the DR region is ready", "api", "respond", f"drctl preflight --dr-region {options.dr}", _preflight),
-            Step("promote", "Promote the RDS read replica", "api", "recover",
-                 f"aws rds promote-read-replica --db-instance-identifier {s.database.replica_identifier} --region {options.dr}", _promote),
-            # Route53 is global (its API is in us-east-1): no --region.
-            Step("dns", "Point api/app at the DR region (Route53)", "api", "recover",
-                 "aws route53 change-resource-record-sets --hosted-zone-id <zone-id> --change-batch file://dr-dns-failover.json", _dns, edge=True),
-            Step("scale", "Scale the DR node group", "api", "recover",
-                 f"aws eks update-nodegroup-config --cluster-name {dr_cluster} --nodegroup-name {s.cluster.node_group_name} "
-                 f"--scaling-config minSize={s.cluster.node_group.min_size},maxSize={s.cluster.node_group.max_size},desiredSize={s.cluster.node_group.desired_size} "
-                 f"--region {options.dr}",
-                 _scale(dr_cluster, lambda o: o.dr)),
-            Step("velero", "Restore Kubernetes state from Velero", "manual", "recover",
-                 f"aws eks update-kubeconfig --name {dr_cluster} --region {options.dr}; velero restore create --from-schedule {s.velero.daily.name}; kubectl get deployments -n {s.velero.app_namespace}"),
-            Step("cdn", "Update the CDN origin", "manual", "recover",
-                 "aws cloudfront update-distribution --id <distribution-id> --distribution-config file://dr-cloudfront-config.json"),
+            Step("flip", "Set failover true in the dr stack", "pulumi", "recover", f"pulumi config set {FAILOVER_KEY} true --stack {DR_STACK}",
+                 _flip),
+            Step("up", "Run the failover (one pulumi up of the dr stack)", "pulumi", "recover", UP_COMMAND, _up),
+            # What the `pulumi up` did, step by step, timed from its events (drctl/ops/failover_run.py GROUPS).
+            *[Step(g.key, g.title, "engine", "recover", UP_COMMAND, edge=g.edge) for g in (*GROUPS, REST)],
             Step("verify", "Verify services (smoke tests)", "manual", "recover",
                  f"./scripts/smoke-tests.sh production-dr; curl -sf https://{s.dns.api_name}/health; curl -sf https://{s.dns.app_name}"),
         ]
@@ -374,6 +386,17 @@ def _run_api_step(step: Step, ctx: DrillContext) -> tuple[str, str]:
         return "failed", str(error)
 
 
+def _engine_step(step: Step, record: StepRecord, ctx: DrillContext) -> None:
+    """A step of the failover's `pulumi up`, as its events timed it (no change: no time, nothing to judge)."""
+    group = next(g for g in (*GROUPS, REST) if g.key == step.key)
+    result = judge(group, ctx.facts["timeline"], UP_COMMAND)
+    record.status, record.detail = result.status, result.detail
+    record.startedAt = _iso(result.started) if result.started else None
+    record.endedAt = _iso(result.ended) if result.ended else None
+    if result.started and result.ended:
+        record.seconds = round((result.ended - result.started).total_seconds(), 3)
+
+
 def run_drill(options: DrillOptions) -> dict[str, Any]:
     """Run every step in order; stop at the first failed or aborted one. Returns the drill record."""
     if options.scenario == "service-restore" and options.service:
@@ -387,18 +410,23 @@ def run_drill(options: DrillOptions) -> dict[str, Any]:
     err = console(stderr=True)
     outcome = "completed"
     for index, (step, record) in enumerate(zip(steps, records, strict=True), start=1):
-        if outcome not in ("completed", "incomplete"):
+        # What one `pulumi up` did is reported whole, even after one of its steps failed (it ran --continue-on-error).
+        if outcome not in ("completed", "incomplete") and not (step.kind == "engine" and ctx.facts.get("upRan")):
             break
         begin = datetime.now(UTC)
         record.startedAt = _iso(begin)
         if step.kind == "manual":
             record.status, record.detail = _confirm(step, index, len(steps), options.yes)
+        elif step.kind == "engine":
+            _engine_step(step, record, ctx)
         else:
             with activity(f"[{index}/{len(steps)}] {step.title}"):
                 record.status, record.detail = _run_api_step(step, ctx)
-        end = datetime.now(UTC)
-        record.endedAt, record.seconds = _iso(end), round((end - begin).total_seconds(), 3)
-        err.print(f"[{index}/{len(steps)}] {step.title}: {record.status} in {record.seconds:.1f} s" + (f" - {record.detail}" if record.detail else ""),
+        if step.kind != "engine":
+            end = datetime.now(UTC)
+            record.endedAt, record.seconds = _iso(end), round((end - begin).total_seconds(), 3)
+        took = f" in {record.seconds:.1f} s" if record.seconds is not None else ""
+        err.print(f"[{index}/{len(steps)}] {step.title}: {record.status}{took}" + (f" - {record.detail}" if record.detail else ""),
                   markup=False, highlight=False)
         if record.status in ("failed", "aborted"):
             outcome = record.status

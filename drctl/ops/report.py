@@ -188,7 +188,7 @@ def markdown(record: dict[str, Any], chart: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-_COLORS = {"api": (52, 101, 164), "manual": (245, 121, 0), "failed": (204, 0, 0), "aborted": (204, 0, 0), "unreachable": (117, 80, 123),
+_COLORS = {"api": (52, 101, 164), "pulumi": (92, 53, 102), "engine": (78, 154, 6), "manual": (245, 121, 0), "failed": (204, 0, 0), "aborted": (204, 0, 0), "unreachable": (117, 80, 123),
            "not run": (186, 189, 182)}
 
 

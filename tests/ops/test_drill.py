@@ -1,10 +1,12 @@
-"""`drctl drill run|report`: timed drills with real API steps on moto, reports in Markdown, PNG and JSON."""
+"""`drctl drill run|report`: timed drills, the region failover through the Automation API (a stand-in `pulumi`), the
+others with real API steps on moto; reports in Markdown, PNG and JSON."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -17,11 +19,14 @@ import pytest
 from PIL import Image
 
 from drctl.cli import main
+from drctl.ops.drill import parse_iso
 from drctl.ops.figures import runbook
 from drctl.ops.report import recovery_metrics, verdicts
+from stacks.deploy_runner import FAILOVER_COMMAND
 from tests.helpers.drill import drill_record, write_record
 from tests.helpers.faultproxy import DROP
 from tests.helpers.ops import table_rows
+from tests.helpers.pulumi_standin import Change, calls, engine_events, write_standin
 
 
 def replica_lag(seconds: float) -> None:
@@ -51,132 +56,176 @@ def record_of(directory: Path, scenario: str) -> dict:
     return json.loads(path.read_text())
 
 
-def test_region_failover_drill_runs_the_api_steps_and_reports(aws, tmp_path, capsys) -> None:
+# The dr stack's failover update as the engine reports it (offsets in seconds from the start of `pulumi up`): the
+# resources tests/test_failover_flip.py finds changed, with plausible durations (a promotion 95 s, Scenario 2's range).
+FAILOVER_CHANGES = [
+    Change("aws:rds/instance:Instance", "dr-database-instance", "update", 1, 96),
+    Change("aws:eks/nodeGroup:NodeGroup", "dr-cluster-general", "update", 1, 181),
+    Change("aws:elasticache/replicationGroup:ReplicationGroup", "dr-cache-group", "update", 1, 421),
+    Change("kubernetes:velero.io/v1:BackupStorageLocation", "dr-velero-location", "update", 2, 4),
+    Change("kubernetes:velero.io/v1:Restore", "dr-failover-restores-critical", "create", 97, 217),
+    Change("kubernetes:velero.io/v1:Restore", "dr-failover-restores-low", "create", 400, 520),
+    Change("aws:route53/record:Record", "edge-dns-api-primary", "update", 97, 131),
+    Change("aws:route53/record:Record", "edge-dns-app-primary", "update", 97, 133),
+    Change("aws:cloudfront/distribution:Distribution", "edge-cdn-distribution", "update", 97, 397),
+    Change("aws:cloudwatch/metricAlarm:MetricAlarm", "dr-alarms-database-replica-lag", "delete", 1, 2),
+    Change("aws:backup/plan:Plan", "dr-weekly-snapshots-plan", "create", 1, 3),
+    Change("aws:rds/instance:Instance", "dr-database-placement-unchanged", "same", 0, 0),
+]
+REGION_FAILOVER = ["drill", "run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--poll-seconds", "1"]
+
+
+def pulumi_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changes: list[Change], up_exit: int = 0, up_stderr: str = "") -> Path:
+    """The stand-in `pulumi` (tests/helpers/pulumi_standin.py) first on PATH; returns the log of its calls."""
+    log = write_standin(tmp_path / "bin", engine_events(changes), up_exit=up_exit, up_stderr=up_stderr)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    return log
+
+
+def test_region_failover_drill_takes_the_real_failover_path(aws, tmp_path, capsys, monkeypatch) -> None:
+    """The drill runs what an on-call engineer runs: `pulumi config set failover true` then `pulumi up` of the dr stack,
+    through the Automation API. The `pulumi` it runs is a stand-in written by the test (it records its arguments and
+    replays the engine's events) because the Pulumi CLI cannot be installed here; the step timings come from those
+    events, and nothing is changed through AWS's APIs."""
     s = runbook()
     replica_lag(120.0)
-    code = main(["drill", "run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--report", str(tmp_path), "--poll-seconds", "1", "--operator", "sre"])
+    log = pulumi_on_path(tmp_path, monkeypatch, FAILOVER_CHANGES)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    code = main([*REGION_FAILOVER, "--report", str(reports), "--operator", "sre"])
     captured = capsys.readouterr()
     assert code == 0, captured.out + captured.err
-    record = record_of(tmp_path, "region-failover")
-    assert [(st["key"], st["kind"], st["status"]) for st in record["steps"]] == [
-        ("detect", "manual", "confirmed"), ("declare", "manual", "confirmed"), ("preflight", "api", "done"), ("promote", "api", "done"),
-        ("dns", "api", "done"), ("scale", "api", "done"), ("velero", "manual", "confirmed"), ("cdn", "manual", "confirmed"),
-        ("verify", "manual", "confirmed")]
+    # The CLI calls, in order: the settings flip, then the one update, both of the dr stack, in this repository.
+    up = calls(log)[3]
+    assert re.fullmatch(r".*/automation-logs-up-[^/]+/eventlog\.txt", up[8])  # the file the Automation API reads the events from
+    assert calls(log) == [
+        ["version"],
+        ["--non-interactive", "stack", "select", "--stack", "dr"],
+        ["config", "set", "failover", "--plaintext", "--stack", "dr", "--non-interactive", "--", "true"],
+        ["--non-interactive", "up", "--yes", "--skip-preview", "--continue-on-error", "--exec-kind", "auto.local", "--event-log",
+         up[8], "--stack", "dr"],
+        ["--non-interactive", "stack", "output", "--json", "--stack", "dr"],
+        ["--non-interactive", "stack", "output", "--json", "--show-secrets", "--stack", "dr"],
+        ["--non-interactive", "stack", "history", "--json", "--show-secrets", "--page-size", "1", "--page", "1", "--stack", "dr"],
+    ]
+    record = record_of(reports, "region-failover")
+    assert [(st["key"], st["kind"], st["status"], st["seconds"] if st["kind"] == "engine" else None) for st in record["steps"]] == [
+        ("detect", "manual", "confirmed", None), ("declare", "manual", "confirmed", None), ("preflight", "api", "done", None),
+        ("flip", "pulumi", "done", None), ("up", "pulumi", "done", None),
+        ("promote", "engine", "done", 95.0), ("scale", "engine", "done", 420.0), ("velero", "engine", "done", 518.0),
+        ("dns", "engine", "done", 36.0), ("cdn", "engine", "done", 300.0), ("rest", "engine", "done", 2.0),
+        ("verify", "manual", "confirmed", None)]
+    steps = {st["key"]: st for st in record["steps"]}
+    assert steps["flip"]["detail"] == "failover = true in stack dr; ReplicaLag 120 s before promotion"
+    assert steps["up"]["detail"] == "11 resource changes in 520 s"
+    assert steps["promote"]["detail"] == "update dr-database-instance"
+    assert steps["scale"]["detail"] == "update dr-cache-group, update dr-cluster-general"
+    assert steps["dns"]["detail"] == "update edge-dns-api-primary, update edge-dns-app-primary"
+    assert steps["rest"]["detail"] == "delete dr-alarms-database-replica-lag, create dr-weekly-snapshots-plan"
+    # The engine's clock: the promotion's bar starts 1 s after the update's first event and lasts 95 s.
+    assert (parse_iso(steps["promote"]["endedAt"]) - parse_iso(steps["promote"]["startedAt"])).total_seconds() == 95.0
+    assert (parse_iso(steps["velero"]["startedAt"]) - parse_iso(steps["promote"]["startedAt"])).total_seconds() == 1.0
+    assert steps["flip"]["command"] == "pulumi config set failover true --stack dr"
+    assert steps["up"]["command"] == steps["promote"]["command"] == "pulumi up --stack dr --yes --continue-on-error"
+    assert f"{steps['flip']['command']} && {steps['up']['command']}" == FAILOVER_COMMAND  # what the runbook and the runner run
     assert record["outcome"] == "completed" and record["rpoSeconds"] == 120.0 and record["passed"] is True
-    assert record["verdicts"][0] == {"scope": "Critical", "rtoTarget": "30 min", "rto": "PASS", "rpoTarget": "5 min", "rpo": "PASS"}
-    assert record["metrics"]["lowerBound"] is True and record["metrics"]["timeToRecoverSeconds"] > 0
     assert record["rpoSource"] == "CloudWatch ReplicaLag before promotion"
-    # The API steps changed the estate.
-    r53 = boto3.client("route53", region_name="us-east-1")
-    records = r53.list_resource_record_sets(HostedZoneId=aws["zone_id"])["ResourceRecordSets"]
-    primary_api = next(r for r in records if r["Name"] == f"{s.dns.api_name}." and r.get("Failover") == "PRIMARY")
-    assert primary_api["ResourceRecords"] == [{"Value": s.site.ingress["us-west-2"]}]
+    assert record["verdicts"][0] == {"scope": "Critical", "rtoTarget": "30 min", "rto": "PASS", "rpoTarget": "5 min", "rpo": "PASS"}
+    assert record["metrics"]["lowerBound"] is True and record["metrics"]["timeToRecoverSeconds"] >= 520
+    # Nothing went around the stacks: the replica is still a replica, DNS and the node group untouched (the stand-in
+    # changed nothing, and neither did the drill).
+    replica = boto3.client("rds", region_name="us-west-2").describe_db_instances(DBInstanceIdentifier=s.database.replica_identifier)["DBInstances"][0]
+    assert replica.get("ReadReplicaSourceDBInstanceIdentifier")
     group = boto3.client("eks", region_name="us-west-2").describe_nodegroup(clusterName="aivo-dr-eks", nodegroupName="general")["nodegroup"]
-    assert group["scalingConfig"] == {"minSize": 3, "maxSize": 20, "desiredSize": 5}
-    promoted = boto3.client("rds", region_name="us-west-2").describe_db_instances(DBInstanceIdentifier=s.database.replica_identifier)["DBInstances"][0]
-    assert promoted["DBInstanceStatus"] == "available" and promoted["BackupRetentionPeriod"] == s.database.backup_retention_days
-    # The report: Markdown with the tier verdicts and the Recovery Metrics, a PNG timeline, the JSON record.
-    (md,) = tmp_path.glob("drill-region-failover-*.md")
+    assert group["scalingConfig"] != {"minSize": 3, "maxSize": 20, "desiredSize": 5}
+    # The report: Markdown with the tier verdicts, the step timings and the commands, a PNG timeline, the JSON record.
+    (md,) = reports.glob("drill-region-failover-*.md")
     text = md.read_text()
     assert "| Critical | auth-svc, api-gateway, billing-svc | 30 min |" in text and "| PASS | 5 min | 2 min 00 s | PASS |" in text
     assert "| Platform | all | < 4 hours |" in text and "| Verdict | PASS |" in text
-    assert "- Root cause: drill: simulated region-failover" in text
-    assert "(lower bound: manual steps confirmed with --yes)" in text
-    (png,) = tmp_path.glob("drill-region-failover-*.png")
-    assert f"![Timeline]({png.name})" in text
+    assert "| Promote the RDS read replica | engine | recover |" in text and "| 1 min 35 s | done | update dr-database-instance |" in text
+    assert "4. Set failover true in the dr stack: `pulumi config set failover true --stack dr`" in text
+    assert "5. Run the failover (one pulumi up of the dr stack): `pulumi up --stack dr --yes --continue-on-error`" in text
+    (png,) = reports.glob("drill-region-failover-*.png")
     with Image.open(png) as image:
-        assert image.format == "PNG" and image.size[1] > 9 * 26
-    rows = table_rows(captured.out)
-    assert ("Critical", "30 min", rows[-5][2], "PASS", "5 min", "2 min 00 s", "PASS") == rows[-5]
-    assert "[4/9] Promote the RDS read replica: done" in captured.err
-    # The runbook commands carry the region they need (drctl never reads AWS_REGION; neither should a copy-paste).
-    commands = {st["key"]: st["command"] for st in record["steps"]}
-    assert commands["promote"] == "aws rds promote-read-replica --db-instance-identifier aivo-production-postgres-dr --region us-west-2"
-    assert commands["scale"] == ("aws eks update-nodegroup-config --cluster-name aivo-dr-eks --nodegroup-name general "
-                                 "--scaling-config minSize=3,maxSize=20,desiredSize=5 --region us-west-2")
-    assert f"4. Promote the RDS read replica: `{commands['promote']}`" in text
-    # Appendix A's two "TTR"s are named apart, in the report and on screen.
-    assert "(TTR)" not in text and "- Time to detect (TTD): " in text
-    assert "- Time to respond (TTRespond): " in text and "- Time to recover (TTRecover, the measured RTO): " in text
-    assert "time to respond (TTRespond)" in captured.out and "time to recover (TTRecover)" in captured.out
+        assert image.format == "PNG" and image.size[1] > 12 * 26
+    assert "[6/12] Promote the RDS read replica: done in 95.0 s - update dr-database-instance" in captured.err
     assert captured.out.splitlines()[-1].startswith("drill PASSED; report: ")
-    # Every file the drill writes has the same mode, 0600 (docs/operations.md says why).
-    assert sorted(stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()) == [0o600, 0o600, 0o600]
+    assert sorted(stat.S_IMODE(p.stat().st_mode) for p in reports.iterdir()) == [0o600, 0o600, 0o600]
 
 
-def test_replica_lag_beyond_the_critical_rpo_fails_the_drill(aws, tmp_path, capsys) -> None:
+def test_replica_lag_beyond_the_critical_rpo_fails_the_drill(aws, tmp_path, capsys, monkeypatch) -> None:
     replica_lag(600.0)
-    assert main(["drill", "run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"]) == 1
+    pulumi_on_path(tmp_path, monkeypatch, FAILOVER_CHANGES)
+    assert main([*REGION_FAILOVER, "--report", str(tmp_path)]) == 1
     rows = table_rows(capsys.readouterr().out)
     verdict = {r[0]: (r[3], r[6]) for r in rows if r[0] in ("Critical", "High", "Medium", "Low", "Platform")}
     assert verdict == {"Critical": ("PASS", "FAIL"), "High": ("PASS", "PASS"), "Medium": ("PASS", "PASS"), "Low": ("PASS", "PASS"),
                        "Platform": ("PASS", "PASS")}
 
 
-def test_a_failed_step_stops_the_drill_and_is_reported(aws, tmp_path, capsys) -> None:
+def test_a_failed_preflight_stops_the_drill_before_pulumi_runs(aws, tmp_path, capsys, monkeypatch) -> None:
     boto3.client("eks", region_name="us-west-2").delete_nodegroup(clusterName="aivo-dr-eks", nodegroupName="general")
-    assert main(["drill", "run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"]) == 1
+    log = pulumi_on_path(tmp_path, monkeypatch, FAILOVER_CHANGES)
+    assert main([*REGION_FAILOVER, "--report", str(tmp_path)]) == 1
     capsys.readouterr()
     record = record_of(tmp_path, "region-failover")
     assert record["outcome"] == "failed"
-    assert [st["status"] for st in record["steps"]] == ["confirmed", "confirmed", "failed", *["not run"] * 6]
+    assert [st["status"] for st in record["steps"]] == ["confirmed", "confirmed", "failed", *["not run"] * 9]
     assert record["steps"][2]["detail"] == "14 passed, 2 warnings, 1 failed: node group general"
     text = next(tmp_path.glob("*.md")).read_text()
     assert ("| Verdict | FAIL: outcome failed at step preflight (failed); RTO missed: Critical, High, Medium, Low, Platform; "
             "RPO not measured (not measured: the drill stopped before reading ReplicaLag) |") in text
     assert "| Measured RTO (time to recover) | not recovered" in text
-    # The replica was not promoted: the drill stopped before it.
-    assert boto3.client("rds", region_name="us-west-2").describe_db_instances(
-        DBInstanceIdentifier=runbook().database.replica_identifier)["DBInstances"][0]["DBInstanceStatus"] == "available"
+    assert calls(log) == []  # not even `pulumi version`: the flag was never flipped
 
 
-def test_a_drill_whose_rpo_was_never_measured_does_not_pass(tmp_path, capsys) -> None:
-    """Completed within every RTO, but no ReplicaLag datapoints: "within every RPO" cannot be claimed (exit 1)."""
-    source = write_record(drill_record(20, None), tmp_path)
-    assert main(["drill", "report", "--from", str(source)]) == 1
-    out = capsys.readouterr().out
-    rebuilt = json.loads((tmp_path / "drill-region-failover-20261125T100000Z.json").read_text())
-    assert rebuilt["outcome"] == "completed" and {v["rto"] for v in rebuilt["verdicts"]} == {"PASS"}
-    assert {v["rpo"] for v in rebuilt["verdicts"]} == {"not measured"} and rebuilt["passed"] is False
-    assert rebuilt["notPassedBecause"] == ["RPO not measured (not measured: no ReplicaLag datapoints)"]
-    assert out.splitlines()[-1].startswith("drill NOT PASSED: RPO not measured (not measured: no ReplicaLag datapoints); report: ")
-    assert "drill PASSED" not in out
-    # Measured and within every RPO, the same record passes.
-    assert main(["drill", "report", "--from", str(write_record(drill_record(20, 60.0), tmp_path))]) == 0
-    assert capsys.readouterr().out.splitlines()[-1].startswith("drill PASSED; report: ")
+def test_a_pulumi_up_that_fails_before_any_resource_fails_its_step(aws, tmp_path, capsys, monkeypatch) -> None:
+    replica_lag(60.0)
+    log = pulumi_on_path(tmp_path, monkeypatch, [], up_exit=255, up_stderr="error: failed to load checkpoint: blob (key \".pulumi/stacks/aivo-dr/dr.json\") not found\n")
+    assert main([*REGION_FAILOVER, "--report", str(tmp_path)]) == 1
+    capsys.readouterr()
+    record = record_of(tmp_path, "region-failover")
+    assert [(st["key"], st["status"]) for st in record["steps"]][3:6] == [("flip", "done"), ("up", "failed"), ("promote", "not run")]
+    assert record["steps"][4]["detail"] == 'error: failed to load checkpoint: blob (key ".pulumi/stacks/aivo-dr/dr.json") not found'
+    assert [c[1] if c[0] == "--non-interactive" else c[0] for c in calls(log)] == ["version", "stack", "config", "up"]
 
 
-def test_us_east_1_dropped_the_failover_drill_goes_past_preflight_and_recovers_in_us_west_2(aws, fault_proxy, tmp_path, capsys) -> None:
+def test_without_the_pulumi_cli_the_drill_stops_at_the_flip(aws, tmp_path, capsys, monkeypatch) -> None:
+    replica_lag(60.0)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert main([*REGION_FAILOVER, "--report", str(tmp_path)]) == 1
+    capsys.readouterr()
+    flip = record_of(tmp_path, "region-failover")["steps"][3]
+    assert (flip["key"], flip["status"], flip["detail"]) == ("flip", "failed", "no pulumi on PATH: install the Pulumi CLI the runner pins (runner.pulumiVersion)")
+
+
+def test_us_east_1_dropped_the_failover_drill_goes_past_preflight_and_recovers_in_us_west_2(aws, fault_proxy, tmp_path, capsys, monkeypatch) -> None:
     """A real failover drill happens exactly when us-east-1 may be down: what the DR side needs is there, so the
-    regional steps run; Route53's API (us-east-1) does not answer, so the drill is incomplete, not PASSED."""
+    update's regional steps complete; Route53's API (us-east-1) refuses, so the drill is incomplete, not PASSED."""
     replica_lag(120.0)
     fault_proxy.fault("us-east-1", DROP)
+    refused = "updating urn:pulumi:dr::aivo-dr::aws:route53/record:Record::edge-dns-api-primary: operation error Route 53: ChangeResourceRecordSets, connection reset"
+    changes = [c if c.type != "aws:route53/record:Record" else Change(c.type, c.name, c.op, c.start, c.end, refused) for c in FAILOVER_CHANGES]
+    pulumi_on_path(tmp_path, monkeypatch, changes, up_exit=255, up_stderr="error: update failed\n")
     started = time.monotonic()
-    code = main(["drill", "run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--report", str(tmp_path), "--poll-seconds", "1"])
-    assert time.monotonic() - started < 20
+    code = main([*REGION_FAILOVER, "--report", str(tmp_path)])
+    assert time.monotonic() - started < 30
     captured = capsys.readouterr()
     assert code == 1, captured.out + captured.err
     record = record_of(tmp_path, "region-failover")
     assert [(st["key"], st["status"]) for st in record["steps"]] == [
-        ("detect", "confirmed"), ("declare", "confirmed"), ("preflight", "done"), ("promote", "done"), ("dns", "unreachable"),
-        ("scale", "done"), ("velero", "confirmed"), ("cdn", "confirmed"), ("verify", "confirmed")]
+        ("detect", "confirmed"), ("declare", "confirmed"), ("preflight", "done"), ("flip", "done"), ("up", "done"), ("promote", "done"),
+        ("scale", "done"), ("velero", "done"), ("dns", "unreachable"), ("cdn", "done"), ("rest", "done"), ("verify", "confirmed")]
     steps = {st["key"]: st["detail"] for st in record["steps"]}
     # The replica lag datapoint (120 s) makes that row PASS; the seven rows that read us-east-1 block nothing.
     assert steps["preflight"] == "9 passed, 1 warning, 0 failed, 7 unreachable (us-east-1); not blocking: 7 checks could not reach us-east-1"
-    assert steps["dns"] == ("route53 list_hosted_zones_by_name in us-east-1: connection reset (3 attempts); health-check failover still moves "
-                            "traffic, re-run when the API answers: aws route53 change-resource-record-sets --hosted-zone-id <zone-id> "
-                            "--change-batch file://dr-dns-failover.json")
-    assert steps["scale"] == "aivo-dr-eks/general in us-west-2: min 3, desired 5, max 20"
+    assert steps["up"] == "11 resource changes in 520 s; 2 failed (exit code 255): see the steps below"
+    assert steps["dns"] == (f"edge-dns-api-primary: {refused}; edge-dns-app-primary: {refused}; health-check failover still moves traffic, "
+                            "re-run when the API answers: pulumi up --stack dr --yes --continue-on-error")
     assert record["outcome"] == "incomplete" and record["rpoSeconds"] == 120.0 and record["passed"] is False
     assert record["notPassedBecause"] == ["outcome incomplete at step dns (unreachable)"]
     assert captured.out.splitlines()[-1].startswith("drill NOT PASSED: outcome incomplete at step dns (unreachable); report: ")
-    # The regional recovery really happened in us-west-2 (read straight from the emulator, not through the proxy).
-    west = {"region_name": "us-west-2", "endpoint_url": fault_proxy.upstream_url}
-    promoted = boto3.client("rds", **west).describe_db_instances(DBInstanceIdentifier=runbook().database.replica_identifier)["DBInstances"][0]
-    # (The emulator leaves the source fields set on a promoted replica; the promotion's retention shows it ran.)
-    assert promoted["DBInstanceStatus"] == "available" and promoted["BackupRetentionPeriod"] == runbook().database.backup_retention_days
-    group = boto3.client("eks", **west).describe_nodegroup(clusterName="aivo-dr-eks", nodegroupName="general")["nodegroup"]
-    assert group["scalingConfig"] == {"minSize": 3, "maxSize": 20, "desiredSize": 5}
 
 
 def test_an_unwritable_report_folder_is_refused_before_any_aws_call(fault_proxy, tmp_path, capsys) -> None:
