@@ -230,6 +230,13 @@ def _verify_schedule() -> str:
     return verify_schedule_block(weekly.schedule, weekly.completion_window_minutes)
 
 
+def _testing_schedule() -> str:
+    from drctl.ops.schedule import declared_table
+    from drctl.stack_settings import stack_settings
+
+    return declared_table(stack_settings("dr"), stack_settings("primary"))
+
+
 def regenerate_yaml(text: str, blocks: dict[str, str]) -> str:
     return YAML_BLOCK.sub(lambda m: m.group("open") + blocks[m.group("name")] + "\n" + m.group("close")
                           if m.group("name") in blocks else m.group(0), text)
@@ -257,6 +264,7 @@ def generators() -> dict[str, Callable[[], str]]:
         "detection": planned(detection_table),
         "policies": policies_table,
         "verify-schedule": _verify_schedule,
+        "testing-schedule": _testing_schedule,
     }
 
 

@@ -1,0 +1,139 @@
+"""`drctl schedule`: the runbook's Testing Schedule judged from evidence: FIS experiments (moto implements them), AWS
+Backup restore jobs (moto does not implement ListRestoreJobs: the row says it cannot read them), drill records."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+
+from drctl.cli import main
+from drctl.ops.figures import runbook
+from drctl.ops.schedule import CANNOT_READ, FAIL, PASS, Evidence, Mechanisms, TestRun, declared, judge
+from tests.helpers.drill import drill_record
+from tests.helpers.ops import table_rows
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def fis_experiment(key: str, stop: bool = False, managed: bool = True) -> str:
+    """A template tagged as the stacks tag theirs, and one experiment of it that completed (or was stopped)."""
+    fis = boto3.client("fis", region_name="us-east-1")
+    tags = {"managed-by": "aivo-dr", "Name": key} if managed else {"Name": key}
+    template = fis.create_experiment_template(
+        clientToken=str(uuid.uuid4()), description=key, roleArn="arn:aws:iam::123456789012:role/aivo-dr-fault-injection",
+        stopConditions=[{"source": "none"}], actions={key: {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}}},
+        tags=tags)["experimentTemplate"]
+    experiment = fis.start_experiment(clientToken=str(uuid.uuid4()), experimentTemplateId=template["id"])["experiment"]
+    if stop:
+        fis.stop_experiment(id=experiment["id"])
+    wanted = "stopped" if stop else "completed"
+    for _ in range(20):
+        if fis.get_experiment(id=experiment["id"])["experiment"]["state"]["status"] == wanted:
+            return experiment["id"]
+        time.sleep(0.1)
+    raise AssertionError(f"the emulator's experiment never reached {wanted}")
+
+
+def drill(directory: Path, scenario: str, started: datetime, rpo: float | None = 60.0) -> None:
+    record = drill_record(20, rpo, scenario=scenario, tier="Critical" if scenario == "service-restore" else None)
+    shift = started - datetime.fromisoformat(record["startedAt"].replace("Z", "+00:00"))
+    for step in record["steps"]:
+        for key in ("startedAt", "endedAt"):
+            step[key] = (datetime.fromisoformat(step[key].replace("Z", "+00:00")) + shift).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    record["startedAt"] = started.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    record["endedAt"] = (started + timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    (directory / f"drill-{scenario}-{started:%Y%m%dT%H%M%SZ}.json").write_text(json.dumps(record))
+
+
+def test_each_row_is_judged_from_what_happened(aws, tmp_path, capsys) -> None:
+    database = fis_experiment("databaseFailover", stop=True)  # its stop condition fired: the test failed
+    time.sleep(0.01)
+    pods = fis_experiment("servicePods")  # the newest experiment: the chaos row's last test
+    fis_experiment("servicePods", managed=False)  # not this stack's template: ignored
+    drills = tmp_path / "drill-reports"
+    (drills / "2025").mkdir(parents=True)
+    now = datetime.now(UTC)
+    old = now - timedelta(days=400)
+    drill(drills / "2025", "region-failover", old)
+    drill(drills, "service-restore", now - timedelta(days=3))
+    assert main(["schedule", "--drills", str(drills), "--json", str(tmp_path / "schedule.json")]) == 1
+    captured = capsys.readouterr()
+    document = json.loads((tmp_path / "schedule.json").read_text())
+    rows = {r["test"]: r for r in document["rows"]}
+    assert [r["test"] for r in document["rows"]] == ["Backup verification", "Single service recovery", "Database failover",
+                                                     "Full DR failover", "Chaos engineering"]
+    assert {t: (r["frequency"], r["status"]) for t, r in rows.items()} == {
+        "Backup verification": ("weekly", CANNOT_READ), "Single service recovery": ("monthly", PASS),
+        "Database failover": ("quarterly", FAIL), "Full DR failover": ("annually", FAIL), "Chaos engineering": ("monthly", PASS)}
+    assert rows["Backup verification"]["lastDetail"] == "cannot read backup ListRestoreJobs: this endpoint does not implement it"
+    assert rows["Backup verification"]["lastTested"] is None
+    # Next Scheduled of the weekly row: the restore test's cron, weeklySnapshots.schedule plus its window (Sunday 08:00).
+    upcoming = datetime.fromisoformat(rows["Backup verification"]["nextScheduled"].replace("Z", "+00:00"))
+    assert (upcoming.weekday(), upcoming.hour, upcoming.minute) == (6, 8, 0) and timedelta(0) < upcoming - now <= timedelta(days=7)
+    assert rows["Backup verification"]["nextDetail"] == "scheduled"
+    assert rows["Single service recovery"]["lastDetail"] == f"FIS servicePods experiment {pods} completed"
+    assert rows["Database failover"]["lastDetail"] == f"FIS databaseFailover experiment {database} stopped: failed"
+    assert rows["Database failover"]["nextDetail"] == "due (no scheduler: a person runs it; quarterly)"
+    name = f"drill-region-failover-{old:%Y%m%dT%H%M%SZ}.json"
+    assert rows["Full DR failover"]["lastDetail"] == f"drill region-failover completed ({name}): 400 days ago, more than annually allows (371 days)"
+    assert rows["Full DR failover"]["lastTested"] == old.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert rows["Full DR failover"]["nextScheduled"] == (old + timedelta(days=371)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert rows["Full DR failover"]["mechanisms"] == ["drctl drill run --scenario region-failover (the real failover: pulumi up --stack dr)"]
+    assert rows["Chaos engineering"]["lastDetail"] == f"FIS servicePods experiment {pods} completed"
+    assert document["summary"] == {PASS: 2, FAIL: 2, CANNOT_READ: 1} and document["ok"] is False
+    table = {r[0]: r for r in table_rows(captured.out)}
+    assert table["Full DR failover"][1] == "annually" and table["Full DR failover"][-1] == FAIL
+    assert captured.out.splitlines()[-1] == "2 PASS, 2 FAIL, 1 cannot read"
+
+
+def test_markdown_is_the_runbooks_table_filled_in(aws, tmp_path, capsys) -> None:
+    drills = tmp_path / "none"
+    assert main(["schedule", "--drills", str(drills), "--markdown"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Testing Schedule, generated by `drctl schedule` at ")
+    assert lines[2:4] == ["| Test Type | Frequency | Last Tested | Next Scheduled | What runs it | Status |",
+                          "|-----------|-----------|-------------|----------------|--------------|--------|"]
+    assert lines[7] == ("| Full DR failover | Annually | never tested | - (due now (no scheduler: a person runs it)) | "
+                        "drctl drill run --scenario region-failover (the real failover: pulumi up --stack dr) | FAIL |")
+    assert [line.split(" | ")[0].lstrip("| ") for line in lines[4:9]] == [
+        "Backup verification", "Single service recovery", "Database failover", "Full DR failover", "Chaos engineering"]
+
+
+def test_judging_a_row() -> None:
+    weekly = Mechanisms(("restore testing",), ("cron(0 8 ? * SUN *)",))
+    person = Mechanisms(("a drill",))
+    recent = Evidence([TestRun(NOW - timedelta(days=6, hours=23), True, "restore job 1 COMPLETED, validation SUCCESSFUL")])
+    row = judge("Backup verification", "weekly", weekly, recent, NOW)
+    assert (row.status, row.last_detail, row.next_scheduled) == (PASS, "restore job 1 COMPLETED, validation SUCCESSFUL",
+                                                                  datetime(2026, 12, 6, 8, 0, tzinfo=UTC))
+    stale = Evidence([TestRun(NOW - timedelta(days=8), True, "restore job 1 COMPLETED, validation SUCCESSFUL")])
+    assert judge("Backup verification", "weekly", weekly, stale, NOW).last_detail == (
+        "restore job 1 COMPLETED, validation SUCCESSFUL: 8 days ago, more than weekly allows (7 days)")
+    failed = Evidence([TestRun(NOW - timedelta(days=1), False, "restore job 2 COMPLETED, validation FAILED"), *recent.tests])
+    assert (judge("Backup verification", "weekly", weekly, failed, NOW).status,
+            judge("Backup verification", "weekly", weekly, failed, NOW).last_detail) == (FAIL, "restore job 2 COMPLETED, validation FAILED: failed")
+    never = judge("Full DR failover", "annually", person, Evidence(), NOW)
+    assert (never.status, never.last_detail, never.next_scheduled) == (FAIL, "never tested", None)
+    unread = judge("Backup verification", "weekly", weekly, Evidence(unreadable=["backup ListRestoreJobs: timed out"]), NOW)
+    assert (unread.status, unread.last_detail) == (CANNOT_READ, "cannot read backup ListRestoreJobs: timed out")
+    partly = judge("Chaos engineering", "monthly", person, Evidence(recent.tests, ["fis ListExperiments: denied"]), NOW)
+    assert (partly.status, partly.last_detail) == (PASS, "restore job 1 COMPLETED, validation SUCCESSFUL; cannot read fis ListExperiments: denied")
+
+
+def test_every_row_has_a_declared_or_scheduled_mechanism_and_scheduling_an_experiment_shows() -> None:
+    dr, primary = runbook("dr"), runbook("primary")
+    rows = declared(dr, primary)
+    assert all(m.names for m in rows.values()) and len(rows) == 5
+    assert rows["Backup verification"].crons == ("cron(0 8 ? * SUN *)",)  # the restore test and the workflow: one schedule
+    scheduled = primary.model_copy(update={"testing": primary.testing.model_copy(update={"experiments": primary.testing.experiments.model_copy(
+        update={"database_failover": primary.testing.experiments.database_failover.model_copy(update={"scheduled": True})})})})
+    database = declared(dr, scheduled)["Database failover"]
+    assert database.names == ("FIS template databaseFailover (primary stack), EventBridge Scheduler aivo-dr-databaseFailover "
+                              "cron(0 10 ? 1,4,7,10 TUE#3 *)",)
+    assert database.crons == ("cron(0 10 ? 1,4,7,10 TUE#3 *)",)
+    assert "cron(0 10 ? 1,4,7,10 TUE#3 *)" in declared(dr, scheduled)["Chaos engineering"].crons
