@@ -98,3 +98,22 @@ def test_the_plan_follows_the_settings_and_can_be_switched_off() -> None:
     assert not off.by_type(PLAN) and not off.by_type(SELECTION) and "restoreTestingPlan" not in off.outputs
     # Only the dr stack restores: the primary stack's us-west-2 vault is tested from where it would be used.
     assert not plan("primary").by_type(PLAN)
+
+
+def test_one_weekly_cron_moves_the_restore_test_the_workflow_and_the_schedule_report() -> None:
+    """weeklySnapshots.schedule is set in one place: the restore testing plan, the dr-verify workflow's cron (make docs)
+    and `drctl schedule`'s Next Scheduled all follow it."""
+    from drctl import docgen
+    from drctl.ops.schedule import declared
+    from drctl.stack_settings import stack_settings
+
+    p = plan("dr", "weeklySnapshots.schedule=cron(30 1 ? * WED *)", "weeklySnapshots.completionWindowMinutes=180",
+             "testing.restore.instanceClass=db.t4g.large", 'testing.restore.expectations={"billing.invoices": {"minRows": 1000}}')
+    dr, primary = stack_settings("dr"), stack_settings("primary")
+    moved = dr.model_copy(update={"weekly_snapshots": dr.weekly_snapshots.model_copy(
+        update={"schedule": "cron(30 1 ? * WED *)", "completion_window_minutes": 180})})
+    cron = only(p, PLAN).inputs["scheduleExpression"]
+    assert cron == "cron(30 4 ? * WED *)"
+    assert declared(moved, primary)["Backup verification"].crons == (cron,)
+    assert docgen.verify_schedule_block(moved.weekly_snapshots.schedule, moved.weekly_snapshots.completion_window_minutes) == (
+        f'    - cron: "30 4 * * 3"  # {cron} in UTC: weeklySnapshots.schedule plus its completion window')
