@@ -198,6 +198,19 @@ def velero_max_gap_days(text: str) -> int:
     return max((b - a).days for a, b in zip(matches, matches[1:], strict=False))
 
 
+@functools.cache
+def velero_max_gap_seconds(text: str) -> int:
+    """The longest time, over a full 28-year cycle, between two consecutive runs of a valid Velero schedule: what
+    the newest backup can be behind when a failover restores it (the RPO of what it restores)."""
+    minute, hour, dom, month, dow = parse_velero(text)
+    times = sorted(h * 60 + m for h in hour.values for m in minute.values)
+    inside = max((b - a for a, b in zip(times, times[1:], strict=False)), default=0)
+    days = [day for day in (_SPAN_START + datetime.timedelta(days=n) for n in range(_SPAN_DAYS))
+            if day.month in month.values and _day_matches(dom, dow, day)]
+    across = max(((b - a).days * 1440 + times[0] - times[-1] for a, b in zip(days, days[1:], strict=False)), default=0)
+    return max(inside, across) * 60
+
+
 # ---- AWS Backup: cron(minutes hours day-of-month month day-of-week year) ------------------------------
 
 AWS_EXAMPLE = 'an AWS cron expression "cron(minutes hours day-of-month month day-of-week year)" in UTC, e.g. "cron(0 2 ? * SUN *)"'
