@@ -36,6 +36,7 @@ docs: setup
 # (it installs Checkov into a throw-away venv and clones its example; neither is a dependency).
 bench: setup
 	@$(PY) bench/plan.py
+	@$(PY) bench/readiness.py
 	@$(PY) bench/check.py
 
 # For clones without ../shared/data: download the Velero 1.18.1 CRDs and chart 12.1.0 schema the tests validate against.
