@@ -184,3 +184,13 @@ def test_the_step_causes_of_the_settings_are_the_models():
     assert RPO_CAUSES == ("database", "cache", "assets", "volumes")
     for key, spec in figures.steps.items():
         assert spec["source"] and spec["title"], key
+
+
+def test_the_other_recovery_points_are_shown_but_not_judged():
+    from policies.recovery.facts import aws_backup_interval
+
+    r = computed(plans())
+    assert [(f.store, f.seconds) for f in r.fallbacks] == [("database", 7 * 86400), ("database", 300)]
+    assert "cron(0 2 ? * SUN *)" in r.fallbacks[0].source
+    assert [aws_backup_interval(s) for s in ("cron(0 2 ? * SUN *)", "cron(30 3 * * ? *)", "rate(12 hours)", "cron(0 2 1 * ? *)")] == [
+        7 * 86400, 86400, 12 * 3600, None]

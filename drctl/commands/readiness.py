@@ -158,6 +158,8 @@ def notes(doc: dict[str, Any]) -> list[str]:
     for t in doc["tiers"]:
         lines.append(f"{t['tier']} critical path: {t['rto']['detail']}")
         lines.append(f"{t['tier']} data: {t['rpo']['detail']}")
+    for f in doc.get("fallbacks", []):
+        lines.append(f"{f['store']} fallback (not the failover's path, not judged): {_fmt(f['seconds'])}, {f['source']}")
     for e in doc["exceptions"]:
         lines.append(f"accepted exception: {e['tier']} {e['objective'].upper()} {e['cause']}" + (f" up to {e['upTo']}" if e["upTo"] else "")
                      + f": {e['reason']}")

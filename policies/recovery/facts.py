@@ -101,6 +101,8 @@ class PlanFacts:
     detection_seconds: int | None = None
     detection_source: str = ""
     nodes: dict[str, Node] = field(default_factory=dict)
+    # Recovery points a failover does not use but a person could (the replica lost): shown, never judged.
+    fallbacks: list[StoreRpo] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # what could not be read (unknown at preview, bad document)
 
 
@@ -237,6 +239,48 @@ def read_stores(resources: list[PolicyResource], objectives: Objectives, figures
     return stores
 
 
+_DAYS = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
+
+
+def aws_backup_interval(schedule: str) -> float | None:
+    """Seconds between two runs of the shapes an AWS Backup rule takes here: cron(M H ? * DAY *) weekly, cron(M H * * ? *)
+    daily, rate(N hours|days); None for any other expression (reported as unknown, never guessed)."""
+    text = schedule.strip()
+    if text.startswith("rate(") and text.endswith(")"):
+        number, _, unit = text[5:-1].partition(" ")
+        factor = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}.get(unit)
+        return float(number) * factor if number.isdigit() and factor else None
+    if not (text.startswith("cron(") and text.endswith(")")):
+        return None
+    fields = text[5:-1].split()
+    if len(fields) != 6 or not fields[0].isdigit() or not fields[1].isdigit() or fields[3] != "*" or fields[5] != "*":
+        return None
+    if fields[2] == "?" and fields[4].upper() in _DAYS:
+        return 7 * 86400.0
+    if fields[2] == "*" and fields[4] == "?":
+        return 86400.0
+    return None
+
+
+def read_fallbacks(resources: list[PolicyResource], objectives: Objectives, figures: Figures) -> list[StoreRpo]:
+    """The database's other recovery points in the DR region: AWS Backup copies (the plan's interval) and replicated
+    automated backups (point-in-time restore), when a plan declares them beside the replica or on its own."""
+    dr = objectives.dr_region
+    found = []
+    for plan in (r for r in resources if r.resource_type == "aws:backup/plan:Plan"):
+        for rule in items(plan.props, "rules"):
+            copies = [c for c in items(rule, "copyActions") if f":{dr}:" in str(get(c, "destinationVaultArn", ""))]
+            if copies:
+                schedule = str(get(rule, "schedule", ""))
+                interval = aws_backup_interval(schedule)
+                found.append(StoreRpo("database", interval, f"AWS Backup copies to {dr} (plan {get(plan.props, 'name')}, "
+                                      f"{schedule}: " + (f"every {interval / 86400:g} days)" if interval else "interval not read)")))
+    if any(r.resource_type == RDS_BACKUPS_REPLICATION and _region(r) == dr for r in resources):
+        found.append(StoreRpo("database", float(figures.rpo["pitr"]["seconds"]),
+                              f"point-in-time restore of the automated backups replicated into {dr}: {figures.rpo['pitr']['source']}"))
+    return found
+
+
 # ---- detection ---------------------------------------------------------------------------------------------
 
 
@@ -321,6 +365,7 @@ def read_plan(resources: list[PolicyResource], figures: Figures) -> PlanFacts:
             facts.nodes = {r.urn: classify(r, objectives, figures) for r in resources}
         else:
             facts.stores = read_stores(resources, objectives, figures)
+            facts.fallbacks = read_fallbacks(resources, objectives, figures)
     except UnknownAtPreview as unknown:
         facts.problems.append(unknown.message)
     return facts

@@ -76,6 +76,7 @@ class Readiness:
     detection: tuple[int | None, str] = (None, "")
     problems: list[str] = field(default_factory=list)
     figures: Figures | None = None
+    fallbacks: list[StoreRpo] = field(default_factory=list)  # recovery points a failover does not use, shown only
 
     @property
     def breaches(self) -> list[TierReadiness]:
@@ -237,7 +238,8 @@ def assess(plans: list[PlanFacts], figures: Figures) -> Readiness:
         stores.update(facts.stores)
     failover = next((f for f in plans if f.failover), None)
     detection = (failover.detection_seconds, failover.detection_source) if failover else (None, "")
-    readiness = Readiness(objectives, detection=detection, problems=problems, figures=figures)
+    readiness = Readiness(objectives, detection=detection, problems=problems, figures=figures,
+                          fallbacks=[f for facts in plans for f in facts.fallbacks])
     for tier in objectives.tiers:
         rto, path = _rto(tier, objectives, failover, detection, figures)
         rpo, used = _rpo(tier, objectives, stores)
@@ -290,5 +292,6 @@ def document(readiness: Readiness) -> dict[str, Any]:
                         for e in readiness.objectives.exceptions] if readiness.objectives else []),
         "figures": ({key: {"seconds": figures.seconds(key), "measured": figures.is_measured(key), "source": figures.source(key)}
                      for key in figures.steps} if figures else {}),
+        "fallbacks": [{"store": s.store, "seconds": s.seconds, "source": s.source} for s in readiness.fallbacks],
         "problems": list(readiness.problems),
     }
