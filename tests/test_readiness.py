@@ -194,3 +194,11 @@ def test_the_other_recovery_points_are_shown_but_not_judged():
     assert "cron(0 2 ? * SUN *)" in r.fallbacks[0].source
     assert [aws_backup_interval(s) for s in ("cron(0 2 ? * SUN *)", "cron(30 3 * * ? *)", "rate(12 hours)", "cron(0 2 1 * ? *)")] == [
         7 * 86400, 86400, 12 * 3600, None]
+
+
+def test_a_drills_velero_restore_is_shared_among_the_tiers_by_their_services():
+    figures = load_figures()
+    measured = measurements([("drill.json", drill_record(velero=("done", 1000.0)))], figures)
+    r = computed(plans(), calibrated(figures, measured))
+    restores = {s.tier: s.seconds for s in r.lanes if s.step == "restore"}
+    assert restores == {"Critical": 300.0, "High": 300.0, "Medium": 200.0, "Low": 200.0}  # 3, 3, 2, 2 of 10 services

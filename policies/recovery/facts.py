@@ -314,8 +314,13 @@ def _restore_node(resource: PolicyResource, objectives: Objectives, figures: Fig
         selected.extend(str(v) for v in items(expression, "values"))
     services = next((t.services for t in objectives.tiers if t.name == tier), {})
     with_volumes = [s for s in selected if "volumes" in services.get(s, [])]
-    seconds = (figures.seconds("restore") + figures.seconds("restore", "perService") * len(selected)
-               + figures.seconds("restore", "perVolumeService") * len(with_volumes))
+    if figures.is_measured("restore"):
+        # A drill restores the whole namespace at once (drctl drill's velero step): each tier gets its services' share.
+        total = sum(len(t.services) for t in objectives.tiers) or 1
+        seconds = figures.seconds("restore") * len(selected) / total
+    else:
+        seconds = (figures.seconds("restore") + figures.seconds("restore", "perService") * len(selected)
+                   + figures.seconds("restore", "perVolumeService") * len(with_volumes))
     return Node(resource.urn, resource.name, "restore", seconds, _deps(resource), tier=tier or None, figure="restore",
                 detail=f"{len(selected)} services" + (f", {len(with_volumes)} with volumes" if with_volumes else ""))
 
