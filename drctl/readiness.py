@@ -35,7 +35,10 @@ class ReadinessRun:
         """Steps the model takes from the failover plan that `pulumi up` would not change (the model and the flip's
         diff must agree on what the failover does)."""
         changed = {c.urn for c in self.diff.changes}
-        return sorted(t.urn.rsplit("::", 1)[-1] for t in _step_nodes(self) if t.urn not in changed)
+        # A Global Datastore's failover is the operator's API call beside the `pulumi up` (docs/architecture.md): its
+        # replication group does not change on the flip.
+        return sorted(t.urn.rsplit("::", 1)[-1] for t in _step_nodes(self)
+                      if t.urn not in changed and t.figure != "cache-global-failover")
 
 
 def _step_nodes(run: ReadinessRun) -> list[Any]:
@@ -66,11 +69,17 @@ def figures_for(drills: list[Path]) -> Figures:
 
 def readiness(config: list[str], program: Path | None = None, drills: list[Path] | None = None) -> ReadinessRun:
     """Plan primary and dr in standby and dr in failover with the same overrides, and assess them."""
+    from drctl.stack_settings import stack_settings
+
     figures = figures_for(drills or [])
+    primary = run_plan("primary", list(config), program)
+    # The dr stack reads the primary planned with the same overrides (cache.drMode global needs its Global Datastore),
+    # not the primary as its own stack file sets it.
+    peer = {stack_settings("dr", program).peer.stack: primary.outputs}
     plans = {
-        "primary": run_plan("primary", list(config), program),
-        "dr": run_plan("dr", list(config), program),
-        "dr failover": run_plan("dr", [*config, FAILOVER], program),
+        "primary": primary,
+        "dr": run_plan("dr", list(config), program, peer_outputs=peer),
+        "dr failover": run_plan("dr", [*config, FAILOVER], program, peer_outputs=peer),
     }
     facts = [read_plan(stack_resources(plan), figures) for plan in plans.values()]
     diff = diff_plans(plans["dr"], plans["dr failover"], [], [FAILOVER])

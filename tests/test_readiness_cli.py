@@ -14,7 +14,7 @@ from tests.helpers.planning import plan
 @pytest.fixture(autouse=True)
 def cached_plans(monkeypatch):
     """The command plans three stacks per run; the suite reuses its cached plans (same function, same arguments)."""
-    monkeypatch.setattr(readiness_module, "run_plan", lambda stack, overrides=None, program=None: plan(stack, *(overrides or [])))
+    monkeypatch.setattr(readiness_module, "run_plan", lambda stack, overrides=None, program=None, peer_outputs=None: plan(stack, *(overrides or [])))
 
 
 def test_the_declared_stacks_print_four_tiers_and_pass(capsys, tmp_path):
@@ -72,3 +72,14 @@ def test_the_pull_request_view_compares_with_the_base(capsys, tmp_path):
     assert "| High | 42 min | 46 min | +4 min |" in text
     assert "failover diff: dr: 9 to create" in text
     assert (tmp_path / "t.svg").read_text().startswith("<?xml") and (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_global_datastore_bounds_the_cache_and_its_failover_is_the_operators_step(capsys, monkeypatch):
+    monkeypatch.undo()  # the real planner: the dr stack must read the primary planned with the same overrides
+    result = drctl(capsys, "readiness", "--stack", "dr", "--config", "cache.drMode=global", "--json", "-")
+    doc = json.loads(result.stdout)
+    assert result.returncode == 0 and doc["problems"] == []
+    critical = doc["tiers"][0]
+    assert (critical["rpo"]["verdict"], critical["rpo"]["computedSeconds"]) == ("OK", 300)
+    assert [s["store"] for s in critical["stores"]] == ["database", "cache"]
+    assert "Global Datastore secondary" in critical["stores"][1]["source"]
