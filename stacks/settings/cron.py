@@ -188,6 +188,7 @@ def check_velero_cron(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=64)
 def velero_max_gap_days(text: str) -> int:
     """The longest run of days, over a full 28-year cycle, from one day a valid Velero schedule fires on to the next."""
     _minute, _hour, dom, month, dow = parse_velero(text)
