@@ -20,8 +20,10 @@ plan: setup
 	@$(VENV)/bin/drctl plan --stack primary
 	@$(VENV)/bin/drctl plan --stack dr
 
+# Both cores: pytest-xdist, one worker per CPU (each worker plans the stacks it needs once; PostgreSQL tests
+# get a database per worker). `python -m pytest` alone runs serially.
 test: setup
-	@$(PY) -m pytest
+	@$(PY) -m pytest -n auto
 
 # Policy check of both stacks in both states, offline, in one process (what the PR workflow runs).
 check: setup
@@ -36,6 +38,7 @@ docs: setup
 # (it installs Checkov into a throw-away venv and clones its example; neither is a dependency).
 bench: setup
 	@$(PY) bench/plan.py
+	@$(PY) bench/readiness.py
 	@$(PY) bench/check.py
 
 # For clones without ../shared/data: download the Velero 1.18.1 CRDs and chart 12.1.0 schema the tests validate against.

@@ -36,10 +36,11 @@ class Group:
 
 
 # The runbook's recovery steps, in its order; REST collects what none of them names (alarms, backup plans, probes).
+# The keys are the readiness model's drill keys (policies/recovery/steps.yaml): `drctl readiness --calibrate` reads them.
 GROUPS = (
     Group("promote", "Promote the RDS read replica", frozenset({"aws:rds/instance:Instance"}), required=True),
-    Group("scale", "Scale the DR node group and cache",
-          frozenset({"aws:eks/nodeGroup:NodeGroup", "aws:elasticache/replicationGroup:ReplicationGroup"})),
+    Group("scale", "Scale the DR node group", frozenset({"aws:eks/nodeGroup:NodeGroup"})),
+    Group("cache", "Resize the DR cache to production size", frozenset({"aws:elasticache/replicationGroup:ReplicationGroup"})),
     Group("velero", "Restore Kubernetes state from Velero",
           frozenset({"kubernetes:velero.io/v1:Restore", "kubernetes:velero.io/v1:Schedule", "kubernetes:velero.io/v1:BackupStorageLocation"})),
     Group("dns", "Point api/app at the DR region (Route53)", frozenset({"aws:route53/record:Record"}), edge=True),

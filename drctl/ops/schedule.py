@@ -153,8 +153,8 @@ def restore_jobs(dr: StackSettings) -> Callable[[], list[TestRun]]:
         found = []
         for page in backup.get_paginator("list_restore_jobs").paginate(ByRestoreTestingPlanArn=arn):
             for job in page.get("RestoreJobs", []):
-                if job.get("Status") not in RESTORE_ENDED:
-                    continue
+                if job.get("Status") not in RESTORE_ENDED or job.get("ValidationStatus") == "VALIDATING":
+                    continue  # still running, or still being validated: not a result yet
                 ok = job["Status"] == "COMPLETED" and job.get("ValidationStatus") == "SUCCESSFUL"
                 validation = job.get("ValidationStatus") or "not validated"
                 found.append(TestRun(job.get("CompletionDate") or job["CreationDate"], ok,

@@ -112,14 +112,15 @@ def test_region_failover_drill_takes_the_real_failover_path(aws, tmp_path, capsy
     assert [(st["key"], st["kind"], st["status"], st["seconds"] if st["kind"] == "engine" else None) for st in record["steps"]] == [
         ("detect", "manual", "confirmed", None), ("declare", "manual", "confirmed", None), ("preflight", "api", "done", None),
         ("flip", "pulumi", "done", None), ("up", "pulumi", "done", None),
-        ("promote", "engine", "done", 95.0), ("scale", "engine", "done", 420.0), ("velero", "engine", "done", 518.0),
+        ("promote", "engine", "done", 95.0), ("scale", "engine", "done", 180.0), ("cache", "engine", "done", 420.0),
+        ("velero", "engine", "done", 518.0),
         ("dns", "engine", "done", 36.0), ("cdn", "engine", "done", 300.0), ("rest", "engine", "done", 2.0),
         ("verify", "manual", "confirmed", None)]
     steps = {st["key"]: st for st in record["steps"]}
     assert steps["flip"]["detail"] == "failover = true in stack dr; ReplicaLag 120 s before promotion"
     assert steps["up"]["detail"] == "11 resource changes in 520 s"
     assert steps["promote"]["detail"] == "update dr-database-instance"
-    assert steps["scale"]["detail"] == "update dr-cache-group, update dr-cluster-general"
+    assert (steps["scale"]["detail"], steps["cache"]["detail"]) == ("update dr-cluster-general", "update dr-cache-group")
     assert steps["dns"]["detail"] == "update edge-dns-api-primary, update edge-dns-app-primary"
     assert steps["rest"]["detail"] == "delete dr-alarms-database-replica-lag, create dr-weekly-snapshots-plan"
     # The engine's clock: the promotion's bar starts 1 s after the update's first event and lasts 95 s.
@@ -148,8 +149,8 @@ def test_region_failover_drill_takes_the_real_failover_path(aws, tmp_path, capsy
     assert "5. Run the failover (one pulumi up of the dr stack): `pulumi up --stack dr --yes --continue-on-error`" in text
     (png,) = reports.glob("drill-region-failover-*.png")
     with Image.open(png) as image:
-        assert image.format == "PNG" and image.size[1] > 12 * 26
-    assert "[6/12] Promote the RDS read replica: done in 95.0 s - update dr-database-instance" in captured.err
+        assert image.format == "PNG" and image.size[1] > 13 * 26
+    assert "[6/13] Promote the RDS read replica: done in 95.0 s - update dr-database-instance" in captured.err
     assert captured.out.splitlines()[-1].startswith("drill PASSED; report: ")
     assert sorted(stat.S_IMODE(p.stat().st_mode) for p in reports.iterdir()) == [0o600, 0o600, 0o600]
 
@@ -171,7 +172,7 @@ def test_a_failed_preflight_stops_the_drill_before_pulumi_runs(aws, tmp_path, ca
     capsys.readouterr()
     record = record_of(tmp_path, "region-failover")
     assert record["outcome"] == "failed"
-    assert [st["status"] for st in record["steps"]] == ["confirmed", "confirmed", "failed", *["not run"] * 9]
+    assert [st["status"] for st in record["steps"]] == ["confirmed", "confirmed", "failed", *["not run"] * 10]
     assert record["steps"][2]["detail"] == "14 passed, 2 warnings, 1 failed: node group general"
     text = next(tmp_path.glob("*.md")).read_text()
     assert ("| Verdict | FAIL: outcome failed at step preflight (failed); RTO missed: Critical, High, Medium, Low, Platform; "
@@ -216,7 +217,7 @@ def test_us_east_1_dropped_the_failover_drill_goes_past_preflight_and_recovers_i
     record = record_of(tmp_path, "region-failover")
     assert [(st["key"], st["status"]) for st in record["steps"]] == [
         ("detect", "confirmed"), ("declare", "confirmed"), ("preflight", "done"), ("flip", "done"), ("up", "done"), ("promote", "done"),
-        ("scale", "done"), ("velero", "done"), ("dns", "unreachable"), ("cdn", "done"), ("rest", "done"), ("verify", "confirmed")]
+        ("scale", "done"), ("cache", "done"), ("velero", "done"), ("dns", "unreachable"), ("cdn", "done"), ("rest", "done"), ("verify", "confirmed")]
     steps = {st["key"]: st["detail"] for st in record["steps"]}
     # The replica lag datapoint (120 s) makes that row PASS; the seven rows that read us-east-1 block nothing.
     assert steps["preflight"] == "9 passed, 1 warning, 0 failed, 7 unreachable (us-east-1); not blocking: 7 checks could not reach us-east-1"

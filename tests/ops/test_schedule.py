@@ -137,3 +137,29 @@ def test_every_row_has_a_declared_or_scheduled_mechanism_and_scheduling_an_exper
                               "cron(0 10 ? 1,4,7,10 TUE#3 *)",)
     assert database.crons == ("cron(0 10 ? 1,4,7,10 TUE#3 *)",)
     assert "cron(0 10 ? 1,4,7,10 TUE#3 *)" in declared(dr, scheduled)["Chaos engineering"].crons
+
+
+def test_a_restore_test_passes_when_its_job_completed_and_validated(monkeypatch) -> None:
+    """ListRestoreJobs as AWS answers it (the emulator does not implement it: botocore's Stubber checks the call)."""
+    from botocore.stub import Stubber
+
+    from drctl.ops import schedule as module
+
+    dr = runbook("dr")
+    backup = boto3.client("backup", region_name="us-west-2", aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(backup)
+    arn = f"arn:aws:backup:us-west-2:{dr.account_id}:restore-testing-plan:aivo_dr_weekly_restore_test"
+    job = {"RestoreJobId": "j1", "CreationDate": NOW - timedelta(days=2), "CompletionDate": NOW - timedelta(days=2, hours=-1),
+           "Status": "COMPLETED", "ValidationStatus": "SUCCESSFUL"}
+    stub.add_response("list_restore_jobs", {"RestoreJobs": [
+        job, {**job, "RestoreJobId": "j2", "CompletionDate": NOW - timedelta(days=1), "ValidationStatus": "FAILED"},
+        {**job, "RestoreJobId": "j3", "CompletionDate": NOW, "ValidationStatus": "VALIDATING"},
+        {**job, "RestoreJobId": "j4", "Status": "RUNNING", "CompletionDate": NOW}]}, {"ByRestoreTestingPlanArn": arn})
+    monkeypatch.setattr(module, "client", lambda service, region: backup)
+    with stub:
+        tests = module.restore_jobs(dr)()
+    assert [(t.what, t.passed, t.at) for t in tests] == [
+        ("restore job j1 COMPLETED, validation SUCCESSFUL", True, NOW - timedelta(days=1, hours=23)),
+        ("restore job j2 COMPLETED, validation FAILED", False, NOW - timedelta(days=1))]
+    row = judge("Backup verification", "weekly", Mechanisms(("restore testing",)), Evidence(tests), NOW)
+    assert (row.status, row.last_detail) == (FAIL, "restore job j2 COMPLETED, validation FAILED: failed")
