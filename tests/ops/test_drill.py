@@ -132,7 +132,7 @@ def test_region_failover_drill_takes_the_real_failover_path(aws, tmp_path, capsy
     assert record["outcome"] == "completed" and record["rpoSeconds"] == 120.0 and record["passed"] is True
     assert record["rpoSource"] == "CloudWatch ReplicaLag before promotion"
     assert record["verdicts"][0] == {"scope": "Critical", "rtoTarget": "30 min", "rto": "PASS", "rpoTarget": "5 min", "rpo": "PASS"}
-    assert record["metrics"]["lowerBound"] is True and record["metrics"]["timeToRecoverSeconds"] >= 520
+    assert record["metrics"]["lowerBound"] is True and record["metrics"]["timeToRecoverSeconds"] > 519  # the engine's clock has whole seconds
     # Nothing went around the stacks: the replica is still a replica, DNS and the node group untouched (the stand-in
     # changed nothing, and neither did the drill).
     replica = boto3.client("rds", region_name="us-west-2").describe_db_instances(DBInstanceIdentifier=s.database.replica_identifier)["DBInstances"][0]
