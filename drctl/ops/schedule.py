@@ -77,6 +77,7 @@ class Mechanisms:
 
     names: tuple[str, ...]
     crons: tuple[str, ...] = ()  # AWS cron expressions of what starts it by itself
+    schedulers: tuple[tuple[str, str], ...] = ()  # (EventBridge Scheduler schedule name, its cron): checked in AWS
 
 
 # ---- what the stacks declare and the repository schedules (no AWS: `make docs` renders these too) ----------
@@ -92,7 +93,7 @@ def _experiment(key: str, experiment: Any) -> Mechanisms:
         return Mechanisms((f"FIS template {key}: disabled (testing.experiments.{key}.enabled)",))
     if experiment.scheduled:
         return Mechanisms((f"FIS template {key} (primary stack), EventBridge Scheduler aivo-dr-{key} {experiment.schedule}",),
-                          (experiment.schedule,))
+                          (experiment.schedule,), ((f"aivo-dr-{key}", experiment.schedule),))
     return Mechanisms((f"FIS template {key} (primary stack), started by a person (testing.experiments.{key}.scheduled false)",))
 
 
@@ -110,10 +111,11 @@ def declared(dr: StackSettings, primary: StackSettings) -> dict[str, Mechanisms]
     chaos = [_experiment(key, experiment) for key, experiment in keys.items()]
     return {
         "Backup verification": Mechanisms(tuple(backup), tuple(crons)),
-        "Single service recovery": Mechanisms((*pods.names, "drctl drill run --scenario service-restore"), pods.crons),
+        "Single service recovery": Mechanisms((*pods.names, "drctl drill run --scenario service-restore"), pods.crons, pods.schedulers),
         "Database failover": database,
         "Full DR failover": Mechanisms(("drctl drill run --scenario region-failover (the real failover: pulumi up --stack dr)",)),
-        "Chaos engineering": Mechanisms(tuple(n for m in chaos for n in m.names), tuple(c for m in chaos for c in m.crons)),
+        "Chaos engineering": Mechanisms(tuple(n for m in chaos for n in m.names), tuple(c for m in chaos for c in m.crons),
+                                        tuple(x for m in chaos for x in m.schedulers)),
     }
 
 
@@ -218,6 +220,29 @@ def drill_records(directory: Path, scenario: str) -> Callable[[], list[TestRun]]
     return read
 
 
+def scheduled_in_aws(primary: StackSettings, mechanisms: Mechanisms) -> tuple[Mechanisms, list[str]]:
+    """The row's crons without the Scheduler schedules AWS does not run (absent or DISABLED), and what was found."""
+    notes, dropped = [], set()
+    for name, cron in mechanisms.schedulers:
+        try:
+            found = client("scheduler", primary.regions.primary).get_schedule(Name=name)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                notes.append(f"schedule {name} not found in {primary.regions.primary} (not deployed)")
+                dropped.add(cron)
+                continue
+            notes.append(f"cannot read schedule {name}: " + ("this endpoint does not implement it" if is_unavailable_api(error) else describe(error)))
+            continue
+        except BotoCoreError as error:
+            notes.append(f"cannot read schedule {name}: {describe(error)}")
+            continue
+        if found.get("State") != "ENABLED":
+            notes.append(f"schedule {name} is {found.get('State')}")
+            dropped.add(cron)
+    kept = tuple(c for c in mechanisms.crons if c not in dropped)
+    return Mechanisms(mechanisms.names, kept, mechanisms.schedulers), notes
+
+
 # ---- judging -----------------------------------------------------------------------------------------------
 
 
@@ -225,7 +250,7 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def judge(test: str, frequency: str, mechanisms: Mechanisms, evidence: Evidence, now: datetime) -> Row:
+def judge(test: str, frequency: str, mechanisms: Mechanisms, evidence: Evidence, now: datetime, notes: tuple[str, ...] = ()) -> Row:
     """PASS when the newest test passed and is within the frequency; FAIL when it failed, is too old or never
     happened; cannot read when nothing was read and some source could not be."""
     days = FREQUENCY_DAYS[frequency]
@@ -238,6 +263,7 @@ def judge(test: str, frequency: str, mechanisms: Mechanisms, evidence: Evidence,
         next_at, next_detail = _utc(newest.at) + timedelta(days=days), f"due (no scheduler: a person runs it; {frequency})"
     else:
         next_at, next_detail = None, "due now (no scheduler: a person runs it)"
+    next_detail += "".join(f"; {note}" for note in notes)
     if newest is None:
         status = CANNOT_READ if evidence.unreadable else FAIL
         detail = ("cannot read " + ", ".join(evidence.unreadable)) if evidence.unreadable else "never tested"
@@ -271,7 +297,8 @@ def schedule(dr: StackSettings, primary: StackSettings, drills: Path, now: datet
         evidence = Evidence()
         for what, read in reads:
             _read(evidence, what, read)
-        rows.append(judge(test, often[test], mechanisms[test], evidence, now))
+        running, notes = scheduled_in_aws(primary, mechanisms[test])
+        rows.append(judge(test, often[test], running, evidence, now, tuple(notes)))
     return rows
 
 

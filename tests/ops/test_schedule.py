@@ -163,3 +163,30 @@ def test_a_restore_test_passes_when_its_job_completed_and_validated(monkeypatch)
         ("restore job j2 COMPLETED, validation FAILED", False, NOW - timedelta(days=1))]
     row = judge("Backup verification", "weekly", Mechanisms(("restore testing",)), Evidence(tests), NOW)
     assert (row.status, row.last_detail) == (FAIL, "restore job j2 COMPLETED, validation FAILED: failed")
+
+
+def test_next_scheduled_follows_the_schedule_aws_runs(aws, tmp_path) -> None:
+    """A scheduled experiment's next run is its cron only while its EventBridge Scheduler schedule exists and is ENABLED."""
+    from drctl.ops.schedule import schedule
+
+    dr, primary = runbook("dr"), runbook("primary")
+    x = primary.testing.experiments
+    scheduled = primary.model_copy(update={"testing": primary.testing.model_copy(update={"experiments": x.model_copy(
+        update={"database_failover": x.database_failover.model_copy(update={"scheduled": True})})})})
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+    def database_row() -> tuple[str | None, str]:
+        row = next(r for r in schedule(dr, scheduled, tmp_path, now) if r.test == "Database failover")
+        return (row.next_scheduled.strftime("%Y-%m-%d %H:%M") if row.next_scheduled else None), row.next_detail
+
+    assert database_row() == (None, "due now (no scheduler: a person runs it); schedule aivo-dr-databaseFailover not found in us-east-1 "
+                                    "(not deployed)")
+    scheduler = boto3.client("scheduler", region_name="us-east-1")
+    target = {"Arn": "arn:aws:scheduler:::aws-sdk:fis:startExperiment", "RoleArn": "arn:aws:iam::123456789012:role/aivo-dr-fault-injection-scheduler",
+              "Input": "{}"}
+    scheduler.create_schedule(Name="aivo-dr-databaseFailover", ScheduleExpression="cron(0 10 ? 1,4,7,10 TUE#3 *)",
+                              FlexibleTimeWindow={"Mode": "OFF"}, Target=target, State="DISABLED")
+    assert database_row() == (None, "due now (no scheduler: a person runs it); schedule aivo-dr-databaseFailover is DISABLED")
+    scheduler.update_schedule(Name="aivo-dr-databaseFailover", ScheduleExpression="cron(0 10 ? 1,4,7,10 TUE#3 *)",
+                              FlexibleTimeWindow={"Mode": "OFF"}, Target=target, State="ENABLED")
+    assert database_row() == ("2027-01-19 10:00", "scheduled")  # the third Tuesday of the next quarter's first month
