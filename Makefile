@@ -25,7 +25,8 @@ plan: setup
 test: setup
 	@$(PY) -m pytest -n auto
 
-# Policy check of both stacks in both states, offline, in one process (what the PR workflow runs).
+# Policy check of both stacks in both states, offline, each plan made once (what the PR workflow runs);
+# the states after the first are planned in forks that share it, in parallel on a machine with several CPUs.
 check: setup
 	@$(VENV)/bin/drctl check --all
 

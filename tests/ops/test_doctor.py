@@ -143,7 +143,8 @@ def use(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     return switch
 
 
-def program(tmp_path: Path, stack: str, site: dict[str, Any], secrets: str | None = None) -> Path:
+def program(tmp_path: Path, stack: str, site: dict[str, Any], secrets: str | None = None,
+            config: dict[str, Any] | None = None) -> Path:
     """A copy of this project's Pulumi.yaml and Pulumi.<stack>.yaml with another site block and, when given, the
     stack's `secretsprovider` (doctor runs no program: its __main__.py only has to exist)."""
     directory = tmp_path / f"program-{stack}"
@@ -152,6 +153,7 @@ def program(tmp_path: Path, stack: str, site: dict[str, Any], secrets: str | Non
     (directory / "__main__.py").write_text("# doctor reads the stack files only\n")
     document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
     document["config"]["aivo-dr:site"] = site
+    document["config"].update({f"aivo-dr:{key}": value for key, value in (config or {}).items()})
     if secrets:
         document["secretsprovider"] = secrets
     (directory / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
@@ -292,6 +294,28 @@ def test_security_groups_that_keep_the_runner_out_fail(world, use, tmp_path, cap
     assert [(c, s) for c, s, _ in rows if c.startswith(("runner aivo", "cluster aivo"))] == [
         ("runner aivo-dr-primary-runner", PASS), ("cluster aivo-production-eks", PASS)]
     assert code == 1
+
+
+def test_without_a_runner_its_rows_say_how_to_deploy_instead(world, use, tmp_path, capsys) -> None:
+    """runner.enabled false: no runner, connection or token to check (each says so, as a warning), the deployer's
+    own machine must reach the cluster's API; every row that does not concern the runner is as in the ready account."""
+    use(world.ready, backend=world.ready_site["stateBackendUrl"])
+    code, rows, _, err = doctor(capsys, tmp_path, "--stack", "dr", "--program",
+                              str(program(tmp_path, "dr", world.ready_site, config={"runner": {"enabled": False},
+                                                                                   "cluster": {"publicAccessCidrs": ["203.0.113.0/24"]}})))
+    runner = [(c, s, d) for c, s, d in rows if c in ("code connection", "runner aivo-dr-dr-runner", "runner start permission",
+                                                     "cluster api from runner")]
+    assert [(c, s) for c, s, _ in runner] == [("code connection", WARN), ("runner aivo-dr-dr-runner", WARN),
+                                             ("runner start permission", WARN), ("cluster api from runner", WARN)]
+    assert runner[0][2] == "no runner (runner.enabled is false)"
+    assert runner[1][2] == ("runner.enabled is false: run pulumi up --stack dr from a machine that reaches the cluster's API "
+                            "(README, manual path)")
+    assert runner[2][2] == "no runner (runner.enabled is false)"
+    assert runner[3][2] == "no runner (runner.enabled is false): reach the API from inside the VPC or from cluster.publicAccessCidrs"
+    assert "pagerduty token" not in [c for c, _, _ in rows]  # read by the dr runner only
+    unchanged = {"code connection", "runner aivo-dr-dr-runner", "runner start permission", "cluster api from runner", "pagerduty token"}
+    assert [(c, s) for c, s, _ in rows if c not in unchanged] == [(c, s) for c, s, _ in ready_rows(world) if c not in unchanged]
+    assert code == 0 and err == ""
 
 
 def test_us_east_1_dropped_only_its_rows_are_unreachable(world, use, fault_proxy, tmp_path, capsys) -> None:
