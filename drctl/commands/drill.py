@@ -132,8 +132,8 @@ def _consent(dr_region: str) -> None:
     phrase = consent_phrase(dr_region)
     flag = "--i-understand-this-changes-production"
     if not sys.stdin.isatty():
-        raise UsageError(flag, None, f"required with --scenario region-failover when no one can type the phrase: it promotes "
-                         f"the DR database, scales the DR node group and moves DNS (it changes production)")
+        raise UsageError(flag, None, "required with --scenario region-failover when no one can type the phrase: it promotes "
+                         "the DR database, scales the DR node group and moves DNS (it changes production)")
     print(f"This drill changes production: it promotes the {dr_region} database (a promotion cannot be undone), scales "
           f"the DR node group and moves DNS to {dr_region}.", file=sys.stderr)
     typed = input(f'Type "{phrase}" to go on: ').strip()
