@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.kms import KEEP, KeyArgs, RegionalKey
+from components.kms import KEEP, KeyAccess, KeyArgs, RegionalKey
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class ReplicatedBucketArgs:
     lifecycle: Lifecycle
     replication_time_minutes: int
     tags: dict[str, str]
+    keys: KeyAccess  # who administers the two keys
 
 
 def tls_only_policy(bucket_arn: str) -> str:
@@ -106,12 +107,14 @@ class ReplicatedBucket(pulumi.ComponentResource):
         super().__init__("aivo:storage:ReplicatedBucket", name, None, opts)
         source_key = RegionalKey(
             f"{name}-source",
-            KeyArgs(args.source_region, args.source_bucket, f"S3 {args.source_bucket}", args.tags),
+            KeyArgs(args.source_region, args.source_bucket, f"S3 {args.source_bucket}", args.tags, args.keys, services=("s3",)),
             opts=pulumi.ResourceOptions(parent=self, provider=args.source_provider),
         )
         replica_key = RegionalKey(
             f"{name}-replica",
-            KeyArgs(args.replica_region, args.replica_bucket, f"S3 {args.replica_bucket} (replica)", args.tags),
+            # S3 replication writes the replicas in the replica's region, with this key, through S3 there.
+            KeyArgs(args.replica_region, args.replica_bucket, f"S3 {args.replica_bucket} (replica)", args.tags, args.keys,
+                    services=("s3",)),
             opts=pulumi.ResourceOptions(parent=self, provider=args.replica_provider),
         )
         source, source_versioning = self._bucket(f"{name}-source", args.source_bucket, args.source_region,
@@ -251,6 +254,7 @@ class TransientBucketArgs:
     purpose: str  # what it holds, in words (its key's description)
     expire_days: int  # objects, and their old versions, are deleted after this many days
     tags: dict[str, str]
+    keys: KeyAccess  # who administers its key
 
 
 class TransientBucket(pulumi.ComponentResource):
@@ -268,7 +272,8 @@ class TransientBucket(pulumi.ComponentResource):
         super().__init__("aivo:storage:TransientBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = {**args.tags, "Name": args.bucket, "data-class": "transient"}
-        key = RegionalKey(f"{name}-kms", KeyArgs(args.region, args.bucket, f"S3 {args.bucket}: {args.purpose}", args.tags), opts=child)
+        key = RegionalKey(f"{name}-kms", KeyArgs(args.region, args.bucket, f"S3 {args.bucket}: {args.purpose}", args.tags, args.keys,
+                                                 services=("s3",)), opts=child)
         # Protected and retained like every bucket (no settings change deletes one); its lifecycle empties it.
         bucket = aws.s3.Bucket(name, bucket=args.bucket, region=args.region, tags=tags,
                                opts=pulumi.ResourceOptions.merge(child, KEEP))
