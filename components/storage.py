@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.kms import KEEP, KeyAccess, KeyArgs, RegionalKey
+from components.kms import KEEP, KeyAccess, KeyArgs, RegionalKey, ServicePrincipalUse
 
 
 @dataclass(frozen=True)
@@ -255,6 +255,16 @@ class TransientBucketArgs:
     expire_days: int  # objects, and their old versions, are deleted after this many days
     tags: dict[str, str]
     keys: KeyAccess  # who administers its key
+    # Service principals that use its key as themselves (a log delivery writing into it).
+    key_principals: tuple[ServicePrincipalUse, ...] = ()
+    # Let CloudFront standard logging write into it: ACLs enabled (BucketOwnerPreferred) and FULL_CONTROL for
+    # the awslogsdelivery account, which CloudFront's legacy logging requires (it writes through the bucket ACL).
+    cloudfront_log_delivery: bool = False
+
+
+# The canonical user of the account CloudFront standard logging writes with (CloudFront developer guide,
+# "Permissions required to configure standard logging").
+AWSLOGSDELIVERY_CANONICAL_ID = "c4c1ede66af53448b93c283ce9448c4ba468c9432aa01d700d3878632f77d2d0"
 
 
 class TransientBucket(pulumi.ComponentResource):
@@ -273,7 +283,7 @@ class TransientBucket(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = {**args.tags, "Name": args.bucket, "data-class": "transient"}
         key = RegionalKey(f"{name}-kms", KeyArgs(args.region, args.bucket, f"S3 {args.bucket}: {args.purpose}", args.tags, args.keys,
-                                                 services=("s3",)), opts=child)
+                                                 services=("s3",), principals=args.key_principals), opts=child)
         # Protected and retained like every bucket (no settings change deletes one); its lifecycle empties it.
         bucket = aws.s3.Bucket(name, bucket=args.bucket, region=args.region, tags=tags,
                                opts=pulumi.ResourceOptions.merge(child, KEEP))
@@ -302,5 +312,22 @@ class TransientBucket(pulumi.ComponentResource):
                     days_after_initiation=1),
             )],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]))
+        if args.cloudfront_log_delivery:
+            ownership = aws.s3.BucketOwnershipControls(
+                f"{name}-ownership", bucket=bucket.id, region=args.region,
+                rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerPreferred"), opts=child)
+            owner = aws.s3.get_canonical_user_id_output(opts=pulumi.InvokeOutputOptions(parent=self))
+            aws.s3.BucketAcl(
+                f"{name}-acl", bucket=bucket.id, region=args.region,
+                access_control_policy=aws.s3.BucketAclAccessControlPolicyArgs(
+                    owner=aws.s3.BucketAclAccessControlPolicyOwnerArgs(id=owner.id),
+                    grants=[
+                        aws.s3.BucketAclAccessControlPolicyGrantArgs(
+                            permission="FULL_CONTROL",
+                            grantee=aws.s3.BucketAclAccessControlPolicyGrantGranteeArgs(type="CanonicalUser", id=grantee))
+                        for grantee in (owner.id, AWSLOGSDELIVERY_CANONICAL_ID)
+                    ]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[ownership, block]))
         self.name, self.arn, self.key_arn = bucket.bucket, bucket.arn, key.arn
-        self.register_outputs({"name": self.name, "arn": self.arn, "keyArn": self.key_arn})
+        self.domain_name = bucket.bucket_domain_name
+        self.register_outputs({"name": self.name, "arn": self.arn, "keyArn": self.key_arn, "domainName": self.domain_name})

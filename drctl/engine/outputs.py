@@ -537,6 +537,9 @@ def mock_invoke(token: str, args: dict[str, Any], region: str | None, account: s
     if token == "pagerduty:index/getVendor:getVendor":
         name = str(args.get("name") or "")
         return {"id": _pagerduty_id("vendor:" + name), "name": name, "type": "generic_events_api_inbound_integration"}
+    if token == "aws:s3/getCanonicalUserId:getCanonicalUserId":
+        canonical = digest("canonical:" + account, 64)
+        return {"id": canonical, "displayName": f"aivo-{account}"}
     if token == "aws:index/getPartition:getPartition":
         return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}
     return {}
