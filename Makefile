@@ -20,10 +20,13 @@ plan: setup
 	@$(VENV)/bin/drctl plan --stack primary
 	@$(VENV)/bin/drctl plan --stack dr
 
+# Both cores: pytest-xdist, one worker per CPU (each worker plans the stacks it needs once; PostgreSQL tests
+# get a database per worker). `python -m pytest` alone runs serially.
 test: setup
-	@$(PY) -m pytest
+	@$(PY) -m pytest -n auto
 
-# Policy check of both stacks in both states, offline, in one process (what the PR workflow runs).
+# Policy check of both stacks in both states, offline, each plan made once (what the PR workflow runs);
+# the states after the first are planned in forks that share it, in parallel on a machine with several CPUs.
 check: setup
 	@$(VENV)/bin/drctl check --all
 
@@ -42,6 +45,7 @@ coverage: setup
 # (it installs Checkov into a throw-away venv and clones its example; neither is a dependency).
 bench: setup
 	@$(PY) bench/plan.py
+	@$(PY) bench/readiness.py
 	@$(PY) bench/check.py
 
 # For clones without ../shared/data: download the Velero 1.18.1 CRDs and chart 12.1.0 schema the tests validate against.

@@ -41,7 +41,9 @@ class ReplicatedBucketArgs:
     source_provider: pulumi.ProviderResource
     replica_provider: pulumi.ProviderResource
     lifecycle: Lifecycle
-    replication_time_minutes: int
+    # None: replication without Replication Time Control (no time bound, no metrics); the readiness model and
+    # policy s3-replication-rtc both refuse it for data a tier depends on.
+    replication_time_minutes: int | None
     tags: dict[str, str]
     keys: KeyAccess  # who administers the two keys
 
@@ -168,13 +170,13 @@ class ReplicatedBucket(pulumi.ComponentResource):
                             time=aws.s3.BucketReplicationConfigRuleDestinationReplicationTimeTimeArgs(
                                 minutes=args.replication_time_minutes
                             ),
-                        ),
+                        ) if args.replication_time_minutes else None,
                         metrics=aws.s3.BucketReplicationConfigRuleDestinationMetricsArgs(
                             status="Enabled",
                             event_threshold=aws.s3.BucketReplicationConfigRuleDestinationMetricsEventThresholdArgs(
                                 minutes=args.replication_time_minutes
                             ),
-                        ),
+                        ) if args.replication_time_minutes else None,
                     ),
                 )
             ],

@@ -92,6 +92,7 @@ TERRAFORM_TYPES: dict[str, str] = {
     # pulumi-eks's Cluster is a component of the provider (its control plane is an aws_eks_cluster; the roles and
     # security groups it makes inside are not visible to a plan).
     "eks:index:Cluster": "aws_eks_cluster",
+    "kubernetes:core/v1:ConfigMap": "kubernetes_config_map",
     "kubernetes:core/v1:Namespace": "kubernetes_namespace",
     "kubernetes:core/v1:Secret": "kubernetes_secret",
     "kubernetes:helm.sh/v3:Release": "helm_release",

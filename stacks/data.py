@@ -189,7 +189,8 @@ def _primary(ctx: StackContext) -> DataParts:
             ReplicatedBucketArgs(
                 source_bucket=bucket, replica_bucket=st.replica_name(bucket, west), source_region=east, replica_region=west,
                 source_provider=ctx.provider(east), replica_provider=ctx.provider(west), lifecycle=_lifecycle(s),
-                replication_time_minutes=st.replication_time_minutes, tags=tags_for(s, f"{kind}-storage"), keys=ctx.keys,
+                replication_time_minutes=st.replication_time_minutes if st.replication_time_control else None,
+                tags=tags_for(s, f"{kind}-storage"), keys=ctx.keys,
             ),
         )
 

@@ -7,8 +7,9 @@ spec knows its detection time (period x evaluation periods, plus the metric's de
 highest tier that depends on what it watches; its name starts with that tier (`aivo-<tier>-...`), which is
 also how alarms forwarded from us-east-1 are routed in us-west-2.
 
-Which tiers use which data is `tiers_using`: every tier uses the database, the cache, the assets and the
-cluster's state until the tier settings say otherwise.
+Which tiers use which data is `tiers_using`, from what each service says it uses (tiers.<tier>.uses): an alarm on
+the database pages the highest tier whose services use the database, and so on. The cluster's state, the ingress
+and the DR capacity concern every tier (every service is restored by Velero and served through the ingress).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from stacks.settings import StackSettings
 from stacks.settings.base import duration_minutes
 from stacks.settings.database import failback_replicates
 from stacks.settings.tiers import restore_order
+from stacks.settings.tiers import tiers_using as tiers_with
 
 PROBE_NAMESPACE = "AIVO/DR"  # the freshness probe's metrics (components/probes/freshness.py)
 CANARY_NAMESPACE = "CloudWatchSynthetics"
@@ -28,7 +30,10 @@ DATA_STORES = ("database", "cache", "assets", "cluster-state")
 
 
 def tiers_using(settings: StackSettings, store: str) -> list[str]:
-    """The tiers whose services depend on a data store, in restore order (every tier, by default)."""
+    """The tiers whose services depend on `store`, in restore order. Every tier for the cluster's state, the ingress
+    and the capacity, and for a data store no service uses (its alarm then pages for the platform)."""
+    if store in ("database", "cache", "assets", "volumes"):
+        return tiers_with(settings.tiers, store) or restore_order(settings.tiers)
     return restore_order(settings.tiers)
 
 
@@ -93,7 +98,8 @@ def dr_alarms(settings: StackSettings) -> list[AlarmSpec]:
                     watches="replication lag of the DR read replica (data a failover would lose)",
                     dimensions={"DBInstanceIdentifier": s.database.replica_identifier}, statistic="Maximum",
                     comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching")
-        alarms.append(with_threshold(lag, before_breach(strictest_rpo_seconds(s, "database"), lag)))
+        threshold = d.replica_lag_threshold_seconds or before_breach(strictest_rpo_seconds(s, "database"), lag)
+        alarms.append(with_threshold(lag, float(threshold)))
     if s.cache.dr_mode == "global" and not failover:
         # A Global Datastore secondary replicates shard by shard: ElastiCache publishes the lag per node (the
         # shard's first node, its primary unless a failover inside the group moved it).

@@ -80,3 +80,6 @@ class Detection(Section):
     probe_rate_minutes: int = Field(default=5, ge=1, le=60)
     # CloudWatch publishes a minute's datapoint up to this late.
     metric_delay_seconds: int = Field(default=60, ge=0, le=600)
+    # The DR replica's lag alarm fires above this many seconds. Unset: the strictest RPO of the tiers that use the
+    # database, less the alarm's own detection time (stacks/detection.py), so that lag plus detection stays within it.
+    replica_lag_threshold_seconds: int | None = Field(default=None, ge=1, le=86400)

@@ -27,6 +27,9 @@ class Storage(Section):
     noncurrent_expiration_days: int = Field(default=365, ge=2, le=36500)
     abort_incomplete_multipart_days: int = Field(default=7, ge=1, le=365)
     replication_time_minutes: int = Field(default=15, ge=15, le=15)
+    # S3 Replication Time Control on both replicated buckets: 99.99% of objects within 15 minutes (the S3 RTC SLA).
+    # Off, replication has no time bound: the readiness model then gives the assets (and Velero's backups) no RPO.
+    replication_time_control: bool = True
 
     @model_validator(mode="after")
     def _expire_after_glacier(self) -> Storage:
