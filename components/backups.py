@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.kms import KEEP, KeyArgs, RegionalKey
+from components.kms import KEEP, KeyAccess, KeyArgs, RegionalKey
 
 BACKUP_TRUST = json.dumps(
     {"Version": "2012-10-17", "Statement": [
@@ -31,6 +31,7 @@ class VaultArgs:
     region: str
     name: str
     tags: dict[str, str]
+    keys: KeyAccess  # who administers the vault's key
 
 
 class BackupVault(pulumi.ComponentResource):
@@ -39,7 +40,9 @@ class BackupVault(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: VaultArgs, opts: pulumi.ResourceOptions) -> None:
         super().__init__("aivo:backups:Vault", name, None, opts)
-        key = RegionalKey(f"{name}-kms", KeyArgs(args.region, f"{args.name}-vault", f"AWS Backup vault {args.name}", args.tags),
+        # AWS Backup encrypts recovery points with it, and RDS copies snapshots into the vault's region with it.
+        key = RegionalKey(f"{name}-kms", KeyArgs(args.region, f"{args.name}-vault", f"AWS Backup vault {args.name}", args.tags,
+                                                 args.keys, services=("backup", "rds")),
                           opts=pulumi.ResourceOptions(parent=self))
         vault = aws.backup.Vault(
             f"{name}-vault", name=args.name, kms_key_arn=key.arn, force_destroy=False, region=args.region,

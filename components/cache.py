@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.kms import KEEP, KeyArgs, RegionalKey
+from components.kms import KEEP, KeyAccess, KeyArgs, RegionalKey
 
 REDIS_PORT = 6379
 
@@ -36,6 +36,7 @@ class CacheArgs:
     subnet_ids: pulumi.Input[list[str]]  # private subnets
     tags: dict[str, str]
     apply_immediately: bool  # changes at once (a failover cannot wait for the maintenance window)
+    keys: KeyAccess  # who administers the cache's key
     # Global mode: the primary creates the global group; the dr stack joins it as a secondary.
     create_global_group: bool = False
     global_group_id: pulumi.Input[str] | None = None
@@ -54,7 +55,8 @@ class RedisCluster(pulumi.ComponentResource):
         super().__init__("aivo:cache:RedisCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         gid = args.replication_group_id
-        key = RegionalKey(f"{name}-kms", KeyArgs(args.region, gid, f"ElastiCache {gid}", args.tags), opts=child)
+        key = RegionalKey(f"{name}-kms", KeyArgs(args.region, gid, f"ElastiCache {gid}", args.tags, args.keys,
+                                                 services=("elasticache",)), opts=child)
         subnets = aws.elasticache.SubnetGroup(
             f"{name}-subnets", name=f"{gid}-subnets", subnet_ids=args.subnet_ids, region=args.region,
             description="AIVO Redis private subnets", tags=args.tags, opts=child,

@@ -10,6 +10,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from components.kms import KeyAccess
 from components.lambda_iam import LAMBDA_TRUST, put_metrics, write_logs
 from components.storage import TransientBucket, TransientBucketArgs
 
@@ -27,6 +28,7 @@ class CanaryArgs:
     runtime_version: str
     bucket: str  # its code and run artifacts (transient)
     tags: dict[str, str]
+    keys: KeyAccess  # who administers its bucket's key
 
 
 def rate(minutes: int) -> str:
@@ -54,7 +56,7 @@ class IngressCanary(pulumi.ComponentResource):
         super().__init__("aivo:monitoring:IngressCanary", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         bucket = TransientBucket(f"{name}-bucket", TransientBucketArgs(args.region, args.bucket, "canary code and run artifacts",
-                                                                        expire_days=30, tags=args.tags), opts=child)
+                                                                        expire_days=30, tags=args.tags, keys=args.keys), opts=child)
         code = aws.s3.BucketObjectv2(
             f"{name}-code", bucket=bucket.name, key="canary/ingress-health.zip", region=args.region,
             source=pulumi.AssetArchive({"nodejs/node_modules/index.js": pulumi.StringAsset(SCRIPT.read_text())}),

@@ -10,6 +10,8 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
+from components.kms import KeyAccess, key_policy
+
 # AWS managed policies a managed node group's instance role needs (EKS user guide, "Amazon EKS node IAM role").
 NODE_POLICY_ARNS = {
     "worker": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
@@ -39,6 +41,7 @@ class ClusterArgs:
     log_types: list[str]
     tags: dict[str, str]
     kms_deletion_window_days: int
+    keys: KeyAccess  # who administers the secrets key
     public_access_cidrs: list[str] = field(default_factory=list)
     admin_role_arns: list[pulumi.Input[str]] = field(default_factory=list)
     # Security groups inside the VPC whose members reach the private API endpoint (the deploy runner's).
@@ -80,6 +83,8 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-secrets-key",
             description=f"EKS secrets encryption for {args.cluster_name}",
             enable_key_rotation=True,
+            # EKS envelope-encrypts secrets with it through a grant it makes when the cluster is created.
+            policy=json.dumps(key_policy(args.keys, args.region, ("eks",)), sort_keys=True),
             deletion_window_in_days=args.kms_deletion_window_days,
             region=args.region,
             tags=args.tags,

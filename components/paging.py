@@ -22,7 +22,7 @@ import pulumi_aws as aws
 import pulumi_pagerduty as pagerduty
 
 from components.alarms import ALARM_PREFIX, slug
-from components.kms import KeyArgs, RegionalKey
+from components.kms import KeyAccess, KeyArgs, RegionalKey, ServicePrincipalUse
 
 EVENTS_API = "https://events.pagerduty.com/v2/enqueue"
 PAGERDUTY_DESTINATION = "aivo-dr-pagerduty"  # the EventBridge connection's and API destination's name
@@ -133,18 +133,11 @@ def topic_policy(topic_arn: str, account_id: str) -> str:
     }, sort_keys=True)
 
 
-def key_policy(account_id: str) -> str:
-    """The paging key: the account administers it; the publishing services may encrypt messages with it."""
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-             "Action": "kms:*", "Resource": "*"},
-            {"Sid": "PublishersEncrypt", "Effect": "Allow", "Principal": {"Service": list(PUBLISHERS)},
-             "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*",
-             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}},
-        ],
-    }, sort_keys=True)
+def publishers(account_id: str) -> ServicePrincipalUse:
+    """The paging key's users: the services that publish to the topics, for this account only (SNS encrypts each
+    message with a data key of the topic's key, on behalf of its publisher)."""
+    return ServicePrincipalUse(sid="PublishersEncrypt", services=PUBLISHERS, actions=("kms:Decrypt", "kms:GenerateDataKey*"),
+                               condition={"StringEquals": {"aws:SourceAccount": account_id}})
 
 
 @dataclass(frozen=True)
@@ -153,6 +146,7 @@ class PagingTopicsArgs:
     account_id: str
     endpoints: Mapping[str, pulumi.Input[str]]  # tier -> the CloudWatch integration URL (secret)
     tags: dict[str, str]
+    keys: KeyAccess  # who administers the paging key
 
 
 def topic_name(tier: str) -> str:
@@ -167,8 +161,8 @@ class PagingTopics(pulumi.ComponentResource):
     def __init__(self, name: str, args: PagingTopicsArgs, opts: pulumi.ResourceOptions) -> None:
         super().__init__("aivo:paging:Topics", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        key = RegionalKey(f"{name}-kms", KeyArgs(args.region, "aivo-dr-paging", "Paging topics (SNS)", args.tags,
-                                                 policy=key_policy(args.account_id)), opts=child)
+        key = RegionalKey(f"{name}-kms", KeyArgs(args.region, "aivo-dr-paging", "Paging topics (SNS)", args.tags, args.keys,
+                                                 principals=(publishers(args.account_id),)), opts=child)
         self.arns = {}
         for tier, endpoint in args.endpoints.items():
             topic = aws.sns.Topic(f"{name}-{slug(tier)}", name=topic_name(tier), kms_master_key_id=key.arn,

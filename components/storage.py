@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.kms import KEEP, KeyArgs, RegionalKey
+from components.kms import KEEP, KeyAccess, KeyArgs, RegionalKey, ServicePrincipalUse
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class ReplicatedBucketArgs:
     # policy s3-replication-rtc both refuse it for data a tier depends on.
     replication_time_minutes: int | None
     tags: dict[str, str]
+    keys: KeyAccess  # who administers the two keys
 
 
 def tls_only_policy(bucket_arn: str) -> str:
@@ -108,12 +109,14 @@ class ReplicatedBucket(pulumi.ComponentResource):
         super().__init__("aivo:storage:ReplicatedBucket", name, None, opts)
         source_key = RegionalKey(
             f"{name}-source",
-            KeyArgs(args.source_region, args.source_bucket, f"S3 {args.source_bucket}", args.tags),
+            KeyArgs(args.source_region, args.source_bucket, f"S3 {args.source_bucket}", args.tags, args.keys, services=("s3",)),
             opts=pulumi.ResourceOptions(parent=self, provider=args.source_provider),
         )
         replica_key = RegionalKey(
             f"{name}-replica",
-            KeyArgs(args.replica_region, args.replica_bucket, f"S3 {args.replica_bucket} (replica)", args.tags),
+            # S3 replication writes the replicas in the replica's region, with this key, through S3 there.
+            KeyArgs(args.replica_region, args.replica_bucket, f"S3 {args.replica_bucket} (replica)", args.tags, args.keys,
+                    services=("s3",)),
             opts=pulumi.ResourceOptions(parent=self, provider=args.replica_provider),
         )
         source, source_versioning = self._bucket(f"{name}-source", args.source_bucket, args.source_region,
@@ -253,6 +256,17 @@ class TransientBucketArgs:
     purpose: str  # what it holds, in words (its key's description)
     expire_days: int  # objects, and their old versions, are deleted after this many days
     tags: dict[str, str]
+    keys: KeyAccess  # who administers its key
+    # Service principals that use its key as themselves (a log delivery writing into it).
+    key_principals: tuple[ServicePrincipalUse, ...] = ()
+    # Let CloudFront standard logging write into it: ACLs enabled (BucketOwnerPreferred) and FULL_CONTROL for
+    # the awslogsdelivery account, which CloudFront's legacy logging requires (it writes through the bucket ACL).
+    cloudfront_log_delivery: bool = False
+
+
+# The canonical user of the account CloudFront standard logging writes with (CloudFront developer guide,
+# "Permissions required to configure standard logging").
+AWSLOGSDELIVERY_CANONICAL_ID = "c4c1ede66af53448b93c283ce9448c4ba468c9432aa01d700d3878632f77d2d0"
 
 
 class TransientBucket(pulumi.ComponentResource):
@@ -270,7 +284,8 @@ class TransientBucket(pulumi.ComponentResource):
         super().__init__("aivo:storage:TransientBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = {**args.tags, "Name": args.bucket, "data-class": "transient"}
-        key = RegionalKey(f"{name}-kms", KeyArgs(args.region, args.bucket, f"S3 {args.bucket}: {args.purpose}", args.tags), opts=child)
+        key = RegionalKey(f"{name}-kms", KeyArgs(args.region, args.bucket, f"S3 {args.bucket}: {args.purpose}", args.tags, args.keys,
+                                                 services=("s3",), principals=args.key_principals), opts=child)
         # Protected and retained like every bucket (no settings change deletes one); its lifecycle empties it.
         bucket = aws.s3.Bucket(name, bucket=args.bucket, region=args.region, tags=tags,
                                opts=pulumi.ResourceOptions.merge(child, KEEP))
@@ -299,5 +314,22 @@ class TransientBucket(pulumi.ComponentResource):
                     days_after_initiation=1),
             )],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]))
+        if args.cloudfront_log_delivery:
+            ownership = aws.s3.BucketOwnershipControls(
+                f"{name}-ownership", bucket=bucket.id, region=args.region,
+                rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerPreferred"), opts=child)
+            owner = aws.s3.get_canonical_user_id_output(opts=pulumi.InvokeOutputOptions(parent=self))
+            aws.s3.BucketAcl(
+                f"{name}-acl", bucket=bucket.id, region=args.region,
+                access_control_policy=aws.s3.BucketAclAccessControlPolicyArgs(
+                    owner=aws.s3.BucketAclAccessControlPolicyOwnerArgs(id=owner.id),
+                    grants=[
+                        aws.s3.BucketAclAccessControlPolicyGrantArgs(
+                            permission="FULL_CONTROL",
+                            grantee=aws.s3.BucketAclAccessControlPolicyGrantGranteeArgs(type="CanonicalUser", id=grantee))
+                        for grantee in (owner.id, AWSLOGSDELIVERY_CANONICAL_ID)
+                    ]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[ownership, block]))
         self.name, self.arn, self.key_arn = bucket.bucket, bucket.arn, key.arn
-        self.register_outputs({"name": self.name, "arn": self.arn, "keyArn": self.key_arn})
+        self.domain_name = bucket.bucket_domain_name
+        self.register_outputs({"name": self.name, "arn": self.arn, "keyArn": self.key_arn, "domainName": self.domain_name})

@@ -244,6 +244,20 @@ def policies_table() -> str:
     return "\n".join(lines)
 
 
+def coverage_table(plans: dict[str, Plan]) -> str:
+    """Every Checkov check of every Terraform type the plans declare: the pack policy that covers it, or why not."""
+    from drctl.terraform import declared_types
+    from policies import coverage
+
+    declared = set(declared_types(plans.values()))
+    lines = [f"Checkov {coverage.checkov_version()}; declared Terraform types and providers: {len(declared)}.", "",
+             "| check | title | resource types | covered by / reason |", "|---|---|---|---|"]
+    for check_id, title, entities, text in coverage.rows(declared):
+        shown = ", ".join(f"`{e}`" for e in entities) if len(entities) <= 6 else f"every type ({len(entities)})"
+        lines.append(f"| {check_id} | {title.replace('|', '/')} | {shown} | {text} |")
+    return "\n".join(lines)
+
+
 # ---- the workflows ----------------------------------------------------------------------------------------
 
 
@@ -299,6 +313,7 @@ def generators(plans: dict[str, Plan] | None = None) -> dict[str, Callable[[], s
         "policies": policies_table,
         "verify-schedule": _verify_schedule,
         "testing-schedule": _testing_schedule,
+        "policy-coverage": planned(coverage_table),
         "readiness": planned(readiness_table),
     }
 

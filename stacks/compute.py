@@ -182,6 +182,7 @@ def build(ctx: StackContext, data: DataParts) -> ComputeParts:
             log_types=list(s.cluster.log_types),
             tags=tags_for(s, "eks"),
             kms_deletion_window_days=s.cluster.kms_deletion_window_days,
+            keys=ctx.keys,
             public_access_cidrs=list(s.cluster.public_access_cidrs),
             admin_role_arns=admins,
             api_client_security_group_ids=[runner.security_group_id] if runner else [],

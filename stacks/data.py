@@ -136,10 +136,14 @@ def _primary(ctx: StackContext) -> DataParts:
     pg_tags = tags_for(s, "postgres")
 
     # ---- database --------------------------------------------------------------------------------
-    db_key = RegionalKey("primary-database-kms", KeyArgs(east, db.identifier, f"RDS {db.identifier}", pg_tags), opts=ctx.opts(east))
+    # The writer's storage, its Performance Insights and its credentials secret; RDS uses it in us-east-1 to send
+    # changes and backups to us-west-2, where they are re-encrypted with a key of that region.
+    db_key = RegionalKey("primary-database-kms", KeyArgs(east, db.identifier, f"RDS {db.identifier}", pg_tags, ctx.keys,
+                                                         services=("rds", "secretsmanager")), opts=ctx.opts(east))
     secret_key_dr = RegionalKey(
         "primary-database-secret-dr-kms",
-        KeyArgs(west, f"{db.identifier}-secret", f"Replica of the {db.identifier} credentials secret", pg_tags),
+        KeyArgs(west, f"{db.identifier}-secret", f"Replica of the {db.identifier} credentials secret", pg_tags, ctx.keys,
+                services=("secretsmanager",)),
         opts=ctx.opts(west),
     )
     placement = _placement(ctx, "primary-database-placement", east)
@@ -186,15 +190,15 @@ def _primary(ctx: StackContext) -> DataParts:
                 source_bucket=bucket, replica_bucket=st.replica_name(bucket, west), source_region=east, replica_region=west,
                 source_provider=ctx.provider(east), replica_provider=ctx.provider(west), lifecycle=_lifecycle(s),
                 replication_time_minutes=st.replication_time_minutes if st.replication_time_control else None,
-                tags=tags_for(s, f"{kind}-storage"),
+                tags=tags_for(s, f"{kind}-storage"), keys=ctx.keys,
             ),
         )
 
     # ---- AWS Backup ----------------------------------------------------------------------------------
     ws = s.weekly_snapshots
     backup_tags = tags_for(s, "backups")
-    vault = BackupVault("primary-backup-vault", VaultArgs(east, ws.vault_name, backup_tags), opts=ctx.opts(east))
-    vault_dr = BackupVault("dr-backup-vault", VaultArgs(west, ws.vault_name, backup_tags), opts=ctx.opts(west))
+    vault = BackupVault("primary-backup-vault", VaultArgs(east, ws.vault_name, backup_tags, ctx.keys), opts=ctx.opts(east))
+    vault_dr = BackupVault("dr-backup-vault", VaultArgs(west, ws.vault_name, backup_tags, ctx.keys), opts=ctx.opts(west))
     role = BackupRole("primary-backup", f"{ws.vault_name}-{east}", backup_tags, opts=ctx.opts(east))
     # The writers, and a recovered instance: it may become production (runbook PITR step 4).
     selected: list[pulumi.Input[str]] = [
@@ -264,6 +268,7 @@ def _cache_args(s: StackSettings, region: str, group_id: str, ctx: StackContext,
         snapshot_window=c.snapshot_window, maintenance_window=c.maintenance_window, vpc_id=ctx.network.vpc_id,
         vpc_cidr=ctx.network.vpc_cidr, subnet_ids=ctx.network.private_subnet_ids, tags=tags_for(s, "redis"),
         apply_immediately=apply_immediately, create_global_group=create_global_group, global_group_id=global_group_id,
+        keys=ctx.keys,
     )
 
 
@@ -275,8 +280,9 @@ def _dr(ctx: StackContext) -> DataParts:
     facts = read_primary(s)
     pg_tags = tags_for(s, "postgres")
 
-    db_key = RegionalKey("dr-database-kms", KeyArgs(west, db.replica_identifier, f"RDS {db.replica_identifier}", pg_tags),
-                         opts=ctx.opts(west))
+    # The replica, its promoted self, its Performance Insights and the primary's backups replicated into us-west-2.
+    db_key = RegionalKey("dr-database-kms", KeyArgs(west, db.replica_identifier, f"RDS {db.replica_identifier}", pg_tags,
+                                                    ctx.keys, services=("rds",)), opts=ctx.opts(west))
     placement = _placement(ctx, "dr-database-placement", west)
     shape = database_inputs("dr", dr_replicates(s.failover), db)
     # Same logical name and identifier in standby and failover: the flip promotes this very instance.

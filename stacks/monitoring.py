@@ -104,13 +104,14 @@ def _dr(ctx: StackContext, data: DataParts) -> MonitoringParts:
         rotation_start=s.paging.rotation_start, rotation_seconds=s.paging.rotation_days * 86400,
     ), opts=pulumi.ResourceOptions(provider=paging))
     topics = PagingTopics("paging-topics", PagingTopicsArgs(region=west, account_id=s.account_id,
-                                                            endpoints=on_call.cloudwatch_urls, tags=tags), opts=ctx.opts(west))
+                                                            endpoints=on_call.cloudwatch_urls, tags=tags, keys=ctx.keys),
+                          opts=ctx.opts(west))
     EventPaging("paging-events", EventPagingArgs(region=west, forwarded_from=[s.regions.primary], routing_keys=on_call.routing_keys,
                                                  backup_tier=highest_tier(s, "database"), tags=tags), opts=ctx.opts(west))
     IngressCanary("outage-canary", CanaryArgs(
         region=west, name=canary_name(s), account_id=s.account_id, target_host=s.site.ingress[s.active],
         target_path=s.dns.health_check.path, rate_minutes=s.detection.canary_rate_minutes, runtime_version=CANARY_RUNTIME,
-        bucket=canary_bucket(s), tags=tags,
+        bucket=canary_bucket(s), tags=tags, keys=ctx.keys,
     ), opts=ctx.opts(west))
     assert data.primary is not None
     velero_bucket = s.storage.replica_name(s.storage.velero_bucket, west)

@@ -12,7 +12,7 @@ import pulumi
 
 from components.network import Network, NetworkArgs
 from stacks import compute, data, edge, monitoring, testing
-from stacks.context import StackContext
+from stacks.context import StackContext, key_access
 from stacks.providers import regional_providers
 from stacks.settings import load_settings
 from stacks.settings.credentials import pagerduty_token
@@ -37,7 +37,7 @@ def run() -> None:
         ),
         opts=pulumi.ResourceOptions(provider=providers[settings.region]),
     )
-    ctx = StackContext(settings=settings, providers=providers, network=network, pagerduty_token=token)
+    ctx = StackContext(settings=settings, providers=providers, network=network, keys=key_access(settings), pagerduty_token=token)
     data_parts = data.build(ctx)
     compute_parts = compute.build(ctx, data_parts)
     edge_parts = edge.build(ctx, data_parts, compute_parts)

@@ -73,7 +73,7 @@ CASES = [
      "aivo-production-postgres-dr or aivo-production-postgres"),
     ("peer_problem", "dr", ["failover=true", "peer.useStackReference=false"],
      'aivo-dr:peer.fallback = []: every key the dr stack reads when peer.useStackReference is false; missing: '
-     "databaseAddress, databaseSecretArnDr, veleroReplicaKmsKeyArn, assetsReplicaKmsKeyArn, backupVaultArnDr, vpcId, vpcCidr, primaryIngressHealthCheckId, drIngressHealthCheckId"),
+     "databaseAddress, databaseSecretArnDr, veleroReplicaKmsKeyArn, assetsReplicaKmsKeyArn, backupVaultArnDr, vpcId, vpcCidr, primaryIngressHealthCheckId, drIngressHealthCheckId, cdnWebAclArn"),
     ("edge_problem", "dr", ["failover=true", "dns.apiName=api.example.com"],
      'aivo-dr:dns.apiName = "api.example.com": a name inside the zone aivo.edu (dns.zoneName)'),
     ("edge_problem", "primary", ['cdn.aliases=["api.aivo.edu"]'],
