@@ -22,7 +22,7 @@ from stacks.detection import PROBE_NAME, canary_bucket, canary_name
 from stacks.providers import stack_regions
 from stacks.settings import StackSettings
 from stacks.settings.stack import DR_REGION
-from stacks.testing import RESTORE_PLAN, VALIDATOR
+from stacks.testing_names import RESTORE_PLAN, VALIDATOR
 from stacks.verification import GITHUB_OIDC_HOST
 
 # The failover, as an on-call engineer types it and as the dr runner runs it. --continue-on-error (Pulumi

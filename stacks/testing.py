@@ -28,13 +28,9 @@ from stacks.settings import StackSettings
 from stacks.settings.database import failback_replicates
 from stacks.settings.stack import tags_for
 from stacks.settings.testing import experiment_service, selection_window_days, verification_schedule
+from stacks.testing_names import FIS_ROLE, RESTORE_PLAN, RESTORE_ROLE, RESTORE_SELECTION, VALIDATOR
 from stacks.verification import role_policy, trust_policy
 
-RESTORE_PLAN = "aivo_dr_weekly_restore_test"
-RESTORE_SELECTION = "aivo_dr_database"
-RESTORE_ROLE = "aivo-dr-restore-testing"
-VALIDATOR = "aivo-dr-restore-validator"
-FIS_ROLE = "aivo-dr-fault-injection"
 # The alarm that stops every experiment: users failing to reach the us-east-1 ingress (Route53's health check).
 STOP_ALARM_KEYS = ("primary-ingress-health",)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from components.experiments import FIS_PERMISSIONS, FIS_SERVICE_ACCOUNT, FIS_USER, START_EXPERIMENT, required_actions
-from stacks.testing import FIS_ROLE
+from stacks.testing_names import FIS_ROLE
 from tests.helpers.planning import only, plan, policy_json
 
 TEMPLATE = "aws:fis/experimentTemplate:ExperimentTemplate"

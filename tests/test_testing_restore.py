@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from components.backups import BACKUP_POLICIES
-from stacks.testing import RESTORE_PLAN, VALIDATOR
+from stacks.testing_names import RESTORE_PLAN, VALIDATOR
 from tests.helpers.planning import only, plan, policy_json
 
 PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"

@@ -99,7 +99,7 @@ def _experiment(key: str, experiment: Any) -> Mechanisms:
 
 def declared(dr: StackSettings, primary: StackSettings) -> dict[str, Mechanisms]:
     """Per runbook row, what runs it (from the settings of both stacks)."""
-    from stacks.testing import RESTORE_PLAN
+    from stacks.testing_names import RESTORE_PLAN
 
     weekly = verification_schedule(dr.weekly_snapshots)
     backup = [f'workflow dr-verify ({WORKFLOW}, GitHub Actions "{github_cron(weekly)}"): drctl backups verify, drctl preflight']
@@ -147,7 +147,7 @@ def _read(evidence: Evidence, what: str, read: Callable[[], list[TestRun]]) -> N
 
 def restore_jobs(dr: StackSettings) -> Callable[[], list[TestRun]]:
     """The restore testing plan's jobs (ListRestoreJobs by plan ARN): passed when COMPLETED and validated."""
-    from stacks.testing import RESTORE_PLAN
+    from stacks.testing_names import RESTORE_PLAN
 
     def read() -> list[TestRun]:
         backup = client("backup", dr.regions.dr)
