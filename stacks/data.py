@@ -9,6 +9,8 @@ backup plan of the promoted database during an outage.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 
 from components.backups import BackupRole, BackupVault, PlanArgs, VaultArgs, WeeklySnapshotPlan
@@ -25,7 +27,7 @@ from components.database import (
     ReplicatedBackupsArgs,
 )
 from components.kms import KeyArgs, RegionalKey
-from components.storage import BucketRef, Lifecycle, ReplicatedBucket, ReplicatedBucketArgs
+from components.storage import BucketRef, Lifecycle, LogBuckets, LogBucketsArgs, ReplicatedBucket, ReplicatedBucketArgs
 from stacks.context import StackContext
 from stacks.contracts import DatabaseRef, DataParts
 from stacks.database_shape import database_inputs, dr_replicates
@@ -129,6 +131,22 @@ def _lifecycle(s: StackSettings) -> Lifecycle:
     return Lifecycle(st.noncurrent_to_glacier_days, st.noncurrent_expiration_days, st.abort_incomplete_multipart_days)
 
 
+def log_buckets(settings: StackSettings, providers: Mapping[str, pulumi.ProviderResource]) -> LogBuckets:
+    """The primary stack's log buckets, one per region (declared before the network: its flow logs go there).
+
+    The primary owns both, as it owns the us-west-2 landing zones of its replication: its us-east-1 logs replicate
+    into the us-west-2 one, which the dr stack's logs (flow logs, the canary bucket's access logs, CloudFront) use too.
+    """
+    s = settings
+    east, west = s.regions.primary, s.regions.dr
+    return LogBuckets("logs", LogBucketsArgs(
+        source_bucket=s.storage.log_bucket(east), replica_bucket=s.storage.log_bucket(west), source_region=east, replica_region=west,
+        source_provider=providers[east], replica_provider=providers[west], account_id=s.account_id, lifecycle=_lifecycle(s),
+        retention_days=s.storage.log_retention_days, replication_time_minutes=s.storage.replication_time_minutes,
+        cdn_region=west, tags=tags_for(s, "logs"),
+    ))
+
+
 def _primary(ctx: StackContext) -> DataParts:
     s = ctx.settings
     db = s.database
@@ -190,7 +208,10 @@ def _primary(ctx: StackContext) -> DataParts:
                 source_bucket=bucket, replica_bucket=st.replica_name(bucket, west), source_region=east, replica_region=west,
                 source_provider=ctx.provider(east), replica_provider=ctx.provider(west), lifecycle=_lifecycle(s),
                 replication_time_minutes=st.replication_time_minutes, tags=tags_for(s, f"{kind}-storage"), keys=ctx.keys,
+                log_buckets={region: st.log_bucket(region) for region in (east, west)},
             ),
+            # Access logging needs the log buckets' policies in place first.
+            opts=pulumi.ResourceOptions(depends_on=[ctx.logs] if ctx.logs is not None else []),
         )
 
     # ---- AWS Backup ----------------------------------------------------------------------------------

@@ -267,6 +267,7 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
     if s.role == "primary":
         names = [s.storage.assets_bucket, s.storage.velero_bucket]
         names += [s.storage.replica_name(n, s.regions.dr) for n in names]
+        names += [s.storage.log_bucket(region) for region in regions]
         statements.append({"Sid": "ThisStacksBuckets", "Effect": "Allow", "Action": ["s3:CreateBucket", "s3:Put*", "s3:Get*",
                                                                                      "s3:ListBucket", "s3:DeleteBucketPolicy"],
                            "Resource": [f"arn:aws:s3:::{n}" for n in names]})

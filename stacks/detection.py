@@ -8,7 +8,8 @@ highest tier that depends on what it watches; its name starts with that tier (`a
 also how alarms forwarded from us-east-1 are routed in us-west-2.
 
 Which tiers use which data is `tiers_using`: every tier uses the database, the cache, the assets and the
-cluster's state until the tier settings say otherwise.
+cluster's state until the tier settings say otherwise. The logs (access logs, flow logs) are no tier's data: no
+recovery waits for them, so their replication pages the lowest tier, at its urgency.
 """
 
 from __future__ import annotations
@@ -23,13 +24,15 @@ PROBE_NAMESPACE = "AIVO/DR"  # the freshness probe's metrics (components/probes/
 CANARY_NAMESPACE = "CloudWatchSynthetics"
 # What an alarm watches, for `tiers_using` (the dependency model of readiness refines it): the data stores,
 # the ingress (an outage) and the DR capacity a failover runs on.
-STORES = ("database", "cache", "assets", "cluster-state", "ingress", "capacity")
+STORES = ("database", "cache", "assets", "cluster-state", "ingress", "capacity", "logs")
 DATA_STORES = ("database", "cache", "assets", "cluster-state")
 
 
 def tiers_using(settings: StackSettings, store: str) -> list[str]:
-    """The tiers whose services depend on a data store, in restore order (every tier, by default)."""
-    return restore_order(settings.tiers)
+    """The tiers whose services depend on a data store, in restore order (every tier, by default; the logs only
+    the lowest, as no service's recovery depends on them)."""
+    order = restore_order(settings.tiers)
+    return order[-1:] if store == "logs" else order
 
 
 def highest_tier(settings: StackSettings, store: str) -> str:
@@ -158,9 +161,11 @@ def primary_alarms(settings: StackSettings, health_check_id: str | None = None) 
     s = settings
     region = s.regions.primary
     alarms = []
-    for kind, bucket in (("assets", s.storage.assets_bucket), ("velero", s.storage.velero_bucket)):
-        store = "assets" if kind == "assets" else "cluster-state"
-        replica = s.storage.replica_name(bucket, s.regions.dr)
+    pairs = [(kind, bucket, s.storage.replica_name(bucket, s.regions.dr))
+             for kind, bucket in (("assets", s.storage.assets_bucket), ("velero", s.storage.velero_bucket))]
+    pairs.append(("logs", s.storage.log_bucket(region), s.storage.log_bucket(s.regions.dr)))
+    for kind, bucket, replica in pairs:
+        store = {"assets": "assets", "velero": "cluster-state"}.get(kind, kind)
         dims = {"SourceBucket": bucket, "DestinationBucket": replica, "RuleId": "to-dr"}
         latency = _spec(s, store, key=f"{kind}-replication-latency", region=region, namespace="AWS/S3",
                         metric="ReplicationLatency", watches=f"replication of {bucket} to {replica} (RTC)", dimensions=dims,

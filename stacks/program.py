@@ -22,6 +22,7 @@ def run() -> None:
     settings = load_settings()
     token = pagerduty_token() if settings.role == "dr" else None  # checked before anything is declared
     providers = regional_providers(settings)
+    logs = data.log_buckets(settings, providers) if settings.role == "primary" else None
     net = settings.network
     network = Network(
         f"{settings.role}-network",
@@ -36,7 +37,8 @@ def run() -> None:
         ),
         opts=pulumi.ResourceOptions(provider=providers[settings.region]),
     )
-    ctx = StackContext(settings=settings, providers=providers, network=network, keys=key_access(settings), pagerduty_token=token)
+    ctx = StackContext(settings=settings, providers=providers, network=network, keys=key_access(settings), logs=logs,
+                       pagerduty_token=token)
     data_parts = data.build(ctx)
     compute_parts = compute.build(ctx, data_parts)
     edge_parts = edge.build(ctx, data_parts, compute_parts)

@@ -139,6 +139,11 @@ CASES = [
      'aivo-dr:storage.abortIncompleteMultipartDays = 0: an integer from 1 to 365'),
     ('storage.replicationTimeMinutes', 'primary', 'storage.replicationTimeMinutes=5',
      'aivo-dr:storage.replicationTimeMinutes = 5: exactly 15'),
+    ('storage.logBucketPrefix', 'primary', 'storage.logBucketPrefix=' + 'l' * 55,
+     'aivo-dr:storage.logBucketPrefix = "' + 'l' * 55 + '": at most 53 characters: the log bucket ' + 'l' * 55
+     + '-us-east-1 must fit S3\'s 63'),
+    ('storage.logRetentionDays', 'primary', 'storage.logRetentionDays=30',
+     'aivo-dr:storage.logRetentionDays = 30: an integer from 90 to 3650'),
     ('cache.replicationGroupId', 'primary', 'cache.replicationGroupId=aivo-production-redis-cluster-for-the-dr',
      'aivo-dr:cache.replicationGroupId = "aivo-production-redis-cluster-for-the-dr": a replication group id: 1-37 lowercase letters, digits or hyphens (the dr group adds -dr, ElastiCache allows 40), a letter first, no \'--\', no \'-\' last'),
     ('cache.engineVersion', 'primary', 'cache.engineVersion=6.2',

@@ -169,14 +169,18 @@ def velero_problem(settings: StackSettings) -> Problem | None:
 
 
 def names_problem(settings: StackSettings) -> Problem | None:
-    """Names the program derives from settings: the replica buckets (<bucket>-<dr region>) fit S3's 63 characters;
-    the failover records are two names."""
+    """Names the program derives from settings: the replica buckets (<bucket>-<dr region>) and the log buckets
+    (<logBucketPrefix>-<region>) fit S3's 63 characters; the failover records are two names."""
     storage = settings.storage
     for key, bucket in (("assetsBucket", storage.assets_bucket), ("veleroBucket", storage.velero_bucket)):
         replica = storage.replica_name(bucket, settings.regions.dr)
         if len(replica) > 63:
             return (f"storage.{key}", bucket,
                     f"at most {63 - len(replica) + len(bucket)} characters: its replica {replica} must fit S3's 63")
+    longest = max((storage.log_bucket(region) for region in (settings.regions.primary, settings.regions.dr)), key=len)
+    if len(longest) > 63:
+        return ("storage.logBucketPrefix", storage.log_bucket_prefix,
+                f"at most {63 - len(longest) + len(storage.log_bucket_prefix)} characters: the log bucket {longest} must fit S3's 63")
     if settings.dns.api_name == settings.dns.app_name:
         return ("dns.appName", settings.dns.app_name, "a name other than dns.apiName: each is its own failover record set")
     return None

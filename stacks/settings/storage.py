@@ -27,6 +27,12 @@ class Storage(Section):
     noncurrent_expiration_days: int = Field(default=365, ge=2, le=36500)
     abort_incomplete_multipart_days: int = Field(default=7, ge=1, le=365)
     replication_time_minutes: int = Field(default=15, ge=15, le=15)
+    # One log bucket per region (<logBucketPrefix>-<region>) receives S3 server access logs, VPC flow logs and
+    # (us-west-2) CloudFront's logs; the primary region's replicates into the DR region's, so the logs of the region
+    # that fails outlive it (the DR region's stay where the surviving estate runs).
+    log_bucket_prefix: BucketName = "aivo-production-logs"
+    # Log objects expire this many days after delivery (their non-current versions follow the lifecycle above).
+    log_retention_days: int = Field(default=365, ge=90, le=3650)
 
     @model_validator(mode="after")
     def _expire_after_glacier(self) -> Storage:
@@ -36,7 +42,13 @@ class Storage(Section):
             )
         if self.assets_bucket == self.velero_bucket:
             raise ValueError("two different buckets for assetsBucket and veleroBucket")
+        if self.log_bucket_prefix in (self.assets_bucket, self.velero_bucket):
+            raise ValueError("a logBucketPrefix different from assetsBucket and veleroBucket")
         return self
+
+    def log_bucket(self, region: str) -> str:
+        """The log bucket of a region (bucket names are global, so the region is part of the name)."""
+        return f"{self.log_bucket_prefix}-{region}"
 
     def replica_name(self, bucket: str, region: str) -> str:
         """The us-west-2 replica of a bucket: same name with the region appended (bucket names are global)."""
