@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import backups, cache, cluster, database, dns, iam, kms, monitoring, runner, stack, storage, tagging, velero
+from . import backups, cache, cluster, database, dns, iam, kms, monitoring, network, runner, stack, storage, tagging, velero
 
 PACK_NAME = "aivo-dr"
-MODULES = (database, storage, kms, backups, cache, cluster, velero, dns, iam, runner, monitoring, tagging, stack)
+MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, iam, runner, monitoring, tagging, stack)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]

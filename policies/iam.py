@@ -36,6 +36,9 @@ DEFAULT_WILDCARD_RESOURCE_ACTIONS = [
     "route53:CreateHealthCheck",
     "route53:ListHealthChecks",
     "ec2:DescribeVpcs",
+    # Creating VPC flow logs (and other vended logs) into S3: granted "on all resources" (CloudWatch Logs user guide).
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
 ]
 # Conditions that bound a statement on Resource "*" to the stack's own resources (its tags), and the verbs
 # of actions that only read, which may instead be bounded to the stack's regions.

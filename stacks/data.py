@@ -29,7 +29,7 @@ from components.database import (
 from components.kms import KeyArgs, RegionalKey
 from components.storage import BucketRef, Lifecycle, LogBuckets, LogBucketsArgs, ReplicatedBucket, ReplicatedBucketArgs
 from stacks.context import StackContext
-from stacks.contracts import DatabaseRef, DataParts
+from stacks.contracts import DatabaseRef, DataParts, LogsRef
 from stacks.database_shape import database_inputs, dr_replicates
 from stacks.peer import PrimaryFacts, read_primary
 from stacks.settings import SettingsError, StackSettings
@@ -131,20 +131,25 @@ def _lifecycle(s: StackSettings) -> Lifecycle:
     return Lifecycle(st.noncurrent_to_glacier_days, st.noncurrent_expiration_days, st.abort_incomplete_multipart_days)
 
 
-def log_buckets(settings: StackSettings, providers: Mapping[str, pulumi.ProviderResource]) -> LogBuckets:
-    """The primary stack's log buckets, one per region (declared before the network: its flow logs go there).
+def log_buckets(settings: StackSettings, providers: Mapping[str, pulumi.ProviderResource]) -> LogsRef:
+    """The log buckets, one per region, declared first (the network's flow logs go there) by the primary stack.
 
     The primary owns both, as it owns the us-west-2 landing zones of its replication: its us-east-1 logs replicate
-    into the us-west-2 one, which the dr stack's logs (flow logs, the canary bucket's access logs, CloudFront) use too.
+    into the us-west-2 one, which the dr stack's logs (flow logs, the canary bucket's access logs, CloudFront) use too;
+    the dr stack only delivers into them, by name. CloudFront's logs go to the DR region's, to outlive us-east-1.
     """
     s = settings
     east, west = s.regions.primary, s.regions.dr
-    return LogBuckets("logs", LogBucketsArgs(
-        source_bucket=s.storage.log_bucket(east), replica_bucket=s.storage.log_bucket(west), source_region=east, replica_region=west,
+    names = {region: s.storage.log_bucket(region) for region in (east, west)}
+    if s.role != "primary":
+        return LogsRef(buckets=names, cdn_region=west)
+    logs = LogBuckets("logs", LogBucketsArgs(
+        source_bucket=names[east], replica_bucket=names[west], source_region=east, replica_region=west,
         source_provider=providers[east], replica_provider=providers[west], account_id=s.account_id, lifecycle=_lifecycle(s),
         retention_days=s.storage.log_retention_days, replication_time_minutes=s.storage.replication_time_minutes,
         cdn_region=west, tags=tags_for(s, "logs"),
     ))
+    return LogsRef(buckets=names, cdn_region=west, ready=(logs,))
 
 
 def _primary(ctx: StackContext) -> DataParts:
@@ -208,10 +213,10 @@ def _primary(ctx: StackContext) -> DataParts:
                 source_bucket=bucket, replica_bucket=st.replica_name(bucket, west), source_region=east, replica_region=west,
                 source_provider=ctx.provider(east), replica_provider=ctx.provider(west), lifecycle=_lifecycle(s),
                 replication_time_minutes=st.replication_time_minutes, tags=tags_for(s, f"{kind}-storage"), keys=ctx.keys,
-                log_buckets={region: st.log_bucket(region) for region in (east, west)},
+                log_buckets=dict(ctx.logs.buckets),
             ),
             # Access logging needs the log buckets' policies in place first.
-            opts=pulumi.ResourceOptions(depends_on=[ctx.logs] if ctx.logs is not None else []),
+            opts=pulumi.ResourceOptions(depends_on=list(ctx.logs.ready)),
         )
 
     # ---- AWS Backup ----------------------------------------------------------------------------------
@@ -276,6 +281,7 @@ def _primary(ctx: StackContext) -> DataParts:
         database_ready=(current.instance,),
         primary=None,
         exports=outputs,
+        logs=ctx.logs,
     )
 
 
@@ -367,4 +373,5 @@ def _dr(ctx: StackContext) -> DataParts:
             "drCacheEndpoint": cache.endpoint,
             "drCacheAppUser": cache.app_user_id,
         },
+        logs=ctx.logs,
     )

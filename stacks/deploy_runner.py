@@ -254,6 +254,9 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
          "Resource": f"arn:aws:iam::{account}:role/*", "Condition": {"StringEquals": _tagged(s)}},
         {"Sid": "CreateRolesTaggedAsThisStacks", "Effect": "Allow", "Action": ["iam:CreateRole", "iam:TagRole"],
          "Resource": f"arn:aws:iam::{account}:role/*", "Condition": {"StringEquals": _tagged(s, "aws:RequestTag")}},
+        # Creating VPC flow logs into S3 (VPC user guide, "Publish flow logs to Amazon S3"); no resource ARN exists.
+        {"Sid": "FlowLogDelivery", "Effect": "Allow", "Action": ["logs:CreateLogDelivery", "logs:DeleteLogDelivery"],
+         "Resource": "*", "Condition": in_regions},
         {"Sid": "ClusterOidcProviders", "Effect": "Allow", "Action": ["iam:*OpenIDConnectProvider*", "iam:TagOpenIDConnectProvider"],
          "Resource": [f"arn:aws:iam::{account}:oidc-provider/oidc.eks.{region}.amazonaws.com/*" for region in regions]},
     ]

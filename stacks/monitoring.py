@@ -111,7 +111,7 @@ def _dr(ctx: StackContext, data: DataParts) -> MonitoringParts:
     IngressCanary("outage-canary", CanaryArgs(
         region=west, name=canary_name(s), account_id=s.account_id, target_host=s.site.ingress[s.active],
         target_path=s.dns.health_check.path, rate_minutes=s.detection.canary_rate_minutes, runtime_version=CANARY_RUNTIME,
-        bucket=canary_bucket(s), tags=tags, keys=ctx.keys, log_bucket=s.storage.log_bucket(west),
+        bucket=canary_bucket(s), tags=tags, keys=ctx.keys, log_bucket=ctx.logs.buckets[west],
     ), opts=ctx.opts(west))
     assert data.primary is not None
     velero_bucket = s.storage.replica_name(s.storage.velero_bucket, west)
