@@ -170,7 +170,8 @@ def velero_problem(settings: StackSettings) -> Problem | None:
 
 def names_problem(settings: StackSettings) -> Problem | None:
     """Names the program derives from settings: the replica buckets (<bucket>-<dr region>) and the log buckets
-    (<logBucketPrefix>-<region>) fit S3's 63 characters; the failover records are two names."""
+    (<logBucketPrefix>-<region>) fit S3's 63 characters, the Enhanced Monitoring roles (<identifier>-monitoring) IAM's
+    64; the failover records are two names."""
     storage = settings.storage
     for key, bucket in (("assetsBucket", storage.assets_bucket), ("veleroBucket", storage.velero_bucket)):
         replica = storage.replica_name(bucket, settings.regions.dr)
@@ -181,6 +182,11 @@ def names_problem(settings: StackSettings) -> Problem | None:
     if len(longest) > 63:
         return ("storage.logBucketPrefix", storage.log_bucket_prefix,
                 f"at most {63 - len(longest) + len(storage.log_bucket_prefix)} characters: the log bucket {longest} must fit S3's 63")
+    database = settings.database
+    for key, identifier in (("identifier", database.identifier), ("replicaIdentifier", database.replica_identifier)):
+        if len(f"{identifier}-monitoring") > 64:
+            return (f"database.{key}", identifier, "at most 53 characters: its Enhanced Monitoring role "
+                    f"{identifier}-monitoring must fit IAM's 64")
     if settings.dns.api_name == settings.dns.app_name:
         return ("dns.appName", settings.dns.app_name, "a name other than dns.apiName: each is its own failover record set")
     return None
