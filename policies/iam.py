@@ -169,4 +169,35 @@ iam_within_quota = ResourceValidationPolicy(
     tags=["iam", "resilience"],
 )
 
-POLICIES = [iam_no_wildcards, iam_within_quota]
+def trust_findings(document: dict[str, Any]) -> list[str]:
+    """Who a role's trust policy lets assume it that is nobody in particular: a `*` principal, of any kind."""
+    findings = []
+    for index, statement in enumerate(as_list(document.get("Statement"))):
+        if not isinstance(statement, dict) or statement.get("Effect", "Allow") != "Allow":
+            continue
+        label = statement.get("Sid") or f"statement {index}"
+        principal = statement.get("Principal")
+        kinds = {"*": ["*"]} if principal == "*" else (principal if isinstance(principal, dict) else {})
+        anyone = sorted(kind for kind, values in kinds.items() if "*" in as_list(values))
+        if anyone:
+            findings.append(f"{label} lets {' and '.join('any ' + (k if k != '*' else 'principal') for k in anyone)} assume "
+                            "the role; name the service, account or identity provider")
+    return findings
+
+
+@resource_policy(IAM_ROLE)
+def _trust_named(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    for finding in trust_findings(policy_document(get(props, "assumeRolePolicy"), "assumeRolePolicy")):
+        report(finding, None)
+
+
+iam_trust_named = ResourceValidationPolicy(
+    name="iam-role-trust-names-principals",
+    description="Every IAM role's trust policy names who may assume it (a service, an account, an identity provider): no "
+    "`*` principal of any kind.",
+    validate=_trust_named,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["iam", "exposure"],
+)
+
+POLICIES = [iam_no_wildcards, iam_within_quota, iam_trust_named]

@@ -1,4 +1,6 @@
-"""VPCs: every VPC records its traffic (flow logs) and keeps its default security group closed.
+"""VPCs and security groups: every VPC records its traffic (flow logs) and keeps its default security group closed;
+no security group admits the internet or sends everything to it, every rule says why it exists, and no subnet hands
+out public addresses.
 
 A flow log or a default security group belongs to the VPC its `vpcId` came from (the property dependency the
 engine records; at preview the VPC's id is unknown, so values alone cannot join them).
@@ -6,9 +8,33 @@ engine records; at preview the VPC's id is unknown, so values alone cannot join 
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy
+from typing import Any
 
-from ._common import DEFAULT_SECURITY_GROUP, FLOW_LOG, VPC, get, items, of_type, per_resource
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from ._common import (
+    DEFAULT_SECURITY_GROUP,
+    FLOW_LOG,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    SUBNET,
+    VPC,
+    as_list,
+    get,
+    items,
+    of_type,
+    per_resource,
+    resource_policy,
+    shown,
+)
 
 
 def vpc_of(sub: PolicyResource) -> PolicyResource | None:
@@ -80,4 +106,98 @@ vpc_default_sg_closed = StackValidationPolicy(
     tags=["network", "exposure"],
 )
 
-POLICIES = [vpc_flow_logs, vpc_default_sg_closed]
+ANYWHERE = ("0.0.0.0/0", "::/0")
+DEFAULT_GROUP_DESCRIPTION = "Managed by Pulumi"  # what pulumi-aws writes when a group is given none
+
+
+def _rules(type_: str, props: Any) -> list[tuple[str, Any]]:
+    """(direction, rule) of a security group's inline rules, or of a standalone rule."""
+    if type_ == SECURITY_GROUP_RULE:
+        return [(str(get(props, "type")), props)]
+    return [(direction, rule) for direction in ("ingress", "egress") for rule in items(props, direction)]
+
+
+def _open_to(rule: Any) -> list[str]:
+    return [c for c in [*as_list(get(rule, "cidrBlocks")), *as_list(get(rule, "ipv6CidrBlocks"))] if c in ANYWHERE]
+
+
+def _ports(rule: Any) -> str:
+    if str(get(rule, "protocol")) in ("-1", "all"):
+        return "every port"
+    low, high = shown(get(rule, "fromPort")), shown(get(rule, "toPort"))
+    return f"port {low}" if low == high else f"ports {low}-{high}"
+
+
+@resource_policy(SECURITY_GROUP, SECURITY_GROUP_RULE)
+def _no_ingress_from_anywhere(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    for direction, rule in _rules(args.resource_type, props):
+        if direction == "ingress" and (sources := _open_to(rule)):
+            report(f"ingress from {', '.join(sources)} on {_ports(rule)}: nothing here is reached from the internet "
+                   "except through the load balancers and CloudFront, which are not security-group rules of these stacks", None)
+
+
+sg_no_ingress_from_anywhere = ResourceValidationPolicy(
+    name="security-group-no-ingress-from-anywhere",
+    description="No security group or rule admits traffic from 0.0.0.0/0 or ::/0, on any port (SSH, RDP, HTTP or "
+    "all): databases, caches, runners and cluster APIs are reached from inside the VPC or from named groups only.",
+    validate=_no_ingress_from_anywhere,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["network", "exposure"],
+)
+
+
+@resource_policy(SECURITY_GROUP, SECURITY_GROUP_RULE)
+def _egress_bounded(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    for direction, rule in _rules(args.resource_type, props):
+        if direction == "egress" and (targets := _open_to(rule)) and _ports(rule) == "every port":
+            report(f"egress to {', '.join(targets)} on every port and protocol; name the ports it needs (e.g. 443)", None)
+
+
+sg_egress_bounded = ResourceValidationPolicy(
+    name="security-group-egress-bounded",
+    description="No security group or rule lets traffic out to 0.0.0.0/0 or ::/0 on every port and protocol: egress to "
+    "the internet names its ports.",
+    validate=_egress_bounded,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["network", "exposure"],
+)
+
+
+@resource_policy(SECURITY_GROUP, SECURITY_GROUP_RULE)
+def _described(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    if args.resource_type == SECURITY_GROUP and get(props, "description") in (None, "", DEFAULT_GROUP_DESCRIPTION):
+        report(f"description is {shown(get(props, 'description'))}; say what the group admits and why", None)
+    for direction, rule in _rules(args.resource_type, props):
+        if not get(rule, "description"):
+            report(f"an {direction} rule on {_ports(rule)} has no description; say what it is for", None)
+
+
+sg_described = ResourceValidationPolicy(
+    name="security-group-rules-described",
+    description="Every security group and every rule has a description saying what it admits and why, so that a reviewer "
+    "(or an incident) can tell a needed rule from a forgotten one.",
+    validate=_described,
+    # Hygiene: an undescribed rule admits the same traffic.
+    enforcement_level=EnforcementLevel.ADVISORY,
+    tags=["network", "hygiene"],
+)
+
+
+@resource_policy(SUBNET)
+def _no_public_ips(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    if get(props, "mapPublicIpOnLaunch") is True:
+        report("mapPublicIpOnLaunch is true: every interface launched here would get a public address; only NAT gateways "
+               "and load balancers take one, explicitly", None)
+
+
+subnet_no_public_ips = ResourceValidationPolicy(
+    name="vpc-subnets-no-public-ip-on-launch",
+    description="No subnet gives interfaces launched in it a public IP address by default (public subnets hold NAT "
+    "gateways and load balancers, which take theirs explicitly).",
+    validate=_no_public_ips,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["network", "exposure"],
+)
+
+POLICIES = [vpc_flow_logs, vpc_default_sg_closed, sg_no_ingress_from_anywhere, sg_egress_bounded, sg_described,
+            subnet_no_public_ips]

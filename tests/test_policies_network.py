@@ -57,3 +57,56 @@ def test_the_planned_stacks_pass() -> None:
     for stack in ("primary", "dr"):
         records = plan(stack).resources
         assert violations(network.vpc_flow_logs, records) == violations(network.vpc_default_sg_closed, records) == []
+
+
+SG, RULE, SUBNET = "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule", "aws:ec2/subnet:Subnet"
+
+
+def groups() -> list:
+    return [
+        res(SG, "db-sg", {"description": "PostgreSQL 5432 from the VPC only", "vpcId": "vpc-1", "ingress": [{
+            "protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["10.10.0.0/16"],
+            "description": "PostgreSQL from inside the VPC"}]}),
+        res(SG, "runner-sg", {"description": "HTTPS out only", "vpcId": "vpc-1", "egress": [{
+            "protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"], "description": "HTTPS out"}]}),
+        res(RULE, "api-client", {"type": "ingress", "protocol": "tcp", "fromPort": 443, "toPort": 443, "securityGroupId": "sg-1",
+                                 "sourceSecurityGroupId": "sg-2", "description": "Kubernetes API from a deploy runner"}),
+        res(SUBNET, "public-0", {"vpcId": "vpc-1", "cidrBlock": "10.10.192.0/20"}),
+    ]
+
+
+def test_compliant_groups_rules_and_subnets_pass() -> None:
+    for policy in (network.sg_no_ingress_from_anywhere, network.sg_egress_bounded, network.sg_described,
+                   network.subnet_no_public_ips):
+        assert violations(policy, groups()) == []
+
+
+def test_ingress_from_anywhere_fails_on_a_group_and_on_a_rule() -> None:
+    weak = mutate(groups(), "db-sg", "ingress.0.cidrBlocks", ["0.0.0.0/0"])
+    weak = mutate(mutate(weak, "api-client", "ipv6CidrBlocks", ["::/0"]), "api-client", "protocol", "-1")
+    assert sorted(violations(network.sg_no_ingress_from_anywhere, weak)) == [
+        "ingress from 0.0.0.0/0 on port 5432: nothing here is reached from the internet except through the load balancers "
+        "and CloudFront, which are not security-group rules of these stacks",
+        "ingress from ::/0 on every port: nothing here is reached from the internet except through the load balancers "
+        "and CloudFront, which are not security-group rules of these stacks"]
+
+
+def test_egress_everywhere_on_every_port_fails_and_on_named_ports_passes() -> None:
+    weak = mutate(groups(), "runner-sg", "egress.0.protocol", "-1")
+    assert violations(network.sg_egress_bounded, weak) == [
+        "egress to 0.0.0.0/0 on every port and protocol; name the ports it needs (e.g. 443)"]
+
+
+def test_undescribed_groups_and_rules_fail() -> None:
+    weak = mutate(mutate(groups(), "db-sg", "description", "Managed by Pulumi"), "db-sg", "ingress.0.description", "")
+    weak = mutate(weak, "api-client", "description", DELETE)
+    assert violations(network.sg_described, weak) == [
+        "an ingress rule on port 443 has no description; say what it is for",
+        "an ingress rule on port 5432 has no description; say what it is for",
+        "description is Managed by Pulumi; say what the group admits and why"]
+
+
+def test_a_subnet_handing_out_public_addresses_fails() -> None:
+    assert violations(network.subnet_no_public_ips, mutate(groups(), "public-0", "mapPublicIpOnLaunch", True)) == [
+        "mapPublicIpOnLaunch is true: every interface launched here would get a public address; only NAT gateways and load "
+        "balancers take one, explicitly"]
