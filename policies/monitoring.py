@@ -434,5 +434,50 @@ alarm_actions_enabled = ResourceValidationPolicy(
     tags=["monitoring", "resilience"],
 )
 
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+DEFAULT_MINIMUM_LOG_DAYS = 365
+
+
+@resource_policy(LOG_GROUP)
+def _log_group_encrypted(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    key = get(props, "kmsKeyId")
+    region = region_of(props, args.provider)
+    if arn_service(key) != "kms" or arn_region(key) != region:
+        report(f"kmsKeyId is {shown(key)}; it must be a customer-managed KMS key ARN in the log group's region {region} "
+               "(build logs and probe output name resources and errors)", None)
+
+
+log_group_encrypted = ResourceValidationPolicy(
+    name="cloudwatch-log-groups-encrypted-with-kms",
+    description="Every CloudWatch Logs log group is encrypted with a customer-managed key of its region, which only "
+    "CloudWatch Logs may use, for that group.",
+    validate=_log_group_encrypted,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["monitoring", "encryption"],
+)
+
+
+@resource_policy(LOG_GROUP)
+def _log_group_retained(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    least = int(config(args, "minimumDays", DEFAULT_MINIMUM_LOG_DAYS))
+    days = get(props, "retentionInDays")
+    if not isinstance(days, (int, float)) or days < least:  # 0 is also "never expire"
+        shown_days = "unset (kept forever, billed forever)" if days is None else shown(days)
+        report(f"retentionInDays is {shown_days}; keep logs at least {least} days, and say how long", None)
+
+
+log_group_retained = ResourceValidationPolicy(
+    name="cloudwatch-log-groups-retained",
+    description="Every CloudWatch Logs log group sets its retention, of at least a year: long enough to look back across "
+    "an incident and its review, and never the unbounded default.",
+    validate=_log_group_retained,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(properties={
+        "minimumDays": {"type": "integer", "minimum": 1, "maximum": 3653, "default": DEFAULT_MINIMUM_LOG_DAYS,
+                        "description": "Fewest days a log group keeps its events."},
+    }),
+    tags=["monitoring", "audit"],
+)
+
 POLICIES = [replication_alarmed, alarms_page, outage_detected_outside, sns_topic_encrypted, sns_topic_policy_private,
-            alarm_actions_enabled]
+            alarm_actions_enabled, log_group_encrypted, log_group_retained]

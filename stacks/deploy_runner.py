@@ -254,6 +254,9 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
          "Resource": f"arn:aws:iam::{account}:role/*", "Condition": {"StringEquals": _tagged(s)}},
         {"Sid": "CreateRolesTaggedAsThisStacks", "Effect": "Allow", "Action": ["iam:CreateRole", "iam:TagRole"],
          "Resource": f"arn:aws:iam::{account}:role/*", "Condition": {"StringEquals": _tagged(s, "aws:RequestTag")}},
+        # Its own log group's retention and KMS key (the group is declared, encrypted, before the project writes to it).
+        {"Sid": "OwnLogGroup", "Effect": "Allow", "Action": ["logs:PutRetentionPolicy", "logs:AssociateKmsKey"],
+         "Resource": f"arn:aws:logs:{s.region}:{account}:log-group:/aws/codebuild/{s.runner_name}"},
         # Creating VPC flow logs into S3 (VPC user guide, "Publish flow logs to Amazon S3"); no resource ARN exists.
         {"Sid": "FlowLogDelivery", "Effect": "Allow", "Action": ["logs:CreateLogDelivery", "logs:DeleteLogDelivery"],
          "Resource": "*", "Condition": in_regions},

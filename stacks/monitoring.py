@@ -121,6 +121,7 @@ def _dr(ctx: StackContext, data: DataParts) -> MonitoringParts:
         database_identifiers=[s.database.identifier, s.database.replica_identifier],
         velero_bucket_arn=f"arn:aws:s3:::{velero_bucket}", velero_key_arn=data.primary.velero_replica_kms_key_arn,
         cluster=s.cluster_name, node_group=s.cluster.node_group_name, cache=f"{s.cache.replication_group_id}-dr", tags=tags,
+        keys=ctx.keys, log_retention_days=s.detection.probe_log_retention_days,
     ), opts=ctx.opts(west))
     alarms = Alarms("dr-alarms", AlarmsArgs(specs=dr_alarms(s), actions=topics.arns, tags=tags), opts=ctx.opts(west))
     exports: Exports = {

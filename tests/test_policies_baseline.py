@@ -34,13 +34,22 @@ def compliant() -> list:
                                          "kmsKeyId": f"arn:aws:kms:{EAST}:{ACCOUNT}:key/cache"}, region=EAST),
         res(cache.CACHE_GROUP, "cache-dr", {"replicationGroupId": "aivo-dr", "globalReplicationGroupId": "ldgnf-aivo"}, region=WEST),
         res(cluster.EKS_NODE_GROUP, "nodes", {"clusterName": "aivo", "nodeGroupName": "general"}, region=EAST),
+        res(monitoring.LOG_GROUP, "logs", {"name": "/aws/lambda/probe", "retentionInDays": 365,
+                                           "kmsKeyId": f"arn:aws:kms:{WEST}:{ACCOUNT}:key/logs"}, region=WEST),
     ]
 
 
 POLICIES = [monitoring.sns_topic_encrypted, monitoring.sns_topic_policy_private, monitoring.alarm_actions_enabled,
-            cache.cache_customer_key, cluster.eks_no_remote_access]
+            cache.cache_customer_key, cluster.eks_no_remote_access, monitoring.log_group_encrypted, monitoring.log_group_retained]
 
 CASES = [
+    (monitoring.log_group_encrypted, "logs", "kmsKeyId", DELETE,
+     [f"kmsKeyId is None; it must be a customer-managed KMS key ARN in the log group's region {WEST} (build logs and probe "
+      "output name resources and errors)"]),
+    (monitoring.log_group_retained, "logs", "retentionInDays", 90,
+     ["retentionInDays is 90; keep logs at least 365 days, and say how long"]),
+    (monitoring.log_group_retained, "logs", "retentionInDays", DELETE,
+     ["retentionInDays is unset (kept forever, billed forever); keep logs at least 365 days, and say how long"]),
     (monitoring.sns_topic_encrypted, "topic", "kmsMasterKeyId", "alias/aws/sns",
      [f"kmsMasterKeyId is alias/aws/sns; it must be a customer-managed KMS key ARN in the topic's region {WEST} "
       "(alias/aws/sns cannot be granted to the services that publish)"]),
@@ -74,3 +83,8 @@ def test_compliant_resources_pass(policy) -> None:
 @pytest.mark.parametrize(("policy", "name", "path", "value", "expected"), CASES, ids=lambda c: getattr(c, "name", None))
 def test_one_mutated_field_fails_with_the_exact_message(policy, name, path, value, expected) -> None:
     assert sorted(violations(policy, mutate(compliant(), name, path, value))) == expected
+
+
+def test_the_log_retention_minimum_is_tunable() -> None:
+    assert violations(monitoring.log_group_retained, compliant(), config={"minimumDays": 400}) == [
+        "retentionInDays is 365; keep logs at least 400 days, and say how long"]

@@ -343,6 +343,8 @@ CASES = [
      'aivo-dr:detection.canaryRateMinutes = 90: an integer from 1 to 60'),
     ('detection.probeRateMinutes', 'dr', 'detection.probeRateMinutes=0',
      'aivo-dr:detection.probeRateMinutes = 0: an integer from 1 to 60'),
+    ('detection.probeLogRetentionDays', 'dr', 'detection.probeLogRetentionDays=100',
+     'aivo-dr:detection.probeLogRetentionDays = 100: one of 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827 or 3653'),
     ('detection.metricDelaySeconds', 'dr', 'detection.metricDelaySeconds=-1',
      'aivo-dr:detection.metricDelaySeconds = -1: an integer from 0 to 600'),
 ]
