@@ -398,6 +398,28 @@ rds_copy_tags = ResourceValidationPolicy(
 )
 
 
+# RDS's current certificate authorities (RDS user guide, "Certificate authorities"); rds-ca-2019 expired in 2024.
+CURRENT_CAS = ("rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1")
+
+
+@resource_policy(RDS_INSTANCE)
+def _ca_current(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    ca = get(props, "caCertIdentifier")
+    if ca is not None and ca not in CURRENT_CAS:
+        report(f"caCertIdentifier is {ca}; use one of {', '.join(CURRENT_CAS)} (or leave it to RDS, whose default for new "
+               "instances is rds-ca-rsa2048-g1)", None)
+
+
+rds_ca_current = ResourceValidationPolicy(
+    name="rds-ca-certificate-current",
+    description="No RDS instance pins an expired or retiring certificate authority: clients verify the server's TLS "
+    "certificate against a current RDS CA.",
+    validate=_ca_current,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["database", "encryption"],
+)
+
+
 POLICIES = [
     rds_storage_encrypted,
     rds_not_publicly_accessible,
@@ -416,4 +438,5 @@ POLICIES = [
     rds_logs_exported,
     rds_minor_upgrades,
     rds_copy_tags,
+    rds_ca_current,
 ]

@@ -199,5 +199,30 @@ subnet_no_public_ips = ResourceValidationPolicy(
     tags=["network", "exposure"],
 )
 
+def _attached(args: StackValidationArgs, report: ReportViolation) -> None:
+    users: dict[str, list[str]] = {}
+    for resource in args.resources:
+        if resource.resource_type in (SECURITY_GROUP, SECURITY_GROUP_RULE):
+            continue  # a rule of a group, or a group naming another, is not a use of it
+        for dep in {d.urn for deps in resource.property_dependencies.values() for d in deps}:
+            users.setdefault(dep, []).append(resource.name)
+
+    def check(group: PolicyResource) -> None:
+        if group.urn not in users:
+            report(f"security group {group.name} is attached to nothing this stack declares; delete it, or attach it", group.urn)
+
+    per_resource(of_type(args, SECURITY_GROUP), report, check)
+
+
+sg_attached = StackValidationPolicy(
+    name="security-group-attached",
+    description="Every security group is used by a resource of the stack (an instance, a cache, a runner): an unused "
+    "group is a rule set nobody reviews until something is attached to it.",
+    validate=_attached,
+    # Hygiene: an unused group admits nothing by itself.
+    enforcement_level=EnforcementLevel.ADVISORY,
+    tags=["network", "hygiene"],
+)
+
 POLICIES = [vpc_flow_logs, vpc_default_sg_closed, sg_no_ingress_from_anywhere, sg_egress_bounded, sg_described,
-            subnet_no_public_ips]
+            subnet_no_public_ips, sg_attached]

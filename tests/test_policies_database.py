@@ -94,6 +94,9 @@ CASES = [
      ["autoMinorVersionUpgrade is false; minor versions (security fixes) must be applied automatically in the maintenance window"]),
     (database.rds_copy_tags, "replica", "copyTagsToSnapshot", DELETE,
      ["copyTagsToSnapshot must be true (a snapshot without the instance's tags is nobody's: no owner, no tier)"]),
+    (database.rds_ca_current, "writer", "caCertIdentifier", "rds-ca-2019",
+     ["caCertIdentifier is rds-ca-2019; use one of rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, rds-ca-ecc384-g1 (or leave it to "
+      "RDS, whose default for new instances is rds-ca-rsa2048-g1)"]),
     (database.rds_backups_replication, "pitr", "sourceDbInstanceArn", f"arn:aws:rds:{WEST}:{ACCOUNT}:db:x",
      [f"sourceDbInstanceArn is in {WEST}, the same region: automated backups must be replicated to another region"]),
 ]

@@ -110,3 +110,19 @@ def test_a_subnet_handing_out_public_addresses_fails() -> None:
     assert violations(network.subnet_no_public_ips, mutate(groups(), "public-0", "mapPublicIpOnLaunch", True)) == [
         "mapPublicIpOnLaunch is true: every interface launched here would get a public address; only NAT gateways and load "
         "balancers take one, explicitly"]
+
+
+def test_a_security_group_nothing_uses_fails_and_one_an_instance_names_passes() -> None:
+    records = groups()
+    instance = res("aws:rds/instance:Instance", "db", {"vpcSecurityGroupIds": ["sg-1"]})
+    instance.property_dependencies = {"vpcSecurityGroupIds": [records[0].urn]}
+    project = res("aws:codebuild/project:Project", "runner", {"vpcConfig": {"securityGroupIds": ["sg-2"]}})
+    project.property_dependencies = {"vpcConfig": [records[1].urn]}
+    assert violations(network.sg_attached, [*records, instance, project]) == []
+    assert violations(network.sg_attached, [*records, instance]) == [
+        "security group runner-sg is attached to nothing this stack declares; delete it, or attach it"]
+
+
+def test_the_planned_stacks_attach_every_security_group() -> None:
+    for state in (("primary",), ("dr",), ("dr", "failover=true")):
+        assert violations(network.sg_attached, plan(*state).resources) == []

@@ -77,7 +77,7 @@ def test_what_risks_data_recovery_or_exposure_is_mandatory_and_hygiene_advisory(
     advisory = sorted(p.name for p in catalog.POLICIES if p.enforcement_level == EnforcementLevel.ADVISORY)
     assert advisory == ["eks-control-plane-logging-enabled", "rds-copy-tags-to-snapshots", "resources-tagged",
                         "s3-incomplete-multipart-uploads-aborted", "s3-noncurrent-versions-to-glacier-and-expired",
-                        "security-group-rules-described"]
+                        "security-group-attached", "security-group-rules-described"]
 
 
 def test_every_policy_has_a_mutated_case_in_the_tests():
