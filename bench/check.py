@@ -83,7 +83,7 @@ def main() -> int:
     checkov = ensure_checkov(args.checkov)
     example = ensure_example(args.example)
     cases = {
-        "drctl check --all (one process)": lambda: timed(drctl("check", "--all")),
+        "drctl check --all": lambda: timed(drctl("check", "--all")),
         "drctl check, four processes": lambda: sum(timed(drctl("check", *state)) for state in STATES),
         "checkov, terraform-aws-rds example": lambda: timed(checkov_command(checkov, example), ok=(0, 1)),
     }

@@ -1,10 +1,12 @@
 """Benchmark: the test suite's wall time, this checkout against an earlier commit, side by side in one run.
 
-    .venv/bin/python bench/suite.py --base 20ff4c0 [--runs 2] [-- PYTEST ARGS]
+    .venv/bin/python bench/suite.py --base 20ff4c0 [--runs 2] [--head-args="-n auto"] [-- PYTEST ARGS]
 
 The earlier commit is checked out into a temporary git worktree and both suites run with this checkout's
-virtualenv (the dependencies are pinned in requirements.lock; a base with other pins is refused), each
-importing its own code (PYTHONPATH). Runs are interleaved (base, this, base, this, ...) so a machine
+virtualenv (every pin of the base's requirements.lock must be in this one, at the same version; a base
+with other pins is refused), each importing its own code (PYTHONPATH). `--head-args` are pytest arguments
+for this checkout only: how its `make test` runs it (e.g. `-n auto` with pytest-xdist), against the base
+as its own `make test` ran it. Runs are interleaved (base, this, base, this, ...) so a machine
 that gets busier slows both alike. The result is a ratio and the 10 slowest tests of each: seconds
 alone say little on shared machines.
 """
@@ -36,7 +38,8 @@ def run_suite(tree: Path, pytest_args: list[str]) -> tuple[float, int, list[tupl
     shared = ROOT.parent / "shared" / "data"
     if shared.is_dir():
         env.setdefault("AIVO_DR_VELERO_SCHEMAS", str(shared))  # a worktree elsewhere must not skip the schema tests
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "--durations=10", *pytest_args]
+    # No -q: the project's addopts has it, and a second one hides the "N passed" summary.
+    command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "--durations=10", *pytest_args]
     start = time.perf_counter()
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
@@ -53,13 +56,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="the commit to compare with (e.g. the one before a change)")
     parser.add_argument("--runs", type=int, default=1, help="runs of each suite, interleaved (median reported)")
+    parser.add_argument("--head-args", default="", help="pytest arguments for this checkout only, e.g. \"-n auto\"")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments for both suites (after --)")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs: at least 1")
     base = git("rev-parse", "--short", args.base)
-    if git("show", f"{base}:requirements.lock") != (ROOT / "requirements.lock").read_text().strip():
-        raise SystemExit(f"bench: {base} pins other dependencies than this checkout; compare commits with the same requirements.lock")
+    pins = {line for line in (ROOT / "requirements.lock").read_text().splitlines() if "==" in line}
+    missing = sorted(line for line in git("show", f"{base}:requirements.lock").splitlines() if "==" in line and line not in pins)
+    if missing:
+        raise SystemExit(f"bench: {base} pins what this checkout's virtualenv does not have: {', '.join(missing)}")
     head = git("rev-parse", "--short", "HEAD") + (" + changes" if git("status", "--porcelain") else "")
     with tempfile.TemporaryDirectory(prefix="aivo-dr-suite-") as scratch:
         tree = Path(scratch) / "base"
@@ -68,7 +74,7 @@ def main() -> int:
             results: dict[str, list[tuple[float, int, list[tuple[float, str]]]]] = {base: [], head: []}
             for _ in range(args.runs):
                 results[base].append(run_suite(tree, args.pytest_args))
-                results[head].append(run_suite(ROOT, args.pytest_args))
+                results[head].append(run_suite(ROOT, [*args.head_args.split(), *args.pytest_args]))
         finally:
             git("worktree", "remove", "--force", str(tree))
     medians = {label: statistics.median(r[0] for r in runs) for label, runs in results.items()}

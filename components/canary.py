@@ -11,11 +11,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.kms import KeyAccess
+from components.lambda_iam import LAMBDA_TRUST, put_metrics, write_logs
 from components.storage import TransientBucket, TransientBucketArgs
 
 SCRIPT = Path(__file__).resolve().parent / "probes" / "ingress_canary.js"
-LAMBDA_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -44,10 +43,8 @@ def role_policy(bucket_arn: str, key_arn: str, region: str, account_id: str) -> 
         {"Sid": "ArtifactsBucket", "Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Resource": [bucket_arn]},
         {"Sid": "ArtifactsKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": [key_arn]},
         {"Sid": "ListBuckets", "Effect": "Allow", "Action": ["s3:ListAllMyBuckets"], "Resource": "*"},
-        {"Sid": "Metrics", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"], "Resource": "*",
-         "Condition": {"StringEquals": {"cloudwatch:namespace": "CloudWatchSynthetics"}}},
-        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [f"arn:aws:logs:{region}:{account_id}:log-group:/aws/lambda/cwsyn-*"]},
+        put_metrics("CloudWatchSynthetics"),
+        write_logs(region, account_id, "/aws/lambda/cwsyn-*", create=True),
     ]}, sort_keys=True)
 
 

@@ -39,6 +39,32 @@ class FailoverCdnArgs:
     cache_policy_id: str
     zone_id: str  # public zone for the aliases' records
     tags: dict[str, str]
+    web_acl_arn: pulumi.Input[str]  # AWS WAF web ACL (scope CLOUDFRONT, us-east-1): declared by the primary stack
+    headers: SecurityHeaders
+    log_bucket_domain_name: pulumi.Input[str]  # <bucket>.s3.amazonaws.com: standard logging's destination
+    log_prefix: str
+
+
+@dataclass(frozen=True)
+class SecurityHeaders:
+    """The security headers CloudFront sets on every response, overriding what an origin sends."""
+
+    hsts_max_age_seconds: int
+    frame_option: str  # DENY or SAMEORIGIN
+    referrer_policy: str
+
+
+def security_headers_config(h: SecurityHeaders) -> aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs:
+    """HSTS (with subdomains and preload), nosniff, frame options, referrer policy, XSS protection (block)."""
+    headers = aws.cloudfront
+    return headers.ResponseHeadersPolicySecurityHeadersConfigArgs(
+        strict_transport_security=headers.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs(
+            access_control_max_age_sec=h.hsts_max_age_seconds, include_subdomains=True, preload=True, override=True),
+        content_type_options=headers.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs(override=True),
+        frame_options=headers.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs(frame_option=h.frame_option, override=True),
+        referrer_policy=headers.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs(referrer_policy=h.referrer_policy, override=True),
+        xss_protection=headers.ResponseHeadersPolicySecurityHeadersConfigXssProtectionArgs(protection=True, mode_block=True, override=True),
+    )
 
 
 class FailoverCdn(pulumi.ComponentResource):
@@ -52,6 +78,13 @@ class FailoverCdn(pulumi.ComponentResource):
         super().__init__("aivo:cdn:FailoverCdn", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         order = origin_order(args.active_region, args.regions)
+        headers = aws.cloudfront.ResponseHeadersPolicy(
+            f"{name}-security-headers",
+            name=f"{name}-security-headers",
+            comment="aivo: security headers on every response of the CDN",
+            security_headers_config=security_headers_config(args.headers),
+            opts=child,
+        )
         distribution = aws.cloudfront.Distribution(
             f"{name}-distribution",
             enabled=True,
@@ -88,8 +121,14 @@ class FailoverCdn(pulumi.ComponentResource):
                 allowed_methods=READ_METHODS,
                 cached_methods=CACHED_METHODS,
                 cache_policy_id=args.cache_policy_id,
+                response_headers_policy_id=headers.id,
                 compress=True,
             ),
+            web_acl_id=args.web_acl_arn,  # WAFv2: the web ACL's ARN
+            # Standard logging (legacy) into the dr region's bucket: it needs no us-east-1 resource (logging v2
+            # needs a CloudWatch Logs delivery source in us-east-1, which the dr stack never touches).
+            logging_config=aws.cloudfront.DistributionLoggingConfigArgs(
+                bucket=args.log_bucket_domain_name, prefix=args.log_prefix, include_cookies=False),
             viewer_certificate=aws.cloudfront.DistributionViewerCertificateArgs(
                 acm_certificate_arn=args.certificate_arn,
                 ssl_support_method="sni-only",

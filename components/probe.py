@@ -17,11 +17,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.kms import KeyAccess, encrypted_log_group
+from components.lambda_iam import LAMBDA_TRUST, put_metrics, write_logs
 
 CODE = Path(__file__).resolve().parent / "probes" / "freshness.py"
 NAMESPACE = "AIVO/DR"
-LAMBDA_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -55,10 +54,8 @@ def role_policy(args: ProbeArgs, key_arn: str) -> str:
          "Resource": [f"arn:aws:eks:{r}:{a}:cluster/{args.cluster}", f"arn:aws:eks:{r}:{a}:nodegroup/{args.cluster}/{args.node_group}/*"]},
         {"Sid": "Cache", "Effect": "Allow", "Action": ["elasticache:DescribeReplicationGroups"],
          "Resource": [f"arn:aws:elasticache:{r}:{a}:replicationgroup:{args.cache}"]},
-        {"Sid": "Metrics", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"], "Resource": "*",
-         "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}},
-        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [f"arn:aws:logs:{r}:{a}:log-group:/aws/lambda/{args.name}:*"]},
+        put_metrics(NAMESPACE),
+        write_logs(r, a, f"/aws/lambda/{args.name}:*"),
     ]}, sort_keys=True)
 
 

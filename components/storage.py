@@ -3,8 +3,8 @@
 - `ReplicatedBucket`: versioning, SSE-KMS per region, TLS only, lifecycle, replication with RTC, access logging,
   for every replicated bucket pair (the assets bucket and the Velero bucket). The primary stack owns both buckets of
   a pair: the replica in us-west-2 is a landing zone its replication writes into.
-- `LogBuckets`: a log bucket per region for S3 server access logs, VPC flow logs and CloudFront's standard logs;
-  the primary region's replicates into the DR region's, so the logs of the region that fails outlive it.
+- `LogBuckets`: a log bucket per region for S3 server access logs and VPC flow logs; the primary region's replicates
+  into the DR region's, so the logs of the region that fails outlive it.
 - `TransientBucket`: disposable data (a canary's code and run artifacts), everything expires.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.kms import KEEP, KeyAccess, KeyArgs, RegionalKey
+from components.kms import KEEP, KeyAccess, KeyArgs, RegionalKey, ServicePrincipalUse
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,6 @@ class Lifecycle:
 # Where each kind of log lands in a log bucket (the log bucket's policy grants each delivery service its prefix).
 ACCESS_LOG_PREFIX = "s3/"
 FLOW_LOG_PREFIX = "vpc-flow-logs/"
-CDN_LOG_PREFIX = "cloudfront/"
 
 
 def access_logging(name: str, bucket: aws.s3.Bucket, bucket_name: str, region: str, log_bucket: str,
@@ -61,7 +60,9 @@ class ReplicatedBucketArgs:
     source_provider: pulumi.ProviderResource
     replica_provider: pulumi.ProviderResource
     lifecycle: Lifecycle
-    replication_time_minutes: int
+    # None: replication without Replication Time Control (no time bound, no metrics); the readiness model and
+    # policy s3-replication-rtc both refuse it for data a tier depends on.
+    replication_time_minutes: int | None
     tags: dict[str, str]
     keys: KeyAccess  # who administers the two keys
     log_buckets: dict[str, str]  # region -> the log bucket that bucket's server access logs go to
@@ -189,13 +190,13 @@ class ReplicatedBucket(pulumi.ComponentResource):
                             time=aws.s3.BucketReplicationConfigRuleDestinationReplicationTimeTimeArgs(
                                 minutes=args.replication_time_minutes
                             ),
-                        ),
+                        ) if args.replication_time_minutes else None,
                         metrics=aws.s3.BucketReplicationConfigRuleDestinationMetricsArgs(
                             status="Enabled",
                             event_threshold=aws.s3.BucketReplicationConfigRuleDestinationMetricsEventThresholdArgs(
                                 minutes=args.replication_time_minutes
                             ),
-                        ),
+                        ) if args.replication_time_minutes else None,
                     ),
                 )
             ],
@@ -278,6 +279,16 @@ class TransientBucketArgs:
     tags: dict[str, str]
     keys: KeyAccess  # who administers its key
     log_bucket: str  # where its server access logs go (its region's log bucket)
+    # Service principals that use its key as themselves (a log delivery writing into it).
+    key_principals: tuple[ServicePrincipalUse, ...] = ()
+    # Let CloudFront standard logging write into it: ACLs enabled (BucketOwnerPreferred) and FULL_CONTROL for
+    # the awslogsdelivery account, which CloudFront's legacy logging requires (it writes through the bucket ACL).
+    cloudfront_log_delivery: bool = False
+
+
+# The canonical user of the account CloudFront standard logging writes with (CloudFront developer guide,
+# "Permissions required to configure standard logging").
+AWSLOGSDELIVERY_CANONICAL_ID = "c4c1ede66af53448b93c283ce9448c4ba468c9432aa01d700d3878632f77d2d0"
 
 
 class TransientBucket(pulumi.ComponentResource):
@@ -296,7 +307,7 @@ class TransientBucket(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = {**args.tags, "Name": args.bucket, "data-class": "transient"}
         key = RegionalKey(f"{name}-kms", KeyArgs(args.region, args.bucket, f"S3 {args.bucket}: {args.purpose}", args.tags, args.keys,
-                                                 services=("s3",)), opts=child)
+                                                 services=("s3",), principals=args.key_principals), opts=child)
         # Protected and retained like every bucket (no settings change deletes one); its lifecycle empties it.
         bucket = aws.s3.Bucket(name, bucket=args.bucket, region=args.region, tags=tags,
                                opts=pulumi.ResourceOptions.merge(child, KEEP))
@@ -326,8 +337,25 @@ class TransientBucket(pulumi.ComponentResource):
                     days_after_initiation=1),
             )],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]))
+        if args.cloudfront_log_delivery:
+            ownership = aws.s3.BucketOwnershipControls(
+                f"{name}-ownership", bucket=bucket.id, region=args.region,
+                rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerPreferred"), opts=child)
+            owner = aws.s3.get_canonical_user_id_output(opts=pulumi.InvokeOutputOptions(parent=self))
+            aws.s3.BucketAcl(
+                f"{name}-acl", bucket=bucket.id, region=args.region,
+                access_control_policy=aws.s3.BucketAclAccessControlPolicyArgs(
+                    owner=aws.s3.BucketAclAccessControlPolicyOwnerArgs(id=owner.id),
+                    grants=[
+                        aws.s3.BucketAclAccessControlPolicyGrantArgs(
+                            permission="FULL_CONTROL",
+                            grantee=aws.s3.BucketAclAccessControlPolicyGrantGranteeArgs(type="CanonicalUser", id=grantee))
+                        for grantee in (owner.id, AWSLOGSDELIVERY_CANONICAL_ID)
+                    ]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[ownership, block]))
         self.name, self.arn, self.key_arn = bucket.bucket, bucket.arn, key.arn
-        self.register_outputs({"name": self.name, "arn": self.arn, "keyArn": self.key_arn})
+        self.domain_name = bucket.bucket_domain_name
+        self.register_outputs({"name": self.name, "arn": self.arn, "keyArn": self.key_arn, "domainName": self.domain_name})
 
 
 @dataclass(frozen=True)
@@ -342,7 +370,6 @@ class LogBucketsArgs:
     lifecycle: Lifecycle
     retention_days: int  # log objects expire this many days after delivery
     replication_time_minutes: int
-    cdn_region: str  # the region whose log bucket receives CloudFront's standard logs (ACLs on: CloudFront needs them)
     tags: dict[str, str]
 
 
@@ -353,7 +380,6 @@ def log_bucket_policy(bucket_arn: str, account_id: str, region: str) -> str:
     access logging": a bucket policy for the logging service principal); VPC flow logs write as
     delivery.logs.amazonaws.com under vpc-flow-logs/ (VPC user guide, "Amazon S3 bucket permissions for flow logs").
     Declaring the delivery statements here keeps AWS from rewriting the policy when a flow log is created.
-    CloudFront's standard logs come through the bucket's ACL (awslogsdelivery), which CloudFront grants itself.
     """
     tls = json.loads(tls_only_policy(bucket_arn))["Statement"]
     this_account = {"aws:SourceAccount": account_id}
@@ -448,12 +474,10 @@ class LogBuckets(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, provider=provider)
         b = aws.s3.Bucket(name, bucket=bucket, force_destroy=False, region=region,
                           tags={**args.tags, "Name": bucket, "data-class": "logs"}, opts=pulumi.ResourceOptions.merge(child, KEEP))
-        # ACLs stay disabled except where CloudFront's standard logging writes: it delivers through an ACL grant.
+        # ACLs disabled: every delivery into it (access logs, flow logs, replication) is authorised by its policy.
         ownership = aws.s3.BucketOwnershipControls(
             f"{name}-ownership", bucket=b.id, region=region,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(
-                object_ownership="BucketOwnerPreferred" if region == args.cdn_region else "BucketOwnerEnforced"),
-            opts=child,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=child,
         )
         versioning = aws.s3.BucketVersioning(
             f"{name}-versioning", bucket=b.id, region=region,

@@ -33,6 +33,12 @@ class ScheduleSpec:
     # True for schedules that start during a failover: the first backup waits for the cron time, so it
     # never captures the DR cluster half-restored.
     skip_immediately: bool = False
+    # The longest time between two runs of `schedule` (seconds): the RPO of what its backups restore. An
+    # annotation, so the readiness model (policies/recovery) reads it off the plan without parsing cron.
+    max_interval_seconds: int | None = None
+
+
+SCHEDULE_INTERVAL_ANNOTATION = "aivo.edu/max-interval-seconds"
 
 
 @dataclass(frozen=True)
@@ -261,7 +267,9 @@ class Velero(pulumi.ComponentResource):
                 f"{name}-schedule-{schedule.name}",
                 api_version=API_VERSION,
                 kind="Schedule",
-                metadata={"name": schedule.name, "namespace": args.namespace},
+                metadata={"name": schedule.name, "namespace": args.namespace,
+                          **({"annotations": {SCHEDULE_INTERVAL_ANNOTATION: str(schedule.max_interval_seconds)}}
+                             if schedule.max_interval_seconds else {})},
                 spec=schedule_spec(schedule, args.location.name),
                 opts=pulumi.ResourceOptions.merge(
                     k8s_opts, pulumi.ResourceOptions(depends_on=[self.release, self.location])

@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 from components.velero import API_VERSION
 
 SERVICE_LABEL = "app.kubernetes.io/name"
+TIER_ANNOTATION = "aivo.edu/tier"
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ def restore_annotations(restore: TierRestore) -> dict[str, str]:
     return {
         "pulumi.com/waitFor": "jsonpath={.status.completionTimestamp}",
         "pulumi.com/timeoutSeconds": str(restore.timeout_seconds),
+        # The tier as the settings name it (the label holds its DNS-label form): the readiness model reads it.
+        TIER_ANNOTATION: restore.tier,
     }
 
 

@@ -128,15 +128,13 @@ def level_of(policy: Policy, overrides: Mapping[str, Mapping[str, Any]] | None =
     return policy.enforcement_level or EnforcementLevel.ADVISORY
 
 
-def resource_args(plan: Plan, record: ResourceRecord, config: Mapping[str, Any]) -> ResourceValidationArgs:
+def resource_args(plan: Plan, record: ResourceRecord, config: Mapping[str, Any],
+                  prepared: tuple[Any, Any, Any] | None = None) -> ResourceValidationArgs:
+    """What a resource policy is handed. `prepared` (props, options, provider), made once per resource, is shared
+    by every policy: the SDK's proxies are read-only views, as the analyzer's are."""
+    props, opts, provider = prepared or (_proxied(record.inputs), resource_options(record), provider_resource(plan, record))
     return ResourceValidationArgs(
-        resource_type=record.type,
-        props=_proxied(record.inputs),
-        urn=record.urn,
-        name=record.name,
-        opts=resource_options(record),
-        provider=provider_resource(plan, record),
-        config=config,
+        resource_type=record.type, props=props, urn=record.urn, name=record.name, opts=opts, provider=provider, config=config,
     )
 
 
@@ -185,6 +183,9 @@ def check_plan(
     records = {r.urn: r for r in plan.resources}
     managed = [r for r in plan.resources if r.read_id is None]
     resources = stack_resources(plan, plan.peer_outputs if peer_outputs is None else peer_outputs)
+    providers = {r.urn: PolicyProviderResource(r.type, _proxied(r.inputs), r.urn, r.name) for r in plan.resources}
+    prepared = {r.urn: (_proxied(r.inputs), resource_options(r), providers.get(r.provider) if r.provider else None)
+                for r in managed}
     for policy in policies if policies is not None else pack_policies():
         level = level_of(policy, overrides)
         if level == EnforcementLevel.DISABLED:
@@ -202,7 +203,7 @@ def check_plan(
 
         if isinstance(policy, ResourceValidationPolicy):
             for record in managed:
-                _run(policy, resource_args(plan, record, config), reporter(record.urn))
+                _run(policy, resource_args(plan, record, config, prepared[record.urn]), reporter(record.urn))
         elif isinstance(policy, StackValidationPolicy):
             _run(policy, StackValidationArgs(resources, config), reporter(None))
     return sorted(found, key=lambda v: (v.level != "mandatory", v.policy, v.resource, v.message))

@@ -193,6 +193,39 @@ def detection_table(plans: dict[str, Plan]) -> str:
     return markdown(plans, restore_order(stack_settings("dr").tiers))
 
 
+def _readiness(plans: dict[str, Plan]) -> Any:
+    from drctl.checking import stack_resources
+    from policies.recovery import assess, load_figures, read_plan
+
+    figures = load_figures()
+    return assess([read_plan(stack_resources(plans[s]), figures) for s in ("primary", "dr", "dr failover")], figures)
+
+
+def readiness_table(plans: dict[str, Plan]) -> str:
+    """What `drctl readiness --stack dr` prints for the stacks as declared: the verdict per tier, the exceptions."""
+    from drctl.commands.readiness import HEADERS, rows
+    from policies.recovery import document
+
+    doc = document(_readiness(plans))
+    lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows(doc)]
+    lines.append("")
+    lines += [f"- Accepted exception, {e['tier']} {e['objective'].upper()} ({e['cause']}" + (f", up to {e['upTo']}" if e["upTo"] else "")
+              + f"): {e['reason']}." for e in doc["exceptions"]]
+    return "\n".join(lines)
+
+
+PICTURES = ("docs/readiness-timeline.png", "docs/readiness-timeline.svg")
+
+
+def pictures(plans: dict[str, Plan]) -> dict[str, bytes]:
+    """The failover timeline (drctl readiness --picture), drawn for the stacks as declared."""
+    from drctl.readiness_picture import render
+
+    readiness = _readiness(plans)
+    return {name: render(readiness, name.rsplit(".", 1)[-1]) for name in PICTURES}
+
+
 # ---- policies ----------------------------------------------------------------------------------------------
 
 
@@ -208,11 +241,26 @@ def policies_table() -> str:
     return "\n".join(lines)
 
 
+def coverage_table(plans: dict[str, Plan]) -> str:
+    """Every Checkov check of every Terraform type the plans declare: the pack policy that covers it, or why not."""
+    from drctl.terraform import declared_types
+    from policies import coverage
+
+    declared = set(declared_types(plans.values()))
+    lines = [f"Checkov {coverage.checkov_version()}; declared Terraform types and providers: {len(declared)}.", "",
+             "| check | title | resource types | covered by / reason |", "|---|---|---|---|"]
+    for check_id, title, entities, text in coverage.rows(declared):
+        shown = ", ".join(f"`{e}`" for e in entities) if len(entities) <= 6 else f"every type ({len(entities)})"
+        lines.append(f"| {check_id} | {title.replace('|', '/')} | {shown} | {text} |")
+    return "\n".join(lines)
+
+
 # ---- the blocks ----------------------------------------------------------------------------------------------
 
 
-def generators() -> dict[str, Callable[[], str]]:
-    plans: dict[str, Plan] = {}
+def generators(plans: dict[str, Plan] | None = None) -> dict[str, Callable[[], str]]:
+    """The block generators; those that need the plans share `plans`, made once on first use."""
+    plans = {} if plans is None else plans
 
     def planned(render: Callable[[dict[str, Plan]], str]) -> Callable[[], str]:
         def run() -> str:
@@ -229,6 +277,8 @@ def generators() -> dict[str, Callable[[], str]]:
         "failover-changes": planned(failover_table),
         "detection": planned(detection_table),
         "policies": policies_table,
+        "policy-coverage": planned(coverage_table),
+        "readiness": planned(readiness_table),
     }
 
 
@@ -244,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if a generated table is stale, naming it")
     args = parser.parse_args(argv)
-    makers = generators()
+    shared: dict[str, Plan] = {}
+    makers = generators(shared)
     used = {m.group("name") for path in documents() for m in BLOCK.finditer(path.read_text())}
     unknown = sorted(used - set(makers))
     if unknown:
@@ -259,6 +310,15 @@ def main(argv: list[str] | None = None) -> int:
             stale.append(str(path.relative_to(REPOSITORY)))
             if not args.check:
                 path.write_text(fresh)
+    if "readiness" in used:
+        drawn = pictures(shared or _plans())
+        for name, data in drawn.items():
+            path = REPOSITORY / name
+            # The PNG's pixels depend on the machine's font rendering: only the SVG is compared; both are rewritten.
+            if name.endswith(".svg") and (not path.exists() or path.read_bytes() != data):
+                stale.append(name)
+            if not args.check:
+                path.write_bytes(data)
     if args.check and stale:
         print(f"docgen: stale generated tables in {', '.join(stale)}: run `make docs`", file=sys.stderr)
         return 1

@@ -70,6 +70,7 @@ TERRAFORM_TYPES: dict[str, str] = {
     "aws:route53/record:Record": "aws_route53_record",
     "aws:route53/zone:Zone": "aws_route53_zone",
     "aws:s3/bucket:Bucket": "aws_s3_bucket",
+    "aws:s3/bucketAcl:BucketAcl": "aws_s3_bucket_acl",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "aws_s3_bucket_lifecycle_configuration",
     "aws:s3/bucketLogging:BucketLogging": "aws_s3_bucket_logging",
     "aws:s3/bucketObjectv2:BucketObjectv2": "aws_s3_object",
@@ -91,6 +92,7 @@ TERRAFORM_TYPES: dict[str, str] = {
     # pulumi-eks's Cluster is a component of the provider (its control plane is an aws_eks_cluster; the roles and
     # security groups it makes inside are not visible to a plan).
     "eks:index:Cluster": "aws_eks_cluster",
+    "kubernetes:core/v1:ConfigMap": "kubernetes_config_map",
     "kubernetes:core/v1:Namespace": "kubernetes_namespace",
     "kubernetes:core/v1:Secret": "kubernetes_secret",
     "kubernetes:helm.sh/v3:Release": "helm_release",

@@ -5,8 +5,26 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import backups, cache, cluster, database, dns, iam, kms, monitoring, network, runner, stack, storage, tagging, velero
+from . import (
+    backups,
+    cache,
+    cdn,
+    cluster,
+    database,
+    dns,
+    iam,
+    kms,
+    monitoring,
+    network,
+    readiness,
+    runner,
+    stack,
+    storage,
+    tagging,
+    velero,
+)
 
 PACK_NAME = "aivo-dr"
-MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, iam, runner, monitoring, tagging, stack)
+MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, monitoring, tagging, stack,
+           readiness)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]

@@ -74,6 +74,26 @@ rds_not_publicly_accessible = ResourceValidationPolicy(
 
 
 @resource_policy(RDS_INSTANCE)
+def _password_write_only(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    # Replicas and promoted replicas carry their source's password; a writer created here sets one write-only.
+    if get(props, "password"):
+        report("password must not be set: it would sit in the state and in every diff; send it write-only (passwordWo) "
+               "with passwordWoVersion", None)
+    if get(props, "passwordWo") and not get(props, "passwordWoVersion"):
+        report("passwordWo needs passwordWoVersion: the version is how the password is rotated (a new version sends a new one)", None)
+
+
+rds_password_write_only = ResourceValidationPolicy(
+    name="rds-master-password-write-only-versioned",
+    description="An RDS master password is never an ordinary input: it is sent write-only (passwordWo) with a "
+    "passwordWoVersion, the rotation mechanism (a new database.passwordVersion sends a new password and stores a new secret version).",
+    validate=_password_write_only,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["database", "exposure"],
+)
+
+
+@resource_policy(RDS_INSTANCE)
 def _deletion_protection(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if get(props, "deletionProtection") is not True:
         report("deletionProtection must be true", None)
@@ -421,6 +441,7 @@ rds_ca_current = ResourceValidationPolicy(
 
 
 POLICIES = [
+    rds_password_write_only,
     rds_storage_encrypted,
     rds_not_publicly_accessible,
     rds_deletion_protection,

@@ -19,6 +19,7 @@ from pulumi_policy import (
 )
 
 from ._common import (
+    CLOUDFRONT_DISTRIBUTION,
     S3_BUCKET,
     S3_LIFECYCLE,
     S3_LOGGING,
@@ -366,18 +367,31 @@ s3_multipart_aborted = StackValidationPolicy(
 )
 
 
+def cdn_log_buckets(args: StackValidationArgs) -> set[str]:
+    """URNs of the buckets a CloudFront distribution's standard logging writes into (its loggingConfig.bucket, the
+    bucket's domain name, or the Bucket that value came from)."""
+    buckets = of_type(args, S3_BUCKET)
+    found: set[str] = set()
+    for distribution in of_type(args, CLOUDFRONT_DISTRIBUTION):
+        target = get(distribution.props, "loggingConfig.bucket")
+        name = str(target).split(".s3.", 1)[0] if isinstance(target, str) else None
+        found |= {b.urn for b in buckets if name is not None and bucket_name(b) == name}
+        found |= {d.urn for d in distribution.property_dependencies.get("loggingConfig", []) if d.resource_type == S3_BUCKET}
+    return found
+
+
 def _acls_disabled(args: StackValidationArgs, report: ReportViolation) -> None:
-    targets = log_targets(args)
+    cdn_logs = cdn_log_buckets(args)
 
     def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
         for sub in subs:
             ownership = get(sub.props, "rule.objectOwnership")
             if ownership == "BucketOwnerEnforced":
                 continue
-            if ownership == "BucketOwnerPreferred" and bucket_name(bucket) in targets:
-                continue  # a log bucket: CloudFront's standard logging delivers through an ACL grant
+            if ownership == "BucketOwnerPreferred" and bucket.urn in cdn_logs:
+                continue  # CloudFront's standard (legacy) logging can only deliver through an ACL grant
             report(f"bucket {bucket.name}: object ownership is {ownership}; it must be BucketOwnerEnforced (ACLs disabled), "
-                   "or BucketOwnerPreferred on a log bucket that CloudFront writes its logs to", bucket.urn)
+                   "or BucketOwnerPreferred on the bucket a CloudFront distribution writes its standard logs to", bucket.urn)
 
     _each_bucket(args, S3_OWNERSHIP, report, check)
 
@@ -385,7 +399,8 @@ def _acls_disabled(args: StackValidationArgs, report: ReportViolation) -> None:
 s3_acls_disabled = StackValidationPolicy(
     name="s3-bucket-acls-disabled",
     description="S3 buckets have ACLs disabled (object ownership BucketOwnerEnforced, S3's default since 2023): access is "
-    "decided by policies alone; only a log bucket may keep ACLs, for CloudFront's standard logs.",
+    "decided by policies alone; only the bucket a CloudFront distribution's standard logging writes to keeps them, as "
+    "that logging delivers through an ACL grant.",
     validate=_acls_disabled,
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["storage", "exposure"],

@@ -20,14 +20,17 @@ import re
 import pulumi
 
 from components.cluster import ClusterArgs, EksCluster, NodeGroupSpec
+from components.objectives import DeclaredObjectives, ObjectivesArgs
 from components.runner import DeployRunner, RunnerArgs
 from components.velero import LocationSpec, ScheduleSpec, Velero, VeleroArgs
 from components.velero_restores import TierRestore, TierRestores, TierRestoresArgs
 from stacks.context import StackContext
 from stacks.contracts import ComputeParts, DataParts, Exports
 from stacks.deploy_runner import buildspec, runner_policy
+from stacks.readiness import objectives_document
 from stacks.settings import StackSettings
 from stacks.settings.cluster import NodeGroupSize
+from stacks.settings.cron import velero_max_gap_seconds
 from stacks.settings.stack import tags_for
 from stacks.settings.tiers import restore_order
 
@@ -76,6 +79,7 @@ def velero_schedules(settings: StackSettings) -> list[ScheduleSpec]:
             fs_backup=v.fs_backup,
             # DR schedules start mid-restore: their first backup waits for the cron time.
             skip_immediately=settings.is_dr,
+            max_interval_seconds=velero_max_gap_seconds(s.schedule),
         )
         for s in (v.daily, v.weekly)
     ]
@@ -205,6 +209,13 @@ def build(ctx: StackContext, data: DataParts) -> ComputeParts:
             tags=tags_for(s, "velero"),
             cluster_name=s.cluster_name,
         ),
+        opts=ctx.opts(s.region),
+    )
+    # The objectives this stack was declared against, for the readiness model (policies/recovery) and for people.
+    DeclaredObjectives(
+        f"{s.role}-objectives",
+        ObjectivesArgs(namespace=v.namespace, document=objectives_document(s), kubernetes_provider=cluster.kubernetes_provider,
+                       depends_on=[velero.release]),
         opts=ctx.opts(s.region),
     )
     restores = tier_restores(s)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.storage import CDN_LOG_PREFIX, FLOW_LOG_PREFIX, BucketRef
+from components.storage import FLOW_LOG_PREFIX, BucketRef
 from stacks.peer import PrimaryFacts
 
 # Stack outputs by name, as `pulumi.export` takes them.
@@ -33,25 +33,17 @@ class DatabaseRef:
 @dataclass(frozen=True)
 class LogsRef:
     """The log buckets (`<storage.logBucketPrefix>-<region>`, owned by the primary stack) as the parts deliver into them:
-    VPC flow logs, S3 server access logs, CloudFront's standard logs."""
+    VPC flow logs, and the S3 server access logs of every other bucket of their region (the CDN's log bucket too).
+    CloudFront's standard logs have a bucket of their own (stacks/edge.py): they need ACLs, these keep them off."""
 
     buckets: Mapping[str, str]  # region -> log bucket name
-    # The region whose log bucket receives CloudFront's standard logs (the only one with ACLs on: CloudFront writes
-    # through an ACL grant). us-west-2: the CDN's logs then outlive a us-east-1 outage.
-    cdn_region: str
     # What must exist before anything delivers into them (primary stack: its LogBuckets; dr stack: nothing, the
     # primary stack made them first).
     ready: tuple[pulumi.Resource, ...] = ()
-    cdn_prefix: str = CDN_LOG_PREFIX  # CloudFront's logs go under this prefix of the cdn_region's log bucket
 
     def flow_log_destination(self, region: str) -> str:
         """The S3 destination of a region's VPC flow logs (its log bucket, under the prefix its policy grants)."""
         return f"arn:aws:s3:::{self.buckets[region]}/{FLOW_LOG_PREFIX}"
-
-    @property
-    def cdn_bucket_domain(self) -> str:
-        """What CloudFront's logging_config takes as its bucket: the cdn_region log bucket's domain name."""
-        return f"{self.buckets[self.cdn_region]}.s3.amazonaws.com"
 
 
 @dataclass(frozen=True)

@@ -150,21 +150,21 @@ def log_buckets(settings: StackSettings, providers: Mapping[str, pulumi.Provider
     """The log buckets, one per region, declared first (the network's flow logs go there) by the primary stack.
 
     The primary owns both, as it owns the us-west-2 landing zones of its replication: its us-east-1 logs replicate
-    into the us-west-2 one, which the dr stack's logs (flow logs, the canary bucket's access logs, CloudFront) use too;
-    the dr stack only delivers into them, by name. CloudFront's logs go to the DR region's, to outlive us-east-1.
+    into the us-west-2 one, which the dr stack's logs (its flow logs, its buckets' access logs) use too; the dr stack
+    only delivers into them, by name.
     """
     s = settings
     east, west = s.regions.primary, s.regions.dr
     names = {region: s.storage.log_bucket(region) for region in (east, west)}
     if s.role != "primary":
-        return LogsRef(buckets=names, cdn_region=west)
+        return LogsRef(buckets=names)
     logs = LogBuckets("logs", LogBucketsArgs(
         source_bucket=names[east], replica_bucket=names[west], source_region=east, replica_region=west,
         source_provider=providers[east], replica_provider=providers[west], account_id=s.account_id, lifecycle=_lifecycle(s),
         retention_days=s.storage.log_retention_days, replication_time_minutes=s.storage.replication_time_minutes,
-        cdn_region=west, tags=tags_for(s, "logs"),
+        tags=tags_for(s, "logs"),
     ))
-    return LogsRef(buckets=names, cdn_region=west, ready=(logs,))
+    return LogsRef(buckets=names, ready=(logs,))
 
 
 def _primary(ctx: StackContext) -> DataParts:
@@ -230,7 +230,8 @@ def _primary(ctx: StackContext) -> DataParts:
             ReplicatedBucketArgs(
                 source_bucket=bucket, replica_bucket=st.replica_name(bucket, west), source_region=east, replica_region=west,
                 source_provider=ctx.provider(east), replica_provider=ctx.provider(west), lifecycle=_lifecycle(s),
-                replication_time_minutes=st.replication_time_minutes, tags=tags_for(s, f"{kind}-storage"), keys=ctx.keys,
+                replication_time_minutes=st.replication_time_minutes if st.replication_time_control else None,
+                tags=tags_for(s, f"{kind}-storage"), keys=ctx.keys,
                 log_buckets=dict(ctx.logs.buckets),
             ),
             # Access logging needs the log buckets' policies in place first.

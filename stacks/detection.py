@@ -7,9 +7,11 @@ spec knows its detection time (period x evaluation periods, plus the metric's de
 highest tier that depends on what it watches; its name starts with that tier (`aivo-<tier>-...`), which is
 also how alarms forwarded from us-east-1 are routed in us-west-2.
 
-Which tiers use which data is `tiers_using`: every tier uses the database, the cache, the assets and the
-cluster's state until the tier settings say otherwise. The logs (access logs, flow logs) are no tier's data: no
-recovery waits for them, so their replication pages the lowest tier, at its urgency.
+Which tiers use which data is `tiers_using`, from what each service says it uses (tiers.<tier>.uses): an alarm on
+the database pages the highest tier whose services use the database, and so on. The cluster's state, the ingress
+and the DR capacity concern every tier (every service is restored by Velero and served through the ingress).
+The logs (access logs, flow logs) are no tier's data: no recovery waits for them, so their replication pages the
+lowest tier, at its urgency.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from stacks.settings import StackSettings
 from stacks.settings.base import duration_minutes
 from stacks.settings.database import failback_replicates
 from stacks.settings.tiers import restore_order
+from stacks.settings.tiers import tiers_using as tiers_with
 
 PROBE_NAMESPACE = "AIVO/DR"  # the freshness probe's metrics (components/probes/freshness.py)
 CANARY_NAMESPACE = "CloudWatchSynthetics"
@@ -29,10 +32,14 @@ DATA_STORES = ("database", "cache", "assets", "cluster-state")
 
 
 def tiers_using(settings: StackSettings, store: str) -> list[str]:
-    """The tiers whose services depend on a data store, in restore order (every tier, by default; the logs only
-    the lowest, as no service's recovery depends on them)."""
-    order = restore_order(settings.tiers)
-    return order[-1:] if store == "logs" else order
+    """The tiers whose services depend on `store`, in restore order. Every tier for the cluster's state, the ingress
+    and the capacity, and for a data store no service uses (its alarm then pages for the platform); the lowest alone
+    for the logs, on which no service's recovery depends."""
+    if store == "logs":
+        return restore_order(settings.tiers)[-1:]
+    if store in ("database", "cache", "assets", "volumes"):
+        return tiers_with(settings.tiers, store) or restore_order(settings.tiers)
+    return restore_order(settings.tiers)
 
 
 def highest_tier(settings: StackSettings, store: str) -> str:
@@ -96,7 +103,8 @@ def dr_alarms(settings: StackSettings) -> list[AlarmSpec]:
                     watches="replication lag of the DR read replica (data a failover would lose)",
                     dimensions={"DBInstanceIdentifier": s.database.replica_identifier}, statistic="Maximum",
                     comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching")
-        alarms.append(with_threshold(lag, before_breach(strictest_rpo_seconds(s, "database"), lag)))
+        threshold = d.replica_lag_threshold_seconds or before_breach(strictest_rpo_seconds(s, "database"), lag)
+        alarms.append(with_threshold(lag, float(threshold)))
     if s.cache.dr_mode == "global" and not failover:
         # A Global Datastore secondary replicates shard by shard: ElastiCache publishes the lag per node (the
         # shard's first node, its primary unless a failover inside the group moved it).

@@ -7,14 +7,16 @@ us-east-1, and the regional recovery (promotion, capacity, restores) must never 
 
 The health checks never change on failover and their metrics exist only in us-east-1's CloudWatch, where
 the primary stack alarms on them: the primary stack declares them, and the dr stack's records read their
-ids (stacks/peer.py).
+ids (stacks/peer.py). The CDN's AWS WAF web ACL likewise: CloudFront's must live in us-east-1, which only the
+primary stack touches, and a failover does not change it; the dr stack attaches it by the ARN it reads.
+The CDN's access logs go to a bucket of the dr stack in its own region, which outlives us-east-1.
 """
 
 from __future__ import annotations
 
 import pulumi
 
-from components.cdn import FailoverCdn, FailoverCdnArgs
+from components.cdn import FailoverCdn, FailoverCdnArgs, SecurityHeaders
 from components.dns import (
     DatabaseUrlSecret,
     DatabaseUrlSecretArgs,
@@ -28,6 +30,9 @@ from components.dns import (
     PrivateVpc,
     database_url,
 )
+from components.kms import ServicePrincipalUse
+from components.storage import TransientBucket, TransientBucketArgs
+from components.waf import CLOUDFRONT_WAF_REGION, CdnWebAcl, CdnWebAclArgs
 from stacks.context import StackContext
 from stacks.contracts import ComputeParts, DataParts, EdgeParts
 from stacks.settings import StackSettings
@@ -38,6 +43,17 @@ def declares_edge(role: str) -> bool:
     """Whether a stack declares the edge. Only the dr stack does: two stacks writing the same records
     would each point them at their own idea of the active region (split brain at the edge)."""
     return role == "dr"
+
+
+# The CDN's web ACL (names are unique per account and scope; the account has one CDN of this project).
+WEB_ACL_NAME = "aivo-cdn"
+
+
+def cloudfront_log_delivery(account_id: str) -> ServicePrincipalUse:
+    """CloudFront standard logging writing SSE-KMS objects into the log bucket (it makes data keys as the log
+    delivery service), bound to this account."""
+    return ServicePrincipalUse(sid="CloudFrontLogDelivery", services=("delivery.logs.amazonaws.com",),
+                               actions=("kms:GenerateDataKey*",), condition={"StringEquals": {"aws:SourceAccount": account_id}})
 
 
 def health_check_spec(s: StackSettings) -> HealthCheckSpec:
@@ -51,9 +67,13 @@ def build(ctx: StackContext, data: DataParts, compute: ComputeParts) -> EdgePart
     if not declares_edge(s.role):
         checks = HealthChecks("primary-health", HealthChecksArgs(endpoints=dict(s.site.ingress), spec=health_check_spec(s),
                                                                  tags=tags_for(s, "dns")), opts=ctx.opts(s.region))
+        web_acl = CdnWebAcl("primary-cdn-waf", CdnWebAclArgs(
+            name=WEB_ACL_NAME, managed_rule_groups=list(s.cdn.waf_managed_rule_groups),
+            rate_limit=s.cdn.waf_rate_limit, tags=tags_for(s, "cdn")), opts=ctx.opts(CLOUDFRONT_WAF_REGION))
         return EdgeParts(health_check_ids=dict(checks.ids), exports={
             "primaryIngressHealthCheckId": checks.ids[s.regions.primary],
             "drIngressHealthCheckId": checks.ids[s.regions.dr],
+            "cdnWebAclArn": web_acl.arn,
         })
     assert data.primary is not None  # the dr stack reads the primary (stacks/peer.py)
     regions = (s.regions.primary, s.regions.dr)
@@ -74,6 +94,10 @@ def build(ctx: StackContext, data: DataParts, compute: ComputeParts) -> EdgePart
         ),
         opts=opts,
     )
+    logs = TransientBucket("edge-cdn-logs", TransientBucketArgs(
+        region=s.region, bucket=f"{cdn.log_bucket_prefix}-{s.region}", purpose="CloudFront access logs",
+        expire_days=cdn.log_retention_days, tags=tags_for(s, "cdn"), keys=ctx.keys, log_bucket=data.logs.buckets[s.region],
+        key_principals=(cloudfront_log_delivery(s.account_id),), cloudfront_log_delivery=True), opts=opts)
     failover_cdn = FailoverCdn(
         "edge-cdn",
         FailoverCdnArgs(
@@ -88,6 +112,11 @@ def build(ctx: StackContext, data: DataParts, compute: ComputeParts) -> EdgePart
             cache_policy_id=cdn.cache_policy_id,
             zone_id=s.site.hosted_zone_id,
             tags=tags_for(s, "cdn"),
+            web_acl_arn=data.primary.cdn_web_acl_arn,
+            headers=SecurityHeaders(hsts_max_age_seconds=cdn.hsts_max_age_seconds, frame_option=cdn.frame_option,
+                                    referrer_policy=cdn.referrer_policy),
+            log_bucket_domain_name=logs.domain_name,
+            log_prefix="cdn/",
         ),
         opts=opts,
     )

@@ -35,6 +35,7 @@ class PrimaryFacts:
     vpc_cidr: pulumi.Output[str]  # vpcCidr
     primary_ingress_check: pulumi.Output[str]  # primaryIngressHealthCheckId
     dr_ingress_check: pulumi.Output[str]  # drIngressHealthCheckId
+    cdn_web_acl_arn: pulumi.Output[str]  # cdnWebAclArn
     failback_promoted: pulumi.Output[bool]  # databaseFailbackPromoted ("true"/"false" on the wire)
     cache_global_group_id: pulumi.Output[str] | None  # cacheGlobalGroupId, read with cache.drMode global only
     reference: pulumi.StackReference | None  # None when the settings alone say everything
@@ -85,6 +86,7 @@ def read_primary(settings: StackSettings) -> PrimaryFacts:
         vpc_cidr=read("vpcCidr"),
         primary_ingress_check=read("primaryIngressHealthCheckId"),
         dr_ingress_check=read("drIngressHealthCheckId"),
+        cdn_web_acl_arn=read("cdnWebAclArn"),
         failback_promoted=read("databaseFailbackPromoted").apply(lambda text: text == "true"),
         cache_global_group_id=read("cacheGlobalGroupId") if settings.cache.dr_mode == "global" else None,
         reference=reference,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from drctl.checking import SCHEMA, pack_policies
 from drctl.cli import main
+from tests.helpers.cli import ROOT
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "policy_programs"
 
@@ -188,3 +192,34 @@ def test_json_to_a_directory_is_refused_before_any_check(capsys, tmp_path):
     out, err = capsys.readouterr()
     assert (status, out) == (2, "")
     assert err == f"drctl: error: --json = {tmp_path}: a file path, not a directory, or - for standard output\n"
+
+
+FORKED_CHECK = """
+import os, sys
+from drctl.commands import check
+PARENT, checked = os.getpid(), check._check_state
+def told(state, program):
+    result = checked(state, program)
+    print(f"{state.label}: {'parent' if os.getpid() == PARENT else 'fork'}", flush=True)
+    return result
+check._check_state = told
+states = [check.State("primary"), check.State("dr", ("database.backupRetentionDays=90",)),
+          check.State("primary", ("activeRegion=us-west-2",))]
+try:
+    check.check_states(states, None)
+except Exception as error:
+    print(f"{type(error).__name__}: {error}")
+"""
+
+
+def test_check_all_forks_after_the_first_plan_and_a_failed_fork_fails_as_a_serial_run() -> None:
+    """In a single-threaded process with two CPUs or more, the states after the first are planned by forks (with
+    one, by the process itself); a state that fails in a fork is planned again by the parent, which raises the very error a serial run raises (a subprocess:
+    pytest's own threads, under xdist, make the command plan serially)."""
+    run = subprocess.run([sys.executable, "-c", FORKED_CHECK], capture_output=True, text=True, cwd=ROOT, check=True)
+    lines = run.stdout.splitlines()
+    assert lines[0] == "primary: parent"
+    assert sorted(lines[1:]) == [
+        "SettingsProblem: aivo-dr:database.backupRetentionDays = 90: an integer from 1 to 35",
+        f"primary activeRegion=us-west-2: {'fork' if (os.cpu_count() or 1) > 1 else 'parent'}",
+    ]

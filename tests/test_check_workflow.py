@@ -54,3 +54,13 @@ def test_preview_runs_the_pack_per_stack_only_with_credentials():
     assert action["with"]["stack-name"] == "${{ matrix.stack }}"
     probe = jobs["credentials"]["steps"][0]
     assert set(probe["env"]) == {"AWS_ROLE_ARN", "PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL"}
+
+
+def test_the_offline_job_posts_readiness_against_the_base_without_secrets():
+    offline = workflow()["jobs"]["offline"]
+    step = next(s for s in offline["steps"] if "drctl readiness" in s.get("name", ""))
+    assert "scripts/pr-readiness.sh \"$BASE_SHA\" readiness" in step["run"]
+    assert "GITHUB_STEP_SUMMARY" in step["run"] and "gh pr comment" in step["run"]
+    assert step["env"]["GH_TOKEN"] == "${{ github.token }}" and "secrets." not in yaml.safe_dump(step)
+    assert offline["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert step["run"].rstrip().endswith("exit $status")  # a tier in BREACH fails the job

@@ -127,7 +127,8 @@ def test_changing_the_tier_table_changes_the_restores() -> None:
     # Merged over the runbook's table: Critical narrowed, High/Medium/Low removed (null), a tier added.
     tiers = (
         'tiers={"Critical": {"services": ["auth-svc"]}, "High": null, "Medium": null, "Low": null,'
-        ' "Batch jobs": {"rto": "8 hours", "rpo": "4 hours", "services": ["report-svc", "export-svc"]}}'
+        ' "Batch jobs": {"rto": "8 hours", "rpo": "4 hours", "services": ["report-svc", "export-svc"],'
+        ' "uses": {"report-svc": ["database"], "export-svc": ["database", "assets"]}}}'
     )
     # An 8-hour tier needs an 8-hour platform RTO, and a runner that waits that long.
     longer = ["objectives.rto=8 hours", "runner.timeoutMinutes=480"]

@@ -56,7 +56,7 @@ def test_without_stack_reference_an_incomplete_fallback_is_one_line_naming_what_
         plan("dr", 'peer={"useStackReference": false, "fallback": {"vpcId": "vpc-1"}}')
     assert str(caught.value) == (
         'aivo-dr:peer.fallback = ["vpcId"]: every key the dr stack reads when peer.useStackReference is false; '
-        "missing: databaseAddress, databaseSecretArnDr, veleroReplicaKmsKeyArn, assetsReplicaKmsKeyArn, backupVaultArnDr, vpcCidr, primaryIngressHealthCheckId, drIngressHealthCheckId"
+        "missing: databaseAddress, databaseSecretArnDr, veleroReplicaKmsKeyArn, assetsReplicaKmsKeyArn, backupVaultArnDr, vpcCidr, primaryIngressHealthCheckId, drIngressHealthCheckId, cdnWebAclArn"
     )
 
 

@@ -116,9 +116,9 @@ def test_lifecycle_figures_come_from_settings() -> None:
 
 def test_dr_stack_declares_no_data_bucket_and_hands_compute_the_replica_it_restores_from() -> None:
     primary, dr = plan("primary"), plan("dr")
-    # Its only bucket is the outage canary's, and that is disposable: tagged transient, everything expires.
-    assert [(b.name, b.inputs["tags"]["data-class"]) for b in dr.by_type("aws:s3/bucket:Bucket")] == [
-        ("outage-canary-bucket", "transient")]
+    # Its buckets are the outage canary's and the CDN's access logs: disposable, tagged transient, everything expires.
+    assert sorted((b.name, b.inputs["tags"]["data-class"]) for b in dr.by_type("aws:s3/bucket:Bucket")) == [
+        ("edge-cdn-logs", "transient"), ("outage-canary-bucket", "transient")]
     replica = bucket(primary, "velero-replica").inputs["bucket"]
     text = str([r.inputs for r in dr.resources if r.type.startswith("kubernetes:")])
     assert replica in text and "aivo-production-velero'" not in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from components.cdn import origin_order
@@ -66,3 +68,49 @@ def test_status_codes_and_aliases_come_from_settings() -> None:
     d = only(plan("dr", "cdn.failoverStatusCodes=[502, 503]", 'cdn.aliases=["cdn.aivo.edu"]'), DISTRIBUTION).inputs
     assert d["originGroups"][0]["failoverCriteria"]["statusCodes"] == [502, 503]
     assert d["aliases"] == ["cdn.aivo.edu"]
+
+
+def test_the_web_acl_is_the_primary_stacks_in_us_east_1_and_the_distribution_attaches_it_by_arn() -> None:
+    primary, dr = plan("primary"), plan("dr")
+    acl = only(primary, "aws:wafv2/webAcl:WebAcl")
+    assert (acl.inputs["scope"], acl.region, acl.inputs["name"]) == ("CLOUDFRONT", "us-east-1", "aivo-cdn")
+    groups = [r["statement"]["managedRuleGroupStatement"] for r in acl.inputs["rules"][:3]]
+    assert [(g["vendorName"], g["name"]) for g in groups] == [
+        ("AWS", "AWSManagedRulesCommonRuleSet"), ("AWS", "AWSManagedRulesKnownBadInputsRuleSet"), ("AWS", "AWSManagedRulesAmazonIpReputationList")]
+    rate = acl.inputs["rules"][3]
+    assert (rate["name"], rate["statement"]["rateBasedStatement"], rate["action"]) == (
+        "rate-limit-per-ip", {"aggregateKeyType": "IP", "limit": 2000}, {"block": {}})
+    assert only(dr, DISTRIBUTION).inputs["webAclId"] == primary.outputs["cdnWebAclArn"]
+    assert not dr.by_type("aws:wafv2/webAcl:WebAcl")  # the dr stack touches only us-west-2
+
+
+def test_every_response_carries_the_security_headers() -> None:
+    p = plan("dr")
+    policy = only(p, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
+    assert policy.inputs["securityHeadersConfig"] == {
+        "strictTransportSecurity": {"accessControlMaxAgeSec": 63072000, "includeSubdomains": True, "preload": True, "override": True},
+        "contentTypeOptions": {"override": True},
+        "frameOptions": {"frameOption": "DENY", "override": True},
+        "referrerPolicy": {"referrerPolicy": "strict-origin-when-cross-origin", "override": True},
+        "xssProtection": {"protection": True, "modeBlock": True, "override": True},
+    }
+    d = only(p, DISTRIBUTION)
+    assert policy.urn in d.property_dependencies["defaultCacheBehavior"]
+    assert "orderedCacheBehaviors" not in d.inputs  # one behaviour, and it has the policy
+
+
+def test_access_logs_go_to_a_us_west_2_bucket_that_cloudfront_may_write() -> None:
+    p = plan("dr")
+    d = only(p, DISTRIBUTION).inputs
+    assert d["loggingConfig"] == {"bucket": "aivo-production-cdn-logs-us-west-2.s3.amazonaws.com", "prefix": "cdn/", "includeCookies": False}
+    (ownership,) = p.by_type("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+    assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerPreferred"} and ownership.region == "us-west-2"
+    (acl,) = p.by_type("aws:s3/bucketAcl:BucketAcl")
+    grantees = [g["grantee"]["id"] for g in acl.inputs["accessControlPolicy"]["grants"]]
+    assert grantees[1] == "c4c1ede66af53448b93c283ce9448c4ba468c9432aa01d700d3878632f77d2d0"  # awslogsdelivery
+    assert grantees[0] == acl.inputs["accessControlPolicy"]["owner"]["id"]
+    assert {g["permission"] for g in acl.inputs["accessControlPolicy"]["grants"]} == {"FULL_CONTROL"}
+    key = next(k for k in p.by_type("aws:kms/key:Key") if "aivo-production-cdn-logs" in k.inputs["description"])
+    (delivery,) = [s for s in json.loads(key.inputs["policy"])["Statement"] if s["Sid"] == "CloudFrontLogDelivery"]
+    assert delivery["Principal"] == {"Service": ["delivery.logs.amazonaws.com"]}
+    assert delivery["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}

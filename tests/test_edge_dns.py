@@ -93,7 +93,8 @@ def test_the_public_zone_is_referenced_not_created_and_only_the_dr_stack_declare
     assert declares_edge("dr") and not declares_edge("primary")
     primary = plan("primary")
     edge = [r.type for r in primary.resources if r.type.startswith(("aws:route53/", "aws:cloudfront/")) or r.type.startswith(EDGE_TYPES)]
-    assert sorted(edge) == ["aivo:dns:HealthChecks", CHECK, CHECK]
+    # ... and the CDN's web ACL, which CloudFront needs in us-east-1 (components/waf.py).
+    assert sorted(edge) == ["aivo:cdn:WebAcl", "aivo:dns:HealthChecks", CHECK, CHECK]
 
 
 @pytest.mark.parametrize("failover", ["false", "true"])

@@ -28,8 +28,10 @@ def test_thresholds_are_the_rpo_less_the_time_to_fire() -> None:
     lag = alarm(plan("dr"), "dr-alarms-database-replica-lag")
     assert (lag["threshold"], lag["period"], lag["evaluationPeriods"], lag["treatMissingData"]) == (60, 60, 3, "breaching")
     assert lag["tags"]["detection-seconds"] == "240" and lag["tags"]["tier"] == "Critical"
+    # The assets are the High tier's (tiers.High.uses): RTC's 15 min and High's RPO of 15 min, less 4 minutes to fire.
     latency = alarm(plan("primary"), "primary-alarms-assets-replication-latency")
-    assert (latency["threshold"], latency["region"]) == (60, "us-east-1")
+    assert (latency["threshold"], latency["region"], latency["tags"]["tiers"]) == (660, "us-east-1", "High")
+    assert alarm(plan("primary"), "primary-alarms-velero-replication-latency")["threshold"] == 60
     # The replicated backups are bounded by the platform RPO (1 hour), less 9 minutes to fire (the probe runs every 5).
     assert alarm(plan("dr"), "dr-alarms-replicated-backups-age")["threshold"] == 3600 - 540
 

@@ -190,18 +190,29 @@ def test_incomplete_multipart_uploads_are_aborted_within_the_maximum():
     assert storage.s3_multipart_aborted.config_schema.properties["maximumDays"]["default"] == 7
 
 
+ACL_MESSAGE = ("bucket {b}: object ownership is {o}; it must be BucketOwnerEnforced (ACLs disabled), or BucketOwnerPreferred "
+               "on the bucket a CloudFront distribution writes its standard logs to")
+
+
 @pytest.mark.parametrize(("bucket", "ownership", "expected"), [
     ("source", "BucketOwnerEnforced", []),
-    ("logs", "BucketOwnerPreferred", []),
-    ("source", "BucketOwnerPreferred", ["bucket source: object ownership is BucketOwnerPreferred; it must be BucketOwnerEnforced "
-                                        "(ACLs disabled), or BucketOwnerPreferred on a log bucket that CloudFront writes its logs to"]),
-    ("logs", "ObjectWriter", ["bucket logs: object ownership is ObjectWriter; it must be BucketOwnerEnforced (ACLs disabled), or "
-                              "BucketOwnerPreferred on a log bucket that CloudFront writes its logs to"]),
+    ("logs", "BucketOwnerPreferred", []),  # the CDN's log bucket
+    ("source", "BucketOwnerPreferred", [ACL_MESSAGE.format(b="source", o="BucketOwnerPreferred")]),
+    ("logs", "ObjectWriter", [ACL_MESSAGE.format(b="logs", o="ObjectWriter")]),
 ])
-def test_acls_stay_disabled_except_on_a_log_bucket(bucket, ownership, expected):
+def test_acls_stay_disabled_except_on_the_cdn_log_bucket(bucket, ownership, expected):
     name = "aivo-production-assets" if bucket == "source" else "aivo-production-logs-us-east-1"
-    records = [*compliant(), *log_bucket(), res(S3_OWNERSHIP, f"{bucket}-ownership", {"bucket": name, "rule": {"objectOwnership": ownership}})]
+    cdn = res("aws:cloudfront/distribution:Distribution", "cdn", {
+        "loggingConfig": {"bucket": "aivo-production-logs-us-east-1.s3.amazonaws.com", "prefix": "cdn/"}}, region=None)
+    records = [*compliant(), *log_bucket(), cdn,
+               res(S3_OWNERSHIP, f"{bucket}-ownership", {"bucket": name, "rule": {"objectOwnership": ownership}})]
     assert violations(storage.s3_acls_disabled, records) == expected
+
+
+def test_an_access_log_bucket_that_no_distribution_logs_into_keeps_acls_disabled():
+    records = [*compliant(), *log_bucket(),
+               res(S3_OWNERSHIP, "logs-ownership", {"bucket": "aivo-production-logs-us-east-1", "rule": {"objectOwnership": "BucketOwnerPreferred"}})]
+    assert violations(storage.s3_acls_disabled, records) == [ACL_MESSAGE.format(b="logs", o="BucketOwnerPreferred")]
 
 
 @pytest.mark.parametrize(("statement", "expected"), [

@@ -124,7 +124,10 @@ def test_a_failover_whose_update_partly_failed_still_reminds_and_fails(dr_plan: 
 
 
 def test_the_default_action_previews_and_the_primary_runner_cannot_fail_over(primary_plan: Plan, tmp_path: Path) -> None:
+    # Routine runs enforce the policy pack, as pull-request review does; the failover does not (see commands()).
     status, _output, calls = run_build(build_script(primary_plan), tmp_path)
-    assert (status, calls) == (0, ["preview --stack primary --diff"])
+    assert (status, calls) == (0, ["preview --stack primary --diff --policy-pack policies"])
     status, output, calls = run_build(build_script(primary_plan), tmp_path, ACTION="failover", CONFIRM=CONFIRM_PHRASE)
-    assert (status, calls) == (2, ["preview --stack primary --diff"]) and "ACTION must be one of preview, up" in output
+    assert (status, calls) == (2, ["preview --stack primary --diff --policy-pack policies"]) and "ACTION must be one of preview, up" in output
+    status, _output, calls = run_build(build_script(primary_plan), tmp_path, ACTION="up")
+    assert (status, calls[-1]) == (0, "up --stack primary --yes --continue-on-error --policy-pack policies")

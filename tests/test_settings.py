@@ -60,14 +60,14 @@ def test_active_region_follows_failover() -> None:
 
 
 BAD = [
-    ({**PRIMARY, "colour": "blue"}, "primary", 'aivo-dr:colour = "blue": unknown setting; allowed: activeRegion, cache, cdn, cluster, database, detection, dns, environment, failover, network, objectives, paging, peer, region, regions, role, runner, site, storage, tiers, velero, weeklySnapshots'),
+    ({**PRIMARY, "colour": "blue"}, "primary", 'aivo-dr:colour = "blue": unknown setting; allowed: activeRegion, cache, cdn, cluster, database, detection, dns, environment, failover, network, objectives, paging, peer, readiness, region, regions, role, runner, site, storage, tiers, velero, weeklySnapshots'),
     ({**PRIMARY, "failover": "maybe"}, "primary", 'aivo-dr:failover = "maybe": true or false'),
     ({**PRIMARY, "database": '{"backupRetentionDays": "thirty"}'}, "primary", 'aivo-dr:database.backupRetentionDays = "thirty": an integer from 1 to 35'),
     ({**PRIMARY, "database": '{"backupRetentionDays": 0}'}, "primary", "aivo-dr:database.backupRetentionDays = 0: an integer from 1 to 35"),
     ({**PRIMARY, "database": '{"retention": 30}'}, "primary", "aivo-dr:database.retention = 30: unknown key; allowed: " + ", ".join(sorted(f.alias for f in Database.model_fields.values()))),
     ({**PRIMARY, "tiers": '{"Batch": {"rpo": "5 min", "services": ["batch-svc"]}}'}, "primary", "aivo-dr:tiers.Batch.rto: required"),
     ({**PRIMARY, "tiers": '{"Critical": {"rto": "30 min", "rpo": "1 hour", "services": ["auth-svc"]}}'}, "primary", 'aivo-dr:tiers.Critical.rpo = "1 hour": no longer than the tier\'s RTO (30 min)'),
-    ({**PRIMARY, "tiers": '{"Critical": {"rto": "30 min", "rpo": "5 min", "services": ["auth-svc"]}, "High": {"rto": "1 hour", "rpo": "15 min", "services": ["auth-svc"]}}'}, "primary", 'aivo-dr:tiers.High.services = "auth-svc": a service in one tier only; auth-svc is already in Critical'),
+    ({**PRIMARY, "tiers": '{"Critical": {"rto": "30 min", "rpo": "5 min", "services": ["auth-svc"]}, "High": {"rto": "1 hour", "rpo": "15 min", "services": ["auth-svc"], "uses": {"auth-svc": ["database"]}}}'}, "primary", 'aivo-dr:tiers.High.services = "auth-svc": a service in one tier only; auth-svc is already in Critical'),
     ({**PRIMARY, "tiers": '{"Critical": {"rto": "soon", "rpo": "5 min", "services": ["a"]}}'}, "primary", 'aivo-dr:tiers.Critical.rto = "soon": a duration such as "30 min", "1 hour" or "4h"'),
     ({**PRIMARY, "velero": '{"daily": {"name": "aivo-daily", "schedule": "0 2 * *", "ttl": "720h"}}'}, "primary", 'aivo-dr:velero.daily.schedule = "0 2 * *": a five-field cron expression in UTC as Velero reads it, e.g. "0 2 * * *"; exactly 5 fields (minute hour day-of-month month day-of-week), found 4'),
     ({**PRIMARY, "weeklySnapshots": '{"schedule": "cron(0 2 * * SUN *)"}'}, "primary", 'aivo-dr:weeklySnapshots.schedule = "cron(0 2 * * SUN *)": an AWS cron expression "cron(minutes hours day-of-month month day-of-week year)" in UTC, e.g. "cron(0 2 ? * SUN *)"; exactly one of day-of-month and day-of-week is ?'),

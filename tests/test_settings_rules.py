@@ -20,8 +20,8 @@ CASES = [
      "pinned minor makes every later `pulumi up` a refused downgrade (terraform-provider-aws #39579)"),
     ("objectives_problem", "primary", ['objectives={"mttr": "5 hours"}'],
      'aivo-dr:objectives.mttr = "5 hours": no longer than objectives.rto (4 hours): a mean time to recover above the RTO misses it'),
-    ("objectives_problem", "dr", ['tiers={"Critical": {"rto": "30 min", "rpo": "5 min", "services": ["a"]}, '
-                                  '"critical": {"rto": "1 hour", "rpo": "15 min", "services": ["b"]}}'],
+    ("objectives_problem", "dr", ['tiers={"Critical": {"rto": "30 min", "rpo": "5 min", "services": ["a"], "uses": {"a": ["stateless"]}}, '
+                                  '"critical": {"rto": "1 hour", "rpo": "15 min", "services": ["b"], "uses": {"b": ["stateless"]}}}'],
      'aivo-dr:tiers.critical = "critical": a tier name distinct from Critical once made a resource name (critical)'),
     ("database_problem", "primary", ["database.maxAllocatedStorage=105"],
      "aivo-dr:database.maxAllocatedStorage = 105: at least 110 (10% above allocatedStorage 100, as RDS storage autoscaling requires)"),
@@ -73,7 +73,7 @@ CASES = [
      "aivo-production-postgres-dr or aivo-production-postgres"),
     ("peer_problem", "dr", ["failover=true", "peer.useStackReference=false"],
      'aivo-dr:peer.fallback = []: every key the dr stack reads when peer.useStackReference is false; missing: '
-     "databaseAddress, databaseSecretArnDr, veleroReplicaKmsKeyArn, assetsReplicaKmsKeyArn, backupVaultArnDr, vpcId, vpcCidr, primaryIngressHealthCheckId, drIngressHealthCheckId"),
+     "databaseAddress, databaseSecretArnDr, veleroReplicaKmsKeyArn, assetsReplicaKmsKeyArn, backupVaultArnDr, vpcId, vpcCidr, primaryIngressHealthCheckId, drIngressHealthCheckId, cdnWebAclArn"),
     ("edge_problem", "dr", ["failover=true", "dns.apiName=api.example.com"],
      'aivo-dr:dns.apiName = "api.example.com": a name inside the zone aivo.edu (dns.zoneName)'),
     ("edge_problem", "primary", ['cdn.aliases=["api.aivo.edu"]'],
@@ -84,6 +84,17 @@ CASES = [
     ("paging_problem", "primary", ["detection.evaluationPeriods=6"],
      "aivo-dr:detection.evaluationPeriods = 6: few enough that an alarm fires within the Critical tier's RPO (5 min): periods "
      "of 60 s plus 60 s of metric delay take 420 s now"),
+    ("uses_problem", "dr", ['tiers={"Low": {"services": ["experimentation-svc", "engagement-svc", "quiz-svc"]}}'],
+     "aivo-dr:tiers.Low.uses.quiz-svc: required: what the service depends on, a list from database, cache, assets, volumes, or [stateless]"),
+    ("uses_problem", "primary", ['tiers={"Low": {"uses": {"billing-svc": ["database"]}}}'],
+     'aivo-dr:tiers.Low.uses.billing-svc = ["database"]: only for a service of the tier: experimentation-svc, engagement-svc'),
+    ("readiness_problem", "dr", ['readiness={"exceptions": [{"tier": "Critical", "objective": "rto", "cause": "cache-warmth", '
+                                '"reason": "a reason long enough to be read"}]}'],
+     'aivo-dr:readiness.exceptions[0].cause = "cache-warmth": for objective rto, one of detect, declare, preflight, promote, '
+     "scale, cache, restore, dns, verify"),
+    ("readiness_problem", "primary", ['readiness={"exceptions": [{"tier": "Gold", "objective": "rpo", "cause": "cache", '
+                                      '"reason": "a reason long enough to be read"}]}'],
+     'aivo-dr:readiness.exceptions[0].tier = "Gold": a tier of the table: Critical, High, Medium, Low'),
 ]
 
 

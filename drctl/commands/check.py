@@ -1,13 +1,19 @@
 """`drctl check`: plan a stack offline and run every policy of the CrossGuard pack (policies/) against it.
 
-`--all` checks every state a pull request must keep safe, in one process with each plan made once: both
-stacks of this project, in standby and in their failover state (primary with activeRegion us-west-2,
-dr with failover true). With `--program`, `--all` checks each stack of that program as its file sets it.
+`--all` checks every state a pull request must keep safe, each plan made once: both stacks of this project,
+in standby and in their failover state (primary with activeRegion us-west-2, dr with failover true). With
+`--program`, `--all` checks each stack of that program as its file sets it. The first state is planned here
+(it imports the SDKs and is the plan the dr stack reads); the others are planned by forks of this process
+that share it, in parallel where there is more than one CPU and this process has no other thread (forking
+a threaded process can copy a lock another thread holds); otherwise one after another.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_plan_arguments(parser, stack_required=False)
     parser.add_argument("--all", action="store_true",
-                        help="check both stacks in standby and failover (one process, each plan made once)")
+                        help="check both stacks in standby and failover (each plan made once)")
     parser.set_defaults(handler=run)
 
 
@@ -67,10 +73,7 @@ def run(args: argparse.Namespace) -> int:
     check_json_target(args.json)
     states = project_states(args.program) if args.all else [State(args.stack, tuple(args.config))]
     policies = pack_policies()
-    results = []
-    for state in states:
-        plan = run_plan(state.stack, list(state.overrides), args.program)
-        results.append((state, plan.project, check_plan(plan, policies)))
+    results = check_states(states, args.program)
     documents = [{"state": s.label, "config": list(s.overrides), **check_document(s.stack, v, policies)} for s, _p, v in results]
     passed = all(d["summary"]["passed"] for d in documents)
     document: dict[str, Any] = documents[0] if not args.all else {
@@ -93,6 +96,34 @@ def run(args: argparse.Namespace) -> int:
         write_json(document, args.json)
         out.print(f"check document written to {args.json}")
     return 0 if passed else 1
+
+
+Result = tuple[State, str, list[Violation]]
+
+
+def _check_state(state: State, program: Path | None) -> Result:
+    plan = run_plan(state.stack, list(state.overrides), program)
+    return state, plan.project, check_plan(plan, pack_policies())
+
+
+def _check_in_fork(state: State, program: Path | None) -> Result | None:
+    """A forked worker's check; None when it failed: the parent checks that state again, and raises the same
+    error as a serial run would (an engine error does not travel back through a pipe intact)."""
+    try:
+        return _check_state(state, program)
+    except Exception:
+        return None
+
+
+def check_states(states: list[State], program: Path | None) -> list[Result]:
+    """Each state's plan checked, in order; the states after the first in forks that share its plan."""
+    first, rest = _check_state(states[0], program), states[1:]
+    workers = min(len(rest), os.cpu_count() or 1)
+    if workers < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [first, *(_check_state(state, program) for state in rest)]
+    with multiprocessing.get_context("fork").Pool(len(rest)) as pool:
+        forked = pool.starmap(_check_in_fork, [(state, program) for state in rest], chunksize=1)
+    return [first, *(result or _check_state(state, program) for state, result in zip(rest, forked, strict=True))]
 
 
 def violations_table(title: str, violations: list[Violation]) -> Table:

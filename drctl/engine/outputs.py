@@ -299,6 +299,15 @@ def _helm_release(c: Ctx) -> Outputs:
     return f"{namespace}/{name}", {"name": name, "status": {"status": "deployed", "namespace": namespace, "name": name}}
 
 
+def _wafv2_web_acl(c: Ctx) -> Outputs:
+    # scope CLOUDFRONT lives under "global" (in us-east-1), REGIONAL under "regional": .../webacl/<name>/<id>.
+    name = c.get("name") or autoname(c.name, c.seed)
+    acl_id = uuid_like(c.seed)
+    scope = "global" if c.get("scope") == "CLOUDFRONT" else "regional"
+    arn = c.arn("wafv2", f"{scope}/webacl/{name}/{acl_id}")
+    return acl_id, {"arn": arn, "name": name, "capacity": 0, "lockToken": uuid_like("lock" + c.seed)}
+
+
 def _sns_topic(c: Ctx) -> Outputs:
     # An SNS topic's id is its ARN, which ends with the plain topic name (no resource-type prefix).
     name = c.get("name") or autoname(c.name, c.seed)
@@ -359,6 +368,7 @@ BUILDERS: dict[str, Callable[[Ctx], Outputs]] = {
     "kubernetes:helm.sh/v3:Release": _helm_release,
     "pagerduty:index/serviceIntegration:ServiceIntegration": _pagerduty_integration,
     "aws:sns/topic:Topic": _sns_topic,
+    "aws:wafv2/webAcl:WebAcl": _wafv2_web_acl,
 }
 
 
@@ -537,6 +547,9 @@ def mock_invoke(token: str, args: dict[str, Any], region: str | None, account: s
     if token == "pagerduty:index/getVendor:getVendor":
         name = str(args.get("name") or "")
         return {"id": _pagerduty_id("vendor:" + name), "name": name, "type": "generic_events_api_inbound_integration"}
+    if token == "aws:s3/getCanonicalUserId:getCanonicalUserId":
+        canonical = digest("canonical:" + account, 64)
+        return {"id": canonical, "displayName": f"aivo-{account}"}
     if token == "aws:index/getPartition:getPartition":
         return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}
     return {}

@@ -3,7 +3,7 @@
 The rows, in five sections: account and site (no example site value; the caller is in the stack's account),
 DNS and CDN (the public hosted zone and the CDN certificate, dr stack only: only it declares the DNS records
 and the CDN; the on-call roles, both stacks), state backend and secrets
-(outside the primary region, versioned, the same as the runners'), the runner and the cluster API it must
+(outside the primary region, versioned, the same as the runners'; dr: the PagerDuty token's secret), the runner and the cluster API it must
 reach, and the quotas of the stack's region. Each section's rows live in drctl/ops/doctor_*.py.
 
 Like preflight, the rows run in independent groups side by side (drctl.ops.groups): a read that fails makes
@@ -74,6 +74,8 @@ def parts(ctx: Context) -> list[Part]:
              {state_label: ("stateBackendUrl",)} if site_url else {}),
         Part(state, (doctor_state.SECRETS,), partial(single, doctor_state.secrets_row, ctx),
              {doctor_state.SECRETS: ("stateKmsKeyArn",)}),
+        *([Part(state, (doctor_state.PAGERDUTY_TOKEN,), partial(single, doctor_state.pagerduty_token_row, ctx),
+                {doctor_state.PAGERDUTY_TOKEN: ("accountId",)})] if ctx.settings.is_dr and ctx.settings.runner.enabled else []),
         Part(runner, (doctor_runner.CONNECTION,), partial(single, doctor_runner.connection_row, ctx),
              {doctor_runner.CONNECTION: ("codeConnectionArns",)}),
         Part(runner, doctor_runner.labels(ctx), partial(doctor_runner.runner_rows, ctx),

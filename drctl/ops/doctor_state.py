@@ -165,3 +165,24 @@ def secrets_row(ctx: Context) -> Check:
     if problems:
         return Check(SECRETS, FAIL, f"{shown}: " + "; ".join(problems))
     return Check(SECRETS, PASS, f"{shown} in {region}, Enabled ({source})")
+
+
+PAGERDUTY_TOKEN = "pagerduty token"
+
+
+def pagerduty_token_row(ctx: Context) -> Check:
+    """The dr runner exports PAGERDUTY_TOKEN from this Secrets Manager secret (runner.pagerdutyTokenSecret): without
+    it the runner's build cannot start, and the dr stack cannot manage the on-call schedules and services."""
+    s = ctx.settings
+    name = s.runner.pagerduty_token_secret
+    try:
+        secret = client("secretsmanager", s.region).describe_secret(SecretId=name)
+    except ClientError as error:
+        if error_code(error) != "ResourceNotFoundException":
+            raise
+        return Check(PAGERDUTY_TOKEN, FAIL, f"no secret {name} in {s.region}: aws secretsmanager create-secret --region {s.region} "
+                                            f"--name {name} --secret-string \"$PAGERDUTY_TOKEN\" (the dr runner's PAGERDUTY_TOKEN)")
+    if secret.get("DeletedDate"):
+        return Check(PAGERDUTY_TOKEN, FAIL, f"{name} in {s.region} is scheduled for deletion: aws secretsmanager restore-secret "
+                                            f"--region {s.region} --secret-id {name}")
+    return Check(PAGERDUTY_TOKEN, PASS, f"{name} in {s.region} (the dr runner exports it as PAGERDUTY_TOKEN; its value is not read)")

@@ -173,10 +173,21 @@ def _fires_every_five_years(matches: list[datetime.date]) -> bool:
     return max(gaps, default=0) <= 5 * 365
 
 
+def _weekly_gap(dom: _Field, month: _Field, dow: _Field) -> int | None:
+    """The longest gap in days, without walking the calendar, for the schedules the runbook uses: every month and
+    every day of the month (robfig: a `*` day-of-month leaves the day-of-week alone to decide). None otherwise."""
+    if len(month.values) != 12 or not dom.star or not dow.values:
+        return None
+    days = sorted(dow.values)
+    return max(b - a for a, b in zip(days, [*days[1:], days[0] + 7], strict=True))
+
+
 @functools.cache
 def check_velero_cron(text: str) -> str:
     """`text` if Velero takes it and it fires; else CronError with what is allowed."""
     _minute, _hour, dom, month, dow = parse_velero(text)
+    if _weekly_gap(dom, month, dow) is not None:
+        return text  # fires at least weekly
     matches = [
         day for day in (_SPAN_START + datetime.timedelta(days=n) for n in range(_SPAN_DAYS))
         if day.month in month.values and _day_matches(dom, dow, day)
@@ -188,14 +199,31 @@ def check_velero_cron(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=64)
 def velero_max_gap_days(text: str) -> int:
     """The longest run of days, over a full 28-year cycle, from one day a valid Velero schedule fires on to the next."""
     _minute, _hour, dom, month, dow = parse_velero(text)
+    quick = _weekly_gap(dom, month, dow)
+    if quick is not None:
+        return quick
     matches = [
         day for day in (_SPAN_START + datetime.timedelta(days=n) for n in range(_SPAN_DAYS))
         if day.month in month.values and _day_matches(dom, dow, day)
     ]
     return max((b - a).days for a, b in zip(matches, matches[1:], strict=False))
+
+
+@functools.cache
+def velero_max_gap_seconds(text: str) -> int:
+    """The longest time, over a full 28-year cycle, between two consecutive runs of a valid Velero schedule: what
+    the newest backup can be behind when a failover restores it (the RPO of what it restores)."""
+    minute, hour, dom, month, dow = parse_velero(text)
+    times = sorted(h * 60 + m for h in hour.values for m in minute.values)
+    inside = max((b - a for a, b in zip(times, times[1:], strict=False)), default=0)
+    days = [day for day in (_SPAN_START + datetime.timedelta(days=n) for n in range(_SPAN_DAYS))
+            if day.month in month.values and _day_matches(dom, dow, day)]
+    across = max(((b - a).days * 1440 + times[0] - times[-1] for a, b in zip(days, days[1:], strict=False)), default=0)
+    return max(inside, across) * 60
 
 
 # ---- AWS Backup: cron(minutes hours day-of-month month day-of-week year) ------------------------------

@@ -34,6 +34,12 @@ def _check_status_code(code: int) -> int:
 StatusCode = Annotated[int, AfterValidator(_check_status_code)]
 
 
+LogBucketPrefix = Annotated[str, matching(
+    r"[a-z0-9][a-z0-9-]{1,40}[a-z0-9]", "an S3 bucket name prefix: 3-42 lowercase letters, digits or '-'"
+)]
+# AWS managed rule groups (vendor AWS) a CloudFront web ACL may use.
+ManagedRuleGroup = Annotated[str, matching(r"AWSManagedRules[A-Za-z0-9]+", "an AWS managed rule group name (AWSManagedRules...)")]
+
 CachePolicyId = Annotated[str, matching(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", 'a CloudFront cache policy id (a UUID)'
 )]
@@ -93,4 +99,21 @@ class Cdn(Section):
     ]
     # AWS managed cache policy "CachingOptimized". Cache policy ids are UUIDs.
     cache_policy_id: CachePolicyId = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+    # Standard (legacy) access logs go to `<logBucketPrefix>-<dr region>`, a bucket the dr stack owns in its own
+    # region (it outlives us-east-1); disposable data: every log expires after logRetentionDays (at most 31, the
+    # pack's bound for a bucket that is not replicated).
+    log_bucket_prefix: LogBucketPrefix = "aivo-production-cdn-logs"
+    log_retention_days: int = Field(default=30, ge=1, le=31)
+    # Security headers on every response (the response headers policy of every cache behaviour).
+    hsts_max_age_seconds: int = Field(default=63072000, ge=31536000, le=63072000)
+    frame_option: Literal["DENY", "SAMEORIGIN"] = "DENY"
+    referrer_policy: Literal["no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"] = (
+        "strict-origin-when-cross-origin"
+    )
+    # AWS WAF in front of the distribution (the primary stack declares it in us-east-1, where CloudFront's must be).
+    waf_managed_rule_groups: Annotated[list[ManagedRuleGroup], Field(min_length=1), no_repeats("rule groups")] = [
+        "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList",
+    ]
+    # Requests per client IP in any 5 minutes before WAF blocks that IP (AWS WAF accepts 10 to 2,000,000,000).
+    waf_rate_limit: int = Field(default=2000, ge=10, le=2_000_000_000)
 

@@ -82,3 +82,6 @@ class Detection(Section):
     probe_log_retention_days: Literal[30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] = 365
     # CloudWatch publishes a minute's datapoint up to this late.
     metric_delay_seconds: int = Field(default=60, ge=0, le=600)
+    # The DR replica's lag alarm fires above this many seconds. Unset: the strictest RPO of the tiers that use the
+    # database, less the alarm's own detection time (stacks/detection.py), so that lag plus detection stays within it.
+    replica_lag_threshold_seconds: int | None = Field(default=None, ge=1, le=86400)

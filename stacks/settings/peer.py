@@ -22,6 +22,7 @@ PRIMARY_EXPORTS: dict[str, str] = {
     "databaseFailbackPromoted": "\"true\" once the failback instance in us-east-1 is the writer",
     "primaryIngressHealthCheckId": "id of the Route53 health check of the us-east-1 ingress",
     "drIngressHealthCheckId": "id of the Route53 health check of the us-west-2 ingress",
+    "cdnWebAclArn": "ARN of the CloudFront AWS WAF web ACL (us-east-1, scope CLOUDFRONT)",
 }
 
 

@@ -14,6 +14,7 @@ from .base import duration_minutes, weekly_overlaps_daily
 from .cron import aws_max_gap_days, velero_max_gap_days
 from .database import failback_replicates
 from .fallback import effective_fallback, missing_fallback, uses_stack_reference
+from .readiness import RPO_CAUSES, RTO_CAUSES
 from .stack import StackSettings
 from .tiers import TIER_NAME, duplicate_service, tier_slug
 from .velero import ttl_hours
@@ -324,11 +325,41 @@ def paging_problem(settings: StackSettings) -> Problem | None:
     return None
 
 
+def uses_problem(settings: StackSettings) -> Problem | None:
+    """Every service of every tier says what it uses (the readiness model's dependencies), and only those services."""
+    for name, tier in settings.tiers.items():
+        for service in tier.services:
+            if service not in tier.uses:
+                return (f"tiers.{name}.uses.{service}", None,
+                        "required: what the service depends on, a list from database, cache, assets, volumes, or [stateless]")
+        for service in tier.uses:
+            if service not in tier.services:
+                return (f"tiers.{name}.uses.{service}", tier.uses[service], f"only for a service of the tier: {', '.join(tier.services)}")
+    return None
+
+
+def readiness_problem(settings: StackSettings) -> Problem | None:
+    """Accepted exceptions name a tier of the table and a cause that can break that objective, once each."""
+    seen: set[tuple[str, str, str]] = set()
+    for i, exception in enumerate(settings.readiness.exceptions):
+        key = f"readiness.exceptions[{i}]"
+        if exception.tier not in settings.tiers:
+            return (f"{key}.tier", exception.tier, f"a tier of the table: {', '.join(settings.tiers)}")
+        causes = RPO_CAUSES if exception.objective == "rpo" else RTO_CAUSES
+        if exception.cause not in causes:
+            return (f"{key}.cause", exception.cause, f"for objective {exception.objective}, one of {', '.join(causes)}")
+        if (exception.tier, exception.objective, exception.cause) in seen:
+            return (key, exception.cause, f"one exception per tier, objective and cause ({exception.tier} {exception.objective} "
+                    f"{exception.cause} is listed twice)")
+        seen.add((exception.tier, exception.objective, exception.cause))
+    return None
+
+
 # In the order they are checked: the first broken rule is the one reported.
 RULES: tuple[Rule, ...] = (
     stack_problem, objectives_problem, database_problem, windows_problem, backup_plan_problem, cache_problem,
     velero_problem, names_problem, runner_problem, api_access_problem, split_brain, restore_problem, peer_problem,
-    edge_problem, paging_problem,
+    edge_problem, paging_problem, uses_problem, readiness_problem,
 )
 
 

@@ -15,6 +15,7 @@ from .edge import Cdn, Dns
 from .network import Network
 from .paging import Detection, Paging
 from .peer import Peer
+from .readiness import Readiness
 from .runner import Runner
 from .site import Site
 from .storage import Storage
@@ -69,6 +70,7 @@ class StackSettings(Section):
     runner: Runner = Runner()
     paging: Paging = Paging()
     detection: Detection = Detection()
+    readiness: Readiness = Readiness()
 
     @model_validator(mode="before")
     @classmethod
@@ -82,10 +84,10 @@ class StackSettings(Section):
                 if tier is None:
                     merged.pop(name, None)
                 elif isinstance(tier, dict) and isinstance(merged.get(name), dict):
-                    merged[name] = {**merged[name], **tier}
+                    merged[name] = _tier_over(merged[name], tier)
                 else:
                     merged[name] = tier
-            return {**data, "tiers": merged}
+            return {**data, "tiers": merged, **_default_exceptions_of(data, merged)}
         return data
 
     @model_validator(mode="before")
@@ -134,6 +136,31 @@ class StackSettings(Section):
     @property
     def tags(self) -> dict[str, str]:
         return {"environment": self.environment, "managed-by": "aivo-dr", "dr-role": self.role}
+
+
+def _default_exceptions_of(data: dict[str, Any], tiers: dict[str, Any]) -> dict[str, Any]:
+    """The runbook's accepted exceptions (stacks/settings/readiness.py) of the tiers still in the table, unless the
+    settings list their own: removing a tier removes what was accepted about it."""
+    from .readiness import runbook_exceptions
+
+    readiness = data.get("readiness")
+    if isinstance(readiness, dict) and "exceptions" in readiness:
+        return {}
+    kept = [e.model_dump(by_alias=True) for e in runbook_exceptions() if e.tier in tiers]
+    return {"readiness": {**(readiness if isinstance(readiness, dict) else {}), "exceptions": kept}}
+
+
+def _tier_over(default: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """A tier laid over the runbook's: `uses` merges service by service (a new service says only what it uses),
+    and the runbook's entries of services the tier no longer lists are dropped."""
+    merged = {**default, **given}
+    if isinstance(given.get("uses"), dict) and isinstance(default.get("uses"), dict):
+        merged["uses"] = {**default["uses"], **given["uses"]}
+    services = merged.get("services")
+    if isinstance(merged.get("uses"), dict) and isinstance(services, list):
+        given_uses: dict[str, Any] = given["uses"] if isinstance(given.get("uses"), dict) else {}
+        merged["uses"] = {k: v for k, v in merged["uses"].items() if k in services or k in given_uses}
+    return merged
 
 
 # The tier of shared platform infrastructure (network, database, cache, clusters): it carries the

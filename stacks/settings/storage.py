@@ -27,9 +27,12 @@ class Storage(Section):
     noncurrent_expiration_days: int = Field(default=365, ge=2, le=36500)
     abort_incomplete_multipart_days: int = Field(default=7, ge=1, le=365)
     replication_time_minutes: int = Field(default=15, ge=15, le=15)
-    # One log bucket per region (<logBucketPrefix>-<region>) receives S3 server access logs, VPC flow logs and
-    # (us-west-2) CloudFront's logs; the primary region's replicates into the DR region's, so the logs of the region
-    # that fails outlive it (the DR region's stay where the surviving estate runs).
+    # S3 Replication Time Control on both replicated buckets: 99.99% of objects within 15 minutes (the S3 RTC SLA).
+    # Off, replication has no time bound: the readiness model then gives the assets (and Velero's backups) no RPO.
+    replication_time_control: bool = True
+    # One log bucket per region (<logBucketPrefix>-<region>) receives S3 server access logs and VPC flow logs; the
+    # primary region's replicates into the DR region's (with RTC whatever replicationTimeControl says), so the logs of
+    # the region that fails outlive it (the DR region's stay where the surviving estate runs).
     log_bucket_prefix: BucketName = "aivo-production-logs"
     # Log objects expire this many days after delivery (their non-current versions follow the lifecycle above).
     log_retention_days: int = Field(default=365, ge=90, le=3650)

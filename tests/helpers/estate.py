@@ -296,7 +296,7 @@ def kms_key(acct: Account, region: str, alias: str | None = None) -> str:
 def site_prerequisites(acct: Account, state_region: str = "us-west-2") -> dict[str, Any]:
     """What docs/deploy.md asks for before the first deploy, right: a public zone of dns.zoneName, an ISSUED
     certificate covering the CDN's aliases, an on-call role, a versioned state bucket and a KMS key (alias
-    alias/aivo-pulumi) outside us-east-1. Returns the site block (camelCase) a stack file holds."""
+    alias/aivo-pulumi) outside us-east-1, and the PagerDuty token's secret in us-west-2. Returns the site block (camelCase) a stack file holds."""
     s = runbook()
     a = acct.account_id
     zone = hosted_zone(acct, s.dns.zone_name)
@@ -305,6 +305,8 @@ def site_prerequisites(acct: Account, state_region: str = "us-west-2") -> dict[s
     state = f"aivo-pulumi-state-{a}"
     bucket(acct, state, state_region, versioned=True)
     key = kms_key(acct, state_region, alias="alias/aivo-pulumi")
+    # The dr runner's PAGERDUTY_TOKEN (runner.pagerdutyTokenSecret), as docs/deploy.md creates it.
+    acct.client("secretsmanager", s.regions.dr).create_secret(Name=s.runner.pagerduty_token_secret, SecretString="u+not-a-real-token")
     return {
         "accountId": a, "hostedZoneId": zone, "cdnCertificateArn": cert,
         "ingress": {"us-east-1": "k8s-aivo-ingress-0a1b2c3d4e.us-east-1.elb.amazonaws.com",

@@ -108,11 +108,27 @@ def _as_postgres(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv]
 
 
+def _own_database(dsn: str) -> str:
+    """Under pytest-xdist, each worker gets its own database on the same server (the tests drop and create
+    schemas): the DSN with dbname aivo_dr_<worker>, created when missing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return dsn
+    import psycopg
+    from psycopg import conninfo, sql
+
+    name = f"aivo_dr_{worker}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return conninfo.make_conninfo(dsn, dbname=name)
+
+
 @pytest.fixture(scope="session")
 def pg_dsn() -> Iterator[str]:
     dsn = os.environ.get("AIVO_DR_TEST_PG_DSN")
     if dsn:
-        yield dsn
+        yield _own_database(dsn)
         return
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if not (initdb and pg_ctl):
@@ -129,7 +145,7 @@ def pg_dsn() -> Iterator[str]:
     subprocess.run(_as_postgres([pg_ctl, "-D", str(data / "db"), "-l", str(data / "log"), "-w", "-o",
                                  f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"]), check=True, capture_output=True)
     try:
-        yield f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
+        yield _own_database(f"host=127.0.0.1 port={port} user=postgres dbname=postgres")
     finally:
         subprocess.run(_as_postgres([pg_ctl, "-D", str(data / "db"), "-m", "immediate", "stop"]), capture_output=True)
         shutil.rmtree(data, ignore_errors=True)

@@ -224,10 +224,10 @@ def test_alarms_in_alarm_or_without_data_are_failures_not_passes(aws, capsys) ->
     west = boto3.client("cloudwatch", region_name="us-west-2")
     west.set_alarm_state(AlarmName="aivo-critical-velero-backup-failed", StateValue="ALARM", StateReason="Threshold Crossed: 1 datapoint")
     east = boto3.client("cloudwatch", region_name="us-east-1")
-    east.set_alarm_state(AlarmName="aivo-critical-assets-replication-latency", StateValue="INSUFFICIENT_DATA", StateReason="no datapoints")
+    east.set_alarm_state(AlarmName="aivo-high-assets-replication-latency", StateValue="INSUFFICIENT_DATA", StateReason="no datapoints")
     assert main(["backups", "verify"]) == 1
     rows = {r[0]: r[1:] for r in table_rows(capsys.readouterr().out)}
-    assert rows["alarms us-east-1"] == (FAIL, "6 of 7 OK; not OK: aivo-critical-assets-replication-latency")
-    assert rows["aivo-critical-assets-replication-latency"] == (FAIL, "INSUFFICIENT_DATA in us-east-1: no datapoints")
+    assert rows["alarms us-east-1"] == (FAIL, "6 of 7 OK; not OK: aivo-high-assets-replication-latency")
+    assert rows["aivo-high-assets-replication-latency"] == (FAIL, "INSUFFICIENT_DATA in us-east-1: no datapoints")
     assert rows["alarms us-west-2"] == (FAIL, "8 of 9 OK; not OK: aivo-critical-velero-backup-failed")
     assert rows["aivo-critical-velero-backup-failed"] == (FAIL, "ALARM in us-west-2: Threshold Crossed: 1 datapoint")

@@ -143,7 +143,8 @@ def use(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     return switch
 
 
-def program(tmp_path: Path, stack: str, site: dict[str, Any], secrets: str | None = None) -> Path:
+def program(tmp_path: Path, stack: str, site: dict[str, Any], secrets: str | None = None,
+            config: dict[str, Any] | None = None) -> Path:
     """A copy of this project's Pulumi.yaml and Pulumi.<stack>.yaml with another site block and, when given, the
     stack's `secretsprovider` (doctor runs no program: its __main__.py only has to exist)."""
     directory = tmp_path / f"program-{stack}"
@@ -152,6 +153,7 @@ def program(tmp_path: Path, stack: str, site: dict[str, Any], secrets: str | Non
     (directory / "__main__.py").write_text("# doctor reads the stack files only\n")
     document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
     document["config"]["aivo-dr:site"] = site
+    document["config"].update({f"aivo-dr:{key}": value for key, value in (config or {}).items()})
     if secrets:
         document["secretsprovider"] = secrets
     (directory / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
@@ -170,6 +172,8 @@ def doctor(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> tu
     return code, rows, out.splitlines()[-1] if out else "", err
 
 
+PAGERDUTY_TOKEN = ("pagerduty token", PASS, "aivo-dr/pagerduty-token in us-west-2 (the dr runner exports it as PAGERDUTY_TOKEN; "
+                                            "its value is not read)")
 SITE_VALUES = ("site values", PASS, "no example value among the 10 site keys of Pulumi.dr.yaml")
 
 
@@ -191,6 +195,7 @@ def ready_rows(world: World) -> list[tuple[str, str, str]]:
         ("state backend url", PASS, f"PULUMI_BACKEND_URL is site.stateBackendUrl, the runners' backend: {site['stateBackendUrl']}"),
         ("state bucket", PASS, f"aivo-pulumi-state-{READY} in us-west-2, versioning Enabled"),
         ("secrets key", PASS, f"alias/aivo-pulumi ({key}) in us-west-2, Enabled (Pulumi.dr.yaml secretsprovider)"),
+        PAGERDUTY_TOKEN,
         connection_row(site),
         ("runner aivo-dr-dr-runner", PASS, None),
         ("runner start permission", WARN, f"{NOT_IMPLEMENTED}; doctor never starts a build, so whether the on-call roles may "
@@ -225,16 +230,16 @@ def test_a_ready_account_has_nothing_to_fix(world, use, tmp_path, capsys) -> Non
     assert details["cluster api from runner"].endswith(" on 443 (security groups only: routes and network ACLs are not read)")
     assert details["quota VPCs"].startswith("the stack's VPC vpc-") and details["quota VPCs"].endswith(" exists: it creates no other VPC")
     assert details["quota Elastic IPs"].endswith(" exists: it creates no other NAT gateway addresses")
-    assert last == "13 passed, 5 warnings, 0 failed - nothing known to be wrong for the dr stack; read the 5 warnings"
+    assert last == "14 passed, 5 warnings, 0 failed - nothing known to be wrong for the dr stack; read the 5 warnings"
     assert code == 0 and err == RETRIED
     document = json.loads(target.read_text())
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert {k: document[k] for k in ("schema", "stack", "region", "account", "ok", "summary")} == {
         "schema": "aivo-dr/doctor@1", "stack": "dr", "region": "us-west-2", "account": READY, "ok": True,
-        "summary": {"pass": 13, "warn": 5, "fail": 0, "unreachable": 0}}
+        "summary": {"pass": 14, "warn": 5, "fail": 0, "unreachable": 0}}
     assert [(c["check"], c["status"], c["detail"]) for c in document["checks"]] == rows
     assert [c["section"] for c in document["checks"]] == (
-        ["account and site"] * 2 + ["DNS, CDN and on-call roles"] * 3 + ["state backend and secrets"] * 3
+        ["account and site"] * 2 + ["DNS, CDN and on-call roles"] * 3 + ["state backend and secrets"] * 4
         + ["runner and cluster API (us-west-2)"] * 5 + ["quotas in us-west-2"] * 5)
 
 
@@ -291,6 +296,28 @@ def test_security_groups_that_keep_the_runner_out_fail(world, use, tmp_path, cap
     assert code == 1
 
 
+def test_without_a_runner_its_rows_say_how_to_deploy_instead(world, use, tmp_path, capsys) -> None:
+    """runner.enabled false: no runner, connection or token to check (each says so, as a warning), the deployer's
+    own machine must reach the cluster's API; every row that does not concern the runner is as in the ready account."""
+    use(world.ready, backend=world.ready_site["stateBackendUrl"])
+    code, rows, _, err = doctor(capsys, tmp_path, "--stack", "dr", "--program",
+                              str(program(tmp_path, "dr", world.ready_site, config={"runner": {"enabled": False},
+                                                                                   "cluster": {"publicAccessCidrs": ["203.0.113.0/24"]}})))
+    runner = [(c, s, d) for c, s, d in rows if c in ("code connection", "runner aivo-dr-dr-runner", "runner start permission",
+                                                     "cluster api from runner")]
+    assert [(c, s) for c, s, _ in runner] == [("code connection", WARN), ("runner aivo-dr-dr-runner", WARN),
+                                             ("runner start permission", WARN), ("cluster api from runner", WARN)]
+    assert runner[0][2] == "no runner (runner.enabled is false)"
+    assert runner[1][2] == ("runner.enabled is false: run pulumi up --stack dr from a machine that reaches the cluster's API "
+                            "(README, manual path)")
+    assert runner[2][2] == "no runner (runner.enabled is false)"
+    assert runner[3][2] == "no runner (runner.enabled is false): reach the API from inside the VPC or from cluster.publicAccessCidrs"
+    assert "pagerduty token" not in [c for c, _, _ in rows]  # read by the dr runner only
+    unchanged = {"code connection", "runner aivo-dr-dr-runner", "runner start permission", "cluster api from runner", "pagerduty token"}
+    assert [(c, s) for c, s, _ in rows if c not in unchanged] == [(c, s) for c, s, _ in ready_rows(world) if c not in unchanged]
+    assert code == 0 and err == ""
+
+
 def test_us_east_1_dropped_only_its_rows_are_unreachable(world, use, fault_proxy, tmp_path, capsys) -> None:
     """Route53, IAM and the CDN's certificate answer from us-east-1: those rows say so, the us-west-2 rows still answer."""
     use(world.ready, backend=world.ready_site["stateBackendUrl"])
@@ -308,7 +335,7 @@ def test_us_east_1_dropped_only_its_rows_are_unreachable(world, use, fault_proxy
     }
     want = [(c, "UNREACHABLE", dropped[c]) if c in dropped else (c, s, d) for c, s, d in ready_rows(world)]
     assert compare(rows, want) == want
-    assert last == ("9 passed, 4 warnings, 0 failed, 5 unreachable (us-east-1) - NOT ready: us-east-1 did not answer (UNREACHABLE rows)")
+    assert last == ("10 passed, 4 warnings, 0 failed, 5 unreachable (us-east-1) - NOT ready: us-east-1 did not answer (UNREACHABLE rows)")
     assert code == 1 and "Traceback" not in err
 
 
@@ -319,7 +346,7 @@ def test_the_installed_entry_point(world, use, tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["schema"] == "aivo-dr/doctor@1" and document["ok"] is True
-    assert document["summary"] == {"pass": 13, "warn": 5, "fail": 0, "unreachable": 0}
+    assert document["summary"] == {"pass": 14, "warn": 5, "fail": 0, "unreachable": 0}
     assert result.stderr == RETRIED
 
 
@@ -344,6 +371,7 @@ def test_a_fresh_account_is_ready_for_the_first_deploy(world, use, tmp_path, cap
         ("state bucket", PASS, f"aivo-pulumi-state-{FRESH} in us-west-2, versioning Enabled"),
         ("secrets key", PASS, f"{key} in us-west-2, Enabled (site.stateKmsKeyArn; Pulumi.dr.yaml names no secrets provider yet: "
                               f"pulumi stack init dr --secrets-provider 'awskms:///{key}?region=us-west-2')"),
+        PAGERDUTY_TOKEN,
         connection_row(site),
         ("runner aivo-dr-dr-runner", WARN, "not deployed yet: pulumi up --stack dr creates aivo-dr-dr-runner in us-west-2"),
         ("runner start permission", WARN, "not deployed yet: pulumi up --stack dr lets the on-call roles start aivo-dr-dr-runner"),
@@ -356,7 +384,7 @@ def test_a_fresh_account_is_ready_for_the_first_deploy(world, use, tmp_path, cap
                                     f"ec2 L-0263D0A3 in us-west-2: {NO_QUOTA}"),
     ]
     assert rows == want
-    assert last == "8 passed, 10 warnings, 0 failed - nothing known to be wrong for the dr stack; read the 10 warnings"
+    assert last == "9 passed, 10 warnings, 0 failed - nothing known to be wrong for the dr stack; read the 10 warnings"
     assert code == 0 and err == RETRIED
 
 
@@ -378,6 +406,7 @@ def test_example_site_values_are_refused_and_what_they_feed_is_not_checked(world
         ("state backend url", WARN, "not checked: site.stateBackendUrl is an example value"),
         ("state bucket", WARN, "not checked: site.stateBackendUrl is an example value"),
         ("secrets key", WARN, "not checked: site.stateKmsKeyArn is an example value"),
+        ("pagerduty token", WARN, "not checked: site.accountId is an example value"),
         ("code connection", WARN, "not checked: site.codeConnectionArns is an example value"),
         ("runner aivo-dr-dr-runner", WARN, "not checked: site.repository, site.codeConnectionArns are example values"),
         ("runner start permission", WARN, "not checked: site.onCallRoleArns is an example value"),
@@ -388,7 +417,7 @@ def test_example_site_values_are_refused_and_what_they_feed_is_not_checked(world
         ("quota Elastic IPs", WARN, "needs 3 (0 in us-west-2 now + 3 NAT gateway addresses the stack creates); not verifiable here: "
                                     f"ec2 L-0263D0A3 in us-west-2: {NO_QUOTA}"),
     ]
-    assert last == ("1 passed, 16 warnings, 10 failed - NOT ready: fix " + ", ".join(f"site.{key}" for key in examples))
+    assert last == ("1 passed, 17 warnings, 10 failed - NOT ready: fix " + ", ".join(f"site.{key}" for key in examples))
     assert code == 1
 
 
@@ -425,6 +454,8 @@ def test_a_broken_account_fails_every_row_it_can(world, use, tmp_path, capsys) -
          "but the URL says region=us-west-2; versioning is not enabled: an overwritten state could not be recovered"),
         ("secrets key", FAIL, f"{key} is in us-east-1 (Pulumi.dr.yaml secretsprovider): the secrets must be readable when "
                               "us-east-1 is down"),
+        ("pagerduty token", FAIL, "no secret aivo-dr/pagerduty-token in us-west-2: aws secretsmanager create-secret --region us-west-2 "
+                                  "--name aivo-dr/pagerduty-token --secret-string \"$PAGERDUTY_TOKEN\" (the dr runner's PAGERDUTY_TOKEN)"),
         connection_row(site),
         ("runner aivo-dr-dr-runner", FAIL, "aivo-dr-dr-runner: it checks out https://github.com/someone-else/aivo-dr, not "
                                            "site.repository https://github.com/aivo-platform/aivo-dr; its service role "
@@ -445,8 +476,8 @@ def test_a_broken_account_fails_every_row_it_can(world, use, tmp_path, capsys) -
     assert details["cluster aivo-dr-eks"].endswith(" has enableDnsHostnames off: the private endpoint's name does not resolve there")
     assert details["cluster api from runner"].startswith("the runner is in vpc-")
     assert details["cluster api from runner"].endswith(": the private endpoint answers inside its own VPC only")
-    assert last == ("3 passed, 6 warnings, 9 failed - NOT ready: fix hosted zone, cdn certificate, on-call role aivo-oncall, "
-                    "state bucket, secrets key, runner aivo-dr-dr-runner, cluster aivo-dr-eks, "
+    assert last == ("3 passed, 6 warnings, 10 failed - NOT ready: fix hosted zone, cdn certificate, on-call role aivo-oncall, "
+                    "state bucket, secrets key, pagerduty token, runner aivo-dr-dr-runner, cluster aivo-dr-eks, "
                     "cluster api from runner, quota VPCs")
     assert code == 1 and err == RETRIED
 

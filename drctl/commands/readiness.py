@@ -1,0 +1,215 @@
+"""`drctl readiness --stack dr`: each tier's achievable RTO and RPO from the declared stacks, with a verdict.
+
+Plans the primary and dr stacks in standby and the dr stack in failover (with the same --config overrides), and
+runs the pack's readiness model on them (policies/recovery, the same computation as the policy
+tiers-within-objectives). Exit status: 0 every tier keeps its objectives (or an accepted exception covers it),
+1 a tier is in BREACH, 2 bad arguments, settings or drill records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from drctl.errors import UsageError
+from drctl.output import check_json_target, console, write_json
+
+ORDER = 35
+SCHEMA = "aivo-dr/readiness@1"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "readiness", help="each tier's computed RTO/RPO against its objectives (exit 1 on a BREACH)", description=__doc__,
+    )
+    parser.add_argument("--stack", required=True, help="dr: the stack a failover brings up (the only one readiness is about)")
+    parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a setting of both stacks for this run only, like `pulumi config set` (repeatable)")
+    parser.add_argument("--json", default=None, metavar="PATH|-", help="write the readiness document to PATH, or - for standard output")
+    parser.add_argument("--markdown", default=None, metavar="PATH", help="write the report as Markdown (the PR comment)")
+    parser.add_argument("--picture", action="append", default=[], type=Path, metavar="PATH",
+                        help="draw the failover timeline to PATH (.png or .svg; repeatable)")
+    parser.add_argument("--calibrate", action="append", default=[], type=Path, metavar="DRILL.json",
+                        help="replace estimated step durations with those a `drctl drill run` record measured (repeatable)")
+    parser.add_argument("--compare", default=None, type=Path, metavar="BASE.json",
+                        help="a readiness document of the base branch: show before, after and delta per tier")
+    parser.set_defaults(handler=run)
+
+
+def _check(args: argparse.Namespace) -> dict[str, Any] | None:
+    if args.stack != "dr":
+        raise UsageError("--stack", args.stack, "dr: readiness is the failover's, from the primary and dr stacks together")
+    check_json_target(args.json)
+    if args.markdown:
+        check_json_target(args.markdown, "--markdown")
+    for picture in args.picture:
+        if picture.suffix.lower() not in (".png", ".svg"):
+            raise UsageError("--picture", str(picture), "a path ending .png or .svg")
+        check_json_target(str(picture), "--picture")
+    for drill in args.calibrate:
+        if not drill.is_file():
+            raise UsageError("--calibrate", str(drill), "a drill record written by drctl drill run (aivo-dr/drill@1 JSON)")
+    if args.compare is None:
+        return None
+    try:
+        base = json.loads(args.compare.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise UsageError("--compare", str(args.compare), f"a readiness document written by drctl readiness --json ({SCHEMA})") from None
+    if not isinstance(base, dict) or base.get("schema") != SCHEMA:
+        raise UsageError("--compare", str(args.compare), f"a readiness document written by drctl readiness --json ({SCHEMA})")
+    return base
+
+
+def run(args: argparse.Namespace) -> int:
+    from drctl.commands.diff import summary_line
+    from drctl.readiness import readiness
+    from drctl.readiness_picture import write as draw
+    from policies.recovery import document
+
+    base = _check(args)
+    result = readiness(args.config, drills=args.calibrate)
+    r = result.readiness
+    doc = document(r)
+    outside = result.flip_steps_outside_diff
+    if outside:
+        doc["problems"].append(f"steps the model takes that the failover does not change: {', '.join(outside)}")
+        doc["passed"] = False
+    doc["failoverDiff"] = summary_line(result.diff)
+    doc["config"] = list(args.config)
+    if base is not None:
+        doc["comparedWith"] = compare(base, doc)
+    for picture in args.picture:
+        draw(r, picture)
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(doc), encoding="utf-8")
+    if args.json == "-":
+        write_json(doc, "-")
+        return 0 if doc["passed"] else 1
+    out = console()
+    out.print(tier_table(doc))
+    for line in notes(doc):
+        out.print(escape(line), markup=True, highlight=False)
+    if args.json:
+        write_json(doc, args.json)
+    for picture in args.picture:
+        out.print(f"timeline drawn to {picture}")
+    return 0 if doc["passed"] else 1
+
+
+# ---- rendering (the terminal table and the Markdown share rows) ----------------------------------------------------
+
+
+def _fmt(seconds: float | None) -> str:
+    from policies.recovery.model import fmt
+
+    return fmt(seconds)
+
+
+def _margin(o: dict[str, Any]) -> str:
+    if not o["assessed"]:
+        return "-"
+    m = o["marginSeconds"]
+    return "unbounded" if m is None else ("+" if m >= 0 else "-") + _fmt(abs(m))
+
+
+def _computed(o: dict[str, Any]) -> str:
+    if not o["assessed"]:
+        return "not assessed"
+    return "lost" if o["computedSeconds"] is None and o["cause"] == "cache" else _fmt(o["computedSeconds"])
+
+
+def rows(doc: dict[str, Any]) -> list[list[str]]:
+    out = []
+    for t in doc["tiers"]:
+        rto, rpo = t["rto"], t["rpo"]
+        why = []
+        for name, o in (("RTO", rto), ("RPO", rpo)):
+            if o["verdict"] == "BREACH":
+                why.append(f"{name} BREACH: {'step' if name == 'RTO' else 'store'} {o['cause']}")
+            elif o["verdict"] == "ACCEPTED":
+                why.append(f"{name} accepted exception: {o['cause']}")
+        dominates = f"RTO: {rto['cause']}" + (f"; RPO: {rpo['cause']}" if rpo["cause"] else "")
+        out.append([t["tier"], _fmt(rto["targetSeconds"]), _computed(rto), _margin(rto), _fmt(rpo["targetSeconds"]), _computed(rpo),
+                    _margin(rpo), t["verdict"], "; ".join(why) or dominates])
+    return out
+
+
+HEADERS = ["tier", "RTO target", "RTO computed", "RTO margin", "RPO target", "RPO computed", "RPO margin", "verdict", "what dominates / breaks it"]
+
+
+def tier_table(doc: dict[str, Any]) -> Table:
+    table = Table(title="Readiness of the failover to the dr stack (computed from the plans)", title_justify="left")
+    for header in HEADERS:
+        table.add_column(header, overflow="fold", no_wrap=header in ("tier", "verdict"))
+    for row in rows(doc):
+        table.add_row(*(escape(c) for c in row))
+    return table
+
+
+def notes(doc: dict[str, Any]) -> list[str]:
+    lines = [f"detection: {doc['detection']['source']}"]
+    if doc["declaration"]:
+        lines.append(f"declaration: {_fmt(doc['declaration']['seconds'])} ({doc['declaration']['source']})")
+    for t in doc["tiers"]:
+        lines.append(f"{t['tier']} critical path: {t['rto']['detail']}")
+        lines.append(f"{t['tier']} data: {t['rpo']['detail']}")
+    for f in doc.get("fallbacks", []):
+        lines.append(f"{f['store']} fallback (not the failover's path, not judged): {_fmt(f['seconds'])}, {f['source']}")
+    for e in doc["exceptions"]:
+        lines.append(f"accepted exception: {e['tier']} {e['objective'].upper()} {e['cause']}" + (f" up to {e['upTo']}" if e["upTo"] else "")
+                     + f": {e['reason']}")
+    measured = [k for k, f in doc["figures"].items() if f["measured"]]
+    lines.append("figures: " + (f"measured by drills: {', '.join(measured)}; " if measured else "") + "estimated: "
+                 + ", ".join(k for k, f in doc["figures"].items() if not f["measured"]) + " (policies/recovery/steps.yaml)")
+    lines.append(f"failover diff: {doc['failoverDiff']}")
+    for row in rows(doc):
+        if row[7] != "OK":
+            lines.append(f"{row[0]}: {row[7]}: {row[8]}")
+    lines.extend(f"PROBLEM: {p}" for p in doc["problems"])
+    failed = [t["tier"] for t in doc["tiers"] if t["verdict"] == "BREACH"]
+    lines.append("readiness: " + (f"BREACH in {', '.join(failed)}" if failed else "every tier within its objectives or an accepted exception")
+                 + (" (with problems)" if doc["problems"] else ""))
+    return lines
+
+
+def compare(base: dict[str, Any], head: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per tier: the base branch's computed RTO/RPO and verdict, this one's, and the change."""
+    before = {t["tier"]: t for t in base.get("tiers", [])}
+    out = []
+    for t in head["tiers"]:
+        b = before.get(t["tier"])
+        entry: dict[str, Any] = {"tier": t["tier"], "verdictBefore": b["verdict"] if b else None, "verdictAfter": t["verdict"]}
+        for key in ("rto", "rpo"):
+            old = b[key]["computedSeconds"] if b else None
+            new = t[key]["computedSeconds"]
+            entry[key] = {"before": old, "after": new, "delta": None if old is None or new is None else new - old}
+        out.append(entry)
+    return out
+
+
+def _delta(d: dict[str, Any]) -> str:
+    if d["delta"] is None:
+        return "-" if d["before"] == d["after"] else "changed"
+    return "0" if d["delta"] == 0 else ("+" if d["delta"] > 0 else "-") + _fmt(abs(d["delta"]))
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    lines = ["## DR readiness (`drctl readiness --stack dr`)", ""]
+    if doc.get("comparedWith") is not None:
+        lines += ["| tier | RTO before | RTO after | RTO delta | RPO before | RPO after | RPO delta | verdict before | verdict after |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for c in doc["comparedWith"]:
+            lines.append(f"| {c['tier']} | {_fmt(c['rto']['before'])} | {_fmt(c['rto']['after'])} | {_delta(c['rto'])} | "
+                         f"{_fmt(c['rpo']['before'])} | {_fmt(c['rpo']['after'])} | {_delta(c['rpo'])} | {c['verdictBefore'] or '-'} | "
+                         f"**{c['verdictAfter']}** |")
+        lines.append("")
+    lines += ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows(doc)]
+    lines.append("")
+    lines += [f"- {line}".replace("|", "\\|") for line in notes(doc)]
+    return "\n".join(lines) + "\n"
