@@ -8,6 +8,7 @@ import json
 import pytest
 
 from drctl.engine import Plan
+from drctl.engine.plan import SettingsProblem
 from tests.helpers.planning import only, plan
 
 EAST, WEST = "us-east-1", "us-west-2"
@@ -64,3 +65,11 @@ def test_every_other_bucket_logs_its_access_into_its_regions_log_bucket(state: t
 
 def test_only_the_primary_stack_declares_log_buckets() -> None:
     assert not [r for r in plan("dr").by_type("aws:s3/bucket:Bucket") if r.inputs["bucket"] in LOGS.values()]
+
+
+def test_a_log_bucket_prefix_too_long_for_the_replication_role_is_refused_in_one_line() -> None:
+    prefix = "l" * 45  # its buckets fit S3's 63, its replication role does not fit IAM's 64
+    with pytest.raises(SettingsProblem) as caught:
+        plan("primary", f"storage.logBucketPrefix={prefix}")
+    assert str(caught.value) == (f'aivo-dr:storage.logBucketPrefix = "{prefix}": at most 42 characters: the log replication role '
+                                 f"{prefix}-us-east-1-replication must fit IAM's 64")
