@@ -105,9 +105,12 @@ s3_versioning_enabled = StackValidationPolicy(
 
 
 def log_targets(args: StackValidationArgs) -> set[str]:
-    """Names of the buckets that receive other buckets' S3 server access logs (targets of the stack's BucketLogging)."""
-    return {str(target) for sub in of_type(args, S3_LOGGING)
-            if (target := get(sub.props, "targetBucket")) and target != get(sub.props, "bucket")}
+    """Names of the log buckets: tagged `data-class: logs` and receiving other buckets' S3 server access logs (targets
+    of the stack's BucketLogging). Both, so that naming a data bucket as a log target never excuses it."""
+    targets = {str(target) for sub in of_type(args, S3_LOGGING)
+               if (target := get(sub.props, "targetBucket")) and target != get(sub.props, "bucket")}
+    return {name for b in of_type(args, S3_BUCKET)
+            if (name := bucket_name(b)) in targets and get(b.props, "tags", {}).get("data-class") == "logs"}
 
 
 def _sse_kms(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -135,8 +138,9 @@ def _sse_kms(args: StackValidationArgs, report: ReportViolation) -> None:
 
 s3_sse_kms = StackValidationPolicy(
     name="s3-bucket-encrypted-with-kms",
-    description="Every S3 bucket encrypts objects by default with SSE-KMS and a named customer-managed key; a bucket that "
-    "receives S3 server access logs uses SSE-S3 (AES256), the only default encryption S3 delivers access logs into.",
+    description="Every S3 bucket encrypts objects by default with SSE-KMS and a named customer-managed key; a log bucket "
+    "(tagged data-class: logs, receiving S3 server access logs) uses SSE-S3 (AES256), the only default encryption S3 "
+    "delivers access logs into.",
     validate=_sse_kms,
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["storage", "encryption"],
@@ -322,7 +326,7 @@ def _access_logged(args: StackValidationArgs, report: ReportViolation) -> None:
 s3_access_logged = StackValidationPolicy(
     name="s3-bucket-access-logged",
     description="Every S3 bucket logs the requests made to it (server access logging) into a log bucket of its region; the "
-    "log buckets themselves, the targets of that logging, are not logged into themselves.",
+    "log buckets themselves (tagged data-class: logs, the targets of that logging) are not logged into themselves.",
     validate=_access_logged,
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["storage", "audit"],

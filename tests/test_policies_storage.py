@@ -156,6 +156,7 @@ def test_an_unknown_bucket_policy_is_a_violation_not_a_pass():
 def log_bucket(algorithm: str = "AES256") -> list:
     """A log bucket that the compliant pair's source logs into (a target of a BucketLogging: no logging of its own)."""
     records = bucket_set("logs", "aivo-production-logs-us-east-1", EAST, log_to="")
+    next(r for r in records if r.name == "logs").inputs["tags"] = {"data-class": "logs"}
     sse = next(r for r in records if r.name == "logs-sse")
     sse.inputs["rules"] = [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": algorithm}}]
     return records
@@ -235,3 +236,11 @@ def test_lifecycle_thresholds_are_configurable_within_bounds():
     ]
     schema = storage.s3_noncurrent_lifecycle.config_schema.properties
     assert (schema["glacierWithinDays"]["default"], schema["expireWithinDays"]["default"]) == (30, 365)
+
+
+def test_a_data_bucket_named_as_a_log_target_is_not_excused():
+    records = [*compliant(), *log_bucket()]
+    del next(r for r in records if r.name == "logs").inputs["tags"]
+    assert violations(storage.s3_access_logged, records) == [
+        "bucket logs has no server access logging (BucketLogging) into a log bucket"]
+    assert violations(storage.s3_sse_kms, records) == ["bucket logs: sseAlgorithm is AES256, it must be aws:kms"]
