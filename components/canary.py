@@ -29,6 +29,7 @@ class CanaryArgs:
     bucket: str  # its code and run artifacts (transient)
     tags: dict[str, str]
     keys: KeyAccess  # who administers its bucket's key
+    log_bucket: str  # where its bucket's server access logs go (the region's log bucket)
 
 
 def rate(minutes: int) -> str:
@@ -56,7 +57,8 @@ class IngressCanary(pulumi.ComponentResource):
         super().__init__("aivo:monitoring:IngressCanary", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         bucket = TransientBucket(f"{name}-bucket", TransientBucketArgs(args.region, args.bucket, "canary code and run artifacts",
-                                                                        expire_days=30, tags=args.tags, keys=args.keys), opts=child)
+                                                                        expire_days=30, tags=args.tags, keys=args.keys,
+                                                                        log_bucket=args.log_bucket), opts=child)
         code = aws.s3.BucketObjectv2(
             f"{name}-code", bucket=bucket.name, key="canary/ingress-health.zip", region=args.region,
             source=pulumi.AssetArchive({"nodejs/node_modules/index.js": pulumi.StringAsset(SCRIPT.read_text())}),

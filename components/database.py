@@ -41,11 +41,15 @@ class PlacementArgs:
     parameter_family: str
     port: int
     tags: dict[str, str]
+    # PostgreSQL parameters beside rds.force_ssl (the logging ones: log_statement, log_min_duration_statement). Both
+    # are dynamic: changing them modifies the group in place and reaches the instances without a reboot.
+    parameters: dict[str, str] = field(default_factory=dict)
 
 
 class DatabasePlacement(pulumi.ComponentResource):
     """Where a region's instances live: a subnet group in the region's VPC, a security group admitting the
-    PostgreSQL port from the VPC CIDR only, and a parameter group that refuses unencrypted connections."""
+    PostgreSQL port from the VPC CIDR only, and a parameter group that refuses unencrypted connections and logs
+    schema changes and slow statements."""
 
 
     def __init__(self, name: str, args: PlacementArgs, opts: pulumi.ResourceOptions) -> None:
@@ -72,7 +76,8 @@ class DatabasePlacement(pulumi.ComponentResource):
             name=args.parameter_group_name,
             family=args.parameter_family,
             description="AIVO PostgreSQL: TLS only",
-            parameters=[aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1")],
+            parameters=[aws.rds.ParameterGroupParameterArgs(name=key, value=value)
+                        for key, value in {"rds.force_ssl": "1", **args.parameters}.items()],
             region=args.region,
             tags=args.tags,
             opts=child,
@@ -103,6 +108,7 @@ class InstanceArgs:
     placement: DatabasePlacement
     kms_key_arn: pulumi.Input[str]
     tags: dict[str, str]
+    monitoring_role_arn: pulumi.Input[str]  # the role Enhanced Monitoring publishes with (MonitoringRole, same stack)
     # Exactly one way of coming into being: a replica of `source_arn`, a PITR restore, or a new writer
     # whose password arrives write-only (`password_wo`, a Pulumi secret) at `password_version`.
     source_arn: pulumi.Input[str] | None = None
@@ -140,6 +146,7 @@ class PostgresInstance(pulumi.ComponentResource):
             f"{name}-instance",
             kms_key_id=args.kms_key_arn,
             performance_insights_kms_key_id=args.kms_key_arn,
+            monitoring_role_arn=args.monitoring_role_arn,
             db_subnet_group_name=args.placement.subnet_group_name,
             vpc_security_group_ids=[args.placement.security_group_id],
             parameter_group_name=args.placement.parameter_group_name,
@@ -154,6 +161,34 @@ class PostgresInstance(pulumi.ComponentResource):
         self.address = self.instance.address
         self.identifier = self.instance.identifier
         self.register_outputs({"arn": self.arn, "address": self.address, "identifier": self.identifier})
+
+
+MONITORING_TRUST = "monitoring.rds.amazonaws.com"
+MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+def monitoring_trust_policy(account_id: str) -> str:
+    """Enhanced Monitoring's service may assume the role for this account's instances only (confused deputy)."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": MONITORING_TRUST}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+    }]}, sort_keys=True)
+
+
+class MonitoringRole(pulumi.ComponentResource):
+    """The role RDS Enhanced Monitoring publishes OS metrics with (to CloudWatch Logs' RDSOSMetrics group), with AWS's
+    managed policy for exactly that. IAM is global: one role per stack serves its instances in every region, and it
+    is declared in every state, so neither a failover nor a failback creates IAM."""
+
+    def __init__(self, name: str, role_name: str, account_id: str, tags: dict[str, str], opts: pulumi.ResourceOptions) -> None:
+        super().__init__("aivo:database:MonitoringRole", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(f"{name}-role", name=role_name, assume_role_policy=monitoring_trust_policy(account_id),
+                            description="RDS Enhanced Monitoring", tags=tags, opts=child)
+        attachment = aws.iam.RolePolicyAttachment(f"{name}-policy", role=role.name, policy_arn=MONITORING_POLICY, opts=child)
+        # Instances wait for the policy, not just the role: RDS checks the role can publish when it is set.
+        self.arn = pulumi.Output.all(role.arn, attachment.id).apply(lambda a: a[0])
+        self.register_outputs({"arn": self.arn})
 
 
 @dataclass(frozen=True)

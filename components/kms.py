@@ -86,13 +86,13 @@ def key_policy(access: KeyAccess, region: str, services: tuple[str, ...],
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def logs_principal(account_id: str, region: str) -> ServicePrincipalUse:
-    """CloudWatch Logs encrypting the log groups of this account in `region` (CloudWatch Logs user guide,
-    "Encrypt log data in CloudWatch Logs using AWS KMS": the encryption context names the log group)."""
+def logs_principal(account_id: str, region: str, log_group: str = "*") -> ServicePrincipalUse:
+    """CloudWatch Logs encrypting a log group of this account in `region` (default: any of them) (CloudWatch Logs
+    user guide, "Encrypt log data in CloudWatch Logs using AWS KMS": the encryption context names the log group)."""
     return ServicePrincipalUse(
         sid="LogsEncryptLogGroups", services=(f"logs.{region}.amazonaws.com",),
         actions=("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"),
-        condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:*"}},
+        condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:{log_group}"}},
     )
 
 
@@ -135,3 +135,17 @@ class RegionalKey(pulumi.ComponentResource):
         self.key_id = key.key_id
         self.alias_name = alias.name
         self.register_outputs({"arn": self.arn, "keyId": self.key_id, "aliasName": self.alias_name})
+
+
+def encrypted_log_group(name: str, group: str, region: str, retention_days: int, tags: dict[str, str], access: KeyAccess,
+                        opts: pulumi.ResourceOptions) -> aws.cloudwatch.LogGroup:
+    """A log group encrypted with a key of its own, which only CloudWatch Logs may use, for that group alone.
+
+    Declared with its key before whatever writes into it (a Lambda function, a CodeBuild project), so the service
+    never creates the group itself, unencrypted and kept forever.
+    """
+    key = RegionalKey(f"{name}-kms", KeyArgs(region, f"logs{group.replace('/', '-')}", f"CloudWatch Logs {group}", tags, access,
+                                             principals=(logs_principal(access.account_id, region, group),)), opts=opts)
+    return aws.cloudwatch.LogGroup(name, name=group, retention_in_days=retention_days, kms_key_id=key.arn, region=region,
+                                   tags=tags, opts=opts)
+

@@ -1,4 +1,5 @@
-"""A region's network: a VPC over several availability zones with public and private subnets."""
+"""A region's network: a VPC over several availability zones with public and private subnets, its flow logs, and its
+default security group closed."""
 
 from __future__ import annotations
 
@@ -28,10 +29,15 @@ class NetworkArgs:
     vpc_id: str | None = None
     private_subnet_ids: list[str] = field(default_factory=list)
     public_subnet_ids: list[str] = field(default_factory=list)
+    # Where the VPC's flow logs go: an S3 ARN (the region's log bucket and prefix), and what must exist first (the
+    # log bucket's policy that admits the delivery service). Required for a VPC this component creates.
+    flow_log_destination: str | None = None
+    flow_log_dependencies: list[pulumi.Resource] = field(default_factory=list)
 
 
 class Network(pulumi.ComponentResource):
-    """VPC, subnets, internet and NAT gateways of one region; or the ids of an existing VPC passed through."""
+    """VPC, subnets, internet and NAT gateways of one region, the VPC's flow logs and its default security group with no
+    rules; or the ids of an existing VPC passed through (its owner logs and locks it down)."""
 
     vpc_id: pulumi.Output[str]
     vpc_cidr: pulumi.Output[str]
@@ -64,6 +70,28 @@ class Network(pulumi.ComponentResource):
             region=args.region,
             tags={**args.tags, "Name": f"{name}-vpc"},
             opts=child,
+        )
+        if not args.flow_log_destination:
+            raise ValueError(f"{name}: a VPC this component creates needs flow_log_destination (its region's log bucket)")
+        # Every flow (accepted and rejected) into the region's log bucket, which replicates out of the primary region:
+        # the record of what talked to what outlives a us-east-1 outage. S3 (not CloudWatch Logs) needs no IAM role.
+        aws.ec2.FlowLog(
+            f"{name}-flow-logs",
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination_type="s3",
+            log_destination=args.flow_log_destination,
+            max_aggregation_interval=600,
+            destination_options=aws.ec2.FlowLogDestinationOptionsArgs(file_format="parquet", per_hour_partition=True),
+            region=args.region,
+            tags={**args.tags, "Name": f"{name}-flow-logs"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.flow_log_dependencies)),
+        )
+        # The VPC's default security group, adopted with no rules: the provider removes its rules (AWS's default lets
+        # members talk to each other and out anywhere). Nothing here uses it: every resource names its own group.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg", vpc_id=vpc.id, region=args.region,
+            tags={**args.tags, "Name": f"{name}-default (no rules)"}, opts=child,
         )
         igw = aws.ec2.InternetGateway(
             f"{name}-igw", vpc_id=vpc.id, region=args.region, tags={**args.tags, "Name": f"{name}-igw"}, opts=child

@@ -16,6 +16,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from components.kms import KeyAccess, encrypted_log_group
 from components.lambda_iam import LAMBDA_TRUST, put_metrics, write_logs
 
 CODE = Path(__file__).resolve().parent / "probes" / "freshness.py"
@@ -37,6 +38,8 @@ class ProbeArgs:
     node_group: str
     cache: str
     tags: dict[str, str]
+    keys: KeyAccess  # who administers its log group's key
+    log_retention_days: int
 
 
 def role_policy(args: ProbeArgs, key_arn: str) -> str:
@@ -68,8 +71,8 @@ class FreshnessProbe(pulumi.ComponentResource):
                             tags=args.tags, opts=child)
         aws.iam.RolePolicy(f"{name}-role-policy", role=role.name,
                            policy=pulumi.Output.from_input(args.velero_key_arn).apply(lambda key: role_policy(args, key)), opts=child)
-        logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=f"/aws/lambda/{args.name}", retention_in_days=90, region=args.region,
-                                       tags=args.tags, opts=child)
+        logs = encrypted_log_group(f"{name}-logs", f"/aws/lambda/{args.name}", args.region, args.log_retention_days, args.tags,
+                                   args.keys, opts=child)
         function = aws.lambda_.Function(
             f"{name}-function", name=args.name, role=role.arn, runtime="python3.12", handler="freshness.handler",
             code=pulumi.AssetArchive({"freshness.py": pulumi.StringAsset(CODE.read_text())}),

@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.backups import BACKUP_POLICIES, BACKUP_TRUST
+from components.kms import KeyAccess, encrypted_log_group
 from components.probe import LAMBDA_TRUST
 
 PROBES = Path(__file__).resolve().parent / "probes"
@@ -77,6 +78,7 @@ class RestoreTestingArgs:
     expectations: Mapping[str, Mapping[str, object]]  # table -> {min_rows, checksum, checksum_query}
     protected_identifiers: list[str]  # production's instances: the validator never connects to them
     tags: dict[str, str]
+    keys: KeyAccess  # who administers the validator's log group key
 
 
 def plan_arn_prefix(args: RestoreTestingArgs) -> str:
@@ -180,8 +182,8 @@ class RestoreTesting(pulumi.ComponentResource):
                                       description="Checks the data of restore tests and reports to AWS Backup", tags=args.tags,
                                       opts=child)
         policy = aws.iam.RolePolicy(f"{name}-validator-policy", role=validator_role.name, policy=validator_policy(args), opts=child)
-        logs = aws.cloudwatch.LogGroup(f"{name}-validator-logs", name=f"/aws/lambda/{args.validator_name}", retention_in_days=365,
-                                       region=args.region, tags=args.tags, opts=child)
+        logs = encrypted_log_group(f"{name}-validator-logs", f"/aws/lambda/{args.validator_name}", args.region, 365, args.tags,
+                                   args.keys, opts=child)
         function = aws.lambda_.Function(
             f"{name}-validator", name=args.validator_name, role=validator_role.arn, runtime="python3.12",
             handler="restore_validator.handler", code=code_archive(), timeout=300, memory_size=256,

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.kms import KeyAccess, encrypted_log_group
+
 HTTPS = 443
 CODEBUILD_TRUST = "codebuild.amazonaws.com"
 
@@ -36,6 +38,7 @@ class RunnerArgs:
     operator_role_arns: list[str]  # the on-call roles: the only ones given the right to start it
     role_policy: str  # what the runner may do (JSON, known at preview: built from the settings)
     tags: dict[str, str]
+    keys: KeyAccess  # who administers its log group's key
     # More of what it may do, as a customer managed policy attached to its role: IAM counts at most 10,240 characters
     # of inline policy per role, and the runner manages a whole stack.
     parts_policy: str | None = None
@@ -109,10 +112,8 @@ class DeployRunner(pulumi.ComponentResource):
                                                     description="HTTPS to the cluster API, AWS APIs and the repository")],
             region=args.region, tags={**args.tags, "Name": f"{args.name}-sg"}, opts=child,
         )
-        logs = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/aws/codebuild/{args.name}", retention_in_days=args.log_retention_days,
-            region=args.region, tags=args.tags, opts=child,
-        )
+        logs = encrypted_log_group(f"{name}-logs", f"/aws/codebuild/{args.name}", args.region, args.log_retention_days,
+                                   args.tags, args.keys, opts=child)
         project = aws.codebuild.Project(
             f"{name}-project",
             name=args.name,

@@ -1,7 +1,11 @@
-"""A bucket and its cross-region replica: versioning, SSE-KMS per region, TLS only, lifecycle, replication with RTC.
+"""Buckets: a bucket and its cross-region replica, the log buckets, and transient buckets.
 
-One component for every replicated bucket pair (the assets bucket and the Velero bucket). The primary
-stack owns both buckets of a pair: the replica in us-west-2 is a landing zone its replication writes into.
+- `ReplicatedBucket`: versioning, SSE-KMS per region, TLS only, lifecycle, replication with RTC, access logging,
+  for every replicated bucket pair (the assets bucket and the Velero bucket). The primary stack owns both buckets of
+  a pair: the replica in us-west-2 is a landing zone its replication writes into.
+- `LogBuckets`: a log bucket per region for S3 server access logs and VPC flow logs; the primary region's replicates
+  into the DR region's, so the logs of the region that fails outlive it.
+- `TransientBucket`: disposable data (a canary's code and run artifacts), everything expires.
 """
 
 from __future__ import annotations
@@ -32,6 +36,21 @@ class Lifecycle:
     abort_incomplete_multipart_days: int
 
 
+# Where each kind of log lands in a log bucket (the log bucket's policy grants each delivery service its prefix).
+ACCESS_LOG_PREFIX = "s3/"
+FLOW_LOG_PREFIX = "vpc-flow-logs/"
+
+
+def access_logging(name: str, bucket: aws.s3.Bucket, bucket_name: str, region: str, log_bucket: str,
+                   opts: pulumi.ResourceOptions) -> aws.s3.BucketLogging:
+    """S3 server access logging of a bucket into its region's log bucket, under s3/<bucket>/ (same region: S3
+    delivers access logs only into a bucket of the source bucket's region)."""
+    return aws.s3.BucketLogging(
+        f"{name}-access-logs", bucket=bucket.id, target_bucket=log_bucket, target_prefix=f"{ACCESS_LOG_PREFIX}{bucket_name}/",
+        region=region, opts=opts,
+    )
+
+
 @dataclass(frozen=True)
 class ReplicatedBucketArgs:
     source_bucket: str
@@ -46,6 +65,7 @@ class ReplicatedBucketArgs:
     replication_time_minutes: int | None
     tags: dict[str, str]
     keys: KeyAccess  # who administers the two keys
+    log_buckets: dict[str, str]  # region -> the log bucket that bucket's server access logs go to
 
 
 def tls_only_policy(bucket_arn: str) -> str:
@@ -200,6 +220,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
             name, bucket=bucket, force_destroy=False, region=region, tags={**args.tags, "Name": bucket},
             opts=pulumi.ResourceOptions.merge(child, KEEP),
         )
+        access_logging(name, b, bucket, region, args.log_buckets[region], child)
         versioning = aws.s3.BucketVersioning(
             f"{name}-versioning", bucket=b.id, region=region,
             versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
@@ -257,6 +278,7 @@ class TransientBucketArgs:
     expire_days: int  # objects, and their old versions, are deleted after this many days
     tags: dict[str, str]
     keys: KeyAccess  # who administers its key
+    log_bucket: str  # where its server access logs go (its region's log bucket)
     # Service principals that use its key as themselves (a log delivery writing into it).
     key_principals: tuple[ServicePrincipalUse, ...] = ()
     # Let CloudFront standard logging write into it: ACLs enabled (BucketOwnerPreferred) and FULL_CONTROL for
@@ -289,6 +311,7 @@ class TransientBucket(pulumi.ComponentResource):
         # Protected and retained like every bucket (no settings change deletes one); its lifecycle empties it.
         bucket = aws.s3.Bucket(name, bucket=args.bucket, region=args.region, tags=tags,
                                opts=pulumi.ResourceOptions.merge(child, KEEP))
+        access_logging(name, bucket, args.bucket, args.region, args.log_bucket, child)
         versioning = aws.s3.BucketVersioning(
             f"{name}-versioning", bucket=bucket.id, region=args.region,
             versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"), opts=child)
@@ -333,3 +356,164 @@ class TransientBucket(pulumi.ComponentResource):
         self.name, self.arn, self.key_arn = bucket.bucket, bucket.arn, key.arn
         self.domain_name = bucket.bucket_domain_name
         self.register_outputs({"name": self.name, "arn": self.arn, "keyArn": self.key_arn, "domainName": self.domain_name})
+
+
+@dataclass(frozen=True)
+class LogBucketsArgs:
+    source_bucket: str  # the primary region's log bucket
+    replica_bucket: str  # the DR region's: the primary's replica, and the DR region's own logs
+    source_region: str
+    replica_region: str
+    source_provider: pulumi.ProviderResource
+    replica_provider: pulumi.ProviderResource
+    account_id: str
+    lifecycle: Lifecycle
+    retention_days: int  # log objects expire this many days after delivery
+    replication_time_minutes: int
+    tags: dict[str, str]
+
+
+def log_bucket_policy(bucket_arn: str, account_id: str, region: str) -> str:
+    """A log bucket's policy: TLS only, and each log delivery service may write under its own prefix.
+
+    S3 server access logging writes as logging.s3.amazonaws.com under s3/ (S3 user guide, "Enabling Amazon S3 server
+    access logging": a bucket policy for the logging service principal); VPC flow logs write as
+    delivery.logs.amazonaws.com under vpc-flow-logs/ (VPC user guide, "Amazon S3 bucket permissions for flow logs").
+    Declaring the delivery statements here keeps AWS from rewriting the policy when a flow log is created.
+    """
+    tls = json.loads(tls_only_policy(bucket_arn))["Statement"]
+    this_account = {"aws:SourceAccount": account_id}
+    log_sources = {"aws:SourceArn": f"arn:aws:logs:{region}:{account_id}:*"}
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            *tls,
+            {"Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+             "Action": "s3:PutObject", "Resource": f"{bucket_arn}/{ACCESS_LOG_PREFIX}*", "Condition": {"StringEquals": this_account}},
+            {"Sid": "FlowLogsWrite", "Effect": "Allow", "Principal": {"Service": "delivery.logs.amazonaws.com"},
+             "Action": "s3:PutObject", "Resource": f"{bucket_arn}/{FLOW_LOG_PREFIX}AWSLogs/{account_id}/*",
+             "Condition": {"StringEquals": {**this_account, "s3:x-amz-acl": "bucket-owner-full-control"}, "ArnLike": log_sources}},
+            {"Sid": "FlowLogsAclCheck", "Effect": "Allow", "Principal": {"Service": "delivery.logs.amazonaws.com"},
+             "Action": ["s3:GetBucketAcl", "s3:ListBucket"], "Resource": bucket_arn,
+             "Condition": {"StringEquals": this_account, "ArnLike": log_sources}},
+        ],
+    }, sort_keys=True)
+
+
+def log_replication_policy(source_arn: str, replica_arn: str) -> str:
+    """What S3 replication of the log bucket needs: read the source's versions, write them into the replica."""
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [
+            {"Sid": "ReadSourceConfiguration", "Effect": "Allow",
+             "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": [source_arn]},
+            {"Sid": "ReadSourceVersions", "Effect": "Allow",
+             "Action": ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+             "Resource": [f"{source_arn}/*"]},
+            {"Sid": "WriteReplica", "Effect": "Allow", "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+             "Resource": [f"{replica_arn}/*"]},
+        ]},
+        sort_keys=True,
+    )
+
+
+class LogBuckets(pulumi.ComponentResource):
+    """A log bucket per region; the primary region's replicates into the DR region's (with RTC, as data does).
+
+    Encrypted with SSE-S3 (AES-256): S3 delivers server access logs only into a bucket whose default encryption is
+    SSE-S3 (S3 user guide, "Enabling Amazon S3 server access logging"). Versioned, public access blocked, TLS only,
+    every log expiring after `retention_days` and its non-current versions on the runbook's lifecycle. Tagged
+    `data-class: logs`. Replication runs from the primary region to the DR region only, like the data: a us-east-1
+    outage leaves its flow logs and access logs readable in us-west-2, where the DR region's own logs already are.
+    A log bucket logs no access to itself (its access logs would be written into itself, forever).
+    """
+
+    names: dict[str, pulumi.Output[str]]  # region -> log bucket name
+
+    def __init__(self, name: str, args: LogBucketsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("aivo:storage:LogBuckets", name, None, opts)
+        source, source_versioning = self._bucket(f"{name}-{args.source_region}", args.source_bucket, args.source_region,
+                                                 args.source_provider, args)
+        replica, replica_versioning = self._bucket(f"{name}-{args.replica_region}", args.replica_bucket, args.replica_region,
+                                                   args.replica_provider, args)
+        child = pulumi.ResourceOptions(parent=self, provider=args.source_provider)
+        role = aws.iam.Role(
+            f"{name}-replication", name=f"{args.source_bucket}-replication", assume_role_policy=S3_TRUST,
+            description=f"S3 replication {args.source_bucket} -> {args.replica_bucket}", tags=args.tags, opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-replication", role=role.id,
+            policy=pulumi.Output.all(source.arn, replica.arn).apply(lambda a: log_replication_policy(*a)), opts=child,
+        )
+        aws.s3.BucketReplicationConfig(
+            f"{name}-replication", bucket=source.id, role=role.arn, region=args.source_region,
+            rules=[aws.s3.BucketReplicationConfigRuleArgs(
+                id="to-dr", status="Enabled", priority=1,
+                filter=aws.s3.BucketReplicationConfigRuleFilterArgs(prefix=""),  # every log
+                delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(status="Enabled"),
+                destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
+                    bucket=replica.arn, storage_class="STANDARD",
+                    replication_time=aws.s3.BucketReplicationConfigRuleDestinationReplicationTimeArgs(
+                        status="Enabled",
+                        time=aws.s3.BucketReplicationConfigRuleDestinationReplicationTimeTimeArgs(minutes=args.replication_time_minutes),
+                    ),
+                    metrics=aws.s3.BucketReplicationConfigRuleDestinationMetricsArgs(
+                        status="Enabled",
+                        event_threshold=aws.s3.BucketReplicationConfigRuleDestinationMetricsEventThresholdArgs(
+                            minutes=args.replication_time_minutes),
+                    ),
+                ),
+            )],
+            opts=pulumi.ResourceOptions(parent=self, provider=args.source_provider,
+                                        depends_on=[source_versioning, replica_versioning]),
+        )
+        self.names = {args.source_region: source.bucket, args.replica_region: replica.bucket}
+        self.register_outputs({"names": self.names})
+
+    def _bucket(self, name: str, bucket: str, region: str, provider: pulumi.ProviderResource,
+                args: LogBucketsArgs) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        b = aws.s3.Bucket(name, bucket=bucket, force_destroy=False, region=region,
+                          tags={**args.tags, "Name": bucket, "data-class": "logs"}, opts=pulumi.ResourceOptions.merge(child, KEEP))
+        # ACLs disabled: every delivery into it (access logs, flow logs, replication) is authorised by its policy.
+        ownership = aws.s3.BucketOwnershipControls(
+            f"{name}-ownership", bucket=b.id, region=region,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=child,
+        )
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning", bucket=b.id, region=region,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"), opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-sse", bucket=b.id, region=region,
+            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="AES256"),
+            )],
+            opts=child,
+        )
+        block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access", bucket=b.id, region=region,
+            block_public_acls=True, block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[ownership]),
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-policy", bucket=b.id, region=region,
+            policy=b.arn.apply(lambda arn: log_bucket_policy(arn, args.account_id, region)),
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[block]),
+        )
+        lc = args.lifecycle
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle", bucket=b.id, region=region,
+            rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="expire-logs", status="Enabled", filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.retention_days),
+                noncurrent_version_transitions=[aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionTransitionArgs(
+                    noncurrent_days=lc.noncurrent_to_glacier_days, storage_class="GLACIER")],
+                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=lc.noncurrent_expiration_days),
+                abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                    days_after_initiation=lc.abort_incomplete_multipart_days),
+            )],
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[versioning]),
+        )
+        return b, versioning

@@ -30,6 +30,7 @@ _SDK_UNKNOWNS = UNKNOWN_VALUES
 
 # ---- type tokens -----------------------------------------------------------------------------------
 RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 RDS_BACKUPS_REPLICATION = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
 KMS_KEY = "aws:kms/key:Key"
 KMS_REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
@@ -40,6 +41,14 @@ S3_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock
 S3_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 S3_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 S3_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+S3_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+S3_OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+VPC = "aws:ec2/vpc:Vpc"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SUBNET = "aws:ec2/subnet:Subnet"
 BACKUP_VAULT = "aws:backup/vault:Vault"
 BACKUP_PLAN = "aws:backup/plan:Plan"
 BACKUP_SELECTION = "aws:backup/selection:Selection"

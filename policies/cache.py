@@ -6,7 +6,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from ._common import CACHE_GROUP, config, get, resource_policy, shown
+from ._common import CACHE_GROUP, arn_region, arn_service, config, get, region_of, resource_policy, shown
 
 DEFAULT_SNAPSHOT_DAYS = 1
 
@@ -78,4 +78,23 @@ cache_snapshots = ResourceValidationPolicy(
     tags=["cache", "backup"],
 )
 
-POLICIES = [cache_encrypted, cache_automatic_failover, cache_snapshots]
+@resource_policy(CACHE_GROUP)
+def _customer_key(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    if is_global_secondary(props):
+        return  # a global datastore's secondary takes its encryption from the global datastore
+    key = get(props, "kmsKeyId")
+    region = region_of(props, args.provider)
+    if arn_service(key) != "kms" or arn_region(key) != region:
+        report(f"kmsKeyId is {shown(key)}; it must be a customer-managed KMS key ARN in the group's region {region}", None)
+
+
+cache_customer_key = ResourceValidationPolicy(
+    name="elasticache-encrypted-with-customer-key",
+    description="ElastiCache replication groups encrypt at rest with a customer-managed KMS key of their region (whose "
+    "policy the pack reviews), not the AWS-owned default.",
+    validate=_customer_key,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["cache", "encryption"],
+)
+
+POLICIES = [cache_encrypted, cache_automatic_failover, cache_snapshots, cache_customer_key]

@@ -15,6 +15,7 @@ from . import (
     iam,
     kms,
     monitoring,
+    network,
     readiness,
     runner,
     stack,
@@ -24,5 +25,6 @@ from . import (
 )
 
 PACK_NAME = "aivo-dr"
-MODULES = (database, storage, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, monitoring, tagging, stack, readiness)
+MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, monitoring, tagging, stack,
+           readiness)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]

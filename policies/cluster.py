@@ -92,4 +92,25 @@ eks_no_unrestricted_public_endpoint = ResourceValidationPolicy(
     tags=["cluster", "exposure"],
 )
 
-POLICIES = [eks_control_plane_logging, eks_secrets_encrypted, eks_no_unrestricted_public_endpoint]
+EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+
+
+@resource_policy(EKS_NODE_GROUP)
+def _no_remote_access(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    access = get(props, "remoteAccess")
+    if access:
+        sources = as_list(get(access, "sourceSecurityGroupIds"))
+        whom = "from the security groups " + ", ".join(map(str, sources)) if sources else "from anywhere (0.0.0.0/0)"
+        report(f"remoteAccess opens SSH to the nodes {whom}; reach nodes through SSM or kubectl, never SSH", None)
+
+
+eks_no_remote_access = ResourceValidationPolicy(
+    name="eks-node-groups-without-ssh",
+    description="No EKS managed node group opens SSH (remoteAccess): nodes are cattle, reached through the Kubernetes API "
+    "or SSM, never by a key pair.",
+    validate=_no_remote_access,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["cluster", "exposure"],
+)
+
+POLICIES = [eks_control_plane_logging, eks_secrets_encrypted, eks_no_unrestricted_public_endpoint, eks_no_remote_access]

@@ -6,7 +6,19 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from ._common import RDS_BACKUPS_REPLICATION, RDS_INSTANCE, arn_region, config, get, region_of, resource_policy, shown
+from ._common import (
+    RDS_BACKUPS_REPLICATION,
+    RDS_INSTANCE,
+    RDS_PARAMETER_GROUP,
+    arn_region,
+    arn_service,
+    config,
+    get,
+    items,
+    region_of,
+    resource_policy,
+    shown,
+)
 
 TAGS = ["database", "backup", "resilience"]
 DEFAULT_MINIMUM_RETENTION_DAYS = 30
@@ -233,6 +245,201 @@ rds_engine_major_version_when_auto_upgrading = ResourceValidationPolicy(
 )
 
 
+MONITORING_INTERVALS = (1, 5, 10, 15, 30, 60)  # what RDS accepts, 0 (off) excepted
+DEFAULT_MAXIMUM_MONITORING_INTERVAL = 60
+
+
+@resource_policy(RDS_INSTANCE)
+def _enhanced_monitoring(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    most = int(config(args, "maximumIntervalSeconds", DEFAULT_MAXIMUM_MONITORING_INTERVAL))
+    interval = get(props, "monitoringInterval")
+    if interval not in MONITORING_INTERVALS or interval > most:
+        allowed = ", ".join(str(i) for i in MONITORING_INTERVALS if i <= most)
+        report(f"monitoringInterval is {shown(interval)}; Enhanced Monitoring must be on, every {allowed} seconds", None)
+    role = get(props, "monitoringRoleArn")
+    if arn_service(role) != "iam":
+        report(f"monitoringRoleArn is {shown(role)}; it must name the IAM role Enhanced Monitoring publishes with", None)
+
+
+rds_enhanced_monitoring = ResourceValidationPolicy(
+    name="rds-enhanced-monitoring-enabled",
+    description="Every RDS instance, replicas included, has Enhanced Monitoring on (OS metrics every minute or more often) "
+    "with a named role, so that a promoted replica keeps it and a failover creates no IAM.",
+    validate=_enhanced_monitoring,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(properties={
+        "maximumIntervalSeconds": {"type": "integer", "minimum": 1, "maximum": 60, "default": DEFAULT_MAXIMUM_MONITORING_INTERVAL,
+                                   "description": "Longest Enhanced Monitoring interval allowed, in seconds (RDS: 1-60)."},
+    }),
+    tags=["database", "observability"],
+)
+
+STATEMENT_LOGGING = ("ddl", "mod", "all")  # each logs schema and role changes; mod adds writes, all every statement
+DEFAULT_MAXIMUM_MIN_DURATION_MS = 10000
+
+
+@resource_policy(RDS_PARAMETER_GROUP)
+def _logging_parameters(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    if not str(get(props, "family") or "").startswith("postgres"):
+        return
+    most = int(config(args, "maximumMinDurationMs", DEFAULT_MAXIMUM_MIN_DURATION_MS))
+    values = {get(p, "name"): get(p, "value") for p in items(props, "parameters")}
+    statement = values.get("log_statement")
+    if statement not in STATEMENT_LOGGING:
+        report(f"log_statement is {shown(statement)}; it must be ddl, mod or all, so that schema and role changes are on record",
+               None)
+    duration = values.get("log_min_duration_statement")
+    if not (isinstance(duration, str) and duration.isdigit() and int(duration) <= most):
+        report(f"log_min_duration_statement is {shown(duration)}; it must be 0-{most} ms, so that slow statements are on record",
+               None)
+
+
+rds_postgres_logging = ResourceValidationPolicy(
+    name="rds-postgres-logging-parameters",
+    description="Every PostgreSQL parameter group logs schema and role changes (log_statement ddl, mod or all) and slow "
+    "statements (log_min_duration_statement at most 10 s), into the log the instances export to CloudWatch.",
+    validate=_logging_parameters,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(properties={
+        "maximumMinDurationMs": {"type": "integer", "minimum": 0, "maximum": 600000, "default": DEFAULT_MAXIMUM_MIN_DURATION_MS,
+                                 "description": "Highest log_min_duration_statement allowed, in milliseconds."},
+    }),
+    tags=["database", "audit"],
+)
+
+
+@resource_policy(RDS_PARAMETER_GROUP)
+def _forces_tls(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    if not str(get(props, "family") or "").startswith("postgres"):
+        return
+    value = {get(p, "name"): get(p, "value") for p in items(props, "parameters")}.get("rds.force_ssl")
+    if value != "1":
+        report(f"rds.force_ssl is {shown(value)}; it must be 1, so that the server refuses connections without TLS", None)
+
+
+rds_forces_tls = ResourceValidationPolicy(
+    name="rds-parameter-group-forces-tls",
+    description="Every PostgreSQL parameter group sets rds.force_ssl to 1: the database refuses connections without TLS.",
+    validate=_forces_tls,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["database", "encryption"],
+)
+
+
+@resource_policy(RDS_INSTANCE)
+def _iam_authentication(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    if get(props, "iamDatabaseAuthenticationEnabled") is not True:
+        report("iamDatabaseAuthenticationEnabled must be true (services sign in with their IAM role, not a stored password)",
+               None)
+
+
+rds_iam_authentication = ResourceValidationPolicy(
+    name="rds-iam-authentication-enabled",
+    description="Every RDS instance accepts IAM database authentication, so that services can sign in with short-lived "
+    "tokens of their role instead of a stored password.",
+    validate=_iam_authentication,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["database", "identity"],
+)
+
+
+@resource_policy(RDS_INSTANCE)
+def _performance_insights(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    if get(props, "performanceInsightsEnabled") is not True:
+        report("performanceInsightsEnabled must be true", None)
+        return
+    key = get(props, "performanceInsightsKmsKeyId")
+    region = region_of(props, args.provider)
+    if arn_service(key) != "kms" or arn_region(key) != region:
+        report(f"performanceInsightsKmsKeyId is {shown(key)}; it must be a customer-managed KMS key ARN in the instance's "
+               f"region {region} (its statements' text is data)", None)
+
+
+rds_performance_insights = ResourceValidationPolicy(
+    name="rds-performance-insights-encrypted-with-kms",
+    description="Every RDS instance has Performance Insights on, encrypted with a customer-managed key of its own region "
+    "(the statements it samples are data).",
+    validate=_performance_insights,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["database", "encryption", "observability"],
+)
+
+REQUIRED_LOG_EXPORTS = ("postgresql",)
+
+
+@resource_policy(RDS_INSTANCE)
+def _logs_exported(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    exported = [str(x) for x in (get(props, "enabledCloudwatchLogsExports") or [])]
+    missing = [log for log in REQUIRED_LOG_EXPORTS if log not in exported]
+    if missing:
+        report(f"enabledCloudwatchLogsExports is {exported}; it must include {', '.join(missing)} (the server log, where "
+               "the logging parameters write, outlives the instance only in CloudWatch)", None)
+
+
+rds_logs_exported = ResourceValidationPolicy(
+    name="rds-logs-exported-to-cloudwatch",
+    description="Every RDS PostgreSQL instance exports its server log to CloudWatch Logs, where statement logs and errors "
+    "outlive the instance and can be searched after an incident.",
+    validate=_logs_exported,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["database", "audit"],
+)
+
+
+@resource_policy(RDS_INSTANCE)
+def _minor_upgrades(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    if get(props, "autoMinorVersionUpgrade") is False:
+        report("autoMinorVersionUpgrade is false; minor versions (security fixes) must be applied automatically in the "
+               "maintenance window", None)
+
+
+rds_minor_upgrades = ResourceValidationPolicy(
+    name="rds-minor-versions-upgraded-automatically",
+    description="Every RDS instance takes minor engine versions (security fixes) automatically in its maintenance window.",
+    validate=_minor_upgrades,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["database", "patching"],
+)
+
+
+@resource_policy(RDS_INSTANCE)
+def _copy_tags(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    if get(props, "copyTagsToSnapshot") is not True:
+        report("copyTagsToSnapshot must be true (a snapshot without the instance's tags is nobody's: no owner, no tier)", None)
+
+
+rds_copy_tags = ResourceValidationPolicy(
+    name="rds-copy-tags-to-snapshots",
+    description="Every RDS instance copies its tags to its snapshots, so that a snapshot names its service, tier and owner.",
+    validate=_copy_tags,
+    # Hygiene: a snapshot without tags restores the same data.
+    enforcement_level=EnforcementLevel.ADVISORY,
+    tags=["database", "tagging"],
+)
+
+
+# RDS's current certificate authorities (RDS user guide, "Certificate authorities"); rds-ca-2019 expired in 2024.
+CURRENT_CAS = ("rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1")
+
+
+@resource_policy(RDS_INSTANCE)
+def _ca_current(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    ca = get(props, "caCertIdentifier")
+    if ca is not None and ca not in CURRENT_CAS:
+        report(f"caCertIdentifier is {ca}; use one of {', '.join(CURRENT_CAS)} (or leave it to RDS, whose default for new "
+               "instances is rds-ca-rsa2048-g1)", None)
+
+
+rds_ca_current = ResourceValidationPolicy(
+    name="rds-ca-certificate-current",
+    description="No RDS instance pins an expired or retiring certificate authority: clients verify the server's TLS "
+    "certificate against a current RDS CA.",
+    validate=_ca_current,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["database", "encryption"],
+)
+
+
 POLICIES = [
     rds_password_write_only,
     rds_storage_encrypted,
@@ -244,4 +451,13 @@ POLICIES = [
     rds_cross_region_replica_kms,
     rds_backups_replication,
     rds_engine_major_version_when_auto_upgrading,
+    rds_enhanced_monitoring,
+    rds_postgres_logging,
+    rds_forces_tls,
+    rds_iam_authentication,
+    rds_performance_insights,
+    rds_logs_exported,
+    rds_minor_upgrades,
+    rds_copy_tags,
+    rds_ca_current,
 ]

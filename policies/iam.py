@@ -56,6 +56,9 @@ DEFAULT_WILDCARD_RESOURCE_ACTIONS = [
     "backup:PutRestoreValidationResult",
     # FIS resolves targets named by tags through the Resource Groups Tagging API, which has no resource types.
     "tag:GetResources",
+    # Creating VPC flow logs (and other vended logs) into S3: granted "on all resources" (CloudWatch Logs user guide).
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
 ]
 # Conditions that bound a statement on Resource "*" to the stack's own resources (its tags), and the verbs
 # of actions that only read, which may instead be bounded to the stack's regions.
@@ -72,6 +75,7 @@ DEFAULT_MANAGED_POLICIES = [
     "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
     "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+    "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
 ]
 
 
@@ -184,6 +188,39 @@ iam_within_quota = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["iam", "resilience"],
 )
+
+def anyone_trust_findings(document: dict[str, Any]) -> list[str]:
+    """Who a role's trust policy lets assume it that is nobody in particular: a `*` principal, of any kind."""
+    findings = []
+    for index, statement in enumerate(as_list(document.get("Statement"))):
+        if not isinstance(statement, dict) or statement.get("Effect", "Allow") != "Allow":
+            continue
+        label = statement.get("Sid") or f"statement {index}"
+        principal = statement.get("Principal")
+        kinds = {"*": ["*"]} if principal == "*" else (principal if isinstance(principal, dict) else {})
+        anyone = sorted(kind for kind, values in kinds.items() if "*" in as_list(values))
+        if anyone:
+            findings.append(f"{label} lets {' and '.join('any ' + (k if k != '*' else 'principal') for k in anyone)} assume "
+                            "the role; name the service, account or identity provider")
+    return findings
+
+
+@resource_policy(IAM_ROLE)
+def _trust_named(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    for finding in anyone_trust_findings(policy_document(get(props, "assumeRolePolicy"), "assumeRolePolicy")):
+        report(finding, None)
+
+
+iam_trust_named = ResourceValidationPolicy(
+    name="iam-role-trust-names-principals",
+    description="Every IAM role's trust policy names who may assume it (a service, an account, an identity provider): no "
+    "`*` principal of any kind.",
+    validate=_trust_named,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["iam", "exposure"],
+)
+
+
 
 # ---- the verification workflow's role (GitHub OIDC) ---------------------------------------------------------
 
@@ -315,4 +352,4 @@ fis_role_only_its_templates = StackValidationPolicy(
     tags=["iam", "resilience"],
 )
 
-POLICIES = [iam_no_wildcards, iam_within_quota, ci_role_read_only, fis_role_only_its_templates]
+POLICIES = [iam_no_wildcards, iam_within_quota, iam_trust_named, ci_role_read_only, fis_role_only_its_templates]

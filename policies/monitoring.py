@@ -16,6 +16,8 @@ from pulumi_policy import (
     PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 )
@@ -29,13 +31,17 @@ from ._common import (
     S3_REPLICATION,
     UnknownAtPreview,
     arn_region,
+    arn_service,
+    as_list,
     bucket_name,
     bucket_of,
     config,
     get,
     items,
     of_type,
+    policy_document,
     region_of,
+    resource_policy,
     shown,
 )
 
@@ -366,4 +372,112 @@ outage_detected_outside = StackValidationPolicy(
 )
 
 
-POLICIES = [replication_alarmed, alarms_page, outage_detected_outside]
+SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+
+
+@resource_policy(SNS_TOPIC)
+def _topic_encrypted(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    key = get(props, "kmsMasterKeyId")
+    region = region_of(props, args.provider)
+    if arn_service(key) != "kms" or arn_region(key) != region:
+        report(f"kmsMasterKeyId is {shown(key)}; it must be a customer-managed KMS key ARN in the topic's region {region} "
+               "(alias/aws/sns cannot be granted to the services that publish)", None)
+
+
+sns_topic_encrypted = ResourceValidationPolicy(
+    name="sns-topic-encrypted-with-kms",
+    description="Every SNS topic encrypts its messages at rest with a customer-managed key of its region, whose policy "
+    "admits the services that publish to it (AWS's own alias/aws/sns key cannot).",
+    validate=_topic_encrypted,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["monitoring", "encryption"],
+)
+
+
+@resource_policy(SNS_TOPIC_POLICY)
+def _topic_policy_private(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    account = str(get(props, "arn") or "").split(":")[4:5]
+    for index, statement in enumerate(as_list(policy_document(get(props, "policy")).get("Statement"))):
+        if not isinstance(statement, dict) or statement.get("Effect", "Allow") != "Allow":
+            continue
+        label = statement.get("Sid") or f"statement {index}"
+        principal = statement.get("Principal")
+        aws_principals = [str(p) for p in as_list(principal.get("AWS"))] if isinstance(principal, dict) else []
+        if principal == "*" or "*" in aws_principals:
+            report(f"{label} allows everyone (Principal *); name the services or roles that publish", None)
+        others = [p for p in aws_principals if p != "*" and account and (p.split(":")[4:5] or [p]) != account]
+        if others:
+            report(f"{label} allows {', '.join(others)}, of another account than the topic's", None)
+
+
+sns_topic_policy_private = ResourceValidationPolicy(
+    name="sns-topic-policy-not-public-nor-cross-account",
+    description="No SNS topic policy allows everyone (Principal *) or a principal of another account: only this account's "
+    "services and roles publish to the paging topics.",
+    validate=_topic_policy_private,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["monitoring", "exposure"],
+)
+
+
+@resource_policy(METRIC_ALARM)
+def _alarm_actions_enabled(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    if get(props, "actionsEnabled") is False:
+        report("actionsEnabled is false: the alarm changes state and pages nobody", None)
+
+
+alarm_actions_enabled = ResourceValidationPolicy(
+    name="alarm-actions-enabled",
+    description="No CloudWatch alarm has its actions disabled: an alarm that cannot act pages nobody, silently.",
+    validate=_alarm_actions_enabled,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["monitoring", "resilience"],
+)
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+DEFAULT_MINIMUM_LOG_DAYS = 365
+
+
+@resource_policy(LOG_GROUP)
+def _log_group_encrypted(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    key = get(props, "kmsKeyId")
+    region = region_of(props, args.provider)
+    if arn_service(key) != "kms" or arn_region(key) != region:
+        report(f"kmsKeyId is {shown(key)}; it must be a customer-managed KMS key ARN in the log group's region {region} "
+               "(build logs and probe output name resources and errors)", None)
+
+
+log_group_encrypted = ResourceValidationPolicy(
+    name="cloudwatch-log-groups-encrypted-with-kms",
+    description="Every CloudWatch Logs log group is encrypted with a customer-managed key of its region, which only "
+    "CloudWatch Logs may use, for that group.",
+    validate=_log_group_encrypted,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["monitoring", "encryption"],
+)
+
+
+@resource_policy(LOG_GROUP)
+def _log_group_retained(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    least = int(config(args, "minimumDays", DEFAULT_MINIMUM_LOG_DAYS))
+    days = get(props, "retentionInDays")
+    if not isinstance(days, (int, float)) or days < least:  # 0 is also "never expire"
+        shown_days = "unset (kept forever, billed forever)" if days is None else shown(days)
+        report(f"retentionInDays is {shown_days}; keep logs at least {least} days, and say how long", None)
+
+
+log_group_retained = ResourceValidationPolicy(
+    name="cloudwatch-log-groups-retained",
+    description="Every CloudWatch Logs log group sets its retention, of at least a year: long enough to look back across "
+    "an incident and its review, and never the unbounded default.",
+    validate=_log_group_retained,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(properties={
+        "minimumDays": {"type": "integer", "minimum": 1, "maximum": 3653, "default": DEFAULT_MINIMUM_LOG_DAYS,
+                        "description": "Fewest days a log group keeps its events."},
+    }),
+    tags=["monitoring", "audit"],
+)
+
+POLICIES = [replication_alarmed, alarms_page, outage_detected_outside, sns_topic_encrypted, sns_topic_policy_private,
+            alarm_actions_enabled, log_group_encrypted, log_group_retained]

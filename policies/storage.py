@@ -19,14 +19,18 @@ from pulumi_policy import (
 )
 
 from ._common import (
+    CLOUDFRONT_DISTRIBUTION,
     S3_BUCKET,
     S3_LIFECYCLE,
+    S3_LOGGING,
+    S3_OWNERSHIP,
     S3_POLICY,
     S3_PUBLIC_ACCESS_BLOCK,
     S3_REPLICATION,
     S3_SSE,
     S3_VERSIONING,
     as_list,
+    bucket_name,
     config,
     configs_by_bucket,
     get,
@@ -34,6 +38,7 @@ from ._common import (
     of_type,
     per_resource,
     policy_document,
+    region_of,
 )
 
 TAGS = ["storage", "backup", "resilience"]
@@ -99,7 +104,18 @@ s3_versioning_enabled = StackValidationPolicy(
 )
 
 
+def log_targets(args: StackValidationArgs) -> set[str]:
+    """Names of the log buckets: tagged `data-class: logs` and receiving other buckets' S3 server access logs (targets
+    of the stack's BucketLogging). Both, so that naming a data bucket as a log target never excuses it."""
+    targets = {str(target) for sub in of_type(args, S3_LOGGING)
+               if (target := get(sub.props, "targetBucket")) and target != get(sub.props, "bucket")}
+    return {name for b in of_type(args, S3_BUCKET)
+            if (name := bucket_name(b)) in targets and get(b.props, "tags", {}).get("data-class") == "logs"}
+
+
 def _sse_kms(args: StackValidationArgs, report: ReportViolation) -> None:
+    targets = log_targets(args)
+
     def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
         rules = [rule for sub in subs for rule in items(sub.props, "rules")]
         if not rules:
@@ -108,7 +124,11 @@ def _sse_kms(args: StackValidationArgs, report: ReportViolation) -> None:
         for rule in rules:
             algorithm = get(rule, "applyServerSideEncryptionByDefault.sseAlgorithm")
             key = get(rule, "applyServerSideEncryptionByDefault.kmsMasterKeyId")
-            if algorithm not in ("aws:kms", "aws:kms:dsse"):
+            if bucket_name(bucket) in targets:
+                if algorithm != "AES256":
+                    report(f"bucket {bucket.name} receives S3 server access logs: its default encryption must be AES256 "
+                           "(SSE-S3), the only one S3 delivers access logs into", bucket.urn)
+            elif algorithm not in ("aws:kms", "aws:kms:dsse"):
                 report(f"bucket {bucket.name}: sseAlgorithm is {algorithm}, it must be aws:kms", bucket.urn)
             elif not key:
                 report(f"bucket {bucket.name}: kmsMasterKeyId must name a customer-managed KMS key", bucket.urn)
@@ -118,7 +138,9 @@ def _sse_kms(args: StackValidationArgs, report: ReportViolation) -> None:
 
 s3_sse_kms = StackValidationPolicy(
     name="s3-bucket-encrypted-with-kms",
-    description="Every S3 bucket encrypts objects by default with SSE-KMS and a named customer-managed key.",
+    description="Every S3 bucket encrypts objects by default with SSE-KMS and a named customer-managed key; a log bucket "
+    "(tagged data-class: logs, receiving S3 server access logs) uses SSE-S3 (AES256), the only default encryption S3 "
+    "delivers access logs into.",
     validate=_sse_kms,
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["storage", "encryption"],
@@ -281,6 +303,156 @@ s3_replication_rtc = StackValidationPolicy(
     tags=TAGS,
 )
 
+def _access_logged(args: StackValidationArgs, report: ReportViolation) -> None:
+    targets = log_targets(args)
+    buckets = {bucket_name(b): b for b in of_type(args, S3_BUCKET)}
+
+    def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
+        if bucket_name(bucket) in targets:
+            return  # a log bucket: its own access logs would be written into itself, forever
+        if not subs:
+            report(f"bucket {bucket.name} has no server access logging (BucketLogging) into a log bucket", bucket.urn)
+        for sub in subs:
+            target = str(get(sub.props, "targetBucket") or "")
+            if target == bucket_name(bucket):
+                report(f"bucket {bucket.name} logs its access into itself; log into a log bucket", bucket.urn)
+            elif target in buckets and region_of(buckets[target].props, buckets[target].provider) != region_of(bucket.props, bucket.provider):
+                report(f"bucket {bucket.name} logs its access into {target}, a bucket of another region; S3 delivers access "
+                       "logs only within a region", bucket.urn)
+
+    _each_bucket(args, S3_LOGGING, report, check)
+
+
+s3_access_logged = StackValidationPolicy(
+    name="s3-bucket-access-logged",
+    description="Every S3 bucket logs the requests made to it (server access logging) into a log bucket of its region; the "
+    "log buckets themselves (tagged data-class: logs, the targets of that logging) are not logged into themselves.",
+    validate=_access_logged,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["storage", "audit"],
+)
+
+DEFAULT_ABORT_DAYS = 7
+
+
+def aborts_uploads_within(rules: list[Any]) -> int | None:
+    """Fewest days after which an Enabled whole-bucket rule aborts incomplete multipart uploads (None: none does)."""
+    days = [int(get(rule, "abortIncompleteMultipartUpload.daysAfterInitiation"))
+            for rule in rules if get(rule, "status") == "Enabled"
+            and get(rule, "abortIncompleteMultipartUpload.daysAfterInitiation") is not None
+            and not (get(rule, "filter.prefix", "") or get(rule, "filter.tag") or get(rule, "filter.and"))]
+    return min(days) if days else None
+
+
+def _multipart_aborted(args: StackValidationArgs, report: ReportViolation) -> None:
+    most = int(config(args, "maximumDays", DEFAULT_ABORT_DAYS))
+
+    def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
+        found = aborts_uploads_within([rule for sub in subs for rule in items(sub.props, "rules")])
+        if found is None or found > most:
+            report(f"bucket {bucket.name}: no Enabled whole-bucket lifecycle rule aborts incomplete multipart uploads within "
+                   f"{most} days (found {found})", bucket.urn)
+
+    _each_bucket(args, S3_LIFECYCLE, report, check)
+
+
+s3_multipart_aborted = StackValidationPolicy(
+    name="s3-incomplete-multipart-uploads-aborted",
+    description="Every S3 bucket has an Enabled lifecycle rule over the whole bucket that aborts incomplete multipart uploads "
+    "within a week (their parts are stored, and billed, until then, and never show as objects).",
+    validate=_multipart_aborted,
+    # Hygiene (cost): an unfinished upload holds storage, not data anyone relies on.
+    enforcement_level=EnforcementLevel.ADVISORY,
+    config_schema=PolicyConfigSchema(properties={
+        "maximumDays": {"type": "integer", "minimum": 1, "maximum": 365, "default": DEFAULT_ABORT_DAYS,
+                        "description": "Days after which incomplete multipart uploads must be aborted."},
+    }),
+    tags=["storage", "cost"],
+)
+
+
+def cdn_log_buckets(args: StackValidationArgs) -> set[str]:
+    """URNs of the buckets a CloudFront distribution's standard logging writes into (its loggingConfig.bucket, the
+    bucket's domain name, or the Bucket that value came from)."""
+    buckets = of_type(args, S3_BUCKET)
+    found: set[str] = set()
+    for distribution in of_type(args, CLOUDFRONT_DISTRIBUTION):
+        target = get(distribution.props, "loggingConfig.bucket")
+        name = str(target).split(".s3.", 1)[0] if isinstance(target, str) else None
+        found |= {b.urn for b in buckets if name is not None and bucket_name(b) == name}
+        found |= {d.urn for d in distribution.property_dependencies.get("loggingConfig", []) if d.resource_type == S3_BUCKET}
+    return found
+
+
+def _acls_disabled(args: StackValidationArgs, report: ReportViolation) -> None:
+    cdn_logs = cdn_log_buckets(args)
+
+    def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
+        for sub in subs:
+            ownership = get(sub.props, "rule.objectOwnership")
+            if ownership == "BucketOwnerEnforced":
+                continue
+            if ownership == "BucketOwnerPreferred" and bucket.urn in cdn_logs:
+                continue  # CloudFront's standard (legacy) logging can only deliver through an ACL grant
+            report(f"bucket {bucket.name}: object ownership is {ownership}; it must be BucketOwnerEnforced (ACLs disabled), "
+                   "or BucketOwnerPreferred on the bucket a CloudFront distribution writes its standard logs to", bucket.urn)
+
+    _each_bucket(args, S3_OWNERSHIP, report, check)
+
+
+s3_acls_disabled = StackValidationPolicy(
+    name="s3-bucket-acls-disabled",
+    description="S3 buckets have ACLs disabled (object ownership BucketOwnerEnforced, S3's default since 2023): access is "
+    "decided by policies alone; only the bucket a CloudFront distribution's standard logging writes to keeps them, as "
+    "that logging delivers through an ACL grant.",
+    validate=_acls_disabled,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["storage", "exposure"],
+)
+
+# Actions whose denial to everyone, without a condition, leaves only the root user able to fix the bucket's policy.
+LOCKOUT_ACTIONS = ("*", "s3:*", "s3:Put*", "s3:PutBucketPolicy", "s3:*BucketPolicy")
+
+
+def bucket_policy_findings(document: dict[str, Any]) -> list[str]:
+    """What in a bucket policy opens the bucket to everyone or locks everyone out."""
+    findings = []
+    for index, statement in enumerate(as_list(document.get("Statement"))):
+        if not isinstance(statement, dict):
+            continue
+        label = statement.get("Sid") or f"statement {index}"
+        principal = statement.get("Principal")
+        everyone = principal == "*" or (isinstance(principal, dict) and "*" in as_list(principal.get("AWS")))
+        if not everyone:
+            continue
+        actions = [str(a) for a in as_list(statement.get("Action"))]
+        if statement.get("Effect", "Allow") == "Allow":
+            findings.append(f"{label} allows {', '.join(actions)} to everyone (Principal *)")
+        elif not statement.get("Condition") and [a for a in actions if a in LOCKOUT_ACTIONS]:
+            findings.append(f"{label} denies everyone {', '.join(actions)} without a condition: only the root user could "
+                            "change the bucket policy again")
+    return findings
+
+
+def _policy_not_public(args: StackValidationArgs, report: ReportViolation) -> None:
+    def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
+        for sub in subs:
+            for finding in bucket_policy_findings(policy_document(get(sub.props, "policy"))):
+                report(f"bucket {bucket.name}: {finding}", bucket.urn)
+
+    _each_bucket(args, S3_POLICY, report, check)
+
+
+s3_policy_not_public = StackValidationPolicy(
+    name="s3-bucket-policy-neither-public-nor-locking-out",
+    description="No bucket policy allows anything to everyone (Principal *), and none denies everyone the bucket policy "
+    "itself without a condition (which only the root user could undo); deny-everyone statements with a condition, "
+    "such as TLS only, are what they are for.",
+    validate=_policy_not_public,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["storage", "exposure"],
+)
+
 POLICIES = [
     s3_versioning_enabled,
     s3_sse_kms,
@@ -288,4 +460,8 @@ POLICIES = [
     s3_tls_only,
     s3_noncurrent_lifecycle,
     s3_replication_rtc,
+    s3_access_logged,
+    s3_multipart_aborted,
+    s3_acls_disabled,
+    s3_policy_not_public,
 ]

@@ -152,7 +152,7 @@ def deploy_runner(ctx: StackContext) -> DeployRunner | None:
             vpc_id=ctx.network.vpc_id, subnet_ids=ctx.network.private_subnet_ids,
             operator_role_arns=list(s.site.on_call_role_arns), role_policy=json.dumps(runner_policy(s), sort_keys=True),
             parts_policy=json.dumps(parts_policy(s), sort_keys=True),
-            tags=tags_for(s, "runner"),
+            tags=tags_for(s, "runner"), keys=ctx.keys,
             secret_environment={"PAGERDUTY_TOKEN": r.pagerduty_token_secret} if s.role == "dr" else {},
         ),
         opts=ctx.opts(s.region),

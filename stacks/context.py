@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from components.kms import KeyAccess
 from components.network import Network
+from stacks.contracts import LogsRef
 from stacks.settings import StackSettings
 
 
@@ -31,6 +32,7 @@ class StackContext:
     providers: Mapping[str, aws.Provider]  # one per region the stack touches (stacks/providers.py)
     network: Network  # the stack's own region's network
     keys: KeyAccess  # who administers the stack's KMS keys (every key's policy names them)
+    logs: LogsRef  # the log buckets by region (declared first by the primary stack; the dr stack delivers into them)
     # A secret `pagerduty:token`, or None: the PagerDuty provider then reads PAGERDUTY_TOKEN itself.
     pagerduty_token: pulumi.Output[str] | None = None
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.storage import BucketRef
+from components.storage import FLOW_LOG_PREFIX, BucketRef
 from stacks.peer import PrimaryFacts
 
 # Stack outputs by name, as `pulumi.export` takes them.
@@ -31,6 +31,22 @@ class DatabaseRef:
 
 
 @dataclass(frozen=True)
+class LogsRef:
+    """The log buckets (`<storage.logBucketPrefix>-<region>`, owned by the primary stack) as the parts deliver into them:
+    VPC flow logs, and the S3 server access logs of every other bucket of their region (the CDN's log bucket too).
+    CloudFront's standard logs have a bucket of their own (stacks/edge.py): they need ACLs, these keep them off."""
+
+    buckets: Mapping[str, str]  # region -> log bucket name
+    # What must exist before anything delivers into them (primary stack: its LogBuckets; dr stack: nothing, the
+    # primary stack made them first).
+    ready: tuple[pulumi.Resource, ...] = ()
+
+    def flow_log_destination(self, region: str) -> str:
+        """The S3 destination of a region's VPC flow logs (its log bucket, under the prefix its policy grants)."""
+        return f"arn:aws:s3:::{self.buckets[region]}/{FLOW_LOG_PREFIX}"
+
+
+@dataclass(frozen=True)
 class DataParts:
     """What the data part (stacks/data.py) hands to compute and edge."""
 
@@ -45,6 +61,7 @@ class DataParts:
     # parts never read the primary themselves. None in the primary stack.
     primary: PrimaryFacts | None
     exports: Exports
+    logs: LogsRef  # where the parts deliver their logs (edge: CloudFront's standard logs)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ backup plan of the promoted database during an outage.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 
 from components.backups import BackupRole, BackupVault, PlanArgs, VaultArgs, WeeklySnapshotPlan
@@ -18,6 +20,7 @@ from components.database import (
     DatabasePlacement,
     InstanceArgs,
     MasterCredentials,
+    MonitoringRole,
     PitrSource,
     PlacementArgs,
     PostgresInstance,
@@ -25,13 +28,14 @@ from components.database import (
     ReplicatedBackupsArgs,
 )
 from components.kms import KeyArgs, RegionalKey
-from components.storage import BucketRef, Lifecycle, ReplicatedBucket, ReplicatedBucketArgs
+from components.storage import BucketRef, Lifecycle, LogBuckets, LogBucketsArgs, ReplicatedBucket, ReplicatedBucketArgs
 from stacks.context import StackContext
-from stacks.contracts import DatabaseRef, DataParts
+from stacks.contracts import DatabaseRef, DataParts, LogsRef
 from stacks.database_shape import database_inputs, dr_replicates
 from stacks.peer import PrimaryFacts, read_primary
 from stacks.settings import SettingsError, StackSettings
 from stacks.settings.cache import Cache as CacheSettings
+from stacks.settings.database import Database as DatabaseSettings
 from stacks.settings.database import failback_replicates
 from stacks.settings.stack import tags_for
 
@@ -80,6 +84,19 @@ def build(ctx: StackContext) -> DataParts:
     return _primary(ctx) if ctx.settings.role == "primary" else _dr(ctx)
 
 
+def logging_parameters(db: DatabaseSettings) -> dict[str, str]:
+    """The PostgreSQL logging parameters every parameter group carries (values as RDS takes them: strings)."""
+    return {"log_statement": db.log_statement, "log_min_duration_statement": str(db.log_min_duration_statement_ms)}
+
+
+def monitoring_role(ctx: StackContext) -> MonitoringRole:
+    """This stack's Enhanced Monitoring role (IAM is global: one serves the stack's instances in every region)."""
+    s = ctx.settings
+    name = s.database.identifier if s.role == "primary" else s.database.replica_identifier
+    return MonitoringRole(f"{s.role}-database-monitoring", f"{name}-monitoring", s.account_id, tags_for(s, "postgres"),
+                          opts=ctx.opts())
+
+
 def _placement(ctx: StackContext, name: str, region: str) -> DatabasePlacement:
     s = ctx.settings
     db = s.database
@@ -89,7 +106,7 @@ def _placement(ctx: StackContext, name: str, region: str) -> DatabasePlacement:
             region=region, vpc_id=ctx.network.vpc_id, vpc_cidr=ctx.network.vpc_cidr,
             subnet_ids=ctx.network.private_subnet_ids, subnet_group_name=db.subnet_group_name,
             parameter_group_name=f"{db.identifier}-{db.parameter_family}", parameter_family=db.parameter_family,
-            port=db.port, tags=tags_for(s, "postgres"),
+            port=db.port, tags=tags_for(s, "postgres"), parameters=logging_parameters(db),
         ),
         opts=ctx.opts(region),
     )
@@ -109,7 +126,7 @@ def _restore_source(settings: StackSettings, local: dict[str, PostgresInstance],
     return PitrSource(automated_backups_arn=replicated.arn, time=restore.time)
 
 
-def _restored(ctx: StackContext, region: str, placement: DatabasePlacement, key: RegionalKey,
+def _restored(ctx: StackContext, region: str, placement: DatabasePlacement, key: RegionalKey, monitoring: MonitoringRole,
               source: PitrSource | None, after: list[pulumi.Resource]) -> PostgresInstance | None:
     """Runbook "Database Point-in-Time Recovery": a recovered instance beside the original, never in its place."""
     s = ctx.settings
@@ -118,8 +135,8 @@ def _restored(ctx: StackContext, region: str, placement: DatabasePlacement, key:
     shape = database_inputs("restored", False, s.database)
     return PostgresInstance(
         f"{s.role}-restored-database",
-        InstanceArgs(region=region, shape=shape, placement=placement,
-                     kms_key_arn=key.arn, tags=tags_for(s, "postgres"), restore=source, depends_on=after),
+        InstanceArgs(region=region, shape=shape, placement=placement, kms_key_arn=key.arn, tags=tags_for(s, "postgres"),
+                     monitoring_role_arn=monitoring.arn, restore=source, depends_on=after),
         opts=ctx.opts(region),
     )
 
@@ -127,6 +144,27 @@ def _restored(ctx: StackContext, region: str, placement: DatabasePlacement, key:
 def _lifecycle(s: StackSettings) -> Lifecycle:
     st = s.storage
     return Lifecycle(st.noncurrent_to_glacier_days, st.noncurrent_expiration_days, st.abort_incomplete_multipart_days)
+
+
+def log_buckets(settings: StackSettings, providers: Mapping[str, pulumi.ProviderResource]) -> LogsRef:
+    """The log buckets, one per region, declared first (the network's flow logs go there) by the primary stack.
+
+    The primary owns both, as it owns the us-west-2 landing zones of its replication: its us-east-1 logs replicate
+    into the us-west-2 one, which the dr stack's logs (its flow logs, its buckets' access logs) use too; the dr stack
+    only delivers into them, by name.
+    """
+    s = settings
+    east, west = s.regions.primary, s.regions.dr
+    names = {region: s.storage.log_bucket(region) for region in (east, west)}
+    if s.role != "primary":
+        return LogsRef(buckets=names)
+    logs = LogBuckets("logs", LogBucketsArgs(
+        source_bucket=names[east], replica_bucket=names[west], source_region=east, replica_region=west,
+        source_provider=providers[east], replica_provider=providers[west], account_id=s.account_id, lifecycle=_lifecycle(s),
+        retention_days=s.storage.log_retention_days, replication_time_minutes=s.storage.replication_time_minutes,
+        tags=tags_for(s, "logs"),
+    ))
+    return LogsRef(buckets=names, ready=(logs,))
 
 
 def _primary(ctx: StackContext) -> DataParts:
@@ -147,6 +185,7 @@ def _primary(ctx: StackContext) -> DataParts:
         opts=ctx.opts(west),
     )
     placement = _placement(ctx, "primary-database-placement", east)
+    monitoring = monitoring_role(ctx)
     credentials = MasterCredentials(
         "primary-database-credentials",
         CredentialsArgs(region=east, replica_region=west, name=f"{db.identifier}/master", kms_key_arn=db_key.arn,
@@ -160,7 +199,8 @@ def _primary(ctx: StackContext) -> DataParts:
         writer = PostgresInstance(
             "primary-database",
             InstanceArgs(region=east, shape=database_inputs("writer", False, db), placement=placement, kms_key_arn=db_key.arn,
-                         tags=pg_tags, password=credentials.password, password_version=db.password_version),
+                         tags=pg_tags, monitoring_role_arn=monitoring.arn, password=credentials.password,
+                         password_version=db.password_version),
             opts=ctx.opts(east),
         )
         local[db.identifier] = writer
@@ -171,14 +211,15 @@ def _primary(ctx: StackContext) -> DataParts:
         failback = PostgresInstance(
             "primary-failback-database",
             InstanceArgs(region=east, shape=database_inputs("failback", fb_replicates, db), placement=placement,
-                         kms_key_arn=db_key.arn, tags=pg_tags, source_arn=rds_arn(west, s.account_id, db.replica_identifier)),
+                         kms_key_arn=db_key.arn, tags=pg_tags, monitoring_role_arn=monitoring.arn,
+                         source_arn=rds_arn(west, s.account_id, db.replica_identifier)),
             opts=ctx.opts(east),
         )
         local[db.failback_identifier] = failback
     current = failback if (failback is not None and fb_replicates is False) else writer
     assert current is not None  # settings guarantee it: retireOriginal requires the promoted failback instance
     credentials.store("primary-database-credentials", writer.address if writer is not None else current.address)
-    restored = _restored(ctx, east, placement, db_key, _restore_source(s, local, None), [current.instance])
+    restored = _restored(ctx, east, placement, db_key, monitoring, _restore_source(s, local, None), [current.instance])
 
     # ---- object storage ----------------------------------------------------------------------------
     st = s.storage
@@ -191,7 +232,10 @@ def _primary(ctx: StackContext) -> DataParts:
                 source_provider=ctx.provider(east), replica_provider=ctx.provider(west), lifecycle=_lifecycle(s),
                 replication_time_minutes=st.replication_time_minutes if st.replication_time_control else None,
                 tags=tags_for(s, f"{kind}-storage"), keys=ctx.keys,
+                log_buckets=dict(ctx.logs.buckets),
             ),
+            # Access logging needs the log buckets' policies in place first.
+            opts=pulumi.ResourceOptions(depends_on=list(ctx.logs.ready)),
         )
 
     # ---- AWS Backup ----------------------------------------------------------------------------------
@@ -256,6 +300,7 @@ def _primary(ctx: StackContext) -> DataParts:
         database_ready=(current.instance,),
         primary=None,
         exports=outputs,
+        logs=ctx.logs,
     )
 
 
@@ -284,12 +329,13 @@ def _dr(ctx: StackContext) -> DataParts:
     db_key = RegionalKey("dr-database-kms", KeyArgs(west, db.replica_identifier, f"RDS {db.replica_identifier}", pg_tags,
                                                     ctx.keys, services=("rds",)), opts=ctx.opts(west))
     placement = _placement(ctx, "dr-database-placement", west)
+    monitoring = monitoring_role(ctx)  # in standby too: the promoted instance keeps it, so a failover creates no IAM
     shape = database_inputs("dr", dr_replicates(s.failover), db)
     # Same logical name and identifier in standby and failover: the flip promotes this very instance.
     instance = PostgresInstance(
         "dr-database",
         InstanceArgs(region=west, shape=shape, placement=placement, kms_key_arn=db_key.arn, tags=pg_tags,
-                     source_arn=facts.database_arn, guard=promotion_guard(s, facts, shape.identifier)),
+                     monitoring_role_arn=monitoring.arn, source_arn=facts.database_arn, guard=promotion_guard(s, facts, shape.identifier)),
         opts=ctx.opts(west),
     )
     replicated = ReplicatedBackups(
@@ -298,7 +344,7 @@ def _dr(ctx: StackContext) -> DataParts:
                               retention_days=db.backup_retention_days),
         opts=ctx.opts(west),
     )
-    _restored(ctx, west, placement, db_key, _restore_source(s, {db.replica_identifier: instance}, replicated), [instance.instance])
+    _restored(ctx, west, placement, db_key, monitoring, _restore_source(s, {db.replica_identifier: instance}, replicated), [instance.instance])
 
     # The promoted database is backed up in us-west-2 while us-east-1 is down: the weekly plan of the
     # runbook, into the us-west-2 vault the primary stack owns (copies to us-east-1 resume after failback).
@@ -347,4 +393,5 @@ def _dr(ctx: StackContext) -> DataParts:
             "drCacheEndpoint": cache.endpoint,
             "drCacheAppUser": cache.app_user_id,
         },
+        logs=ctx.logs,
     )

@@ -63,6 +63,8 @@ def database_inputs(kind: Kind, replicating: bool, db: DatabaseSettings) -> Inst
         "performance_insights_enabled": True,
         "performance_insights_retention_period": db.performance_insights_retention_days,
         "enabled_cloudwatch_logs_exports": list(LOG_EXPORTS),
+        # Every instance, the replica too: promotion then changes nothing here (its role is the stack's own).
+        "monitoring_interval": db.monitoring_interval_seconds,
         # The writer takes changes in its maintenance window; the DR and failback instances take them at
         # once, since they change when someone is recovering and cannot wait for Sunday.
         "apply_immediately": kind != "writer",

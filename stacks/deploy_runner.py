@@ -294,6 +294,12 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
          "Resource": f"arn:aws:iam::{account}:role/*", "Condition": {"StringEquals": _tagged(s)}},
         {"Sid": "CreateRolesTaggedAsThisStacks", "Effect": "Allow", "Action": ["iam:CreateRole", "iam:TagRole"],
          "Resource": f"arn:aws:iam::{account}:role/*", "Condition": {"StringEquals": _tagged(s, "aws:RequestTag")}},
+        # Its own log group's retention and KMS key (the group is declared, encrypted, before the project writes to it).
+        {"Sid": "OwnLogGroup", "Effect": "Allow", "Action": ["logs:PutRetentionPolicy", "logs:AssociateKmsKey"],
+         "Resource": f"arn:aws:logs:{s.region}:{account}:log-group:/aws/codebuild/{s.runner_name}"},
+        # Creating VPC flow logs into S3 (VPC user guide, "Publish flow logs to Amazon S3"); no resource ARN exists.
+        {"Sid": "FlowLogDelivery", "Effect": "Allow", "Action": ["logs:CreateLogDelivery", "logs:DeleteLogDelivery"],
+         "Resource": "*", "Condition": in_regions},
         {"Sid": "ClusterOidcProviders", "Effect": "Allow", "Action": ["iam:*OpenIDConnectProvider*", "iam:TagOpenIDConnectProvider"],
          "Resource": [f"arn:aws:iam::{account}:oidc-provider/oidc.eks.{region}.amazonaws.com/*" for region in regions]
          # GitHub's, in the stack that declares it (testing.verification.oidcProvider)
@@ -308,6 +314,7 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
     if s.role == "primary":
         names = [s.storage.assets_bucket, s.storage.velero_bucket]
         names += [s.storage.replica_name(n, s.regions.dr) for n in names]
+        names += [s.storage.log_bucket(region) for region in regions]
         statements.append({"Sid": "ThisStacksBuckets", "Effect": "Allow", "Action": ["s3:CreateBucket", "s3:Put*", "s3:Get*",
                                                                                      "s3:ListBucket", "s3:DeleteBucketPolicy"],
                            "Resource": [f"arn:aws:s3:::{n}" for n in names]})

@@ -10,6 +10,8 @@ also how alarms forwarded from us-east-1 are routed in us-west-2.
 Which tiers use which data is `tiers_using`, from what each service says it uses (tiers.<tier>.uses): an alarm on
 the database pages the highest tier whose services use the database, and so on. The cluster's state, the ingress
 and the DR capacity concern every tier (every service is restored by Velero and served through the ingress).
+The logs (access logs, flow logs) are no tier's data: no recovery waits for them, so their replication pages the
+lowest tier, at its urgency.
 """
 
 from __future__ import annotations
@@ -25,13 +27,16 @@ PROBE_NAMESPACE = "AIVO/DR"  # the freshness probe's metrics (components/probes/
 CANARY_NAMESPACE = "CloudWatchSynthetics"
 # What an alarm watches, for `tiers_using` (the dependency model of readiness refines it): the data stores,
 # the ingress (an outage) and the DR capacity a failover runs on.
-STORES = ("database", "cache", "assets", "cluster-state", "ingress", "capacity")
+STORES = ("database", "cache", "assets", "cluster-state", "ingress", "capacity", "logs")
 DATA_STORES = ("database", "cache", "assets", "cluster-state")
 
 
 def tiers_using(settings: StackSettings, store: str) -> list[str]:
     """The tiers whose services depend on `store`, in restore order. Every tier for the cluster's state, the ingress
-    and the capacity, and for a data store no service uses (its alarm then pages for the platform)."""
+    and the capacity, and for a data store no service uses (its alarm then pages for the platform); the lowest alone
+    for the logs, on which no service's recovery depends."""
+    if store == "logs":
+        return restore_order(settings.tiers)[-1:]
     if store in ("database", "cache", "assets", "volumes"):
         return tiers_with(settings.tiers, store) or restore_order(settings.tiers)
     return restore_order(settings.tiers)
@@ -164,9 +169,11 @@ def primary_alarms(settings: StackSettings, health_check_id: str | None = None) 
     s = settings
     region = s.regions.primary
     alarms = []
-    for kind, bucket in (("assets", s.storage.assets_bucket), ("velero", s.storage.velero_bucket)):
-        store = "assets" if kind == "assets" else "cluster-state"
-        replica = s.storage.replica_name(bucket, s.regions.dr)
+    pairs = [(kind, bucket, s.storage.replica_name(bucket, s.regions.dr))
+             for kind, bucket in (("assets", s.storage.assets_bucket), ("velero", s.storage.velero_bucket))]
+    pairs.append(("logs", s.storage.log_bucket(region), s.storage.log_bucket(s.regions.dr)))
+    for kind, bucket, replica in pairs:
+        store = {"assets": "assets", "velero": "cluster-state"}.get(kind, kind)
         dims = {"SourceBucket": bucket, "DestinationBucket": replica, "RuleId": "to-dr"}
         latency = _spec(s, store, key=f"{kind}-replication-latency", region=region, namespace="AWS/S3",
                         metric="ReplicationLatency", watches=f"replication of {bucket} to {replica} (RTC)", dimensions=dims,

@@ -96,7 +96,7 @@ def build(ctx: StackContext, data: DataParts, compute: ComputeParts) -> EdgePart
     )
     logs = TransientBucket("edge-cdn-logs", TransientBucketArgs(
         region=s.region, bucket=f"{cdn.log_bucket_prefix}-{s.region}", purpose="CloudFront access logs",
-        expire_days=cdn.log_retention_days, tags=tags_for(s, "cdn"), keys=ctx.keys,
+        expire_days=cdn.log_retention_days, tags=tags_for(s, "cdn"), keys=ctx.keys, log_bucket=data.logs.buckets[s.region],
         key_principals=(cloudfront_log_delivery(s.account_id),), cloudfront_log_delivery=True), opts=opts)
     failover_cdn = FailoverCdn(
         "edge-cdn",

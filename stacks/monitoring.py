@@ -111,7 +111,7 @@ def _dr(ctx: StackContext, data: DataParts) -> MonitoringParts:
     IngressCanary("outage-canary", CanaryArgs(
         region=west, name=canary_name(s), account_id=s.account_id, target_host=s.site.ingress[s.active],
         target_path=s.dns.health_check.path, rate_minutes=s.detection.canary_rate_minutes, runtime_version=CANARY_RUNTIME,
-        bucket=canary_bucket(s), tags=tags, keys=ctx.keys,
+        bucket=canary_bucket(s), tags=tags, keys=ctx.keys, log_bucket=ctx.logs.buckets[west],
     ), opts=ctx.opts(west))
     assert data.primary is not None
     velero_bucket = s.storage.replica_name(s.storage.velero_bucket, west)
@@ -121,6 +121,7 @@ def _dr(ctx: StackContext, data: DataParts) -> MonitoringParts:
         database_identifiers=[s.database.identifier, s.database.replica_identifier],
         velero_bucket_arn=f"arn:aws:s3:::{velero_bucket}", velero_key_arn=data.primary.velero_replica_kms_key_arn,
         cluster=s.cluster_name, node_group=s.cluster.node_group_name, cache=f"{s.cache.replication_group_id}-dr", tags=tags,
+        keys=ctx.keys, log_retention_days=s.detection.probe_log_retention_days,
     ), opts=ctx.opts(west))
     alarms = Alarms("dr-alarms", AlarmsArgs(specs=dr_alarms(s), actions=topics.arns, tags=tags), opts=ctx.opts(west))
     exports: Exports = {

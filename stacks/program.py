@@ -23,6 +23,7 @@ def run() -> None:
     settings = load_settings()
     token = pagerduty_token() if settings.role == "dr" else None  # checked before anything is declared
     providers = regional_providers(settings)
+    logs = data.log_buckets(settings, providers)
     net = settings.network
     network = Network(
         f"{settings.role}-network",
@@ -34,10 +35,13 @@ def run() -> None:
             vpc_id=net.vpc_id,
             private_subnet_ids=list(net.private_subnet_ids),
             public_subnet_ids=list(net.public_subnet_ids),
+            flow_log_destination=logs.flow_log_destination(settings.region),
+            flow_log_dependencies=list(logs.ready),
         ),
         opts=pulumi.ResourceOptions(provider=providers[settings.region]),
     )
-    ctx = StackContext(settings=settings, providers=providers, network=network, keys=key_access(settings), pagerduty_token=token)
+    ctx = StackContext(settings=settings, providers=providers, network=network, keys=key_access(settings), logs=logs,
+                       pagerduty_token=token)
     data_parts = data.build(ctx)
     compute_parts = compute.build(ctx, data_parts)
     edge_parts = edge.build(ctx, data_parts, compute_parts)

@@ -54,7 +54,7 @@ def restore_testing_args(ctx: StackContext) -> RestoreTestingArgs:
         secret_id=f"{db.identifier}/master", db_name=db.db_name,
         expectations={table: want.model_dump(exclude_none=True) for table, want in rt.expectations.items()},
         protected_identifiers=sorted({db.identifier, db.replica_identifier, db.failback_identifier}),
-        tags=tags_for(s, "restore-testing"),
+        tags=tags_for(s, "restore-testing"), keys=ctx.keys,
     )
 
 

@@ -17,6 +17,18 @@ from tests.helpers.cli import ROOT
 PROGRAMS = Path(__file__).parent / "fixtures" / "policy_programs"
 
 EXPOSED_DATABASE = {
+    ("rds-enhanced-monitoring-enabled", "mandatory", "db",
+     "monitoringInterval is None; Enhanced Monitoring must be on, every 1, 5, 10, 15, 30, 60 seconds"),
+    ("rds-enhanced-monitoring-enabled", "mandatory", "db",
+     "monitoringRoleArn is None; it must name the IAM role Enhanced Monitoring publishes with"),
+    ("rds-performance-insights-encrypted-with-kms", "mandatory", "db", "performanceInsightsEnabled must be true"),
+    ("rds-logs-exported-to-cloudwatch", "mandatory", "db",
+     "enabledCloudwatchLogsExports is []; it must include postgresql (the server log, where the logging parameters write, "
+     "outlives the instance only in CloudWatch)"),
+    ("rds-iam-authentication-enabled", "mandatory", "db",
+     "iamDatabaseAuthenticationEnabled must be true (services sign in with their IAM role, not a stored password)"),
+    ("rds-copy-tags-to-snapshots", "advisory", "db",
+     "copyTagsToSnapshot must be true (a snapshot without the instance's tags is nobody's: no owner, no tier)"),
     ("data-stores-protected", "mandatory", "db", "protect must be true on a data store, so no `pulumi up` or `destroy` can delete or replace it"),
     ("rds-backup-retention-at-least-minimum", "mandatory", "db", "backupRetentionPeriod is 7; it must be at least 30 days"),
     ("rds-backup-retention-at-least-minimum", "mandatory", "db", "backupWindow must be set (the runbook's window is 03:00-06:00 UTC)"),
@@ -31,6 +43,9 @@ UNGUARDED_BUCKET = {
     ("iam-no-wildcard-actions-or-resources", "mandatory", "writer-everything", "statement 0 allows s3:* on Resource *"),
     ("iam-no-wildcard-actions-or-resources", "mandatory", "writer-everything", "statement 0 allows wildcard actions s3:*"),
     ("s3-bucket-encrypted-with-kms", "mandatory", "assets", "bucket assets has no server-side encryption configuration"),
+    ("s3-bucket-access-logged", "mandatory", "assets", "bucket assets has no server access logging (BucketLogging) into a log bucket"),
+    ("s3-incomplete-multipart-uploads-aborted", "advisory", "assets",
+     "bucket assets: no Enabled whole-bucket lifecycle rule aborts incomplete multipart uploads within 7 days (found None)"),
     ("s3-bucket-public-access-blocked", "mandatory", "assets", "bucket assets has no BucketPublicAccessBlock"),
     ("s3-bucket-replicated-or-replica", "mandatory", "assets", "bucket assets is neither replicated to another region nor a replica"),
     ("s3-bucket-tls-only", "mandatory", "assets", "bucket assets has no bucket policy denying requests without TLS (aws:SecureTransport false)"),
@@ -102,7 +117,7 @@ def test_a_failing_program_prints_a_readable_table_and_summary(capsys):
     assert [c.strip() for c in header.strip("┃ ").split("┃")] == ["policy", "level", "resource", "message"]
     assert "rds-not-publicly-accessible" in out and "publiclyAccessible must not be true" in out
     assert out.rstrip().splitlines()[-1] == (
-        f"policy-fixture-exposed-database/test: FAILED - {len(pack_policies())} policies, 9 mandatory and 0 advisory violations (8 policies violated)"
+        f"policy-fixture-exposed-database/test: FAILED - {len(pack_policies())} policies, 14 mandatory and 1 advisory violations (13 policies violated)"
     )
 
 
@@ -117,7 +132,7 @@ def test_json_to_a_file_is_written_beside_the_table(capsys, tmp_path):
     target = tmp_path / "check.json"
     assert main(["check", "--stack", "test", "--program", str(PROGRAMS / "exposed_database"), "--json", str(target)]) == 1
     assert f"check document written to {target}" in capsys.readouterr().out
-    assert json.loads(target.read_text())["summary"]["mandatory"] == 9
+    assert json.loads(target.read_text())["summary"]["mandatory"] == 14
 
 
 @pytest.mark.parametrize(("argv", "error"), [

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from drctl.diffing import diff_plans
 from drctl.engine.plan import SettingsProblem
 from drctl.output import dump_json
 from stacks.database_shape import database_inputs, dr_replicates
 from stacks.settings.database import Database, failback_replicates
-from tests.helpers.planning import by_urn, only, plan
+from tests.helpers.planning import by_urn, only, plan, policy_json
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 INSTANCE = "aws:rds/instance:Instance"
@@ -76,7 +77,7 @@ def test_primary_writer_lives_in_its_vpc_behind_5432_from_the_vpc_cidr_only() ->
     params = only(p, "aws:rds/parameterGroup:ParameterGroup", "primary-database-placement")
     assert db["parameterGroupName"] == params.inputs["name"]
     assert params.inputs["family"] == "postgres16"
-    assert [(x["name"], x["value"]) for x in params.inputs["parameters"]] == [("rds.force_ssl", "1")]
+    assert [(x["name"], x["value"]) for x in params.inputs["parameters"]][0] == ("rds.force_ssl", "1")
 
 
 def test_master_password_is_write_only_and_secret_and_its_secret_is_replicated_to_us_west_2() -> None:
@@ -306,3 +307,68 @@ def test_failover_stops_before_promotion_when_the_primary_reports_its_failback_w
         "aivo-dr:failover = true: false once the primary stack's failback instance is the writer "
         "(its output databaseFailbackPromoted is true), or both regions take writes"
     )
+
+
+MONITORING_ROLE = "aws:iam/role:Role"
+ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+@pytest.mark.parametrize(("state", "role_name", "instances"), [
+    (("primary",), "aivo-production-postgres-monitoring", ["primary-database-instance"]),
+    (("primary", "activeRegion=us-west-2"), "aivo-production-postgres-monitoring",
+     ["primary-database-instance", "primary-failback-database-instance"]),
+    (("dr",), "aivo-production-postgres-dr-monitoring", ["dr-database-instance"]),
+    (("dr", "failover=true"), "aivo-production-postgres-dr-monitoring", ["dr-database-instance"]),
+])
+def test_every_instance_has_enhanced_monitoring_with_its_stacks_role(state: tuple[str, ...], role_name: str,
+                                                                     instances: list[str]) -> None:
+    p = plan(*state)
+    role = only(p, MONITORING_ROLE, "database-monitoring")
+    assert role.inputs["name"] == role_name
+    assert policy_json(role.inputs["assumeRolePolicy"])["Statement"] == [{
+        "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]
+    attachment = only(p, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "database-monitoring")
+    assert attachment.inputs["policyArn"] == ENHANCED_MONITORING_POLICY
+    declared = sorted(r.name for r in p.by_type(INSTANCE))
+    assert declared == instances
+    for name in instances:
+        instance = only(p, INSTANCE, name)
+        assert instance.inputs["monitoringInterval"] == 60
+        assert instance.inputs["monitoringRoleArn"] == f"arn:aws:iam::123456789012:role/{role_name}"
+        # The instance waits for the policy attachment, not just the role.
+        assert attachment.urn in instance.depends_on
+
+
+def test_the_failover_keeps_the_monitoring_role_and_changes_no_iam() -> None:
+    before, after = by_urn(plan("dr")), by_urn(plan("dr", "failover=true"))
+    iam = {urn: r.inputs for urn, r in before.items() if r.type.startswith("aws:iam/")}
+    assert iam and iam == {urn: r.inputs for urn, r in after.items() if r.type.startswith("aws:iam/")}
+
+
+@pytest.mark.parametrize(("stack", "region"), [("primary", "us-east-1"), ("dr", "us-west-2")])
+def test_every_parameter_group_forces_tls_and_logs_schema_changes_and_slow_statements(stack: str, region: str) -> None:
+    group = only(plan(stack), "aws:rds/parameterGroup:ParameterGroup")
+    assert (group.region, group.inputs["family"]) == (region, "postgres16")
+    # Dynamic parameters, applied immediately: no reboot, no replacement of an instance.
+    assert group.inputs["parameters"] == [
+        {"name": "rds.force_ssl", "value": "1", "applyMethod": "immediate"},
+        {"name": "log_statement", "value": "ddl", "applyMethod": "immediate"},
+        {"name": "log_min_duration_statement", "value": "1000", "applyMethod": "immediate"}]
+
+
+def test_logging_parameters_follow_the_settings_and_change_the_group_in_place() -> None:
+    group = only(plan("dr", "database.logStatement=mod", "database.logMinDurationStatementMs=250"),
+                 "aws:rds/parameterGroup:ParameterGroup")
+    assert [(x["name"], x["value"]) for x in group.inputs["parameters"][1:]] == [
+        ("log_statement", "mod"), ("log_min_duration_statement", "250")]
+    diff = diff_plans(plan("dr"), plan("dr", "database.logStatement=mod", "database.logMinDurationStatementMs=250"))
+    assert [(c.action, c.urn) for c in diff.changes] == [("update", group.urn)]
+
+
+def test_an_identifier_too_long_for_its_monitoring_role_is_refused_in_one_line() -> None:
+    identifier = "a" * 54
+    with pytest.raises(SettingsProblem) as caught:
+        plan("primary", f"database.identifier={identifier}")
+    assert str(caught.value) == (f'aivo-dr:database.identifier = "{identifier}": at most 53 characters: its Enhanced Monitoring role '
+                                 f"{identifier}-monitoring must fit IAM's 64")

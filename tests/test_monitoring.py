@@ -117,3 +117,21 @@ def test_a_plain_text_pagerduty_token_is_refused_and_a_secret_one_stays_secret(t
     (tmp_path / "Pulumi.dr.yaml").write_text(yaml.safe_dump(document))
     provider = only(run_plan("dr", [], tmp_path), "pulumi:providers:pagerduty", "pagerduty")
     assert provider.inputs["token"] == "[secret]"
+
+
+@pytest.mark.parametrize(("stack", "group", "region"), [
+    ("primary", "/aws/codebuild/aivo-dr-primary-runner", "us-east-1"), ("dr", "/aws/codebuild/aivo-dr-dr-runner", "us-west-2"),
+    ("dr", "/aws/lambda/aivo-dr-freshness-probe", "us-west-2"),
+])
+def test_log_groups_are_kept_a_year_and_encrypted_with_a_key_only_cloudwatch_logs_uses_for_them(stack: str, group: str,
+                                                                                                region: str) -> None:
+    p = plan(stack)
+    (logs,) = [r for r in p.by_type("aws:cloudwatch/logGroup:LogGroup") if r.inputs["name"] == group]
+    assert (logs.region, logs.inputs["retentionInDays"]) == (region, 365)
+    (key,) = [r for r in p.by_type("aws:kms/key:Key") if r.urn in logs.property_dependencies["kmsKeyId"]]
+    assert key.region == region and key.protect
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    assert sorted(statements) == ["Administrators", "LogsEncryptLogGroups"]
+    assert statements["LogsEncryptLogGroups"]["Principal"] == {"Service": [f"logs.{region}.amazonaws.com"]}
+    assert statements["LogsEncryptLogGroups"]["Condition"] == {
+        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:123456789012:log-group:{group}"}}

@@ -11,6 +11,10 @@ RDS = "aws:rds/instance:Instance"
 SOURCE_ARN = f"arn:aws:rds:{EAST}:{ACCOUNT}:db:aivo-production-postgres"
 WEST_KEY = f"arn:aws:kms:{WEST}:{ACCOUNT}:key/replica"
 EAST_KEY = f"arn:aws:kms:{EAST}:{ACCOUNT}:key/primary"
+PARAMS = "aws:rds/parameterGroup:ParameterGroup"
+MONITORING = {"monitoringInterval": 60, "monitoringRoleArn": f"arn:aws:iam::{ACCOUNT}:role/aivo-production-postgres-monitoring"}
+BASELINE = {"iamDatabaseAuthenticationEnabled": True, "performanceInsightsEnabled": True, "copyTagsToSnapshot": True,
+            "enabledCloudwatchLogsExports": ["postgresql", "upgrade"]}
 
 
 def compliant():
@@ -18,16 +22,21 @@ def compliant():
         "identifier": "aivo-production-postgres", "storageEncrypted": True, "kmsKeyId": EAST_KEY, "publiclyAccessible": False,
         "deletionProtection": True, "skipFinalSnapshot": False, "finalSnapshotIdentifier": "aivo-production-postgres-final",
         "backupRetentionPeriod": 30, "backupWindow": "03:00-06:00", "multiAz": True, "engine": "postgres",
-        "engineVersion": "16", "autoMinorVersionUpgrade": True,
+        "engineVersion": "16", "autoMinorVersionUpgrade": True, **MONITORING,
+        **BASELINE, "performanceInsightsKmsKeyId": EAST_KEY,
     }, region=EAST, protect=True)
     replica = res(RDS, "replica", {
         "identifier": "aivo-production-postgres-dr", "replicateSourceDb": SOURCE_ARN, "kmsKeyId": WEST_KEY,
-        "publiclyAccessible": False, "deletionProtection": True, "skipFinalSnapshot": True,
+        "publiclyAccessible": False, "deletionProtection": True, "skipFinalSnapshot": True, **MONITORING,
+        **BASELINE, "performanceInsightsKmsKeyId": WEST_KEY,
     }, region=WEST, protect=True)
     backups = res(database.RDS_BACKUPS_REPLICATION, "pitr", {
         "sourceDbInstanceArn": SOURCE_ARN, "kmsKeyId": WEST_KEY, "retentionPeriod": 30,
     }, region=WEST)
-    return [writer, replica, backups]
+    params = res(PARAMS, "params", {"family": "postgres16", "parameters": [
+        {"name": "rds.force_ssl", "value": "1"}, {"name": "log_statement", "value": "ddl"},
+        {"name": "log_min_duration_statement", "value": "1000"}]}, region=EAST)
+    return [writer, replica, backups, params]
 
 
 CASES = [
@@ -54,6 +63,40 @@ CASES = [
      [f"kmsKeyId must be set on a cross-region replica (source in {EAST}, replica in {WEST})"]),
     (database.rds_backups_replication, "pitr", "kmsKeyId", EAST_KEY, [f"kmsKeyId {EAST_KEY} must be a KMS key ARN in the destination region {WEST}"]),
     (database.rds_backups_replication, "pitr", "retentionPeriod", 14, ["retentionPeriod is 14; it must be at least 30 days"]),
+    (database.rds_enhanced_monitoring, "replica", "monitoringInterval", 0,
+     ["monitoringInterval is 0; Enhanced Monitoring must be on, every 1, 5, 10, 15, 30, 60 seconds"]),
+    (database.rds_enhanced_monitoring, "writer", "monitoringInterval", DELETE,
+     ["monitoringInterval is None; Enhanced Monitoring must be on, every 1, 5, 10, 15, 30, 60 seconds"]),
+    (database.rds_enhanced_monitoring, "writer", "monitoringRoleArn", DELETE,
+     ["monitoringRoleArn is None; it must name the IAM role Enhanced Monitoring publishes with"]),
+    (database.rds_postgres_logging, "params", "parameters.1.value", "none",
+     ["log_statement is none; it must be ddl, mod or all, so that schema and role changes are on record"]),
+    (database.rds_postgres_logging, "params", "parameters.2.value", "-1",
+     ["log_min_duration_statement is -1; it must be 0-10000 ms, so that slow statements are on record"]),
+    (database.rds_postgres_logging, "params", "parameters", [{"name": "rds.force_ssl", "value": "1"}],
+     ["log_min_duration_statement is None; it must be 0-10000 ms, so that slow statements are on record",
+      "log_statement is None; it must be ddl, mod or all, so that schema and role changes are on record"]),
+    (database.rds_forces_tls, "params", "parameters.0.value", "0",
+     ["rds.force_ssl is 0; it must be 1, so that the server refuses connections without TLS"]),
+    (database.rds_iam_authentication, "replica", "iamDatabaseAuthenticationEnabled", False,
+     ["iamDatabaseAuthenticationEnabled must be true (services sign in with their IAM role, not a stored password)"]),
+    (database.rds_performance_insights, "writer", "performanceInsightsEnabled", DELETE, ["performanceInsightsEnabled must be true"]),
+    (database.rds_performance_insights, "replica", "performanceInsightsKmsKeyId", EAST_KEY,
+     [f"performanceInsightsKmsKeyId is {EAST_KEY}; it must be a customer-managed KMS key ARN in the instance's region "
+      f"{WEST} (its statements' text is data)"]),
+    (database.rds_performance_insights, "writer", "performanceInsightsKmsKeyId", DELETE,
+     [f"performanceInsightsKmsKeyId is None; it must be a customer-managed KMS key ARN in the instance's region {EAST} "
+      "(its statements' text is data)"]),
+    (database.rds_logs_exported, "writer", "enabledCloudwatchLogsExports", ["upgrade"],
+     ["enabledCloudwatchLogsExports is ['upgrade']; it must include postgresql (the server log, where the logging "
+      "parameters write, outlives the instance only in CloudWatch)"]),
+    (database.rds_minor_upgrades, "writer", "autoMinorVersionUpgrade", False,
+     ["autoMinorVersionUpgrade is false; minor versions (security fixes) must be applied automatically in the maintenance window"]),
+    (database.rds_copy_tags, "replica", "copyTagsToSnapshot", DELETE,
+     ["copyTagsToSnapshot must be true (a snapshot without the instance's tags is nobody's: no owner, no tier)"]),
+    (database.rds_ca_current, "writer", "caCertIdentifier", "rds-ca-2019",
+     ["caCertIdentifier is rds-ca-2019; use one of rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, rds-ca-ecc384-g1 (or leave it to "
+      "RDS, whose default for new instances is rds-ca-rsa2048-g1)"]),
     (database.rds_backups_replication, "pitr", "sourceDbInstanceArn", f"arn:aws:rds:{WEST}:{ACCOUNT}:db:x",
      [f"sourceDbInstanceArn is in {WEST}, the same region: automated backups must be replicated to another region"]),
 ]
@@ -105,3 +148,15 @@ def test_an_unknown_value_is_a_violation_not_a_pass(policy, name, path):
 def test_a_pinned_minor_is_fine_when_minor_upgrades_are_off():
     records = mutate(mutate(compliant(), "writer", "engineVersion", "16.4"), "writer", "autoMinorVersionUpgrade", False)
     assert violations(database.rds_engine_major_version_when_auto_upgrading, records) == []
+
+
+def test_monitoring_interval_and_slow_statement_thresholds_are_tunable():
+    assert violations(database.rds_enhanced_monitoring, compliant(), config={"maximumIntervalSeconds": 30}) == [
+        "monitoringInterval is 60; Enhanced Monitoring must be on, every 1, 5, 10, 15, 30 seconds"] * 2
+    assert violations(database.rds_postgres_logging, compliant(), config={"maximumMinDurationMs": 500}) == [
+        "log_min_duration_statement is 1000; it must be 0-500 ms, so that slow statements are on record"]
+
+
+def test_parameter_groups_of_other_engines_are_not_postgresql_logging_subjects():
+    other = mutate(mutate(compliant(), "params", "family", "mysql8.0"), "params", "parameters", [])
+    assert violations(database.rds_postgres_logging, other) == []

@@ -17,7 +17,7 @@ from policies import catalog
 
 PACK = Path(__file__).resolve().parents[1] / "policies"
 TESTS = Path(__file__).parent
-SUBJECTS = ["database", "storage", "kms", "backups", "cache", "cluster", "velero", "dns", "cdn", "iam", "runner", "monitoring", "tagging", "stack",
+SUBJECTS = ["database", "storage", "network", "kms", "backups", "cache", "cluster", "velero", "dns", "cdn", "iam", "runner", "monitoring", "tagging", "stack",
             "readiness"]
 
 
@@ -76,7 +76,9 @@ def test_config_schemas_have_bounds_and_valid_defaults(policy):
 
 def test_what_risks_data_recovery_or_exposure_is_mandatory_and_hygiene_advisory():
     advisory = sorted(p.name for p in catalog.POLICIES if p.enforcement_level == EnforcementLevel.ADVISORY)
-    assert advisory == ["eks-control-plane-logging-enabled", "resources-tagged", "s3-noncurrent-versions-to-glacier-and-expired"]
+    assert advisory == ["eks-control-plane-logging-enabled", "rds-copy-tags-to-snapshots", "resources-tagged",
+                        "s3-incomplete-multipart-uploads-aborted", "s3-noncurrent-versions-to-glacier-and-expired",
+                        "security-group-attached", "security-group-rules-described"]
 
 
 def test_every_policy_has_a_mutated_case_in_the_tests():

@@ -22,6 +22,7 @@ def compliant():
         res(CACHE_GROUP, "redis", {
             "replicationGroupId": "aivo-production-redis", "atRestEncryptionEnabled": True, "transitEncryptionEnabled": True,
             "automaticFailoverEnabled": True, "multiAzEnabled": True, "snapshotRetentionLimit": 7, "snapshotWindow": "06:30-07:30",
+            "kmsKeyId": EAST_KEY,
         }, region=EAST, protect=True),
         res(EKS_CLUSTER, "eks", {
             "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],

@@ -10,6 +10,8 @@ from policies import stack, storage
 from policies._common import (
     S3_BUCKET,
     S3_LIFECYCLE,
+    S3_LOGGING,
+    S3_OWNERSHIP,
     S3_POLICY,
     S3_PUBLIC_ACCESS_BLOCK,
     S3_REPLICATION,
@@ -27,8 +29,10 @@ def tls_policy(bucket: str) -> str:
     }]})
 
 
-def bucket_set(prefix: str, bucket: str, region: str) -> list:
+def bucket_set(prefix: str, bucket: str, region: str, log_to: str | None = None) -> list:
     key = f"arn:aws:kms:{region}:{ACCOUNT}:key/{prefix}"
+    logging = [res(S3_LOGGING, f"{prefix}-access-logs", {"bucket": bucket, "targetBucket": log_to or f"aivo-production-logs-{region}",
+                                                         "targetPrefix": f"s3/{bucket}/"}, region=region)] if log_to != "" else []
     return [
         res(S3_BUCKET, prefix, {"bucket": bucket}, region=region, protect=True),
         res(S3_VERSIONING, f"{prefix}-versioning", {"bucket": bucket, "versioningConfiguration": {"status": "Enabled"}}, region=region),
@@ -39,7 +43,9 @@ def bucket_set(prefix: str, bucket: str, region: str) -> list:
         res(S3_POLICY, f"{prefix}-tls-only", {"bucket": bucket, "policy": tls_policy(bucket)}, region=region),
         res(S3_LIFECYCLE, f"{prefix}-lifecycle", {"bucket": bucket, "rules": [{"id": "noncurrent", "status": "Enabled", "filter": {},
             "noncurrentVersionTransitions": [{"noncurrentDays": 30, "storageClass": "GLACIER"}],
-            "noncurrentVersionExpiration": {"noncurrentDays": 365}}]}, region=region),
+            "noncurrentVersionExpiration": {"noncurrentDays": 365},
+            "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7}}]}, region=region),
+        *logging,
     ]
 
 
@@ -147,6 +153,82 @@ def test_an_unknown_bucket_policy_is_a_violation_not_a_pass():
     ]
 
 
+def log_bucket(algorithm: str = "AES256") -> list:
+    """A log bucket that the compliant pair's source logs into (a target of a BucketLogging: no logging of its own)."""
+    records = bucket_set("logs", "aivo-production-logs-us-east-1", EAST, log_to="")
+    next(r for r in records if r.name == "logs").inputs["tags"] = {"data-class": "logs"}
+    sse = next(r for r in records if r.name == "logs-sse")
+    sse.inputs["rules"] = [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": algorithm}}]
+    return records
+
+
+def test_a_log_bucket_is_encrypted_with_sse_s3_and_not_logged_into_itself():
+    records = [*compliant(), *log_bucket()]
+    for policy in (storage.s3_sse_kms, storage.s3_access_logged):
+        assert violations(policy, records) == []
+    assert violations(storage.s3_sse_kms, [*compliant(), *log_bucket("aws:kms")]) == [
+        "bucket logs receives S3 server access logs: its default encryption must be AES256 (SSE-S3), the only one S3 delivers "
+        "access logs into"]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda r: without(r, "source-access-logs"), "bucket source has no server access logging (BucketLogging) into a log bucket"),
+    (lambda r: mutate(r, "source-access-logs", "targetBucket", "aivo-production-assets"),
+     "bucket source logs its access into itself; log into a log bucket"),
+    (lambda r: mutate(r, "source-access-logs", "targetBucket", "aivo-production-assets-us-west-2"),
+     "bucket source logs its access into aivo-production-assets-us-west-2, a bucket of another region; S3 delivers access logs "
+     "only within a region"),
+])
+def test_a_bucket_without_access_logging_in_its_region_fails(change, expected):
+    assert violations(storage.s3_access_logged, change(compliant())) == [expected]
+
+
+def test_incomplete_multipart_uploads_are_aborted_within_the_maximum():
+    late = mutate(compliant(), "source-lifecycle", "rules.0.abortIncompleteMultipartUpload.daysAfterInitiation", 30)
+    assert violations(storage.s3_multipart_aborted, late) == [
+        "bucket source: no Enabled whole-bucket lifecycle rule aborts incomplete multipart uploads within 7 days (found 30)"]
+    assert violations(storage.s3_multipart_aborted, late, config={"maximumDays": 30}) == []
+    assert storage.s3_multipart_aborted.config_schema.properties["maximumDays"]["default"] == 7
+
+
+ACL_MESSAGE = ("bucket {b}: object ownership is {o}; it must be BucketOwnerEnforced (ACLs disabled), or BucketOwnerPreferred "
+               "on the bucket a CloudFront distribution writes its standard logs to")
+
+
+@pytest.mark.parametrize(("bucket", "ownership", "expected"), [
+    ("source", "BucketOwnerEnforced", []),
+    ("logs", "BucketOwnerPreferred", []),  # the CDN's log bucket
+    ("source", "BucketOwnerPreferred", [ACL_MESSAGE.format(b="source", o="BucketOwnerPreferred")]),
+    ("logs", "ObjectWriter", [ACL_MESSAGE.format(b="logs", o="ObjectWriter")]),
+])
+def test_acls_stay_disabled_except_on_the_cdn_log_bucket(bucket, ownership, expected):
+    name = "aivo-production-assets" if bucket == "source" else "aivo-production-logs-us-east-1"
+    cdn = res("aws:cloudfront/distribution:Distribution", "cdn", {
+        "loggingConfig": {"bucket": "aivo-production-logs-us-east-1.s3.amazonaws.com", "prefix": "cdn/"}}, region=None)
+    records = [*compliant(), *log_bucket(), cdn,
+               res(S3_OWNERSHIP, f"{bucket}-ownership", {"bucket": name, "rule": {"objectOwnership": ownership}})]
+    assert violations(storage.s3_acls_disabled, records) == expected
+
+
+def test_an_access_log_bucket_that_no_distribution_logs_into_keeps_acls_disabled():
+    records = [*compliant(), *log_bucket(),
+               res(S3_OWNERSHIP, "logs-ownership", {"bucket": "aivo-production-logs-us-east-1", "rule": {"objectOwnership": "BucketOwnerPreferred"}})]
+    assert violations(storage.s3_acls_disabled, records) == [ACL_MESSAGE.format(b="logs", o="BucketOwnerPreferred")]
+
+
+@pytest.mark.parametrize(("statement", "expected"), [
+    ({"Sid": "Public", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "*"},
+     "bucket source: Public allows s3:GetObject to everyone (Principal *)"),
+    ({"Sid": "Lockout", "Effect": "Deny", "Principal": "*", "Action": "s3:PutBucketPolicy", "Resource": "*"},
+     "bucket source: Lockout denies everyone s3:PutBucketPolicy without a condition: only the root user could change the "
+     "bucket policy again"),
+])
+def test_a_bucket_policy_open_to_everyone_or_locking_everyone_out_fails(statement, expected):
+    document = json.loads(tls_policy("aivo-production-assets"))
+    document["Statement"].append(statement)
+    assert violations(storage.s3_policy_not_public, mutate(compliant(), "source-tls-only", "policy", json.dumps(document))) == [expected]
+
+
 def test_lifecycle_thresholds_are_configurable_within_bounds():
     assert violations(storage.s3_noncurrent_lifecycle, compliant(), config={"glacierWithinDays": 7}) == [
         "bucket replica: non-current versions must move to Glacier within 7 days (found 30)",
@@ -154,3 +236,11 @@ def test_lifecycle_thresholds_are_configurable_within_bounds():
     ]
     schema = storage.s3_noncurrent_lifecycle.config_schema.properties
     assert (schema["glacierWithinDays"]["default"], schema["expireWithinDays"]["default"]) == (30, 365)
+
+
+def test_a_data_bucket_named_as_a_log_target_is_not_excused():
+    records = [*compliant(), *log_bucket()]
+    del next(r for r in records if r.name == "logs").inputs["tags"]
+    assert violations(storage.s3_access_logged, records) == [
+        "bucket logs has no server access logging (BucketLogging) into a log bucket"]
+    assert violations(storage.s3_sse_kms, records) == ["bucket logs: sseAlgorithm is AES256, it must be aws:kms"]

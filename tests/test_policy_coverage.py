@@ -1,5 +1,5 @@
 """docs/policy-coverage.md: every Checkov check of every type the plans declare has a row, none blank, every mapped
-policy in the pack (except the one set landing with issue 15's data half)."""
+policy in the pack."""
 
 from __future__ import annotations
 
@@ -39,13 +39,10 @@ def test_no_row_for_a_check_checkov_does_not_have() -> None:
     assert sorted(set(coverage.COVERAGE) - {c["id"] for c in coverage.checks()}) == []
 
 
-def test_every_mapped_policy_is_in_the_pack_except_the_data_half_landing_set() -> None:
+def test_every_mapped_policy_is_in_the_pack() -> None:
     names = {p.name for p in catalog.POLICIES}
     mapped = {row.policy for row in coverage.COVERAGE.values() if row.policy}
-    assert sorted(mapped - names - coverage.LANDING_WITH_DATA_HALF) == []
-    # Once issue15-baseline merges, its names are in the pack and must leave the landing set.
-    assert sorted(coverage.LANDING_WITH_DATA_HALF & names) == []
-    assert coverage.LANDING_WITH_DATA_HALF <= mapped
+    assert sorted(mapped - names) == []
 
 
 def test_a_type_without_rows_shows_blank_rows_and_fails(monkeypatch: pytest.MonkeyPatch, declared: set[str]) -> None:

@@ -114,6 +114,13 @@ class Database(Section):
     # Provisioned IOPS: required with io1/io2 (RDS refuses them without it), not set with gp3 (its baseline).
     iops: int | None = Field(default=None, ge=1000, le=256000)
     restore: Restore | None = None
+    # Enhanced Monitoring: OS metrics of every instance every this many seconds (the values RDS accepts, 0 excepted:
+    # 0 turns it off). Its role exists in both stacks in every state, so a failover creates no IAM.
+    monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = 60
+    # PostgreSQL logging, on every parameter group: which statements are logged (ddl: schema and role changes; mod adds
+    # every write; all, every statement), and statements slower than this many milliseconds.
+    log_statement: Literal["ddl", "mod", "all"] = "ddl"
+    log_min_duration_statement_ms: int = Field(default=1000, ge=0, le=60000)
 
     @model_validator(mode="after")
     def _maintenance_outside_backup(self) -> Database:

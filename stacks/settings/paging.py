@@ -78,6 +78,8 @@ class Detection(Section):
     canary_rate_minutes: int = Field(default=1, ge=1, le=60)
     # The freshness probe (backups, Velero, DR capacity) runs this often.
     probe_rate_minutes: int = Field(default=5, ge=1, le=60)
+    # Days the freshness probe's log group keeps its runs (CloudWatch Logs' retention values; a year, like the runner's).
+    probe_log_retention_days: Literal[30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] = 365
     # CloudWatch publishes a minute's datapoint up to this late.
     metric_delay_seconds: int = Field(default=60, ge=0, le=600)
     # The DR replica's lag alarm fires above this many seconds. Unset: the strictest RPO of the tiers that use the

@@ -171,14 +171,28 @@ def velero_problem(settings: StackSettings) -> Problem | None:
 
 
 def names_problem(settings: StackSettings) -> Problem | None:
-    """Names the program derives from settings: the replica buckets (<bucket>-<dr region>) fit S3's 63 characters;
-    the failover records are two names."""
+    """Names the program derives from settings: the replica buckets (<bucket>-<dr region>) and the log buckets
+    (<logBucketPrefix>-<region>) fit S3's 63 characters, the log replication role and the Enhanced Monitoring roles
+    (<identifier>-monitoring) IAM's 64; the failover records are two names."""
     storage = settings.storage
     for key, bucket in (("assetsBucket", storage.assets_bucket), ("veleroBucket", storage.velero_bucket)):
         replica = storage.replica_name(bucket, settings.regions.dr)
         if len(replica) > 63:
             return (f"storage.{key}", bucket,
                     f"at most {63 - len(replica) + len(bucket)} characters: its replica {replica} must fit S3's 63")
+    longest = max((storage.log_bucket(region) for region in (settings.regions.primary, settings.regions.dr)), key=len)
+    if len(longest) > 63:
+        return ("storage.logBucketPrefix", storage.log_bucket_prefix,
+                f"at most {63 - len(longest) + len(storage.log_bucket_prefix)} characters: the log bucket {longest} must fit S3's 63")
+    role = f"{storage.log_bucket(settings.regions.primary)}-replication"  # components/storage.py LogBuckets
+    if len(role) > 64:
+        return ("storage.logBucketPrefix", storage.log_bucket_prefix,
+                f"at most {64 - len(role) + len(storage.log_bucket_prefix)} characters: the log replication role {role} must fit IAM's 64")
+    database = settings.database
+    for key, identifier in (("identifier", database.identifier), ("replicaIdentifier", database.replica_identifier)):
+        if len(f"{identifier}-monitoring") > 64:
+            return (f"database.{key}", identifier, "at most 53 characters: its Enhanced Monitoring role "
+                    f"{identifier}-monitoring must fit IAM's 64")
     if settings.dns.api_name == settings.dns.app_name:
         return ("dns.appName", settings.dns.app_name, "a name other than dns.apiName: each is its own failover record set")
     return None

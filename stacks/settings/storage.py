@@ -30,6 +30,12 @@ class Storage(Section):
     # S3 Replication Time Control on both replicated buckets: 99.99% of objects within 15 minutes (the S3 RTC SLA).
     # Off, replication has no time bound: the readiness model then gives the assets (and Velero's backups) no RPO.
     replication_time_control: bool = True
+    # One log bucket per region (<logBucketPrefix>-<region>) receives S3 server access logs and VPC flow logs; the
+    # primary region's replicates into the DR region's (with RTC whatever replicationTimeControl says), so the logs of
+    # the region that fails outlive it (the DR region's stay where the surviving estate runs).
+    log_bucket_prefix: BucketName = "aivo-production-logs"
+    # Log objects expire this many days after delivery (their non-current versions follow the lifecycle above).
+    log_retention_days: int = Field(default=365, ge=90, le=3650)
 
     @model_validator(mode="after")
     def _expire_after_glacier(self) -> Storage:
@@ -39,7 +45,13 @@ class Storage(Section):
             )
         if self.assets_bucket == self.velero_bucket:
             raise ValueError("two different buckets for assetsBucket and veleroBucket")
+        if self.log_bucket_prefix in (self.assets_bucket, self.velero_bucket):
+            raise ValueError("a logBucketPrefix different from assetsBucket and veleroBucket")
         return self
+
+    def log_bucket(self, region: str) -> str:
+        """The log bucket of a region (bucket names are global, so the region is part of the name)."""
+        return f"{self.log_bucket_prefix}-{region}"
 
     def replica_name(self, bucket: str, region: str) -> str:
         """The us-west-2 replica of a bucket: same name with the region appended (bucket names are global)."""

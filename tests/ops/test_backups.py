@@ -36,7 +36,7 @@ def test_healthy_estate_passes_with_the_honest_warning(aws_unchanged, capsys) ->
         ("velero aivo-daily", PASS), ("velero aivo-weekly", PASS), ("alarms us-east-1", PASS), ("alarms us-west-2", PASS),
     ]
     detail = {r[0]: r[2] for r in rows}
-    assert (detail["alarms us-east-1"], detail["alarms us-west-2"]) == ("5 alarms, all OK", "9 alarms, all OK")
+    assert (detail["alarms us-east-1"], detail["alarms us-west-2"]) == ("7 alarms, all OK", "9 alarms, all OK")
     assert detail["backup retention"] == "30 days (runbook: 30)"
     assert detail["backup window"] == "03:00-06:00 UTC (runbook: 03:00-06:00)"
     assert detail["weekly backup plan"] == "aivo-weekly: cron(0 2 ? * SUN *), kept 90 days, copied to us-west-2 for 90"
@@ -227,7 +227,7 @@ def test_alarms_in_alarm_or_without_data_are_failures_not_passes(aws, capsys) ->
     east.set_alarm_state(AlarmName="aivo-high-assets-replication-latency", StateValue="INSUFFICIENT_DATA", StateReason="no datapoints")
     assert main(["backups", "verify"]) == 1
     rows = {r[0]: r[1:] for r in table_rows(capsys.readouterr().out)}
-    assert rows["alarms us-east-1"] == (FAIL, "4 of 5 OK; not OK: aivo-high-assets-replication-latency")
+    assert rows["alarms us-east-1"] == (FAIL, "6 of 7 OK; not OK: aivo-high-assets-replication-latency")
     assert rows["aivo-high-assets-replication-latency"] == (FAIL, "INSUFFICIENT_DATA in us-east-1: no datapoints")
     assert rows["alarms us-west-2"] == (FAIL, "8 of 9 OK; not OK: aivo-critical-velero-backup-failed")
     assert rows["aivo-critical-velero-backup-failed"] == (FAIL, "ALARM in us-west-2: Threshold Crossed: 1 datapoint")

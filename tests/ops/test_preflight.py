@@ -38,7 +38,7 @@ READY = [
     ("velero aivo-daily", PASS, None),
     ("velero aivo-weekly", PASS, None),
     ("alarms us-west-2", PASS, "9 alarms, all OK"),
-    ("alarms us-east-1", PASS, "5 alarms, all OK"),
+    ("alarms us-east-1", PASS, "7 alarms, all OK"),
 ]
 
 
@@ -225,7 +225,7 @@ def test_an_alarm_of_the_dr_side_blocks_and_the_primary_outage_symptoms_do_not(a
     out = capsys.readouterr().out
     rows = {r[0]: r[1:] for r in table_rows(out)}
     assert rows["aivo-critical-ingress-health"] == (WARN, "ALARM in us-west-2: canary failing")
-    assert rows["alarms us-east-1"] == (WARN, "4 of 5 OK; not OK: aivo-critical-primary-ingress-health")
+    assert rows["alarms us-east-1"] == (WARN, "6 of 7 OK; not OK: aivo-critical-primary-ingress-health")
     assert out.splitlines()[-1].endswith("- ready to fail over")
     west.set_alarm_state(AlarmName="aivo-critical-dr-nodes", StateValue="ALARM", StateReason="Threshold Crossed")
     assert main(["preflight"]) == 1
