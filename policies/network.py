@@ -199,6 +199,7 @@ subnet_no_public_ips = ResourceValidationPolicy(
     tags=["network", "exposure"],
 )
 
+
 def _attached(args: StackValidationArgs, report: ReportViolation) -> None:
     users: dict[str, list[str]] = {}
     for resource in args.resources:
