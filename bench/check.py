@@ -4,6 +4,8 @@
 
 What is compared (median of N runs each, the commands interleaved so that a busy machine slows both alike):
 - `drctl check --all`: both stacks planned offline in standby and failover, every policy of the pack;
+- `drctl check --all` held to one CPU (`taskset -c 0`, where taskset exists): what the forks after the first
+  plan add on a machine with several;
 - the same four checks as four `drctl check --stack ...` processes (how `make check` ran before --all);
 - Checkov 3.3 on terraform-aws-modules/terraform-aws-rds `examples/cross-region-replica-postgres`
   (20 resources; Checkov checks single resources only).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -84,6 +87,8 @@ def main() -> int:
     example = ensure_example(args.example)
     cases = {
         "drctl check --all": lambda: timed(drctl("check", "--all")),
+        **({"drctl check --all, one CPU": lambda: timed(["taskset", "-c", "0", *drctl("check", "--all")])}
+           if shutil.which("taskset") else {}),
         "drctl check, four processes": lambda: sum(timed(drctl("check", *state)) for state in STATES),
         "checkov, terraform-aws-rds example": lambda: timed(checkov_command(checkov, example), ok=(0, 1)),
     }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from drctl.checking import SCHEMA, pack_policies
 from drctl.cli import main
+from drctl.commands.check import usable_cpus
 from tests.helpers.cli import ROOT
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "policy_programs"
@@ -221,5 +221,5 @@ def test_check_all_forks_after_the_first_plan_and_a_failed_fork_fails_as_a_seria
     assert lines[0] == "primary: parent"
     assert sorted(lines[1:]) == [
         "SettingsProblem: aivo-dr:database.backupRetentionDays = 90: an integer from 1 to 35",
-        f"primary activeRegion=us-west-2: {'fork' if (os.cpu_count() or 1) > 1 else 'parent'}",
+        f"primary activeRegion=us-west-2: {'fork' if usable_cpus() > 1 else 'parent'}",
     ]

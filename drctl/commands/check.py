@@ -115,10 +115,15 @@ def _check_in_fork(state: State, program: Path | None) -> Result | None:
         return None
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, e.g. under taskset), not the machine's count."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def check_states(states: list[State], program: Path | None) -> list[Result]:
     """Each state's plan checked, in order; the states after the first in forks that share its plan."""
     first, rest = _check_state(states[0], program), states[1:]
-    workers = min(len(rest), os.cpu_count() or 1)
+    workers = min(len(rest), usable_cpus())
     if workers < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [first, *(_check_state(state, program) for state in rest)]
     with multiprocessing.get_context("fork").Pool(len(rest)) as pool:
