@@ -8,7 +8,9 @@ What is compared (median of N runs each, the commands interleaved so that a busy
   plan add on a machine with several;
 - the same four checks as four `drctl check --stack ...` processes (how `make check` ran before --all);
 - Checkov 3.3 on terraform-aws-modules/terraform-aws-rds `examples/cross-region-replica-postgres`
-  (20 resources; Checkov checks single resources only).
+  (20 resources; Checkov checks single resources only);
+- Checkov 3.3 on the very resources `drctl check --all` checks: the four plans as Terraform JSON
+  (drctl/terraform.py, written once before the timings), in one Checkov run.
 
 Neither Checkov nor the example is a dependency of aivo-dr. Without --checkov, Checkov is installed
 into a throw-away virtualenv under the system temp folder (pip, from PyPI); without --example, the
@@ -19,6 +21,7 @@ differ several-fold between machines and between sessions on one machine.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -41,8 +44,8 @@ def drctl(*args: str) -> list[str]:
     return [sys.executable, "-m", "drctl", *args]
 
 
-def checkov_command(checkov: Path, example: Path) -> list[str]:
-    return [str(checkov), "-d", str(example), "--framework", "terraform", "--quiet", "--compact", "-o", "json"]
+def checkov_command(checkov: Path, folder: Path, framework: str = "terraform") -> list[str]:
+    return [str(checkov), "-d", str(folder), "--framework", framework, "--quiet", "--compact", "-o", "json"]
 
 
 def ensure_checkov(given: str | None) -> Path:
@@ -67,6 +70,20 @@ def ensure_example(given: str | None) -> Path:
     return clone / EXAMPLE_DIR
 
 
+def write_plans() -> Path:
+    """The four states' plans as Terraform JSON, one folder each, for Checkov (bench/checkov_gaps.py's format)."""
+    sys.path.insert(0, str(ROOT))
+    from drctl.engine import run_plan
+    from drctl.terraform import terraform_json
+
+    folder = SCRATCH / "plans"
+    for number, state in enumerate(STATES):
+        stack, overrides = state[1], state[3:]
+        (folder / str(number)).mkdir(parents=True, exist_ok=True)
+        (folder / str(number) / "main.tf.json").write_text(json.dumps(terraform_json(run_plan(stack, overrides)), default=str))
+    return folder
+
+
 def timed(command: list[str], ok: tuple[int, ...] = (0,)) -> float:
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -85,12 +102,14 @@ def main() -> int:
     args = parser.parse_args()
     checkov = ensure_checkov(args.checkov)
     example = ensure_example(args.example)
+    plans = write_plans()
     cases = {
         "drctl check --all": lambda: timed(drctl("check", "--all")),
         **({"drctl check --all, one CPU": lambda: timed(["taskset", "-c", "0", *drctl("check", "--all")])}
            if shutil.which("taskset") else {}),
         "drctl check, four processes": lambda: sum(timed(drctl("check", *state)) for state in STATES),
         "checkov, terraform-aws-rds example": lambda: timed(checkov_command(checkov, example), ok=(0, 1)),
+        "checkov, this project's four plans": lambda: timed(checkov_command(checkov, plans, "terraform_json"), ok=(0, 1)),
     }
     times: dict[str, list[float]] = {label: [] for label in cases}
     for _ in range(args.runs):
