@@ -14,6 +14,8 @@ import pulumi_aws as aws
 
 # CloudFront reads web ACLs from us-east-1 only (AWS WAF developer guide, "Using AWS WAF with CloudFront").
 CLOUDFRONT_WAF_REGION = "us-east-1"
+# The web ACL the primary stack declares for the CDN (the dr stack attaches it by the ARN it reads).
+WEB_ACL_NAME = "aivo-cdn"
 RATE_RULE = "rate-limit-per-ip"
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 from components.alarms import ALARM_PREFIX
 from components.paging import PAGERDUTY_DESTINATION, topic_name
+from components.waf import CLOUDFRONT_WAF_REGION, WEB_ACL_NAME
 from stacks.detection import PROBE_NAME, canary_bucket, canary_name
 from stacks.providers import stack_regions
 from stacks.settings import StackSettings
@@ -261,10 +262,33 @@ def testing_statements(settings: StackSettings) -> list[dict[str, Any]]:
     ]
 
 
+def edge_statements(settings: StackSettings) -> list[dict[str, Any]]:
+    """What the security baseline's edge declares: (primary) the CDN's WAF web ACL in us-east-1, with the AWS managed
+    rule groups it names; (dr) the response headers policy, attaching the primary's web ACL, and the CDN's access log
+    bucket (ACLs on, for CloudFront's log delivery)."""
+    s = settings
+    account = s.account_id
+    acl = f"arn:aws:wafv2:{CLOUDFRONT_WAF_REGION}:{account}:global/webacl/{WEB_ACL_NAME}/*"
+    if s.role == "primary":
+        return [{"Sid": "CdnWebAcl", "Effect": "Allow",
+                 "Action": ["wafv2:CreateWebACL", "wafv2:UpdateWebACL", "wafv2:GetWebACL", "wafv2:TagResource",
+                            "wafv2:UntagResource", "wafv2:ListTagsForResource"],
+                 "Resource": [acl, f"arn:aws:wafv2:{CLOUDFRONT_WAF_REGION}:*:global/managedruleset/*"]}]
+    bucket = s.cdn.log_bucket(s.region)
+    return [
+        {"Sid": "CdnHeadersAndAcl", "Effect": "Allow",
+         "Action": ["cloudfront:CreateResponseHeadersPolicy", "cloudfront:UpdateResponseHeadersPolicy", "wafv2:GetWebACL"],
+         "Resource": [f"arn:aws:cloudfront::{account}:response-headers-policy/*", acl]},
+        {"Sid": "CdnLogBucket", "Effect": "Allow", "Action": ["s3:CreateBucket", "s3:Put*", "s3:Get*", "s3:ListBucket"],
+         "Resource": [f"arn:aws:s3:::{bucket}"]},
+    ]
+
+
 def parts_policy(settings: StackSettings) -> dict[str, Any]:
-    """The runner's second policy (a managed one: the inline policy is at IAM's quota): what the monitoring and testing
-    parts declare. The inline policy's denies apply to it too: a Deny anywhere wins."""
-    return {"Version": "2012-10-17", "Statement": monitoring_statements(settings) + testing_statements(settings)}
+    """The runner's second policy (a managed one: the inline policy is at IAM's quota): what the monitoring, testing
+    and edge-baseline parts declare. The inline policy's denies apply to it too: a Deny anywhere wins."""
+    return {"Version": "2012-10-17",
+            "Statement": monitoring_statements(settings) + testing_statements(settings) + edge_statements(settings)}
 
 
 def runner_policy(settings: StackSettings) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from components.dns import (
 )
 from components.kms import ServicePrincipalUse
 from components.storage import TransientBucket, TransientBucketArgs
-from components.waf import CLOUDFRONT_WAF_REGION, CdnWebAcl, CdnWebAclArgs
+from components.waf import CLOUDFRONT_WAF_REGION, WEB_ACL_NAME, CdnWebAcl, CdnWebAclArgs
 from stacks.context import StackContext
 from stacks.contracts import ComputeParts, DataParts, EdgeParts
 from stacks.settings import StackSettings
@@ -46,7 +46,6 @@ def declares_edge(role: str) -> bool:
 
 
 # The CDN's web ACL (names are unique per account and scope; the account has one CDN of this project).
-WEB_ACL_NAME = "aivo-cdn"
 
 
 def cloudfront_log_delivery(account_id: str) -> ServicePrincipalUse:
@@ -95,7 +94,7 @@ def build(ctx: StackContext, data: DataParts, compute: ComputeParts) -> EdgePart
         opts=opts,
     )
     logs = TransientBucket("edge-cdn-logs", TransientBucketArgs(
-        region=s.region, bucket=f"{cdn.log_bucket_prefix}-{s.region}", purpose="CloudFront access logs",
+        region=s.region, bucket=cdn.log_bucket(s.region), purpose="CloudFront access logs",
         expire_days=cdn.log_retention_days, tags=tags_for(s, "cdn"), keys=ctx.keys, log_bucket=data.logs.buckets[s.region],
         key_principals=(cloudfront_log_delivery(s.account_id),), cloudfront_log_delivery=True), opts=opts)
     failover_cdn = FailoverCdn(

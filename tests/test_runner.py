@@ -93,6 +93,23 @@ def test_what_the_monitoring_and_testing_parts_declare_is_a_managed_policy_on_th
     assert not sids & {s["Sid"] for s in runner_policy(stack_settings(stack))["Statement"]}
 
 
+def test_the_runners_may_change_what_the_edge_baseline_declares() -> None:
+    """The primary runner owns the CDN's web ACL in us-east-1 (with the managed rule groups it names); the dr runner the
+    response headers policy, the web ACL it attaches (read only) and the CDN's log bucket: exactly those ARNs."""
+    def statement(stack: str, sid: str) -> dict:
+        return next(s for s in parts_policy(stack_settings(stack))["Statement"] if s["Sid"] == sid)
+
+    account = stack_settings("primary").account_id
+    acl = f"arn:aws:wafv2:us-east-1:{account}:global/webacl/aivo-cdn/*"
+    assert statement("primary", "CdnWebAcl")["Resource"] == [acl, "arn:aws:wafv2:us-east-1:*:global/managedruleset/*"]
+    assert "wafv2:CreateWebACL" in statement("primary", "CdnWebAcl")["Action"]
+    assert statement("dr", "CdnHeadersAndAcl")["Resource"] == [f"arn:aws:cloudfront::{account}:response-headers-policy/*", acl]
+    assert statement("dr", "CdnHeadersAndAcl")["Action"] == ["cloudfront:CreateResponseHeadersPolicy",
+                                                             "cloudfront:UpdateResponseHeadersPolicy", "wafv2:GetWebACL"]
+    assert statement("dr", "CdnLogBucket")["Resource"] == ["arn:aws:s3:::aivo-production-cdn-logs-us-west-2"]
+    assert only(plan("dr"), "aws:s3/bucket:Bucket", "edge-cdn-logs").inputs["bucket"] == "aivo-production-cdn-logs-us-west-2"
+
+
 def test_the_runner_installs_the_pulumi_release_of_the_pinned_sdk() -> None:
     pinned = re.search(r"^pulumi==(\S+)$", (ROOT / "requirements.lock").read_text(), re.M)
     assert pinned and stack_settings("dr").runner.pulumi_version == pinned.group(1)

@@ -104,6 +104,10 @@ class Cdn(Section):
     # pack's bound for a bucket that is not replicated).
     log_bucket_prefix: LogBucketPrefix = "aivo-production-cdn-logs"
     log_retention_days: int = Field(default=30, ge=1, le=31)
+
+    def log_bucket(self, region: str) -> str:
+        """The CDN's access log bucket in a region (bucket names are global, so the region is part of the name)."""
+        return f"{self.log_bucket_prefix}-{region}"
     # Security headers on every response (the response headers policy of every cache behaviour).
     hsts_max_age_seconds: int = Field(default=63072000, ge=31536000, le=63072000)
     frame_option: Literal["DENY", "SAMEORIGIN"] = "DENY"
