@@ -91,7 +91,7 @@ def logs_principal(account_id: str, region: str, log_group: str = "*") -> Servic
     user guide, "Encrypt log data in CloudWatch Logs using AWS KMS": the encryption context names the log group)."""
     return ServicePrincipalUse(
         sid="LogsEncryptLogGroups", services=(f"logs.{region}.amazonaws.com",),
-        actions=("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"),
+        actions=USE_ACTIONS,
         condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:{log_group}"}},
     )
 

@@ -18,9 +18,9 @@ import pulumi_aws as aws
 
 from components.kms import KeyAccess, encrypted_log_group
 from components.lambda_iam import LAMBDA_TRUST, put_metrics, write_logs
+from components.probes.freshness import NAMESPACE
 
 CODE = Path(__file__).resolve().parent / "probes" / "freshness.py"
-NAMESPACE = "AIVO/DR"
 
 
 @dataclass(frozen=True)

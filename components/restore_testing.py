@@ -21,7 +21,7 @@ import pulumi_aws as aws
 
 from components.backups import BACKUP_POLICIES, BACKUP_TRUST
 from components.kms import KeyAccess, encrypted_log_group
-from components.probe import LAMBDA_TRUST
+from components.lambda_iam import LAMBDA_TRUST, write_logs
 
 PROBES = Path(__file__).resolve().parent / "probes"
 POSTGRES = 5432
@@ -107,8 +107,7 @@ def validator_policy(args: RestoreTestingArgs) -> str:
         {"Sid": "CredentialsKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [f"arn:aws:kms:{r}:{a}:key/*"],
          "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{r}.amazonaws.com"}}},
         {"Sid": "Report", "Effect": "Allow", "Action": ["backup:PutRestoreValidationResult"], "Resource": "*"},
-        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [f"arn:aws:logs:{r}:{a}:log-group:/aws/lambda/{args.validator_name}:*"]},
+        write_logs(r, a, f"/aws/lambda/{args.validator_name}:*"),
         {"Sid": "VpcInterfaces", "Effect": "Allow",
          "Action": ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
                     "ec2:UnassignPrivateIpAddresses"],

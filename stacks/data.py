@@ -365,7 +365,7 @@ def _dr(ctx: StackContext) -> DataParts:
     c = s.cache
     cache = RedisCluster(
         "dr-cache",
-        _cache_args(s, west, f"{c.replication_group_id}-dr", ctx, apply_immediately=True,
+        _cache_args(s, west, c.dr_group_id, ctx, apply_immediately=True,
                     global_group_id=facts.cache_global_group_id),
         opts=ctx.opts(west),
     )

@@ -17,13 +17,17 @@ lowest tier, at its urgency.
 from __future__ import annotations
 
 from components.alarms import AlarmSpec
+from components.probes.freshness import NAMESPACE
 from stacks.settings import StackSettings
 from stacks.settings.base import duration_minutes
+from stacks.settings.cron import velero_max_gap_seconds
 from stacks.settings.database import failback_replicates
 from stacks.settings.tiers import restore_order
 from stacks.settings.tiers import tiers_using as tiers_with
 
-PROBE_NAMESPACE = "AIVO/DR"  # the freshness probe's metrics (components/probes/freshness.py)
+# How long a scheduled Velero backup may take before its age counts against the schedule.
+VELERO_BACKUP_ALLOWANCE_SECONDS = 3600
+PROBE_NAMESPACE = NAMESPACE  # the freshness probe's metrics
 CANARY_NAMESPACE = "CloudWatchSynthetics"
 # What an alarm watches, for `tiers_using` (the dependency model of readiness refines it): the data stores,
 # the ingress (an outage) and the DR capacity a failover runs on.
@@ -109,7 +113,7 @@ def dr_alarms(settings: StackSettings) -> list[AlarmSpec]:
         # A Global Datastore secondary replicates shard by shard: ElastiCache publishes the lag per node (the
         # shard's first node, its primary unless a failover inside the group moved it).
         for shard in range(1, s.cache.size.num_node_groups + 1):
-            node = f"{s.cache.replication_group_id}-dr-{shard:04d}-001"
+            node = f"{s.cache.dr_group_id}-{shard:04d}-001"
             cache_lag = _spec(s, "cache", key=f"cache-replication-lag-{shard}", region=region, namespace="AWS/ElastiCache",
                               metric="GlobalDatastoreReplicationLag", watches=f"Global Datastore replication lag of shard {shard} "
                               f"({node})", dimensions={"CacheClusterId": node}, statistic="Maximum",
@@ -136,11 +140,11 @@ def dr_alarms(settings: StackSettings) -> list[AlarmSpec]:
                     comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching", extra_delay_seconds=probe)
         alarms.append(with_threshold(own, before_breach(duration_minutes(s.objectives.rpo) * 60, own)))
     schedule = s.velero.daily.name if not failover else f"{s.velero.daily.name}-{region}"
-    interval = 24 * 3600  # the daily schedule (a day between backups)
+    interval = velero_max_gap_seconds(s.velero.daily.schedule)  # the daily schedule's longest gap between backups
     velero_age = _spec(s, "cluster-state", key="velero-backup-age", region=region, namespace=PROBE_NAMESPACE,
                        metric="VeleroNewestBackupAgeSeconds", watches=f"age of the newest completed {schedule} backup in "
                        "the us-west-2 bucket (what the restores would use)", dimensions={"Schedule": schedule},
-                       statistic="Maximum", comparison="GreaterThanThreshold", threshold=float(interval + 3600),
+                       statistic="Maximum", comparison="GreaterThanThreshold", threshold=float(interval + VELERO_BACKUP_ALLOWANCE_SECONDS),
                        treat_missing="breaching", extra_delay_seconds=probe)
     alarms.append(velero_age)
     alarms.append(_spec(s, "cluster-state", key="velero-backup-failed", region=region, namespace=PROBE_NAMESPACE,
@@ -151,7 +155,7 @@ def dr_alarms(settings: StackSettings) -> list[AlarmSpec]:
         ("dr-nodes", "NodeGroupHealthy", f"node group {s.cluster.node_group_name} of {s.cluster_name} is active and healthy",
          {"ClusterName": s.cluster_name}),
         ("dr-cluster", "ClusterActive", f"the {s.cluster_name} control plane is ACTIVE", {"ClusterName": s.cluster_name}),
-        ("dr-cache", "CacheAvailable", "the DR cache is available", {"ReplicationGroupId": f"{s.cache.replication_group_id}-dr"}),
+        ("dr-cache", "CacheAvailable", "the DR cache is available", {"ReplicationGroupId": s.cache.dr_group_id}),
     ):
         alarms.append(_spec(s, "capacity", key=key, region=region,
                             namespace=PROBE_NAMESPACE, metric=metric, watches=watches, dimensions=dimension,
@@ -163,7 +167,7 @@ def dr_alarms(settings: StackSettings) -> list[AlarmSpec]:
 # ---- the primary stack (us-east-1) -----------------------------------------------------------------------
 
 
-def primary_alarms(settings: StackSettings, health_check_id: str | None = None) -> list[AlarmSpec]:
+def primary_alarms(settings: StackSettings) -> list[AlarmSpec]:
     """us-east-1's alarms: S3 replication of every replicated bucket (RTC metrics live in the source region),
     and the primary ingress's Route53 health check (its metric exists only in us-east-1)."""
     s = settings
@@ -194,7 +198,7 @@ def primary_alarms(settings: StackSettings, health_check_id: str | None = None) 
     check = s.dns.health_check
     alarms.append(_spec(s, "ingress", key="primary-ingress-health", region=region, namespace="AWS/Route53",
                         metric="HealthCheckStatus", watches="Route53's health check of the us-east-1 ingress (metrics in us-east-1 only)",
-                        dimensions={"HealthCheckId": health_check_id or "(primary health check)"}, statistic="Minimum",
+                        dimensions={"HealthCheckId": "(primary health check)"}, statistic="Minimum",
                         comparison="LessThanThreshold", threshold=1.0, treat_missing="breaching", evaluation_periods=1,
                         extra_delay_seconds=check.request_interval * check.failure_threshold))
     return alarms

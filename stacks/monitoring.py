@@ -71,7 +71,7 @@ def probe_environment(s: StackSettings) -> dict[str, str]:
         "SOURCE_DATABASE": s.database.identifier, "DR_DATABASE": s.database.replica_identifier,
         "VELERO_BUCKET": s.storage.replica_name(s.storage.velero_bucket, west),
         "VELERO_SCHEDULE": f"{s.velero.daily.name}-{west}" if s.failover else s.velero.daily.name,
-        "CLUSTER": s.cluster_name, "NODE_GROUP": s.cluster.node_group_name, "CACHE": f"{s.cache.replication_group_id}-dr",
+        "CLUSTER": s.cluster_name, "NODE_GROUP": s.cluster.node_group_name, "CACHE": s.cache.dr_group_id,
     }
 
 
@@ -120,7 +120,7 @@ def _dr(ctx: StackContext, data: DataParts) -> MonitoringParts:
         environment=probe_environment(s),
         database_identifiers=[s.database.identifier, s.database.replica_identifier],
         velero_bucket_arn=f"arn:aws:s3:::{velero_bucket}", velero_key_arn=data.primary.velero_replica_kms_key_arn,
-        cluster=s.cluster_name, node_group=s.cluster.node_group_name, cache=f"{s.cache.replication_group_id}-dr", tags=tags,
+        cluster=s.cluster_name, node_group=s.cluster.node_group_name, cache=s.cache.dr_group_id, tags=tags,
         keys=ctx.keys, log_retention_days=s.detection.probe_log_retention_days,
     ), opts=ctx.opts(west))
     alarms = Alarms("dr-alarms", AlarmsArgs(specs=dr_alarms(s), actions=topics.arns, tags=tags), opts=ctx.opts(west))

@@ -32,7 +32,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from drctl.errors import EngineError
 from drctl.ops.aws import client, describe, is_unreachable
 from drctl.ops.checks import summary
-from drctl.ops.failover_run import DR_STACK, FAILOVER_KEY, GROUPS, REST, judge
+from drctl.ops.failover_run import DR_STACK, FAILOVER_KEY, GROUPS, REST, judge, select_dr_stack
 from drctl.ops.figures import DRILL_SCHEMA, runbook
 from drctl.ops.preflight import LAG_WINDOW, REPLICA_LAG, blockers, preflight, unreachable_primary
 from drctl.ops.progress import activity
@@ -153,7 +153,6 @@ def _measure_replica_lag(ctx: DrillContext) -> float | None:
 def _flip(ctx: DrillContext) -> str:
     """The settings flip, after reading what the promotion will lose (the RPO): `pulumi config set failover true`
     in the dr stack, through the Automation API and the `pulumi` on PATH."""
-    from drctl.ops.failover_run import DR_STACK, FAILOVER_KEY, select_dr_stack
 
     lag = _measure_replica_lag(ctx)
     ctx.facts["rpoSeconds"] = lag

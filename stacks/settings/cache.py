@@ -46,6 +46,12 @@ class Cache(Section):
     maintenance_window: WeeklyWindow60 = "sun:08:00-sun:09:00"
     dr_mode: Literal["warm", "global"] = "warm"
 
+    @property
+    def dr_group_id(self) -> str:
+        """The us-west-2 replication group (warm standby or Global Datastore secondary): its cache, alarm and probe."""
+        return f"{self.replication_group_id}-dr"
+
+
     @model_validator(mode="before")
     @classmethod
     def _sizes_over_defaults(cls, data: Any) -> Any:
