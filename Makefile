@@ -23,7 +23,7 @@ plan: setup
 # Both cores: pytest-xdist, one worker per CPU (each worker plans the stacks it needs once; PostgreSQL tests
 # get a database per worker). `python -m pytest` alone runs serially.
 test: setup
-	@$(PY) -m pytest -n auto
+	@$(PY) -m pytest -n auto -rs
 
 # Policy check of both stacks in both states, offline, each plan made once (what the PR workflow runs);
 # the states after the first are planned in forks that share it, in parallel on a machine with several CPUs.
