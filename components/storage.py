@@ -63,6 +63,7 @@ class ReplicatedBucketArgs:
     # None: replication without Replication Time Control (no time bound, no metrics); the readiness model and
     # policy s3-replication-rtc both refuse it for data a tier depends on.
     replication_time_minutes: int | None
+    rule_id: str  # the replication rule's id (the RuleId of its replication metrics)
     tags: dict[str, str]
     keys: KeyAccess  # who administers the two keys
     log_buckets: dict[str, str]  # region -> the log bucket that bucket's server access logs go to
@@ -167,7 +168,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
             region=args.source_region,
             rules=[
                 aws.s3.BucketReplicationConfigRuleArgs(
-                    id="all-objects-to-dr",
+                    id=args.rule_id,
                     status="Enabled",
                     priority=1,
                     filter=aws.s3.BucketReplicationConfigRuleFilterArgs(prefix=""),  # every object
@@ -370,6 +371,7 @@ class LogBucketsArgs:
     lifecycle: Lifecycle
     retention_days: int  # log objects expire this many days after delivery
     replication_time_minutes: int
+    rule_id: str  # the replication rule's id (the RuleId of its replication metrics)
     tags: dict[str, str]
 
 
@@ -447,7 +449,7 @@ class LogBuckets(pulumi.ComponentResource):
         aws.s3.BucketReplicationConfig(
             f"{name}-replication", bucket=source.id, role=role.arn, region=args.source_region,
             rules=[aws.s3.BucketReplicationConfigRuleArgs(
-                id="to-dr", status="Enabled", priority=1,
+                id=args.rule_id, status="Enabled", priority=1,
                 filter=aws.s3.BucketReplicationConfigRuleFilterArgs(prefix=""),  # every log
                 delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(status="Enabled"),
                 destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -18,6 +19,25 @@ BucketName = Annotated[str, matching(
     "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-', a letter or digit at both ends, no '..', "
     "not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3)",
 )]
+
+
+# The ids of the replication rules: S3 publishes the replication metrics under them (dimension RuleId), so the rule
+# and the alarms on it are both built from `Storage.replications` below, never from a literal of their own.
+DATA_RULE_ID = "all-objects-to-dr"  # the assets and Velero buckets
+LOG_RULE_ID = "to-dr"  # the primary region's log bucket
+
+
+@dataclass(frozen=True)
+class Replication:
+    """One S3 replication the primary stack declares: the bucket pair, their regions, and the id of its one rule (what
+    the replication metrics carry as RuleId). The data part declares it, detection alarms on it: one record for both."""
+
+    kind: str  # assets, velero or logs
+    source_bucket: str
+    replica_bucket: str
+    source_region: str
+    replica_region: str
+    rule_id: str
 
 
 class Storage(Section):
@@ -56,3 +76,9 @@ class Storage(Section):
     def replica_name(self, bucket: str, region: str) -> str:
         """The us-west-2 replica of a bucket: same name with the region appended (bucket names are global)."""
         return f"{bucket}-{region}"
+
+    def replications(self, primary: str, dr: str) -> list[Replication]:
+        """Every replication of the primary stack, in declaration order: the assets, Velero and log buckets."""
+        pairs = [Replication(kind, bucket, self.replica_name(bucket, dr), primary, dr, DATA_RULE_ID)
+                 for kind, bucket in (("assets", self.assets_bucket), ("velero", self.velero_bucket))]
+        return [*pairs, Replication("logs", self.log_bucket(primary), self.log_bucket(dr), primary, dr, LOG_RULE_ID)]
