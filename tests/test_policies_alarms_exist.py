@@ -15,7 +15,6 @@ import pytest
 
 from drctl.cli import main
 from policies import alarms_exist
-from policies.alarms_exist import alarm_dimensions_resolve, alarm_in_metric_region, alarm_metric_published
 from tests.helpers.planning import plan
 from tests.helpers.policies import UNKNOWN, WEST, mutate, res, violations, with_option
 
@@ -43,14 +42,14 @@ def test_the_project_stacks_alarm_only_on_series_that_exist(state: tuple[str, ..
 def test_a_rule_id_the_source_buckets_replication_does_not_have_is_refused() -> None:
     # The defect of issue 19: the assets alarms watched RuleId to-dr; the assets rule is all-objects-to-dr.
     weak = mutate(records("primary"), ASSETS_LATENCY, "dimensions.RuleId", "to-dr")
-    assert violations(alarm_dimensions_resolve, weak) == [
+    assert violations(alarms_exist.alarm_dimensions_resolve, weak) == [
         "alarm aivo-high-assets-replication-latency: RuleId=to-dr is not a rule of aivo-production-assets's replication "
         "configuration (its enabled rules: all-objects-to-dr)"]
 
 
 def test_a_destination_the_rule_does_not_replicate_to_is_refused() -> None:
     weak = mutate(records("primary"), ASSETS_LATENCY, "dimensions.DestinationBucket", "aivo-production-velero-us-west-2")
-    assert violations(alarm_dimensions_resolve, weak) == [
+    assert violations(alarms_exist.alarm_dimensions_resolve, weak) == [
         "alarm aivo-high-assets-replication-latency: DestinationBucket=aivo-production-velero-us-west-2 is not where rule "
         "all-objects-to-dr of aivo-production-assets replicates (arn:aws:s3:::aivo-production-assets-us-west-2)"]
 
@@ -59,14 +58,14 @@ def test_a_rule_without_replication_metrics_publishes_nothing_to_alarm_on() -> N
     weak = records("primary")
     config = next(r for r in weak if r.type == "aws:s3/bucketReplicationConfig:BucketReplicationConfig" and r.name == "assets-replication")
     config.inputs["rules"][0]["destination"]["metrics"]["status"] = "Disabled"
-    found = violations(alarm_dimensions_resolve, weak)
+    found = violations(alarms_exist.alarm_dimensions_resolve, weak)
     assert found == [f"alarm aivo-high-assets-{kind}: rule all-objects-to-dr of aivo-production-assets has no replication "
                      "metrics enabled (destination.metrics), so S3 publishes none for it" for kind in ("replication-failed", "replication-latency")]
 
 
 def test_a_replica_lag_alarm_on_an_instance_nobody_declares_is_refused() -> None:
     weak = mutate(records("dr"), "dr-alarms-database-replica-lag", "dimensions.DBInstanceIdentifier", "aivo-production-postgres-d")
-    assert violations(alarm_dimensions_resolve, weak) == [
+    assert violations(alarms_exist.alarm_dimensions_resolve, weak) == [
         "alarm aivo-critical-database-replica-lag: DBInstanceIdentifier=aivo-production-postgres-d names no RDS instance "
         "(identifier) this stack declares"]
 
@@ -74,14 +73,14 @@ def test_a_replica_lag_alarm_on_an_instance_nobody_declares_is_refused() -> None
 def test_replica_lag_of_an_instance_that_is_not_a_replica_is_refused() -> None:
     # After the flip the DR instance is promoted: a lag alarm left on it would watch a metric RDS stopped publishing.
     weak = records("dr", "failover=true") + [r for r in records("dr") if r.name == "dr-alarms-database-replica-lag"]
-    assert violations(alarm_dimensions_resolve, weak) == [
+    assert violations(alarms_exist.alarm_dimensions_resolve, weak) == [
         "alarm aivo-critical-database-replica-lag: ReplicaLag of aivo-production-postgres-dr, which is not a read replica "
         "(no replicateSourceDb): RDS publishes no lag for it"]
 
 
 def test_a_dimension_unknown_at_preview_is_reported_not_passed() -> None:
     weak = mutate(records("dr"), "dr-alarms-ingress-health", "dimensions.CanaryName", UNKNOWN)
-    assert violations(alarm_dimensions_resolve, weak) == [
+    assert violations(alarms_exist.alarm_dimensions_resolve, weak) == [
         "alarm aivo-critical-ingress-health: dimensions.CanaryName is unknown at preview, so the resource it names cannot be "
         "verified; build it from settings"]
 
@@ -89,7 +88,7 @@ def test_a_dimension_unknown_at_preview_is_reported_not_passed() -> None:
 def test_a_health_check_id_that_comes_from_no_declared_health_check_is_refused() -> None:
     # A literal id (or one from another stack) cannot be checked against anything this stack declares.
     weak = with_option(records("primary"), "primary-alarms-primary-ingress-health", property_dependencies={})
-    found = violations(alarm_dimensions_resolve, weak)
+    found = violations(alarms_exist.alarm_dimensions_resolve, weak)
     assert len(found) == 1 and found[0].startswith("alarm aivo-critical-primary-ingress-health: HealthCheckId=")
     assert found[0].endswith("does not come from a Route53 health check this stack declares (the alarm's dimensions depend on none)")
 
@@ -97,7 +96,7 @@ def test_a_health_check_id_that_comes_from_no_declared_health_check_is_refused()
 def test_a_custom_metric_on_a_value_its_publisher_does_not_measure_is_refused() -> None:
     # The probe measures the schedule it is configured with (VELERO_SCHEDULE); any other series never exists.
     weak = mutate(records("dr"), "dr-alarms-velero-backup-age", "dimensions.Schedule", "aivo-hourly")
-    assert violations(alarm_dimensions_resolve, weak) == [
+    assert violations(alarms_exist.alarm_dimensions_resolve, weak) == [
         "alarm aivo-critical-velero-backup-age: Schedule=aivo-hourly is not a value its publisher (aivo-dr-freshness-probe) "
         "is configured to measure (its environment), so no AIVO/DR VeleroNewestBackupAgeSeconds series carries it"]
 
@@ -114,9 +113,9 @@ def cache_alarm(node: str) -> list:
 
 def test_cache_member_nodes_resolve_to_their_group_as_elasticache_names_them() -> None:
     assert [violations(p, cache_alarm("grp-0002-002")) for p in alarms_exist.POLICIES] == [[], [], []]
-    assert violations(alarm_dimensions_resolve, cache_alarm("grp-0003-001")) == [
+    assert violations(alarms_exist.alarm_dimensions_resolve, cache_alarm("grp-0003-001")) == [
         "alarm lag: CacheClusterId=grp-0003-001: grp has 2 shard(s), not 3"]
-    assert violations(alarm_dimensions_resolve, cache_alarm("grp-0001")) == [
+    assert violations(alarms_exist.alarm_dimensions_resolve, cache_alarm("grp-0001")) == [
         "alarm lag: CacheClusterId=grp-0001 is no member node of an ElastiCache replication group this stack declares "
         "(<group>-<node> or <group>-<shard>-<node>)"]
 
@@ -126,20 +125,20 @@ def test_cache_member_nodes_resolve_to_their_group_as_elasticache_names_them() -
 
 def test_a_metric_the_namespace_does_not_have_is_refused() -> None:
     weak = mutate(records("dr"), "dr-alarms-database-replica-lag", "metricName", "ReplicationLag")
-    assert violations(alarm_metric_published, weak) == [
+    assert violations(alarms_exist.alarm_metric_published, weak) == [
         "alarm aivo-critical-database-replica-lag: CloudWatch publishes no metric ReplicationLag in AWS/RDS"]
 
 
 def test_a_dimension_set_cloudwatch_does_not_publish_is_refused() -> None:
     weak = mutate(records("primary"), ASSETS_LATENCY, "dimensions", {"SourceBucket": "aivo-production-assets"})
-    assert violations(alarm_metric_published, weak) == [
+    assert violations(alarms_exist.alarm_metric_published, weak) == [
         "alarm aivo-high-assets-replication-latency: AWS/S3 ReplicationLatency with dimensions [SourceBucket] is a series "
         "CloudWatch does not publish (it publishes ReplicationLatency with [DestinationBucket, RuleId, SourceBucket])"]
 
 
 def test_a_custom_namespace_no_function_may_publish_to_is_refused() -> None:
     weak = mutate(records("dr"), "dr-alarms-dr-cluster", "namespace", "AIVO/Probe")
-    assert violations(alarm_metric_published, weak) == [
+    assert violations(alarms_exist.alarm_metric_published, weak) == [
         "alarm aivo-critical-dr-cluster: namespace AIVO/Probe is neither one CloudWatch publishes "
         "(policies/data/cloudwatch_metrics.json) nor one a function of this stack may put metric data into "
         "(cloudwatch:PutMetricData conditioned on cloudwatch:namespace)"]
@@ -153,7 +152,7 @@ def test_a_probe_whose_role_may_not_write_the_namespace_publishes_nothing_there(
         if statement.get("Sid") == "Metrics":
             statement["Condition"]["StringEquals"]["cloudwatch:namespace"] = "AIVO/Other"
     weak = mutate(plan_records, policy.name, "policy", json.dumps(document))
-    found = violations(alarm_metric_published, weak)
+    found = violations(alarms_exist.alarm_metric_published, weak)
     assert len(found) == 7 and found[0] == (
         "alarm aivo-critical-database-available: namespace AIVO/DR is neither one CloudWatch publishes "
         "(policies/data/cloudwatch_metrics.json) nor one a function of this stack may put metric data into "
@@ -165,14 +164,14 @@ def test_a_probe_whose_role_may_not_write_the_namespace_publishes_nothing_there(
 
 def test_a_health_check_alarm_outside_us_east_1_is_refused() -> None:
     weak = mutate(records("primary"), "primary-alarms-primary-ingress-health", "region", "us-west-2")
-    assert violations(alarm_in_metric_region, weak) == [
+    assert violations(alarms_exist.alarm_in_metric_region, weak) == [
         "alarm aivo-critical-primary-ingress-health: it is in us-west-2, but AWS/Route53 HealthCheckStatus is published in "
         "us-east-1 (AWS/Route53 metrics are published only there): an alarm reads only its own region's metrics"]
 
 
 def test_a_replication_alarm_outside_the_source_buckets_region_is_refused() -> None:
     weak = mutate(records("primary"), ASSETS_LATENCY, "region", "us-west-2")
-    assert violations(alarm_in_metric_region, weak) == [
+    assert violations(alarms_exist.alarm_in_metric_region, weak) == [
         "alarm aivo-high-assets-replication-latency: it is in us-west-2, but AWS/S3 ReplicationLatency is published in "
         "us-east-1 (the metric is published in the region of SourceBucket=aivo-production-assets): an alarm reads only its "
         "own region's metrics"]
@@ -180,7 +179,7 @@ def test_a_replication_alarm_outside_the_source_buckets_region_is_refused() -> N
 
 def test_a_replica_lag_alarm_outside_the_replicas_region_is_refused() -> None:
     weak = mutate(records("dr"), "dr-alarms-database-replica-lag", "region", "us-east-1")
-    assert violations(alarm_in_metric_region, weak) == [
+    assert violations(alarms_exist.alarm_in_metric_region, weak) == [
         "alarm aivo-critical-database-replica-lag: it is in us-east-1, but AWS/RDS ReplicaLag is published in us-west-2 "
         "(the metric is published in the region of DBInstanceIdentifier=aivo-production-postgres-dr): an alarm reads only "
         "its own region's metrics"]
@@ -188,7 +187,7 @@ def test_a_replica_lag_alarm_outside_the_replicas_region_is_refused() -> None:
 
 def test_a_custom_metric_alarm_outside_its_publishers_region_is_refused() -> None:
     weak = mutate(records("dr"), "dr-alarms-dr-cache", "region", "us-east-1")
-    assert violations(alarm_in_metric_region, weak) == [
+    assert violations(alarms_exist.alarm_in_metric_region, weak) == [
         "alarm aivo-critical-dr-cache: it is in us-east-1, but AIVO/DR CacheAvailable is published in us-west-2 (its "
         "publisher aivo-dr-freshness-probe runs there): an alarm reads only its own region's metrics"]
 
@@ -206,7 +205,7 @@ def test_the_held_back_program_is_refused_for_alarms_on_a_rule_its_bucket_does_n
     status, found = check_program(capsys)
     assert status == 1
     assert found == [
-        (alarm_dimensions_resolve.name, name, f"alarm foreign-alarms-{name}: RuleId=to-dr is not a rule of "
+        (alarms_exist.alarm_dimensions_resolve.name, name, f"alarm foreign-alarms-{name}: RuleId=to-dr is not a rule of "
          "foreign-alarms-source's replication configuration (its enabled rules: replicate-everything)")
         for name in ("replication-failed", "replication-latency")]
 
