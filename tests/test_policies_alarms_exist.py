@@ -87,10 +87,18 @@ def test_a_dimension_unknown_at_preview_is_reported_not_passed() -> None:
 
 def test_a_health_check_id_that_comes_from_no_declared_health_check_is_refused() -> None:
     # A literal id (or one from another stack) cannot be checked against anything this stack declares.
-    weak = with_option(records("primary"), "primary-alarms-primary-ingress-health", property_dependencies={})
-    found = violations(alarms_exist.alarm_dimensions_resolve, weak)
-    assert len(found) == 1 and found[0].startswith("alarm aivo-critical-primary-ingress-health: HealthCheckId=")
-    assert found[0].endswith("does not come from a Route53 health check this stack declares (the alarm's dimensions depend on none)")
+    name = "primary-alarms-primary-ingress-health"
+    weak = with_option(records("primary"), name, property_dependencies={})
+    check_id = next(r for r in weak if r.name == name).inputs["dimensions"]["HealthCheckId"]
+    assert violations(alarms_exist.alarm_dimensions_resolve, weak) == [
+        f"alarm aivo-critical-primary-ingress-health: HealthCheckId={check_id} does not come from a Route53 health check "
+        "this stack declares (the alarm's dimensions depend on none)"]
+
+
+def test_a_health_check_id_unknown_at_preview_resolves_by_the_health_check_it_comes_from() -> None:
+    # At a real preview a new health check's id is unknown: the dependency names the one it will be.
+    preview = mutate(records("primary"), "primary-alarms-primary-ingress-health", "dimensions.HealthCheckId", UNKNOWN)
+    assert [violations(p, preview) for p in alarms_exist.POLICIES] == [[], [], []]
 
 
 def test_a_custom_metric_on_a_value_its_publisher_does_not_measure_is_refused() -> None:
