@@ -13,6 +13,8 @@ import yaml
 from drctl.errors import UsageError
 
 SECRET_PLACEHOLDER = "[secret]"
+# This checkout: the program `drctl` plans when no --program is given.
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 # ---- stack files, read as the Pulumi CLI reads them ------------------------------------------------------
