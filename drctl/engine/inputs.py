@@ -40,13 +40,24 @@ NOT_READ_SUFFIXES = (".md", ".png", ".svg", ".pyc")
 INSTALLATION = tuple(sorted({Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}))
 
 
+# Environment variables: the Pulumi SDKs read PULUMI_* settings (e.g. PULUMI_K8S_*) that change what a program
+# sends, so their values are inputs; the engine sets these two itself from the stack file.
+ENGINE_VARIABLES = "PULUMI_"
+SET_BY_ENGINE = frozenset({"PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS"})
+# Variables the Python runtime and libraries read for themselves (never a value of the plan): a run that reads any
+# other variable depends on its environment, and its plan is never stored.
+RUNTIME_VARIABLES = frozenset({"HOME", "PARVER_SPHINX_BUILD", "PYDANTIC_DISABLE_PLUGINS", "TZ"})
+RUNTIME_PREFIXES = ("PYTHON", "_PYTHON")
+
+
 @dataclass(frozen=True)
 class PlanInputs:
     stack: str
     overrides: tuple[str, ...]
     peers: str | None  # digest of the sibling outputs handed in; None when siblings are planned from their files
     files: dict[str, str]  # path relative to the program root -> sha256 of its bytes
-    versions: dict[str, str]  # python, each pulumi* distribution, the engine (digest of its sources)
+    versions: dict[str, str]  # python, each installed distribution, the engine (digest of its sources)
+    environment: dict[str, str]  # the PULUMI_* variables set (the SDKs read them)
 
     def document(self) -> dict[str, Any]:
         return {"schema": INPUTS_SCHEMA, **asdict(self), "overrides": list(self.overrides)}
@@ -62,7 +73,8 @@ class PlanInputs:
             raise ValueError(f"its inputs are not {INPUTS_SCHEMA}")
         try:
             return cls(stack=str(document["stack"]), overrides=tuple(str(o) for o in document["overrides"]),
-                       peers=document["peers"], files=dict(document["files"]), versions=dict(document["versions"]))
+                       peers=document["peers"], files=dict(document["files"]), versions=dict(document["versions"]),
+                       environment=dict(document["environment"]))
         except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"its inputs are incomplete ({error})") from None
 
@@ -132,7 +144,11 @@ def peers_digest(peer_outputs: dict[str, dict[str, Any]] | None) -> str | None:
 def plan_inputs(program: Program, stack: str, overrides: list[str] | tuple[str, ...],
                 peer_outputs: dict[str, dict[str, Any]] | None = None) -> PlanInputs:
     return PlanInputs(stack=stack, overrides=tuple(overrides), peers=peers_digest(peer_outputs),
-                      files=file_hashes(program), versions=versions())
+                      files=file_hashes(program), versions=versions(), environment=engine_environment())
+
+
+def engine_environment() -> dict[str, str]:
+    return {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENGINE_VARIABLES) and k not in SET_BY_ENGINE}
 
 
 def differences(recorded: PlanInputs, current: PlanInputs, limit: int = 3) -> list[str]:
@@ -148,6 +164,9 @@ def differences(recorded: PlanInputs, current: PlanInputs, limit: int = 3) -> li
     found += [f"{name} changed" for name in changed]
     found += [f"{name} is new" for name in sorted(current.files.keys() - recorded.files.keys())]
     found += [f"{name} is gone" for name in sorted(recorded.files.keys() - current.files.keys())]
+    for name in sorted(recorded.environment.keys() | current.environment.keys()):
+        if recorded.environment.get(name) != current.environment.get(name):
+            found.append(f"environment variable {name}")
     for name in sorted(recorded.versions.keys() | current.versions.keys()):
         before, after = recorded.versions.get(name, "(none)"), current.versions.get(name, "(none)")
         if before != after:
@@ -167,7 +186,7 @@ _HOOKED = False
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     if event != "open" or not _SINKS or not args or not isinstance(args[0], (str, bytes, os.PathLike)):
         return
-    path = os.fsdecode(args[0])
+    path = os.path.abspath(os.fsdecode(args[0]))  # now: the run changes the working directory and restores it
     for sink in _SINKS:
         sink.add(path)
 
@@ -187,6 +206,36 @@ def recording_opens() -> Iterator[set[str]]:
         yield opened
     finally:
         _SINKS.remove(opened)
+
+
+class _RecordingEnviron(os._Environ):  # type: ignore[type-arg]
+    """os.environ, noting every variable read (it shares the real one's data: writes go to the process)."""
+
+    def __init__(self, real: Any, reads: set[str]) -> None:
+        super().__init__(real._data, real.encodekey, real.decodekey, real.encodevalue, real.decodevalue)
+        self.reads = reads
+
+    def __getitem__(self, key: str) -> str:
+        self.reads.add(key)
+        return super().__getitem__(key)
+
+
+@contextmanager
+def recording_environment() -> Iterator[set[str]]:
+    """The environment variables read inside the block."""
+    reads: set[str] = set()
+    real = os.environ
+    os.environ = _RecordingEnviron(real, reads)  # type: ignore[assignment]  # noqa: B003 - a view of the same data
+    try:
+        yield reads
+    finally:
+        os.environ = real  # type: ignore[assignment]  # noqa: B003
+
+
+def environment_dependencies(reads: set[str]) -> list[str]:
+    """Variables a run read that are neither inputs (PULUMI_*) nor the runtime's own."""
+    return sorted(k for k in reads if not k.startswith(ENGINE_VARIABLES) and k not in RUNTIME_VARIABLES
+                  and not k.startswith(RUNTIME_PREFIXES))
 
 
 def loaded_sources() -> frozenset[Path]:

@@ -13,7 +13,15 @@ from typing import Any
 
 from drctl.errors import EngineError
 
-from .inputs import PlanInputs, loaded_sources, plan_inputs, recording_opens, unhashed_reads
+from .inputs import (
+    PlanInputs,
+    environment_dependencies,
+    loaded_sources,
+    plan_inputs,
+    recording_environment,
+    recording_opens,
+    unhashed_reads,
+)
 from .project import REPOSITORY, Program, load_program, stack_names
 from .records import Plan
 from .saved import PlanCache, SavedPlans, cached
@@ -59,16 +67,17 @@ class Planner:
 
         self._seed_siblings(program, inputs.stack)
         loaded = loaded_sources()
-        with recording_opens() as opened:
+        with recording_opens() as opened, recording_environment() as variables:
             made = engine.run_plan(inputs.stack, list(inputs.overrides), self.program_dir, peer_outputs=peer_outputs)
-        return made, not unhashed_reads(program, opened, inputs.files, loaded)
+        return made, not unhashed_reads(program, opened, inputs.files, loaded) and not environment_dependencies(variables)
 
     def _seed_siblings(self, program: Program, stack: str) -> None:
         """Siblings this program may read (a StackReference) and the cache holds: handed to the engine, so a
         miss on the dr stack does not plan the primary again."""
         from . import plan as engine
 
-        assert self.cache is not None
+        if self.cache is None:
+            return
         for sibling in stack_names(program):
             if sibling == stack:
                 continue
