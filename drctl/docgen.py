@@ -22,7 +22,11 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from drctl.engine.plan import REPOSITORY, Plan
+from drctl.commands.common import add_plan_source_arguments, planner
+from drctl.engine.planner import Planner
+from drctl.engine.project import REPOSITORY
+from drctl.engine.records import Plan
+from drctl.errors import UsageError
 
 BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.S)
 # The same in YAML (the workflows): `# generated: NAME` ... `# end: NAME`, each comment on a line of its own.
@@ -131,10 +135,12 @@ def settings_table() -> str:
 # ---- plans: outputs, ownership, the failover ---------------------------------------------------------------
 
 
-def _plans() -> dict[str, Plan]:
-    from drctl.engine import run_plan
+def _plans(source: Planner | None = None) -> dict[str, Plan]:
+    """The three plans the generated tables restate (from the plan cache unless `source` says otherwise)."""
+    from drctl.engine.saved import cache_from_environment
 
-    return {"primary": run_plan("primary"), "dr": run_plan("dr"), "dr failover": run_plan("dr", ["failover=true"])}
+    source = source or Planner(cache=cache_from_environment())
+    return {"primary": source.plan("primary"), "dr": source.plan("dr"), "dr failover": source.plan("dr", ["failover=true"])}
 
 
 def outputs_table(plans: dict[str, Plan]) -> str:
@@ -292,14 +298,14 @@ def regenerate_yaml(text: str, blocks: dict[str, str]) -> str:
 # ---- the blocks ----------------------------------------------------------------------------------------------
 
 
-def generators(plans: dict[str, Plan] | None = None) -> dict[str, Callable[[], str]]:
-    """The block generators; those that need the plans share `plans`, made once on first use."""
+def generators(plans: dict[str, Plan] | None = None, source: Planner | None = None) -> dict[str, Callable[[], str]]:
+    """The block generators; those that need the plans share `plans`, made (or read, from `source`) once on first use."""
     plans = {} if plans is None else plans
 
     def planned(render: Callable[[dict[str, Plan]], str]) -> Callable[[], str]:
         def run() -> str:
             if not plans:
-                plans.update(_plans())
+                plans.update(_plans(source))
             return render(plans)
 
         return run
@@ -337,9 +343,15 @@ def _blocks(path: Path) -> re.Pattern[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if a generated table is stale, naming it")
+    add_plan_source_arguments(parser)
     args = parser.parse_args(argv)
+    try:
+        source = planner(args)
+    except UsageError as error:
+        print(f"docgen: error: {error}", file=sys.stderr)
+        return 2
     shared: dict[str, Plan] = {}
-    makers = generators(shared)
+    makers = generators(shared, source)
     used = {m.group("name") for path in documents() for m in _blocks(path).finditer(path.read_text())}
     unknown = sorted(used - set(makers))
     if unknown:
@@ -355,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.check:
                 path.write_text(fresh)
     if "readiness" in used:
-        drawn = pictures(shared or _plans())
+        drawn = pictures(shared or _plans(source))
         for name, data in drawn.items():
             path = REPOSITORY / name
             # The PNG's pixels depend on the machine's font rendering: only the SVG is compared; both are rewritten.

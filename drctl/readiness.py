@@ -15,7 +15,8 @@ from typing import Any
 
 from drctl.checking import stack_resources
 from drctl.diffing import Diff, diff_plans
-from drctl.engine import Plan, run_plan
+from drctl.engine import Plan
+from drctl.engine.planner import Planner
 from drctl.errors import UsageError
 from drctl.pack import catalog  # noqa: F401  (puts the pack on the import path)
 from policies.recovery import Figures, Readiness, assess, calibrated, load_figures, measurements, read_plan
@@ -67,19 +68,23 @@ def figures_for(drills: list[Path]) -> Figures:
         raise UsageError("--calibrate", str(error).split(":")[0], str(error).split(": ", 1)[1]) from None
 
 
-def readiness(config: list[str], program: Path | None = None, drills: list[Path] | None = None) -> ReadinessRun:
-    """Plan primary and dr in standby and dr in failover with the same overrides, and assess them."""
+def readiness(config: list[str], program: Path | None = None, drills: list[Path] | None = None,
+              source: Planner | None = None) -> ReadinessRun:
+    """Plan primary and dr in standby and dr in failover with the same overrides, and assess them. `source` says
+    where the plans come from (default: planned now, from `program`)."""
     from drctl.stack_settings import stack_settings
 
     figures = figures_for(drills or [])
-    primary = run_plan("primary", list(config), program)
+    source = source or Planner(program)
+    program = source.program_dir
+    primary = source.plan("primary", list(config))
     # The dr stack reads the primary planned with the same overrides (cache.drMode global needs its Global Datastore),
     # not the primary as its own stack file sets it.
     peer = {stack_settings("dr", program).peer.stack: primary.outputs}
     plans = {
         "primary": primary,
-        "dr": run_plan("dr", list(config), program, peer_outputs=peer),
-        "dr failover": run_plan("dr", [*config, FAILOVER], program, peer_outputs=peer),
+        "dr": source.plan("dr", list(config), peer_outputs=peer),
+        "dr failover": source.plan("dr", [*config, FAILOVER], peer_outputs=peer),
     }
     facts = [read_plan(stack_resources(plan), figures) for plan in plans.values()]
     diff = diff_plans(plans["dr"], plans["dr failover"], [], [FAILOVER])

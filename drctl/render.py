@@ -8,8 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.tree import Tree
 
-from drctl.engine.monitor import ResourceRecord
-from drctl.engine.plan import Plan
+from drctl.engine.records import Plan, ResourceRecord
 
 
 def _label(r: ResourceRecord) -> str:

@@ -16,8 +16,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from drctl.engine.monitor import UNKNOWN, ResourceRecord
-from drctl.engine.plan import Plan
+from drctl.engine.records import UNKNOWN, Plan, ResourceRecord
 
 # Pulumi type token -> Terraform resource type: every type the stacks declare that has a Terraform counterpart.
 # Explicit, because pulumi-aws renames some (rds/instance is aws_db_instance, bucketObjectv2 is aws_s3_object).

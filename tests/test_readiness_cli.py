@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-import drctl.readiness as readiness_module
 from tests.helpers.cli import drctl
-from tests.helpers.planning import plan
-
-
-@pytest.fixture(autouse=True)
-def cached_plans(monkeypatch):
-    """The command plans three stacks per run; the suite reuses its cached plans (same function, same arguments)."""
-    monkeypatch.setattr(readiness_module, "run_plan", lambda stack, overrides=None, program=None, peer_outputs=None: plan(stack, *(overrides or [])))
 
 
 def test_the_declared_stacks_print_four_tiers_and_pass(capsys, tmp_path):

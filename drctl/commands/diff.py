@@ -13,9 +13,8 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from drctl.commands.common import add_plan_arguments
+from drctl.commands.common import add_plan_arguments, planner
 from drctl.diffing import Diff, diff_plans
-from drctl.engine import run_plan
 from drctl.errors import UsageError
 from drctl.output import check_json_target, console, write_json
 
@@ -53,8 +52,9 @@ def run(args: argparse.Namespace) -> int:
     for option, values in (("--from", args.before), ("--to", args.after)):
         for text in values:
             check_setting(option, text)
-    old = run_plan(args.stack, [*args.config, *args.before], args.program)
-    new = run_plan(args.stack, [*args.config, *args.after], args.program)
+    source = planner(args)
+    old = source.plan(args.stack, [*args.config, *args.before])
+    new = source.plan(args.stack, [*args.config, *args.after])
     diff = diff_plans(old, new, args.before, args.after)
     if args.json == "-":
         write_json(diff.document(), "-")

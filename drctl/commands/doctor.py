@@ -40,7 +40,7 @@ def check_json_path(target: str | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drctl.engine.plan import REPOSITORY
+    from drctl.engine.project import REPOSITORY
     from drctl.ops.aws import limits
     from drctl.ops.checks import exit_status
     from drctl.ops.doctor import STACKS, context, doctor, document, tables, verdict

@@ -16,6 +16,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from drctl.commands.common import add_plan_source_arguments, planner
 from drctl.errors import UsageError
 from drctl.output import check_json_target, console, write_json
 
@@ -38,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="replace estimated step durations with those a `drctl drill run` record measured (repeatable)")
     parser.add_argument("--compare", default=None, type=Path, metavar="BASE.json",
                         help="a readiness document of the base branch: show before, after and delta per tier")
+    add_plan_source_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from policies.recovery import document
 
     base = _check(args)
-    result = readiness(args.config, drills=args.calibrate)
+    result = readiness(args.config, drills=args.calibrate, source=planner(args))
     r = result.readiness
     doc = document(r)
     outside = result.flip_steps_outside_diff

@@ -13,6 +13,8 @@ import yaml
 from drctl.errors import UsageError
 
 SECRET_PLACEHOLDER = "[secret]"
+# This checkout: the program `drctl` plans when no --program is given.
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 # ---- stack files, read as the Pulumi CLI reads them ------------------------------------------------------
@@ -121,9 +123,13 @@ def load_program(directory: Path) -> Program:
     if not project_file.is_file():
         raise UsageError("--program", str(directory), "a directory with a Pulumi.yaml")
     try:
-        project = yaml.safe_load(project_file.read_text()) or {}
+        project = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError:
+        raise UsageError(str(project_file), "(unreadable)", "UTF-8 text (a Pulumi project file)") from None
     except yaml.YAMLError as error:
         raise UsageError(str(project_file), "(unreadable)", f"valid YAML ({str(error).splitlines()[0]})") from None
+    if not isinstance(project, dict):
+        raise UsageError(str(project_file), "(not a mapping)", "a YAML mapping (name:, runtime:, main:)")
     runtime = project.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
