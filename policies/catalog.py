@@ -12,6 +12,7 @@ from . import (
     cluster,
     database,
     dns,
+    events,
     iam,
     kms,
     monitoring,
@@ -25,6 +26,6 @@ from . import (
 )
 
 PACK_NAME = "aivo-dr"
-MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, monitoring, tagging, stack,
+MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, monitoring, events, tagging, stack,
            readiness)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]
