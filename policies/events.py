@@ -172,7 +172,7 @@ def _rule_matches(args: ResourceValidationArgs, props: Any, report: ReportViolat
         return  # a schedule: no event to match
     problem = _invalid(str(pattern))
     if problem:
-        report(f"eventPattern is not a valid EventBridge pattern: {problem}", None)
+        report(f"eventPattern is refused by the EventBridge pattern engine: {problem}", None)
         return
     parsed = json.loads(str(pattern))
     sources = parsed.get("source")
