@@ -148,3 +148,17 @@ def test_the_validator_ships_its_own_boto3_whose_backup_model_has_put_restore_va
              "c.meta.service_model.operation_model('PutRestoreValidationResult').name)")
     out = subprocess.run([sys.executable, "-I", "-S", "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", _lock("boto3"), "PutRestoreValidationResult"]
+
+
+def test_the_restore_metadata_overrides_name_parameters_of_the_rds_restore() -> None:
+    """AWS Backup's "Restore testing inferred metadata": overridable keys per resource type, "key values are not case
+    sensitive". Each override must name a parameter of RDS's RestoreDBInstanceFromDBSnapshot (botocore's RDS model, the
+    pinned version), the call that restores an RDS instance snapshot; see docs/aws-contracts.md for what is not proven."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("rds").operation_model("RestoreDBInstanceFromDBSnapshot")
+    parameters = {name.lower(): name for name in model.input_shape.members}
+    selection = only(plan("dr"), SELECTION)
+    overrides = selection.inputs["restoreMetadataOverrides"]
+    assert sorted(overrides) == ["dbInstanceClass", "dbSubnetGroupName", "vpcSecurityGroupIds"]
+    assert [parameters.get(key.lower()) for key in sorted(overrides)] == ["DBInstanceClass", "DBSubnetGroupName", "VpcSecurityGroupIds"]
