@@ -10,6 +10,7 @@ checks the data and reports SUCCESSFUL or FAILED to AWS Backup, which then delet
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ VALIDATOR_SERVICES = ("backup", "rds", "secretsmanager")
 RESTORE_EVENT = "Restore Job State Change"
 
 
+@functools.cache  # botocore's RECORD lists thousands of files: read once per process
 def vendored_files(distributions: tuple[str, ...] = VENDORED) -> dict[str, str]:
     """archive path -> file on disk of every file the distributions installed (their modules and their dist-info,
     which scramp reads its version from), without bytecode and scripts."""

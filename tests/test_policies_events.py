@@ -149,3 +149,12 @@ def test_the_refresh_script_labels_each_example_with_its_heading_or_alarm_state(
     assert [(d["outcome"], d["event"]["detail"]["state"], d["event"]["detail"]["previousState"]) for d in derived] == [
         ("OK", {"value": "OK"}, {"value": "ALARM"})]
     assert script.alarm_states() == ["OK", "ALARM", "INSUFFICIENT_DATA"]
+
+
+def test_the_us_east_1_forwarding_rule_on_a_field_alarm_events_lack_is_refused() -> None:
+    recs = records("primary")
+    pattern = pattern_of(recs, "primary-alarm-forwarding-alarms")
+    pattern["detail"] = {"name": pattern["detail"].pop("alarmName")}
+    assert violations(events.rules_match_events, with_pattern(recs, "primary-alarm-forwarding-alarms", pattern)) == [
+        f"no AWS sample CloudWatch Alarm State Change event ({s}) carries detail.name, which the pattern requires: AWS may not send it"
+        for s in ("ALARM", "INSUFFICIENT_DATA", "OK")]
