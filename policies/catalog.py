@@ -13,6 +13,7 @@ from . import (
     cluster,
     database,
     dns,
+    events,
     iam,
     kms,
     monitoring,
@@ -26,6 +27,6 @@ from . import (
 )
 
 PACK_NAME = "aivo-dr"
-MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, monitoring, alarms_exist, tagging, stack,
+MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, monitoring, alarms_exist, events, tagging, stack,
            readiness)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]

@@ -113,4 +113,8 @@ def test_access_logs_go_to_a_us_west_2_bucket_that_cloudfront_may_write() -> Non
     key = next(k for k in p.by_type("aws:kms/key:Key") if "aivo-production-cdn-logs" in k.inputs["description"])
     (delivery,) = [s for s in json.loads(key.inputs["policy"])["Statement"] if s["Sid"] == "CloudFrontLogDelivery"]
     assert delivery["Principal"] == {"Service": ["delivery.logs.amazonaws.com"]}
-    assert delivery["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    # The CloudFront developer guide's statement (with kms:Decrypt: the bucket uses an S3 Bucket Key), bound to the
+    # log bucket by S3's encryption context, not by an aws:SourceAccount AWS does not document for this delivery.
+    assert delivery["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
+    assert delivery["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:s3:arn": [
+        "arn:aws:s3:::aivo-production-cdn-logs-us-west-2", "arn:aws:s3:::aivo-production-cdn-logs-us-west-2/*"]}}

@@ -85,9 +85,15 @@ CASES = [
      "aivo-dr:detection.evaluationPeriods = 6: few enough that an alarm fires within the Critical tier's RPO (5 min): periods "
      "of 60 s plus 60 s of metric delay take 420 s now"),
     # A monthly experiment scheduled every other month: the Testing Schedule's row would go stale.
-    ("testing_problem", "primary", ['testing.experiments.servicePods={"scheduled": true, "schedule": "cron(0 10 ? 1/2 TUE#2 *)"}'],
+    ("testing_problem", "primary", ['cluster.publicAccessCidrs=["203.0.113.0/24"]',
+                                    'testing.experiments.servicePods={"enabled": true, "scheduled": true, "schedule": "cron(0 10 ? 1/2 TUE#2 *)"}'],
      'aivo-dr:testing.experiments.servicePods.schedule = "cron(0 10 ? 1/2 TUE#2 *)": a schedule that runs at least every 35 '
      "days (testing.frequency.singleServiceRecovery monthly); it leaves 63 days"),
+    # FIS's pod actions call the cluster's API from outside the VPC: not with a private-only endpoint.
+    ("testing_problem", "primary", ["testing.experiments.servicePods.enabled=true"],
+     "aivo-dr:testing.experiments.servicePods.enabled = true: false while cluster.publicAccessCidrs is empty: FIS's aws:eks:pod "
+     "actions reach the cluster's Kubernetes API from outside the VPC, and a private-only endpoint answers only inside it (the "
+     "FIS user guide documents no private path; docs/aws-contracts.md)"),
     # Snapshots in January and July only: the weekly restore test that follows them would run twice a year.
     ("testing_problem", "dr", ['weeklySnapshots={"schedule": "cron(0 2 ? 1,7 SUN *)", "retentionDays": 400, "copyRetentionDays": 400}'],
      'aivo-dr:weeklySnapshots.schedule = "cron(0 2 ? 1,7 SUN *)": a schedule that runs at least every 7 days '

@@ -333,7 +333,8 @@ def paging_problem(settings: StackSettings) -> Problem | None:
 def testing_problem(settings: StackSettings) -> Problem | None:
     """The Testing Schedule: the weekly verification runs after each weekly snapshot (so that schedule must be one
     that can be followed, by AWS Backup and by GitHub Actions), each scheduled experiment runs at least as often as
-    its runbook row, and the pods experiment names a service of the tier table."""
+    its runbook row, and the pods experiment names a service of the tier table and runs only where FIS can reach the
+    cluster's API (its public endpoint)."""
     t, ws = settings.testing, settings.weekly_snapshots
     try:
         github_cron(verification_schedule(ws))
@@ -345,6 +346,11 @@ def testing_problem(settings: StackSettings) -> Problem | None:
     if t.restore.enabled and gap is not None and gap > most:
         return ("weeklySnapshots.schedule", ws.schedule, f"a schedule that runs at least every {most} days (testing.frequency."
                 f"backupVerification {t.frequency.backup_verification}: the restore test follows it); it leaves {gap} days")
+    if t.experiments.service_pods.enabled and not settings.cluster.public_access_cidrs:
+        return ("testing.experiments.servicePods.enabled", True,
+                "false while cluster.publicAccessCidrs is empty: FIS's aws:eks:pod actions reach the cluster's Kubernetes API "
+                "from outside the VPC, and a private-only endpoint answers only inside it (the FIS user guide documents no "
+                "private path; docs/aws-contracts.md)")
     services = sorted(s for tier in settings.tiers.values() for s in tier.services)
     if t.experiments.service_pods.service is not None and t.experiments.service_pods.service not in services:
         return ("testing.experiments.servicePods.service", t.experiments.service_pods.service,
