@@ -17,8 +17,8 @@ from policies import catalog
 
 PACK = Path(__file__).resolve().parents[1] / "policies"
 TESTS = Path(__file__).parent
-SUBJECTS = ["database", "storage", "network", "kms", "backups", "cache", "cluster", "velero", "dns", "cdn", "iam", "runner", "monitoring", "tagging", "stack",
-            "readiness"]
+SUBJECTS = ["database", "storage", "network", "kms", "backups", "cache", "cluster", "velero", "dns", "cdn", "iam", "runner", "runner_image", "monitoring",
+            "tagging", "stack", "readiness"]
 
 
 class _RecordedPack:
