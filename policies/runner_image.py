@@ -23,6 +23,7 @@ from .runner import CODEBUILD_PROJECT, _commands
 
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 ECR_LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+ECR_REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 TAGS = ["runner", "deployability"]
 
 # An image by digest in a private ECR registry: <account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<64 hex>.
@@ -78,7 +79,23 @@ runner_builds_offline = ResourceValidationPolicy(
 )
 
 
-def _repository_findings(repository: PolicyResource, lifecycles: list[PolicyResource]) -> list[str]:
+def _strangers(document: Any, runner_role: str) -> list[str]:
+    """The principals a repository policy allows anything to, other than the runner's role."""
+    statements = json.loads(document).get("Statement", []) if isinstance(document, str) else []
+    found = []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        named = principal.get("AWS") if isinstance(principal, dict) else principal
+        for who in named if isinstance(named, list) else [named]:
+            if str(who) != runner_role:
+                found.append(str(who) if who is not None else str(principal))
+    return found
+
+
+def _repository_findings(repository: PolicyResource, lifecycles: list[PolicyResource], policies: list[PolicyResource],
+                         runner_role: str) -> list[str]:
     """What makes a declared repository unfit to hold a runner's image."""
     props = repository.props
     found = []
@@ -97,12 +114,17 @@ def _repository_findings(repository: PolicyResource, lifecycles: list[PolicyReso
         if selected:
             found.append(f"its lifecycle policy expires {', '.join(selected)} images; only untagged ones may expire (the "
                          "image a runner names by digest is tagged)")
+    for policy in policies:
+        strangers = _strangers(get(policy.props, "policy"), runner_role)
+        if strangers:
+            found.append(f"its repository policy allows {', '.join(strangers)}; only the runner's role may pull")
     return found
 
 
 def _image_in_region(args: StackValidationArgs, report: ReportViolation) -> None:
     repositories = of_type(args, ECR_REPOSITORY)
     lifecycles = of_type(args, ECR_LIFECYCLE)
+    repository_policies = of_type(args, ECR_REPOSITORY_POLICY)
 
     def check(project: PolicyResource) -> None:
         image = str(get(project.props, "environment.image"))
@@ -127,7 +149,8 @@ def _image_in_region(args: StackValidationArgs, report: ReportViolation) -> None
             report(f"{project.name}: environment.imagePullCredentialsType must be SERVICE_ROLE: the runner's role pulls its "
                    "image (the repository admits no one else)", project.urn)
         mine = [lc for lc in lifecycles if held in lc.dependencies]
-        for finding in _repository_findings(held, mine):
+        policies = [rp for rp in repository_policies if held in rp.dependencies]
+        for finding in _repository_findings(held, mine, policies, str(get(project.props, "serviceRole"))):
             report(f"{project.name}: its image's repository {match['repository']}: {finding}", project.urn)
 
     per_resource(of_type(args, CODEBUILD_PROJECT), report, check)
@@ -136,7 +159,8 @@ def _image_in_region(args: StackValidationArgs, report: ReportViolation) -> None
 runner_image_in_region = StackValidationPolicy(
     name="runner-image-in-its-region",
     description="A deploy runner's image is an ECR image by digest, in the runner's own region, in a repository the stack "
-    "declares (KMS customer key, immutable tags, scan on push, only untagged images expire), pulled with the runner's role.",
+    "declares (KMS customer key, immutable tags, scan on push, only untagged images expire, only the runner's role allowed "
+    "by its repository policy), pulled with the runner's role.",
     validate=_image_in_region,
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=TAGS,

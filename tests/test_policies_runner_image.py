@@ -89,6 +89,10 @@ def test_runner_image_in_region_fails_one_mutated_project_field(path: str, value
     ("dr-runner-image-lifecycle", "policy", json.dumps({"rules": [{"rulePriority": 1, "action": {"type": "expire"}, "selection": {
         "tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 5}}]}),
      "its lifecycle policy expires any images; only untagged ones may expire (the image a runner names by digest is tagged)"),
+    ("dr-runner-image-policy", "policy", json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::123456789012:role/aivo-dr-dr-runner", "arn:aws:iam::210987654321:root"]},
+         "Action": ["ecr:BatchGetImage"]}, {"Effect": "Allow", "Principal": "*", "Action": ["ecr:GetDownloadUrlForLayer"]}]}),
+     "its repository policy allows arn:aws:iam::210987654321:root, *; only the runner's role may pull"),
 ])
 def test_runner_image_in_region_fails_one_mutated_repository_field(name: str, path: str, value: object, finding: str) -> None:
     assert violations(runner_image.runner_image_in_region, mutate(records(), name, path, value)) == [
