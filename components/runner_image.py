@@ -100,7 +100,13 @@ class RunnerImageRepository(pulumi.ComponentResource):
         if args.replicate_to:
             aws.ecr.ReplicationConfiguration(
                 f"{name}-replication",
-                replication_configuration={"rules": replication_rules(args.account_id, args.name, args.replicate_to)},
+                replication_configuration=aws.ecr.ReplicationConfigurationReplicationConfigurationArgs(rules=[
+                    aws.ecr.ReplicationConfigurationReplicationConfigurationRuleArgs(
+                        destinations=[aws.ecr.ReplicationConfigurationReplicationConfigurationRuleDestinationArgs(
+                            region=d["region"], registry_id=d["registryId"]) for d in rule["destinations"]],
+                        repository_filters=[aws.ecr.ReplicationConfigurationReplicationConfigurationRuleRepositoryFilterArgs(
+                            filter=f["filter"], filter_type=f["filterType"]) for f in rule["repositoryFilters"]])
+                    for rule in replication_rules(args.account_id, args.name, args.replicate_to)]),
                 region=args.region,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[repository]),
             )

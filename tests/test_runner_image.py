@@ -38,7 +38,7 @@ def test_each_stack_declares_its_runners_repository_in_its_own_region(stack: str
     key = only(p, "aws:kms/key:Key", f"{stack}-runner-image-kms")
     assert repository.inputs["encryptionConfigurations"][0]["encryptionType"] == "KMS"
     assert repository.property_dependencies["encryptionConfigurations"] == [key.urn] and key.region == region
-    assert "ecr.%s.amazonaws.com" % region in key.inputs["policy"]  # the key is used through ECR in its region only
+    assert f"ecr.{region}.amazonaws.com" in key.inputs["policy"]  # the key is used through ECR in its region only
     assert repository.protect and repository.retain_on_delete
     runner_role = f"arn:aws:iam::123456789012:role/aivo-dr-{stack}-runner"
     assert json.loads(only(p, "aws:ecr/repositoryPolicy:RepositoryPolicy").inputs["policy"]) == {
