@@ -57,7 +57,8 @@ def ecr_image(text: str) -> EcrImage:
 
 class Runner(Section):
     enabled: bool = True
-    # The Pulumi CLI the runner installs: the release of the SDK pinned in requirements.lock (a test keeps them equal).
+    # The Pulumi CLI the runner image carries (and the build checks): the release of the SDK pinned in requirements.lock
+    # (tests keep the lock, this and runner-image/Dockerfile equal).
     pulumi_version: str = Field(default="3.272.0", pattern=r"^\d+\.\d+\.\d+$")
     branch: BranchName = "main"
     # The ECR repository each stack declares in its own region for its runner's image (site.runnerImages names the
