@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from drctl.engine import run_plan
 from drctl.engine.plan import SettingsProblem
@@ -147,3 +148,18 @@ def test_an_image_without_the_chart_stops_the_plan(tmp_path: Path, monkeypatch: 
     assert str(caught.value) == (
         f'env:AIVO_DR_CHART_DIR = "{tmp_path}": an absolute directory holding velero-12.1.0.tgz (the runner image\'s charts; '
         "rebuild the image with this chart version), or unset to use the chart repository")
+
+
+def test_the_image_workflow_pins_its_actions_and_pushes_only_from_the_default_branch() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "runner-image.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    uses = [s["uses"] for s in steps if "uses" in s]
+    assert uses and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in uses), uses
+    assert steps[0]["uses"].startswith("actions/checkout@") and steps[0]["with"]["persist-credentials"] is False
+    role = next(s for s in steps if s.get("id") == "role")
+    assert role["if"] == "github.event_name != 'pull_request' && github.ref == 'refs/heads/main'"
+    after = steps[steps.index(role) + 1:]
+    assert [s["if"] for s in after] == ["steps.role.outputs.configured == 'true'"] * 2
+    assert after[0]["with"]["aws-region"] == "us-west-2" and workflow["permissions"] == {"contents": "read"}
+    build = next(s for s in steps if s.get("name") == "Build")["run"]
+    assert "--provenance=false" in build and "--platform linux/amd64" in build  # one plain manifest, as CodeBuild pulls it
