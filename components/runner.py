@@ -29,7 +29,7 @@ class RunnerArgs:
     branch: str
     connection_arn: str  # CodeConnections connection to GitHub in `region`
     buildspec: str  # inline build definition
-    image: str
+    image: str  # the runner image by digest, in this stack's ECR repository in `region`
     compute_type: str
     timeout_minutes: int
     log_retention_days: int
@@ -127,7 +127,9 @@ class DeployRunner(pulumi.ComponentResource):
             artifacts=aws.codebuild.ProjectArtifactsArgs(type="NO_ARTIFACTS"),
             environment=aws.codebuild.ProjectEnvironmentArgs(
                 type="LINUX_CONTAINER", compute_type=args.compute_type, image=args.image, privileged_mode=False,
-                image_pull_credentials_type="CODEBUILD",
+                # The image is in this stack's ECR repository: CodeBuild pulls it with the runner's role (which the
+                # repository's policy alone admits), not with CodeBuild's own identity.
+                image_pull_credentials_type="SERVICE_ROLE",
                 environment_variables=[aws.codebuild.ProjectEnvironmentEnvironmentVariableArgs(
                     name=key, type="SECRETS_MANAGER", value=secret) for key, secret in sorted(args.secret_environment.items())],
             ),

@@ -20,6 +20,7 @@ from . import (
     network,
     readiness,
     runner,
+    runner_image,
     stack,
     storage,
     tagging,
@@ -27,6 +28,6 @@ from . import (
 )
 
 PACK_NAME = "aivo-dr"
-MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, monitoring, alarms_exist, events, tagging, stack,
+MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, runner_image, monitoring, alarms_exist, events, tagging, stack,
            readiness)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]

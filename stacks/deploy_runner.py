@@ -33,6 +33,19 @@ FAILOVER_COMMAND = "pulumi config set failover true --stack dr && pulumi up --st
 CONFIRM_PHRASE = f"fail over to {DR_REGION}"
 ACTIONS = ("preview", "up", "failover")
 
+# Where the runner image (runner-image/Dockerfile) puts what a build needs; the Dockerfile's ENV lines and these are
+# kept equal by a test. Nothing of it is downloaded when a build runs.
+IMAGE_ROOT = "/opt/aivo-dr"
+IMAGE_ENV = {
+    "PULUMI_HOME": f"{IMAGE_ROOT}/pulumi-home",  # the provider plugins, installed when the image was built
+    "AIVO_DR_CHART_DIR": f"{IMAGE_ROOT}/charts",  # the Helm chart archives (stacks/settings/runner.py, local_chart)
+    "PULUMI_SKIP_UPDATE_CHECK": "true",
+    # A plugin missing from the image fails the build instead of being downloaded from get.pulumi.com or GitHub.
+    "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+}
+IMAGE_PATH = f"{IMAGE_ROOT}/pulumi/bin:{IMAGE_ROOT}/venv/bin"  # the Pulumi CLI and the Python environment
+IMAGE_VENV = f"{IMAGE_ROOT}/venv"
+
 # What a failover build's log reminds the operator to do: the runner's checkout is thrown away.
 COMMIT_REMINDER = (
     'The dr stack now runs with failover: true. Commit "aivo-dr:failover: true" to Pulumi.dr.yaml now: the next '
@@ -93,6 +106,15 @@ def buildspec(settings: StackSettings) -> str:
             cases.append(f"    {action}) {command} ;;")
     cases.append(f'    *) echo "ACTION must be one of {", ".join(commands(settings))}"; exit 2 ;;')
     script = "\n".join(["case \"${ACTION:-preview}\" in", *cases, "esac"])
+    # Everything comes from the image: the install phase only checks that it is the one these settings expect and
+    # points the project's .venv (Pulumi.yaml) at the image's Python environment. No download, no install.
+    install = [
+        f'export PATH="{IMAGE_PATH}:$PATH"',
+        'found="$(pulumi version)"',
+        'if [ "$found" != "v$PULUMI_VERSION" ]; then echo "refused: the runner image has Pulumi $found, the settings pin '
+        'v$PULUMI_VERSION (runner.pulumiVersion): build and publish the image (docs/deploy.md)"; exit 2; fi',
+        f'ln -sfn {IMAGE_VENV} .venv',
+    ]
     spec: dict[str, Any] = {
         "version": 0.2,
         "env": {
@@ -100,20 +122,13 @@ def buildspec(settings: StackSettings) -> str:
             "variables": {
                 "PULUMI_BACKEND_URL": settings.site.state_backend_url,
                 "PULUMI_VERSION": r.pulumi_version,
-                "PULUMI_SKIP_UPDATE_CHECK": "true",
+                **IMAGE_ENV,
                 "AWS_STS_REGIONAL_ENDPOINTS": "regional",
             },
         },
         "phases": {
-            "install": {
-                "runtime-versions": {"python": "3.11"},
-                "commands": [
-                    'curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION"',
-                    'export PATH="$HOME/.pulumi/bin:$PATH"',
-                    "make setup",
-                ],
-            },
-            "build": {"commands": ['export PATH="$HOME/.pulumi/bin:$PWD/.venv/bin:$PATH"', "set -euo pipefail", script]},
+            "install": {"commands": install},
+            "build": {"commands": [f'export PATH="{IMAGE_PATH}:$PATH"', "set -euo pipefail", script]},
         },
     }
     return json.dumps(spec, indent=2)
@@ -284,6 +299,29 @@ def edge_statements(settings: StackSettings) -> list[dict[str, Any]]:
     ]
 
 
+def image_statements(settings: StackSettings) -> list[dict[str, Any]]:
+    """The runner image's repository in the runner's region (components/runner_image.py): pulling the image it builds
+    from (CodeBuild pulls with the runner's role, SERVICE_ROLE), and managing the repository its stack declares; (dr)
+    the registry's replication into the primary's region. Nothing here depends on `failover`."""
+    s = settings
+    repository = f"arn:aws:ecr:{s.region}:{s.account_id}:repository/{s.runner.image_repository}"
+    here = {"StringEquals": {"aws:RequestedRegion": [s.region]}}
+    statements: list[dict[str, Any]] = [
+        {"Sid": "RunnerImageToken", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*", "Condition": here},
+        {"Sid": "RunnerImagePull", "Effect": "Allow",
+         "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], "Resource": [repository]},
+        {"Sid": "RunnerImageRepository", "Effect": "Allow",
+         "Action": ["ecr:CreateRepository", "ecr:DescribeRepositories", "ecr:ListTagsForResource", "ecr:TagResource",
+                    "ecr:UntagResource", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
+                    "ecr:GetLifecyclePolicy", "ecr:PutLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:SetRepositoryPolicy"],
+         "Resource": [repository]},
+    ]
+    if s.is_dr:
+        statements.append({"Sid": "RunnerImageReplication", "Effect": "Allow",
+                           "Action": ["ecr:DescribeRegistry", "ecr:PutReplicationConfiguration"], "Resource": "*", "Condition": here})
+    return statements
+
+
 def parts_policy(settings: StackSettings) -> dict[str, Any]:
     """The runner's second policy (a managed one: the inline policy is at IAM's quota): what the monitoring, testing
     and edge-baseline parts declare. The inline policy's denies apply to it too: a Deny anywhere wins."""
@@ -366,6 +404,7 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
              "Resource": f"arn:aws:cloudfront::{account}:distribution/*", "Condition": {"StringEquals": {"aws:ResourceTag/managed-by": "aivo-dr"}}},
             {"Sid": "EdgeCertificate", "Effect": "Allow", "Action": ["acm:DescribeCertificate"], "Resource": s.site.cdn_certificate_arn},
         ]
+    statements += image_statements(s)
     statements += [
         {"Sid": "NeverDeleteData", "Effect": "Deny", "Action": _NEVER, "Resource": "*"},
         {"Sid": "NeverChangeItself", "Effect": "Deny", "Action": ["codebuild:*", "iam:*"], "Resource": [project_arn, role_arn]},

@@ -53,6 +53,14 @@ CASES = [
      "until the platform is recovered"),
     ("database_problem", "dr", ["database.engineVersion=17"],
      'aivo-dr:database.parameterFamily = "postgres16": postgres17, the family of engineVersion 17'),
+    ("runner_image_problem", "dr", ['site.runnerImages={"us-west-2": "210987654321.dkr.ecr.us-west-2.amazonaws.com/aivo-dr-runner@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}'],
+     'aivo-dr:site.runnerImages.us-west-2 = "210987654321.dkr.ecr.us-west-2.amazonaws.com/aivo-dr-runner@sha256:012345678...: an image of '
+     "123456789012.dkr.ecr.us-west-2.amazonaws.com/aivo-dr-runner (site.accountId, this stack's region, runner.imageRepository), by "
+     "digest: 123456789012.dkr.ecr.us-west-2.amazonaws.com/aivo-dr-runner@sha256:<64 hex>"),
+    ("runner_image_problem", "primary", ['runner={"imageRepository": "aivo/runner"}'],
+     'aivo-dr:site.runnerImages.us-east-1 = "123456789012.dkr.ecr.us-east-1.amazonaws.com/aivo-dr-runner@sha256:012345678...: an image of '
+     "123456789012.dkr.ecr.us-east-1.amazonaws.com/aivo/runner (site.accountId, this stack's region, runner.imageRepository), by "
+     "digest: 123456789012.dkr.ecr.us-east-1.amazonaws.com/aivo/runner@sha256:<64 hex>"),
     ("api_access_problem", "dr", ["runner.enabled=false"],
      "aivo-dr:runner.enabled = false: true, or cluster.publicAccessCidrs naming where `pulumi up` runs: the cluster API "
      "endpoint is private and nothing else reaches it"),

@@ -15,6 +15,7 @@ from .cron import CronError, aws_max_gap_days, github_cron, velero_max_gap_days
 from .database import failback_replicates
 from .fallback import effective_fallback, missing_fallback, uses_stack_reference
 from .readiness import RPO_CAUSES, RTO_CAUSES
+from .runner import ecr_image
 from .stack import StackSettings
 from .testing import FREQUENCY_DAYS, verification_schedule
 from .tiers import TIER_NAME, duplicate_service, tier_slug
@@ -208,6 +209,24 @@ def runner_problem(settings: StackSettings) -> Problem | None:
         return ("runner.timeoutMinutes", settings.runner.timeout_minutes,
                 f"at least {rto}, the platform RTO (objectives.rto {settings.objectives.rto}): the failover build runs until "
                 "the platform is recovered")
+    return None
+
+
+def runner_image_problem(settings: StackSettings) -> Problem | None:
+    """The runner's image is in the repository its own stack declares, in its own account and region: a failover build
+    pulls nothing from another region or account (and CodeBuild pulls it with the runner's role)."""
+    if not settings.runner.enabled:
+        return None
+    key = f"site.runnerImages.{settings.region}"
+    image = settings.site.runner_images.get(settings.region)
+    repository = settings.runner.image_repository
+    host = f"{settings.account_id}.dkr.ecr.{settings.region}.amazonaws.com"
+    if image is None:
+        return (key, None, f"required with runner.enabled: {type(settings.site).model_fields['runner_images'].description}")
+    parts = ecr_image(image)
+    if (parts.account, parts.region, parts.repository) != (settings.account_id, settings.region, repository):
+        return (key, image, f"an image of {host}/{repository} (site.accountId, this stack's region, runner.imageRepository), "
+                f"by digest: {host}/{repository}@sha256:<64 hex>")
     return None
 
 
@@ -405,7 +424,7 @@ def readiness_problem(settings: StackSettings) -> Problem | None:
 # In the order they are checked: the first broken rule is the one reported.
 RULES: tuple[Rule, ...] = (
     stack_problem, objectives_problem, database_problem, windows_problem, backup_plan_problem, cache_problem,
-    velero_problem, names_problem, runner_problem, api_access_problem, split_brain, restore_problem, peer_problem,
+    velero_problem, names_problem, runner_problem, api_access_problem, runner_image_problem, split_brain, restore_problem, peer_problem,
     edge_problem, paging_problem, testing_problem, uses_problem, readiness_problem,
 )
 

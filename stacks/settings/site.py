@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from .base import Region, Section
+from .runner import RunnerImage
 
 # AWS's documentation accounts, hosted zones and keys; hostnames RFC 2606 reserves for examples.
 EXAMPLE_ACCOUNTS = ("123456789012", "111122223333", "444455556666", "777788889999")
@@ -115,6 +116,11 @@ class Site(Section):
     code_connection_arns: Annotated[dict[Region, str], AfterValidator(_check_connection_arns)] = Field(
         description="per region with a deploy runner, the AWS CodeConnections connection to GitHub in that region "
         "(aws codeconnections list-connections --region <region>; create it once in the console)",
+    )
+    runner_images: dict[Region, RunnerImage] = Field(
+        description="per region with a deploy runner, the runner's image by digest in that region's repository "
+        "(runner.imageRepository): <account>.dkr.ecr.<region>.amazonaws.com/aivo-dr-runner@sha256:<digest>, the digest the "
+        "runner-image workflow prints (the same digest in both regions: the dr stack's repository replicates into us-east-1)",
     )
     state_backend_url: str = Field(
         pattern=r"^(s3://[a-z0-9.-]+(\?region=[a-z0-9-]+)?|https://api\.pulumi\.com)$",
