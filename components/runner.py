@@ -77,6 +77,47 @@ def operator_policy(project_arn: str, log_group_arn: str) -> str:
     }, sort_keys=True)
 
 
+def connection_arns(connection_arn: str) -> list[str]:
+    """A CodeConnections connection under both of its service prefixes: IAM authorizes CodeBuild's use of it as
+    codeconnections or as codestar-connections (the service's former name), depending on how it was created."""
+    tail = connection_arn.split(":", 3)[3]
+    return [f"arn:aws:codeconnections:{tail}", f"arn:aws:codestar-connections:{tail}"]
+
+
+def build_policy(region: str, account_id: str, name: str, connection_arn: str, subnet_arns: list[str]) -> str:
+    """What CodeBuild itself does with the role to run a build (CodeBuild User Guide: "Allow CodeBuild to interact
+    with other AWS services" (the service role's log permissions), "Use CodeBuild with Amazon VPC" (the ENI
+    permissions), "GitHub App connections" (the connection permissions)).
+
+    CodeBuild creates the build's network interface with no tags and sends no request tags, so none of these
+    is conditioned on tags (a tag-conditioned grant never matches); the ENI permission is held to CodeBuild and
+    to the project's subnets by the keys CodeBuild does send (ec2:AuthorizedService, ec2:Subnet)."""
+    group = f"arn:aws:logs:{region}:{account_id}:log-group:/aws/codebuild/{name}"
+    in_region = {"StringEquals": {"aws:RequestedRegion": [region]}}
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "BuildLogs", "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": [group, f"{group}:*"]},
+            {"Sid": "SourceConnection", "Effect": "Allow",
+             "Action": ["codeconnections:GetConnection", "codeconnections:GetConnectionToken",
+                        "codestar-connections:GetConnection", "codestar-connections:GetConnectionToken"],
+             "Resource": connection_arns(connection_arn)},
+            {"Sid": "VpcNetworkInterfaces", "Effect": "Allow",
+             "Action": ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeDhcpOptions",
+                        "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
+             "Resource": "*", "Condition": in_region},
+            {"Sid": "VpcNetworkInterfacePermission", "Effect": "Allow", "Action": ["ec2:CreateNetworkInterfacePermission"],
+             "Resource": [f"arn:aws:ec2:{region}:{account_id}:network-interface/*"],
+             "Condition": {"StringEquals": {"ec2:AuthorizedService": CODEBUILD_TRUST, "ec2:Subnet": sorted(subnet_arns)}}},
+        ],
+    }, sort_keys=True)
+
+
+def subnet_arn(region: str, account_id: str, subnet_id: str) -> str:
+    return f"arn:aws:ec2:{region}:{account_id}:subnet/{subnet_id}"
+
+
 def role_name(arn: str) -> str:
     """The name of an IAM role from its ARN (the last path segment)."""
     return arn.rsplit("/", 1)[-1]
@@ -101,6 +142,16 @@ class DeployRunner(pulumi.ComponentResource):
         )
         self.role_arn = self.role.arn
         aws.iam.RolePolicy(f"{name}-role-policy", role=self.role.name, policy=args.role_policy, opts=child)
+        # What CodeBuild needs to run any build of this project (a managed policy: the inline one is at IAM's quota).
+        build = aws.iam.Policy(
+            f"{name}-build-policy", name=f"{args.name}-build",
+            description=f"The deploy runner {args.name}: what CodeBuild needs to run its builds (logs, source connection, VPC)",
+            policy=pulumi.Output.from_input(args.subnet_ids).apply(lambda ids: build_policy(
+                args.region, args.account_id, args.name, args.connection_arn,
+                [subnet_arn(args.region, args.account_id, i) for i in ids])),
+            tags=args.tags, opts=child)
+        build_attached = aws.iam.RolePolicyAttachment(f"{name}-build-policy", role=self.role.name, policy_arn=build.arn,
+                                                      opts=child)
         if args.parts_policy is not None:
             parts = aws.iam.Policy(f"{name}-parts-policy", name=f"{args.name}-parts",
                                    description=f"The deploy runner {args.name}: what its stack's monitoring and testing parts declare",
@@ -141,7 +192,8 @@ class DeployRunner(pulumi.ComponentResource):
             concurrent_build_limit=1,
             region=args.region,
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]),
+            # CodeBuild checks the role's VPC permissions when the project is created: attach them first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, build_attached]),
         )
         operators = aws.iam.Policy(
             f"{name}-operators",
