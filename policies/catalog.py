@@ -18,6 +18,7 @@ from . import (
     network,
     readiness,
     runner,
+    service_roles,
     stack,
     storage,
     tagging,
@@ -26,5 +27,5 @@ from . import (
 
 PACK_NAME = "aivo-dr"
 MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, monitoring, tagging, stack,
-           readiness)
+           readiness, service_roles)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]

@@ -110,7 +110,11 @@ def test_codebuild_can_run_the_build_with_the_runner_role(stack: str, region: st
     subnets = sorted(f"arn:aws:ec2:{region}:123456789012:subnet/{i}" for i in project.inputs["vpcConfig"]["subnets"])
     assert by_sid["VpcNetworkInterfacePermission"]["Condition"] == {
         "StringEquals": {"ec2:AuthorizedService": "codebuild.amazonaws.com", "ec2:Subnet": subnets}}
-    assert by_sid["VpcNetworkInterfaces"]["Condition"] == {"StringEquals": {"aws:RequestedRegion": [region]}}
+    assert by_sid["VpcDescribe"]["Condition"] == {"StringEquals": {"aws:RequestedRegion": [region]}}
+    assert by_sid["VpcNetworkInterfaces"]["Resource"] == [
+        f"arn:aws:ec2:{region}:123456789012:network-interface/*", *subnets,
+        f"arn:aws:ec2:{region}:123456789012:security-group/{project.inputs['vpcConfig']['securityGroupIds'][0]}"]
+
     assert len(json.dumps(json.loads(build.inputs["policy"]), separators=(",", ":"))) < 6144
 
 
