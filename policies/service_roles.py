@@ -18,11 +18,21 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy
 
-from ._common import IAM_ROLE, as_list, get, items, of_type, per_resource, policy_document, region_of, role_attachments, role_documents
+from ._common import (
+    IAM_ROLE,
+    as_list,
+    get,
+    items,
+    of_type,
+    per_resource,
+    policy_document,
+    region_of,
+    role_attachments,
+    role_documents,
+)
 from .iam_eval import Request, decide, explain
 
 NEEDS_FILE = Path(__file__).resolve().parent / "data" / "service_role_needs.json"
