@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy
 
@@ -273,32 +274,52 @@ def _role_of(args: StackValidationArgs, user: PolicyResource, arn: str) -> Polic
     return None
 
 
-def findings(args: StackValidationArgs, user: PolicyResource, service: Service) -> list[str]:
-    """What the role `user` hands `service` fails to allow, one line each (empty when it allows everything)."""
+@dataclass(frozen=True)
+class Handed:
+    """A role as one resource hands it to one service: what the role's documents must allow."""
+
+    role: PolicyResource
+    label: str
+    trusted: bool
+    covered_by_managed: bool
+    documents: list[dict[str, Any]]
+    requests: list[tuple[Need, Request]]
+
+
+def handed(args: StackValidationArgs, user: PolicyResource, service: Service) -> Handed | None:
+    """The role `user` hands `service`, with the requests the service makes with it (None: no role, or one the
+    stack does not declare, whose documents are not in the plan)."""
     arn = get(user.props, service.role_input)
     if not isinstance(arn, str) or not arn:
-        return []
+        return None
     role = _role_of(args, user, arn)
     if role is None:
-        return []  # a role the stack does not declare: its documents are not in the plan
-    label = f"{get(role.props, 'name')} ({service.name}, used by {user.name})"
-    found: list[str] = []
-    if not _trusts(role, service.principal):
-        found.append(f"{label}: its trust policy does not name {service.principal}, so {service.name} cannot assume it")
+        return None
     attached = {str(get(a.props, "policyArn")) for a in role_attachments(role, args)}
-    if attached & set(service.accepted_managed):
-        return found
     region = region_of(user.props, user.provider) or ""
     account = (_arn_name(arn, "arn:aws:iam::") or "").split(":")[0]
     bound = {"region": [region], "account": [account], **BINDERS[service.used_by](user, region, account, args)}
-    documents = role_documents(role, args)
-    for need in service.needs:
-        for request in requests(need, bound):
-            if decide(documents, request) != "allow":
-                sent = ", ".join(f"{k}={v}" for k, v in request.context.items())
-                found.append(f"{label}: cannot {request.action} on {request.resource}"
-                              f"{f' (the service sends {sent})' if sent else ''}: {explain(documents, request).split(': ', 1)[1]}; "
-                              f"{service.name} needs it ({need.source})")
+    return Handed(role, f"{get(role.props, 'name') or role.name} ({service.name}, used by {user.name})", _trusts(role, service.principal),
+                  bool(attached & set(service.accepted_managed)), role_documents(role, args),
+                  [(need, request) for need in service.needs for request in requests(need, bound)])
+
+
+def findings(args: StackValidationArgs, user: PolicyResource, service: Service) -> list[str]:
+    """What the role `user` hands `service` fails to allow, one line each (empty when it allows everything)."""
+    found: list[str] = []
+    role = handed(args, user, service)
+    if role is None:
+        return found
+    if not role.trusted:
+        found.append(f"{role.label}: its trust policy does not name {service.principal}, so {service.name} cannot assume it")
+    if role.covered_by_managed:
+        return found
+    for need, request in role.requests:
+        if decide(role.documents, request) != "allow":
+            sent = ", ".join(f"{k}={v}" for k, v in request.context.items())
+            found.append(f"{role.label}: cannot {request.action} on {request.resource}"
+                         f"{f' (the service sends {sent})' if sent else ''}: {explain(role.documents, request).split(': ', 1)[1]}; "
+                         f"{service.name} needs it ({need.source})")
     return found
 
 
