@@ -24,7 +24,11 @@ from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, Sta
 
 from ._common import (
     IAM_ROLE,
+    KMS_KEY,
+    S3_BUCKET,
+    S3_SSE,
     as_list,
+    bucket_name,
     get,
     items,
     of_type,
@@ -35,8 +39,10 @@ from ._common import (
     role_documents,
 )
 from .iam_eval import Request, decide, explain
+from .storage import cdn_log_buckets
 
 NEEDS_FILE = Path(__file__).resolve().parent / "data" / "service_role_needs.json"
+S3_ACL = "aws:s3/bucketAcl:BucketAcl"
 _FIELD = re.compile(r"\{([a-z_]+)\}")
 # Stand-ins for names AWS picks at run time (a build's log stream, an ENI id): any value the grant must cover.
 _RUN_TIME = {"build_id": "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0", "eni": "eni-0123456789abcdef0",
@@ -323,6 +329,51 @@ def findings(args: StackValidationArgs, user: PolicyResource, service: Service) 
     return found
 
 
+# ---- CloudFront standard logging: no role, an ACL grant and a key policy ------------------------------------------
+
+
+@functools.cache
+def _log_delivery() -> dict[str, Any]:
+    return dict(json.loads(NEEDS_FILE.read_text())["cloudFrontLogDelivery"])
+
+
+def _names_service(statement: Mapping[str, Any], principal: str) -> bool:
+    named = statement.get("Principal")
+    if named == "*":
+        return True
+    if isinstance(named, Mapping):
+        return principal in as_list(named.get("Service")) or "*" in as_list(named.get("AWS"))
+    return False
+
+
+def log_delivery_findings(args: StackValidationArgs, bucket: PolicyResource) -> list[str]:
+    """What keeps CloudFront's standard logging from writing into `bucket`: the ACL grant, the key's policy."""
+    need = _log_delivery()
+    name = bucket_name(bucket)
+    found: list[str] = []
+    grants = [g for acl in of_type(args, S3_ACL) if get(acl.props, "bucket") == name or bucket in acl.dependencies
+              for g in items(acl.props, "accessControlPolicy.grants")]
+    if not any(get(g, "grantee.id") == need["aclGrantee"] and get(g, "permission") == need["aclPermission"] for g in grants):
+        found.append(f"bucket {name}: CloudFront's standard logging writes through the bucket ACL, which must grant "
+                     f"{need['aclPermission']} to the awslogsdelivery account ({need['aclGrantee']}) ({need['aclSource']})")
+    for sse in of_type(args, S3_SSE):
+        if get(sse.props, "bucket") != name and bucket not in sse.dependencies:
+            continue
+        for key in (d for deps in sse.property_dependencies.values() for d in deps if d.resource_type == KMS_KEY):
+            arn = str(get(sse.props, "rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId"))
+            account = arn.split(":")[4] if arn.count(":") >= 5 else ""
+            document = policy_document(get(key.props, "policy"))
+            statements = [s for s in as_list(document.get("Statement"))
+                          if isinstance(s, Mapping) and _names_service(s, need["keyPrincipal"])]
+            documents = [{"Version": document.get("Version"), "Statement": statements}]
+            for wanted in need["keyNeeds"]:
+                request = Request(wanted["action"], arn, {k: _fill(v, {"account": account}) for k, v in wanted["context"].items()})
+                if decide(documents, request) != "allow":
+                    found.append(f"bucket {name}: its key's policy does not let {need['keyPrincipal']} {request.action} "
+                                 f"({explain(documents, request).split(': ', 1)[1]}) ({wanted['source']})")
+    return found
+
+
 def _service_roles(args: StackValidationArgs, report: ReportViolation) -> None:
     for service in services():
         def check(user: PolicyResource, service: Service = service) -> None:
@@ -331,12 +382,20 @@ def _service_roles(args: StackValidationArgs, report: ReportViolation) -> None:
 
         per_resource(of_type(args, service.used_by), report, check)
 
+    def check_log_bucket(bucket: PolicyResource) -> None:
+        for line in log_delivery_findings(args, bucket):
+            report(line, bucket.urn)
+
+    log_buckets = cdn_log_buckets(args)
+    per_resource([b for b in of_type(args, S3_BUCKET) if b.urn in log_buckets], report, check_log_bucket)
+
 
 service_roles_cover_their_services = StackValidationPolicy(
     name="service-roles-cover-their-services",
     description="Every role the stack hands an AWS service (CodeBuild, Lambda, Synthetics, S3 replication, EventBridge, "
     "Scheduler, FIS, Backup, RDS monitoring, flow logs) allows what that service documents it needs, evaluated as IAM does "
-    "with the condition keys the service sends (policies/data/service_role_needs.json).",
+    "with the condition keys the service sends (policies/data/service_role_needs.json); CloudFront's log bucket grants its "
+    "log delivery the ACL and key use it needs.",
     validate=_service_roles,
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["iam", "resilience"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -136,3 +137,44 @@ def test_every_need_names_its_source_and_binds_to_a_known_user() -> None:
     for service in service_roles.services():
         assert service.used_by in service_roles.BINDERS
         assert all(need.source.split(",")[0].endswith(("Guide", "Reference")) for need in service.needs), service.name
+
+
+CDN_LOG_TYPES = ("aws:cloudfront/distribution:Distribution", "aws:s3/bucket:Bucket", "aws:s3/bucketAcl:BucketAcl",
+                 "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "aws:kms/key:Key")
+
+
+def cdn_logs() -> list:
+    """The dr plan's distribution, its log bucket, the bucket's ACL, encryption and key, as the stacks declare them."""
+    return [copy.deepcopy(r) for r in plan("dr").resources
+            if r.type in CDN_LOG_TYPES and (r.name.startswith("edge-cdn-logs") or r.name == "edge-cdn-distribution")]
+
+
+def test_cloudfront_log_delivery_is_granted_the_acl_and_the_key() -> None:
+    assert len(cdn_logs()) == 5
+    assert violations(POLICY, cdn_logs()) == []
+
+
+def test_a_log_bucket_acl_without_awslogsdelivery_is_refused() -> None:
+    records = cdn_logs()
+    acl = next(r for r in records if r.type == "aws:s3/bucketAcl:BucketAcl")
+    acl.inputs["accessControlPolicy"]["grants"] = acl.inputs["accessControlPolicy"]["grants"][:1]
+    assert violations(POLICY, records) == [
+        "bucket aivo-production-cdn-logs-us-west-2: CloudFront's standard logging writes through the bucket ACL, which must "
+        "grant FULL_CONTROL to the awslogsdelivery account (c4c1ede66af53448b93c283ce9448c4ba468c9432aa01d700d3878632f77d2d0) "
+        "(CloudFront Developer Guide, Configure standard logging (legacy): permissions required (the bucket ACL grants "
+        "FULL_CONTROL to the awslogsdelivery account))"]
+
+
+def test_a_log_bucket_key_that_log_delivery_cannot_use_is_refused() -> None:
+    records = cdn_logs()
+    key = next(r for r in records if r.type == "aws:kms/key:Key")
+    document = json.loads(key.inputs["policy"])
+    delivery = next(s for s in document["Statement"] if s.get("Sid") == "CloudFrontLogDelivery")
+    delivery["Condition"] = {"StringEquals": {"aws:SourceAccount": "210987654321"}}
+    key.inputs["policy"] = json.dumps(document)
+    (found,) = violations(POLICY, records)
+    assert found == (
+        "bucket aivo-production-cdn-logs-us-west-2: its key's policy does not let delivery.logs.amazonaws.com kms:GenerateDataKey "
+        "(not allowed: statement 'CloudFrontLogDelivery' condition StringEquals on aws:SourceAccount: the request's value does "
+        "not match) (CloudFront Developer Guide, Configure standard logging (legacy): SSE-KMS buckets (the key policy lets "
+        "delivery.logs.amazonaws.com call kms:GenerateDataKey*))")
