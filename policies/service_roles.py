@@ -321,7 +321,11 @@ def findings(args: StackValidationArgs, user: PolicyResource, service: Service) 
     if role.covered_by_managed:
         return found
     for need, request in role.requests:
-        if decide(role.documents, request) != "allow":
+        try:
+            decision = decide(role.documents, request)
+        except ValueError as invalid:  # IAM refuses such a document when it is created
+            return [*found, f"{role.label}: its policy documents are not valid IAM ({invalid})"]
+        if decision != "allow":
             sent = ", ".join(f"{k}={v}" for k, v in request.context.items())
             found.append(f"{role.label}: cannot {request.action} on {request.resource}"
                          f"{f' (the service sends {sent})' if sent else ''}: {explain(role.documents, request).split(': ', 1)[1]}; "

@@ -97,6 +97,14 @@ def test_a_deny_on_the_connection_is_refused() -> None:
         f"'NoConnections'; CodeBuild needs it ({source})" for action in ("GetConnection", "GetConnectionToken")]
 
 
+def test_a_document_iam_would_refuse_is_reported_not_evaluated() -> None:
+    document = build_document()
+    statement(document, "BuildLogs")["Condition"] = {"StringEqualz": {"aws:RequestedRegion": WEST}}
+    assert violations(POLICY, runner(document)) == [
+        "runner (CodeBuild, used by runner-project): its policy documents are not valid IAM (unknown condition operator "
+        "'StringEqualz')"]
+
+
 def test_a_role_that_does_not_trust_the_service_is_refused() -> None:
     records = mutate(runner(), "runner-role", "assumeRolePolicy", trust_policy(ACCOUNT, WEST, "runner").replace(
         "codebuild.amazonaws.com", "lambda.amazonaws.com"))
