@@ -100,6 +100,17 @@ def _codebuild(user: PolicyResource, region: str, account: str, _args: StackVali
         tail = connection.split(":", 3)[3] if connection.count(":") >= 3 else connection
         bound["connection"] = [f"arn:aws:codeconnections:{tail}"]
         bound["connection_codestar"] = [f"arn:aws:codestar-connections:{tail}"]
+    secrets = [str(get(v, "value")) for v in items(user.props, "environment.environmentVariables")
+               if get(v, "type") == "SECRETS_MANAGER"]
+    if secrets:
+        # The value is a name or an ARN, optionally followed by :json-key:version-stage:version-id; a name gets
+        # Secrets Manager's six-character suffix in its ARN, which a grant must cover.
+        bound["secret"] = [":".join(v.split(":")[:7]) if v.startswith("arn:")
+                           else f"arn:aws:secretsmanager:{region}:{account}:secret:{v.split(':')[0]}-AbCdEf" for v in secrets]
+    image = re.fullmatch(r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)([:@].*)?", str(get(user.props, "environment.image") or ""))
+    if image and get(user.props, "environment.imagePullCredentialsType") == "SERVICE_ROLE":
+        owner, where, repository = image.group(1), image.group(2), image.group(3)
+        bound["ecr_repository"] = [f"arn:aws:ecr:{where}:{owner}:repository/{repository}"]
     subnets = [str(s) for s in as_list(get(user.props, "vpcConfig.subnets"))]
     if subnets:
         bound["subnet"] = [f"arn:aws:ec2:{region}:{account}:subnet/{s}" for s in subnets]

@@ -186,3 +186,24 @@ def test_a_log_bucket_key_that_log_delivery_cannot_use_is_refused() -> None:
         "(not allowed: statement 'CloudFrontLogDelivery' condition StringEquals on aws:SourceAccount: the request's value does "
         "not match) (CloudFront Developer Guide, Configure standard logging (legacy): SSE-KMS buckets (the key policy lets "
         "delivery.logs.amazonaws.com call kms:GenerateDataKey*))")
+
+
+def test_a_secret_environment_variable_needs_its_secret() -> None:
+    records = mutate(runner(), "runner-project", "environment", {"environmentVariables": [
+        {"name": "PAGERDUTY_TOKEN", "type": "SECRETS_MANAGER", "value": "aivo-dr/pagerduty-token"}]})
+    assert violations(POLICY, records) == [
+        f"runner (CodeBuild, used by runner-project): cannot secretsmanager:GetSecretValue on arn:aws:secretsmanager:{WEST}:"
+        f"{ACCOUNT}:secret:aivo-dr/pagerduty-token-AbCdEf: not allowed: no statement grants the action; CodeBuild needs it "
+        "(CodeBuild User Guide, Build specification reference (env/secrets-manager) and environment variables of type "
+        "SECRETS_MANAGER: the service role needs secretsmanager:GetSecretValue on the secret)"]
+
+
+def test_an_ecr_image_pulled_with_the_service_role_needs_the_repository() -> None:
+    image = {"image": f"{ACCOUNT}.dkr.ecr.{WEST}.amazonaws.com/aivo-dr-runner:2026.12", "imagePullCredentialsType": "SERVICE_ROLE"}
+    found = violations(POLICY, mutate(runner(), "runner-project", "environment", image))
+    repository = f"arn:aws:ecr:{WEST}:{ACCOUNT}:repository/aivo-dr-runner"
+    assert [f.split(": not allowed")[0].split("cannot ")[1] for f in found] == [
+        f"ecr:BatchCheckLayerAvailability on {repository}", f"ecr:BatchGetImage on {repository}",
+        "ecr:GetAuthorizationToken on *", f"ecr:GetDownloadUrlForLayer on {repository}"]
+    # CodeBuild's own credentials pull through the repository's policy instead: nothing asked of the role
+    assert violations(POLICY, mutate(runner(), "runner-project", "environment", {**image, "imagePullCredentialsType": "CODEBUILD"})) == []
