@@ -21,6 +21,7 @@ from . import (
     readiness,
     runner,
     runner_image,
+    service_roles,
     stack,
     storage,
     tagging,
@@ -29,5 +30,5 @@ from . import (
 
 PACK_NAME = "aivo-dr"
 MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, runner_image, monitoring, alarms_exist, events, tagging, stack,
-           readiness)
+           readiness, service_roles)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]
