@@ -268,8 +268,11 @@ def requests(need: Need, bound: Bindings) -> Iterator[Request]:
     for combination in itertools.product(*(bound[n] for n in crossed)):
         for pair in pairs:
             values = {**_RUN_TIME, **dict(zip(crossed, combination, strict=True)), **dict(zip(sorted(paired), pair, strict=True))}
-            yield Request(_fill(need.action, values), _fill(need.resource, values),
-                          {key: _fill(value, values) for key, value in need.context.items()})
+            context = {key: _fill(value, values) for key, value in need.context.items()}
+            # Every request carries aws:RequestedRegion (IAM's global condition keys): the region the service calls in.
+            if bound.get("region"):
+                context.setdefault("aws:RequestedRegion", bound["region"][0])
+            yield Request(_fill(need.action, values), _fill(need.resource, values), context)
 
 
 def _trusts(role: PolicyResource, principal: str) -> bool:
@@ -337,7 +340,8 @@ def findings(args: StackValidationArgs, user: PolicyResource, service: Service) 
         except ValueError as invalid:  # IAM refuses such a document when it is created
             return [*found, f"{role.label}: its policy documents are not valid IAM ({invalid})"]
         if decision != "allow":
-            sent = ", ".join(f"{k}={v}" for k, v in request.context.items())
+            # aws:RequestedRegion goes with every request: shown only where the need names it.
+            sent = ", ".join(f"{k}={v}" for k, v in request.context.items() if k != "aws:RequestedRegion" or k in need.context)
             found.append(f"{role.label}: cannot {request.action} on {request.resource}"
                          f"{f' (the service sends {sent})' if sent else ''}: {explain(role.documents, request).split(': ', 1)[1]}; "
                          f"{service.name} needs it ({need.source})")
@@ -382,7 +386,8 @@ def log_delivery_findings(args: StackValidationArgs, bucket: PolicyResource) -> 
                           if isinstance(s, Mapping) and _names_service(s, need["keyPrincipal"])]
             documents = [{"Version": document.get("Version"), "Statement": statements}]
             for wanted in need["keyNeeds"]:
-                request = Request(wanted["action"], arn, {k: _fill(v, {"account": account}) for k, v in wanted["context"].items()})
+                filled = {"account": account, "bucket": str(name), "region": arn.split(":")[3] if arn.count(":") >= 5 else ""}
+                request = Request(wanted["action"], arn, {k: _fill(v, filled) for k, v in wanted["context"].items()})
                 if decide(documents, request) != "allow":
                     found.append(f"bucket {name}: its key's policy does not let {need['keyPrincipal']} {request.action} "
                                  f"({explain(documents, request).split(': ', 1)[1]}) ({wanted['source']})")

@@ -174,18 +174,25 @@ def test_a_log_bucket_acl_without_awslogsdelivery_is_refused() -> None:
 
 
 def test_a_log_bucket_key_that_log_delivery_cannot_use_is_refused() -> None:
+    """The key grants log delivery through S3's encryption context: bound to another bucket, both calls S3 makes
+    for it (a data key, and Decrypt for the Bucket Key) are refused."""
     records = cdn_logs()
     key = next(r for r in records if r.type == "aws:kms/key:Key")
     document = json.loads(key.inputs["policy"])
     delivery = next(s for s in document["Statement"] if s.get("Sid") == "CloudFrontLogDelivery")
-    delivery["Condition"] = {"StringEquals": {"aws:SourceAccount": "210987654321"}}
+    delivery["Condition"] = {"ArnLike": {"kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::another-bucket"}}
     key.inputs["policy"] = json.dumps(document)
-    (found,) = violations(POLICY, records)
-    assert found == (
+    source = ("(CloudFront Developer Guide, Configure standard logging (legacy): SSE-KMS buckets ({}); S3 User Guide, "
+              "Using SSE-KMS with S3 Bucket Keys{})")
+    assert violations(POLICY, records) == [
+        "bucket aivo-production-cdn-logs-us-west-2: its key's policy does not let delivery.logs.amazonaws.com kms:Decrypt "
+        "(not allowed: statement 'CloudFrontLogDelivery' condition ArnLike on kms:EncryptionContext:aws:s3:arn: the request's "
+        "value does not match) " + source.format("kms:Decrypt, which S3 Bucket Keys need", ""),
         "bucket aivo-production-cdn-logs-us-west-2: its key's policy does not let delivery.logs.amazonaws.com kms:GenerateDataKey "
-        "(not allowed: statement 'CloudFrontLogDelivery' condition StringEquals on aws:SourceAccount: the request's value does "
-        "not match) (CloudFront Developer Guide, Configure standard logging (legacy): SSE-KMS buckets (the key policy lets "
-        "delivery.logs.amazonaws.com call kms:GenerateDataKey*))")
+        "(not allowed: statement 'CloudFrontLogDelivery' condition ArnLike on kms:EncryptionContext:aws:s3:arn: the request's "
+        "value does not match) " + source.format("the key policy lets delivery.logs.amazonaws.com call kms:GenerateDataKey*",
+                                                 ": the encryption context S3 sends is aws:s3:arn = the bucket's ARN"),
+    ]
 
 
 def test_a_secret_environment_variable_needs_its_secret() -> None:
