@@ -10,14 +10,13 @@ import argparse
 import json
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
 
 from drctl.commands.common import add_plan_arguments
 from drctl.diffing import Diff, diff_plans
 from drctl.engine import run_plan
 from drctl.errors import UsageError
-from drctl.output import check_json_target, console, write_json
+from drctl.output import check_outputs, console, stack_files, text, write_json
 
 ORDER = 20
 DATA_LOSS_EXIT = 1
@@ -49,10 +48,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.before and not args.after:
         raise UsageError("--from", None, "at least one --from or --to KEY=VALUE: with neither, both plans are the stack's "
                          "own settings and the diff says nothing")
-    check_json_target(args.json)
+    check_outputs([("--json", args.json)], reads=stack_files(args.program))
     for option, values in (("--from", args.before), ("--to", args.after)):
-        for text in values:
-            check_setting(option, text)
+        for setting in values:
+            check_setting(option, setting)
     old = run_plan(args.stack, [*args.config, *args.before], args.program)
     new = run_plan(args.stack, [*args.config, *args.after], args.program)
     diff = diff_plans(old, new, args.before, args.after)
@@ -62,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         out = console()
         out.print(diff_table(diff))
         out.print()
-        out.print(escape(summary_line(diff)))
+        out.print(summary_line(diff))
         if args.json:
             write_json(diff.document(), args.json)
             out.print(f"diff document written to {args.json}")
@@ -85,7 +84,7 @@ def display_type(type_: str) -> str:
 def diff_table(diff: Diff) -> Table:
     before = " ".join(diff.before) or "(stack settings)"
     after = " ".join(diff.after) or "(stack settings)"
-    table = Table(title=escape(f"{diff.stack}: {before} -> {after}"))
+    table = Table(title=f"{diff.stack}: {before} -> {after}")
     table.add_column("action", no_wrap=True)
     table.add_column("type", overflow="fold", max_width=32)
     table.add_column("name", overflow="fold", max_width=30)
@@ -96,9 +95,9 @@ def diff_table(diff: Diff) -> Table:
             for p in change.paths
         ]
         lines.extend(change.reasons)
-        action = change.action + ("\nDATA STORE" if change.loses_data else "")
-        # Escaped: "[secret]" and "[forces replacement: ...]" are text, not Rich markup.
-        table.add_row(action, escape(display_type(change.type)), escape(change.name), escape("\n".join(lines)))
+        action = text(change.action, *(["DATA STORE"] if change.loses_data else []))
+        # The console shows "[secret]" and "[forces replacement: ...]" as typed (drctl.output): no markup to escape.
+        table.add_row(action, display_type(change.type), change.name, text(*lines))
     return table
 
 

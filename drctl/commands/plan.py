@@ -7,7 +7,7 @@ import argparse
 from drctl.commands.common import add_plan_arguments
 from drctl.detection import alarm_rows, alarm_table
 from drctl.engine import run_plan
-from drctl.output import check_json_target, emit
+from drctl.output import check_outputs, emit, stack_files, text
 from drctl.render import counts_tables, plan_tree, site_notice, summary_line
 
 ORDER = 10
@@ -20,10 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_json_target(args.json)
+    check_outputs([("--json", args.json)], reads=stack_files(args.program))
     plan = run_plan(args.stack, args.config, args.program)
     notice = site_notice(plan)
     alarms = [alarm_table(plan), ""] if alarm_rows(plan) else []
     emit(plan.document(), args.json, plan_tree(plan), "", counts_tables(plan), "", *alarms, summary_line(plan),
-         *([f"[yellow]{notice}[/yellow]"] if notice else []))
+         *([text(notice, style="yellow")] if notice else []))
     return 0
