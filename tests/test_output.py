@@ -223,3 +223,15 @@ def test_files_are_the_operators_alone_and_replace_what_was_there(tmp_path: Path
     write_files([Output("--json", target, b"new")])
     assert target.read_bytes() == b"new" and target.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_no_command_can_bypass_the_layer() -> None:
+    """Only drctl/output.py makes a Rich console or touches Rich markup: every other module prints through it."""
+    offenders = []
+    for path in sorted((ROOT / "drctl").rglob("*.py")):
+        if path.name == "output.py" and path.parent.name == "drctl":
+            continue
+        source = path.read_text()
+        offenders += [f"{path.relative_to(ROOT)}: {needle}" for needle in ("Console(", "rich.markup", "render_markup", "emoji=True")
+                      if needle in source]
+    assert offenders == []
