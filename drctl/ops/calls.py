@@ -146,8 +146,10 @@ def _done(context: dict[str, Any], exception: BaseException | None = None, **_: 
     with _lock:
         call = _in_flight.pop(id(context), None)
         endpoint = _endpoints.get(_endpoint_key(call)) if call is not None else None
-    if call is None or endpoint is None or endpoint.probe != id(context) or endpoint.settled.is_set():
+    if call is None or endpoint is None:
         return
-    if exception is not None and is_unreachable(exception):
+    # The probe's failure, or a later call's: an endpoint that stops answering mid-run is not waited on again either.
+    if exception is not None and is_unreachable(exception) and endpoint.dead is None:
         endpoint.dead = reason(exception, limits()) + (f" ({call.attempt} attempts)" if call.attempt > 1 else "")
-    endpoint.settled.set()
+    if endpoint.probe == id(context):
+        endpoint.settled.set()
