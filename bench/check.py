@@ -58,9 +58,11 @@ def ensure_checkov(given: str | None) -> Path:
     venv = SCRATCH / "checkov-venv"
     checkov = venv / "bin" / "checkov"
     if not checkov.exists():
-        print(f"installing {CHECKOV_VERSION} into {venv} (throw-away)", file=sys.stderr)
+        print(f"installing {CHECKOV_VERSION} into {venv} (throw-away; needs PyPI: offline, give --checkov PATH, "
+              "make bench CHECKOV=PATH)", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", CHECKOV_VERSION], check=True)
+        if subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", CHECKOV_VERSION], check=False).returncode:
+            sys.exit(f"bench/check.py: could not install {CHECKOV_VERSION} from PyPI: offline, give --checkov PATH (make bench CHECKOV=PATH)")
     return checkov
 
 
@@ -69,8 +71,10 @@ def ensure_example(given: str | None) -> Path:
         return Path(given)
     clone = SCRATCH / "terraform-aws-rds"
     if not clone.exists():
-        print(f"cloning {EXAMPLE_REPO} into {clone} (throw-away)", file=sys.stderr)
-        subprocess.run(["git", "clone", "--quiet", "--depth", "1", EXAMPLE_REPO, str(clone)], check=True)
+        print(f"cloning {EXAMPLE_REPO} into {clone} (throw-away; needs GitHub: offline, give --example DIR, "
+              "make bench EXAMPLE=DIR)", file=sys.stderr)
+        if subprocess.run(["git", "clone", "--quiet", "--depth", "1", EXAMPLE_REPO, str(clone)], check=False).returncode:
+            sys.exit(f"bench/check.py: could not clone {EXAMPLE_REPO}: offline, give --example DIR (make bench EXAMPLE=DIR)")
     return clone / EXAMPLE_DIR
 
 

@@ -11,6 +11,7 @@ from typing import NoReturn
 import drctl.commands
 from drctl import __version__
 from drctl.errors import USAGE_EXIT, EngineError, UsageError
+from drctl.output import visible
 
 
 def command_modules(only: str | None = None) -> list[str]:
@@ -48,16 +49,24 @@ def _command(argv: list[str]) -> str | None:
     return argv[0] if argv and not argv[0].startswith("-") and command_modules(argv[0]) else None
 
 
+def _error(error: Exception) -> None:
+    """The one error line, shown as typed: a value, a path or an AWS reason cannot break it or drive the terminal."""
+    print(f"drctl: error: {visible(str(error))}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    calls = sys.modules.get("drctl.ops.calls")  # loaded only by the commands that call AWS
+    if calls is not None:
+        calls.new_run()  # each endpoint is waited on once per command run, not once per process
     try:
         args = build_parser(_command(argv)).parse_args(argv)
         return int(args.handler(args))
     except UsageError as error:
-        print(f"drctl: error: {error}", file=sys.stderr)
+        _error(error)
         return USAGE_EXIT
     except EngineError as error:
-        print(f"drctl: error: {error}", file=sys.stderr)
+        _error(error)
         return 1
     except KeyboardInterrupt:
         print("drctl: interrupted", file=sys.stderr)

@@ -45,48 +45,67 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 
 def _allowed(field: FieldInfo) -> str:
-    """What a field accepts, in the words a bad value's error message uses."""
+    """What a field accepts, in the words a bad value's error message uses; Markdown-safe (a `|` cannot split the row)."""
+    return _describe(field.annotation, list(field.metadata)).replace("|", "\\|")
+
+
+_NAMES: dict[Any, str] = {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "an object"}
+
+
+def _describe(annotation: Any, metadata: list[Any]) -> str:
+    """The sentence for one annotated type: its own constraints, then, for a list or a map, what each item must be."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        base, *extra = typing.get_args(annotation)
+        return _describe(base, [*metadata, *extra])
+    if origin in (typing.Union, types.UnionType):
+        plain = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(plain) == 1:
+            return _describe(plain[0], metadata)
     parts: list[str] = []
-    annotation = field.annotation
-    literal = [a for a in (annotation, *typing.get_args(annotation)) if typing.get_origin(a) is typing.Literal]
+    literal = origin is typing.Literal
     if literal:
-        parts.append("one of " + ", ".join(str(v) for v in typing.get_args(literal[0])))
-    low = next((m.ge for m in field.metadata if getattr(m, "ge", None) is not None), None)
-    high = next((m.le for m in field.metadata if getattr(m, "le", None) is not None), None)
+        parts.append("one of " + ", ".join(str(v) for v in typing.get_args(annotation)))
+    low = next((m.ge for m in metadata if getattr(m, "ge", None) is not None), None)
+    high = next((m.le for m in metadata if getattr(m, "le", None) is not None), None)
     if low is not None or high is not None:
         parts.append(f"exactly {low}" if low == high else f"from {low} to {high}" if high is not None else f"at least {low}")
-    pattern = next((m.pattern for m in field.metadata if getattr(m, "pattern", None)), None)
+    pattern = next((m.pattern for m in metadata if getattr(m, "pattern", None)), None)
     if pattern:
         parts.append(f"matching `{pattern}`")
-    parts.extend(_validator_texts(annotation, field.metadata))
-    if not parts:
-        plain = [a for a in typing.get_args(annotation) if a is not type(None)] if typing.get_origin(annotation) in (typing.Union, types.UnionType) else [annotation]
-        base: Any = typing.get_origin(plain[0]) or plain[0] if plain else annotation
-        names: dict[Any, str] = {bool: "true or false", int: "an integer", str: "a string", list: "a list", dict: "an object"}
-        parts.append(names.get(base, ""))
+    parts.extend(_validator_texts(metadata))
+    if origin in (list, dict) and parts:
+        return "; ".join(parts)  # the container's own validator says what it holds, in the words of its error
+    if origin is list:
+        (item,) = typing.get_args(annotation) or (Any,)
+        inner = _describe(item, [])
+        return f"a list, each item {inner}" if inner else "a list"
+    if origin is dict:
+        key, value = typing.get_args(annotation) or (Any, Any)
+        keys, values = _describe(key, []), _describe(value, [])
+        if _model_of(value) is not None:
+            values = "an object whose settings follow"
+        return f"an object: each key {keys or 'a name'}, each value {values or 'any value'}"
+    if not parts and not literal:
+        parts.append(_NAMES.get(origin or annotation, ""))
     return "; ".join(p for p in parts if p)
 
 
-def _validator_texts(annotation: Any, metadata: list[Any]) -> Iterator[str]:
+def _validator_texts(metadata: list[Any]) -> Iterator[str]:
     """An AfterValidator's own error message for a value it cannot accept: exactly what a user is told."""
-    validators = [m for m in metadata if hasattr(m, "func")]
-    for arg in (annotation, *typing.get_args(annotation)):
-        validators += [m for m in getattr(arg, "__metadata__", ()) if hasattr(m, "func")]
-        for inner in typing.get_args(arg):
-            validators += [m for m in getattr(inner, "__metadata__", ()) if hasattr(m, "func")]
     seen = set()
-    for validator in validators:
+    for validator in (m for m in metadata if hasattr(m, "func")):
         probes: tuple[Any, ...] = ("", [], -1)
         for probe in probes:
             try:
                 validator.func(probe)
-            except (ValueError, TypeError, AttributeError) as error:
+            except ValueError as error:  # a validator's refusal: the sentence a user reads
                 text = str(error)
                 if text and text not in seen:
                     seen.add(text)
                     yield text
                 break
-            except Exception:  # noqa: BLE001 - a validator that cannot judge this probe tells nothing
+            except Exception:  # noqa: BLE001 - a probe of a type the validator never sees (TypeError...) tells nothing
                 continue
 
 
@@ -114,7 +133,7 @@ def settings_rows(model: type[BaseModel], prefix: str = "", instance: BaseModel 
         own = getattr(instance, name) if instance is not None else ...
         if typing.get_origin(field.annotation) is dict:
             value_model = _model_of(typing.get_args(field.annotation)[-1])
-            yield key, _default(field, own), _allowed(field) if value_model is None else "an object of named entries:"
+            yield key, _default(field, own), _allowed(field)
             if value_model is not None:
                 yield from settings_rows(value_model, key + ".<name>.")
         elif inner is not None:
@@ -179,19 +198,11 @@ def _under(plan: Plan, resource: Any, ancestor: str) -> bool:
 
 
 def failover_table(plans: dict[str, Plan]) -> str:
+    """`drctl diff --stack dr --from failover=false --to failover=true --markdown -`, from the plans made once here."""
+    from drctl.commands.diff import markdown
     from drctl.diffing import diff_plans
 
-    diff = diff_plans(plans["dr"], plans["dr failover"], ["failover=false"], ["failover=true"])
-    lines = ["| action | type | name | changed inputs |", "|---|---|---|---|"]
-    for change in sorted(diff.changes, key=lambda c: (c.action, c.type, c.name)):
-        paths = ", ".join(f"`{p.path}`" for p in change.paths)
-        lines.append(f"| {change.action} | `{change.type}` | `{change.name}` | {paths} |")
-    counts = diff.counts()
-    lines.append("")
-    lines.append(f"{counts['create']} to create, {counts['update']} to update, {counts['replace']} to replace, "
-                 f"{counts['delete']} to delete; IAM resources changed: "
-                 f"{sum(1 for c in diff.changes if c.type.startswith('aws:iam/'))}")
-    return "\n".join(lines)
+    return markdown(diff_plans(plans["dr"], plans["dr failover"], ["failover=false"], ["failover=true"]))
 
 
 def detection_table(plans: dict[str, Plan]) -> str:

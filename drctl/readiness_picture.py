@@ -7,7 +7,6 @@ salt), so `make docs` regenerates docs/readiness-timeline.{png,svg} without spur
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from policies.recovery import Readiness
 from policies.recovery.model import BREACH, fmt
@@ -61,7 +60,3 @@ def render(readiness: Readiness, fmt_: str) -> bytes:
     plt.close(fig)
     return data.getvalue()
 
-
-def write(readiness: Readiness, path: Path) -> None:
-    kind = path.suffix.lstrip(".").lower()
-    path.write_bytes(render(readiness, kind))

@@ -22,7 +22,7 @@ from drctl.checking import Violation, check_document, check_plan, pack_policies,
 from drctl.commands.common import State, add_plan_arguments, planner, project_states
 from drctl.engine.planner import Planner
 from drctl.errors import UsageError
-from drctl.output import check_json_target, console, write_json
+from drctl.output import check_outputs, console, stack_files, text, write_json
 
 ORDER = 30
 ALL_SCHEMA = "aivo-dr/check-all@1"
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--all", None, "alone: it checks every stack and state itself (drop --stack and --config)")
     if not args.all and not args.stack:
         raise UsageError("--stack", None, "required (or --all for every stack and state)")
-    check_json_target(args.json)
+    check_outputs([("--json", args.json)], reads=stack_files(args.program))
     states = project_states(args.program) if args.all else [State(args.stack, tuple(args.config))]
     policies = pack_policies()
     results = check_states(states, planner(args))
@@ -111,7 +111,7 @@ def violations_table(title: str, violations: list[Violation]) -> Table:
     for column in ("policy", "level", "resource", "message"):
         table.add_column(column, overflow="fold")
     for v in violations:
-        level = "[bold red]mandatory[/bold red]" if v.level == "mandatory" else "[yellow]advisory[/yellow]"
+        level = text("mandatory", style="bold red") if v.level == "mandatory" else text("advisory", style="yellow")
         table.add_row(v.policy, level, v.resource, v.message)
     return table
 

@@ -15,7 +15,7 @@ from drctl.detection import alarm_rows, alarm_table
 from drctl.engine.saved import write_folder
 from drctl.errors import UsageError
 from drctl.ops.files import writable_directory
-from drctl.output import check_json_target, console, emit
+from drctl.output import check_outputs, console, emit, stack_files, text
 from drctl.render import counts_tables, plan_tree, site_notice, summary_line
 
 ORDER = 10
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--out", args.out, "without --plans: saved plans are made by planning")
     if args.out and args.json:
         raise UsageError("--out", args.out, "without --json: the saved plan holds the plan document")
-    check_json_target(args.json)
+    check_outputs([("--json", args.json)], reads=stack_files(args.program))
     source = planner(args)
     if args.out:
         from pathlib import Path
@@ -59,5 +59,5 @@ def run(args: argparse.Namespace) -> int:
     notice = site_notice(plan)
     alarms = [alarm_table(plan), ""] if alarm_rows(plan) else []
     emit(plan.document(), args.json, plan_tree(plan), "", counts_tables(plan), "", *alarms, summary_line(plan),
-         *([f"[yellow]{notice}[/yellow]"] if notice else []))
+         *([text(notice, style="yellow")] if notice else []))
     return 0

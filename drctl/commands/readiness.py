@@ -13,12 +13,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
 
 from drctl.commands.common import add_plan_source_arguments, planner
 from drctl.errors import UsageError
-from drctl.output import check_json_target, console, write_json
+from drctl.output import Output, check_outputs, console, dump_json, stack_files, write_files, write_json
 
 ORDER = 35
 SCHEMA = "aivo-dr/readiness@1"
@@ -32,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                         help="override a setting of both stacks for this run only, like `pulumi config set` (repeatable)")
     parser.add_argument("--json", default=None, metavar="PATH|-", help="write the readiness document to PATH, or - for standard output")
-    parser.add_argument("--markdown", default=None, metavar="PATH", help="write the report as Markdown (the PR comment)")
+    parser.add_argument("--markdown", default=None, metavar="PATH", help="write the report as Markdown to PATH (the PR comment)")
     parser.add_argument("--picture", action="append", default=[], type=Path, metavar="PATH",
                         help="draw the failover timeline to PATH (.png or .svg; repeatable)")
     parser.add_argument("--calibrate", action="append", default=[], type=Path, metavar="DRILL.json",
@@ -46,13 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _check(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.stack != "dr":
         raise UsageError("--stack", args.stack, "dr: readiness is the failover's, from the primary and dr stacks together")
-    check_json_target(args.json)
-    if args.markdown:
-        check_json_target(args.markdown, "--markdown")
     for picture in args.picture:
-        if picture.suffix.lower() not in (".png", ".svg"):
+        if str(picture) != "-" and picture.suffix.lower() not in (".png", ".svg"):
             raise UsageError("--picture", str(picture), "a path ending .png or .svg")
-        check_json_target(str(picture), "--picture")
+    check_outputs([("--json", args.json), ("--markdown", args.markdown), *(("--picture", p) for p in args.picture)],
+                  reads=[*stack_files(), *args.calibrate, *([args.compare] if args.compare else [])])
     for drill in args.calibrate:
         if not drill.is_file():
             raise UsageError("--calibrate", str(drill), "a drill record written by drctl drill run (aivo-dr/drill@1 JSON)")
@@ -70,7 +67,7 @@ def _check(args: argparse.Namespace) -> dict[str, Any] | None:
 def run(args: argparse.Namespace) -> int:
     from drctl.commands.diff import summary_line
     from drctl.readiness import readiness
-    from drctl.readiness_picture import write as draw
+    from drctl.readiness_picture import render as render_picture
     from policies.recovery import document
 
     base = _check(args)
@@ -85,19 +82,20 @@ def run(args: argparse.Namespace) -> int:
     doc["config"] = list(args.config)
     if base is not None:
         doc["comparedWith"] = compare(base, doc)
-    for picture in args.picture:
-        draw(r, picture)
+    # Every file rendered first, then all written together: a failure leaves none of them half done.
+    files = [Output("--picture", picture, render_picture(r, picture.suffix.lstrip(".").lower())) for picture in args.picture]
     if args.markdown:
-        Path(args.markdown).write_text(markdown(doc), encoding="utf-8")
+        files.append(Output("--markdown", Path(args.markdown), markdown(doc).encode("utf-8")))
+    if args.json and args.json != "-":
+        files.append(Output("--json", Path(args.json), dump_json(doc).encode("utf-8")))
+    write_files(files)
     if args.json == "-":
         write_json(doc, "-")
         return 0 if doc["passed"] else 1
     out = console()
     out.print(tier_table(doc))
     for line in notes(doc):
-        out.print(escape(line), markup=True, highlight=False)
-    if args.json:
-        write_json(doc, args.json)
+        out.print(line)
     for picture in args.picture:
         out.print(f"timeline drawn to {picture}")
     return 0 if doc["passed"] else 1
@@ -149,7 +147,7 @@ def tier_table(doc: dict[str, Any]) -> Table:
     for header in HEADERS:
         table.add_column(header, overflow="fold", no_wrap=header in ("tier", "verdict"))
     for row in rows(doc):
-        table.add_row(*(escape(c) for c in row))
+        table.add_row(*row)
     return table
 
 

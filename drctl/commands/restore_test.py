@@ -18,7 +18,7 @@ from drctl.ops.figures import (
     check_throwaway,
     runbook,
 )
-from drctl.output import check_json_target, emit
+from drctl.output import check_outputs, emit, stack_files
 
 ORDER = 51
 THROWAWAY_PREFIX = "aivo-restore-test"
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     dsn = _dsn(args.dsn_env)
     _check_host(args.dsn_env, dsn, args.target_identifier, args.region, args.allow_other_host)
     expectations = load_expectations(args.expect)
-    check_json_target(args.json)
+    check_outputs([("--json", args.json)], reads=[*stack_files(), args.expect])
     limits()
     plan = RestorePlan(
         region=args.region, snapshot=args.snapshot, db_identifier=args.db_identifier, target=args.target_identifier,

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from drctl.errors import UsageError
-from drctl.ops.files import write_file
+from drctl.output import NotWritten, Output, write_files
 
 from .inputs import PlanInputs, differences, plan_inputs
 from .project import Program
@@ -86,8 +86,12 @@ class PlanCache:
         return plan if recorded == inputs else None
 
     def put(self, inputs: PlanInputs, plan: Plan) -> None:
+        """Store a plan (atomically). A cache that cannot be written (a full disk) only costs the next run a plan."""
         self.root.mkdir(parents=True, exist_ok=True)
-        write_file(self.path(inputs.key), _encode(saved_document(plan, inputs)))
+        try:
+            write_files([Output("--cache", self.path(inputs.key), _encode(saved_document(plan, inputs)))])
+        except NotWritten:
+            return
         self._prune()
 
     @contextlib.contextmanager
@@ -146,16 +150,17 @@ def state_file(stack: str, overrides: tuple[str, ...]) -> str:
 
 
 def write_folder(folder: Path, saved: list[tuple[PlanInputs, Plan]]) -> list[Path]:
-    """Every saved plan, then the index naming them (written last: a folder without one is incomplete)."""
+    """Every saved plan and the index naming them, all or none (the project's atomic writer: a full disk leaves the
+    folder as it was)."""
     folder.mkdir(parents=True, exist_ok=True)
-    written, states = [], []
+    outputs, states = [], []
     for inputs, plan in saved:
         name = state_file(inputs.stack, inputs.overrides)
-        write_file(folder / name, _encode(saved_document(plan, inputs)))
+        outputs.append(Output("--out", folder / name, _encode(saved_document(plan, inputs))))
         states.append({"stack": inputs.stack, "config": list(inputs.overrides), "file": name, "key": inputs.key})
-        written.append(folder / name)
-    write_file(folder / INDEX, (json.dumps({"schema": INDEX_SCHEMA, "states": states}, indent=2) + "\n").encode())
-    return [*written, folder / INDEX]
+    outputs.append(Output("--out", folder / INDEX, (json.dumps({"schema": INDEX_SCHEMA, "states": states}, indent=2) + "\n").encode()))
+    write_files(outputs)
+    return [o.path for o in outputs]
 
 
 @dataclass

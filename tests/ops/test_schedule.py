@@ -15,7 +15,8 @@ from drctl.cli import main
 from drctl.ops.figures import runbook
 from drctl.ops.schedule import CANNOT_READ, FAIL, PASS, Evidence, Mechanisms, TestRun, declared, judge
 from tests.helpers.drill import drill_record
-from tests.helpers.ops import table_rows
+from tests.helpers.faultproxy import STALL
+from tests.helpers.ops import table_rows, waits_per_endpoint
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -190,3 +191,30 @@ def test_next_scheduled_follows_the_schedule_aws_runs(aws, tmp_path) -> None:
     scheduler.update_schedule(Name="aivo-dr-databaseFailover", ScheduleExpression="cron(0 10 ? 1,4,7,10 TUE#3 *)",
                               FlexibleTimeWindow={"Mode": "OFF"}, Target=target, State="ENABLED")
     assert database_row() == ("2027-01-19 10:00", "scheduled")  # the third Tuesday of the next quarter's first month
+
+
+def test_a_stalled_us_east_1_is_waited_on_once(aws, fault_proxy, tmp_path, capsys, monkeypatch) -> None:
+    """FIS (experiment templates, then each template's experiments) and EventBridge Scheduler are read in us-east-1:
+    under a stall, each of those endpoints is waited out once, and every later read of it says so at once."""
+    monkeypatch.setenv("DRCTL_AWS_CONNECT_TIMEOUT", "1")
+    monkeypatch.setenv("DRCTL_AWS_READ_TIMEOUT", "1")
+    monkeypatch.setenv("DRCTL_AWS_MAX_ATTEMPTS", "2")
+    fault_proxy.fault("us-east-1", STALL)
+    started = time.monotonic()
+    code = main(["schedule", "--drills", str(tmp_path), "--json", "-"])
+    elapsed = time.monotonic() - started
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1  # nothing was tested: the rows without evidence fail
+    assert waits_per_endpoint(fault_proxy.seen, STALL) == {("us-east-1", "fis"): 2}
+    assert elapsed < 15, elapsed  # one endpoint's two attempts of one second each, with a slow machine's margin
+    details = {row["test"]: row["lastDetail"] for row in doc["rows"]}
+    waited = "fis list_experiment_templates in us-east-1: no answer within 1 s (2 attempts)"
+    not_asked = ("fis list_experiment_templates in us-east-1: not asked: fis in us-east-1 did not answer earlier in this run: "
+                 "no answer within 1 s (2 attempts)")
+    assert details == {
+        "Backup verification": "cannot read backup ListRestoreJobs: this endpoint does not implement it",
+        "Single service recovery": f"cannot read fis ListExperiments: {waited}",
+        "Database failover": f"cannot read fis ListExperiments: {not_asked}",
+        "Full DR failover": "never tested",
+        "Chaos engineering": f"cannot read fis ListExperiments: {not_asked}",
+    }
