@@ -7,6 +7,7 @@ tree is among the inputs its key hashes (drctl/engine/inputs.py): a stale plan c
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,15 @@ from .inputs import (
 from .project import REPOSITORY, Program, load_program, stack_names
 from .records import Plan
 from .saved import PlanCache, SavedPlans, cached
+
+
+def _log_made(inputs: PlanInputs, storable: bool) -> None:
+    """With AIVO_DR_PLAN_LOG set, one line per plan made (not read): how a run of the suite shows it planned each
+    distinct state once between its workers."""
+    log = os.environ.get("AIVO_DR_PLAN_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as stream:
+            stream.write(f"{os.getpid()}\t{inputs.key[:16]}\t{' '.join((inputs.stack, *inputs.overrides))}\t{'stored' if storable else 'not stored'}\n")
 
 
 @dataclass
@@ -69,7 +79,9 @@ class Planner:
         loaded = loaded_sources()
         with recording_opens() as opened, recording_environment() as variables:
             made = engine.run_plan(inputs.stack, list(inputs.overrides), self.program_dir, peer_outputs=peer_outputs)
-        return made, not unhashed_reads(program, opened, inputs.files, loaded) and not environment_dependencies(variables)
+        storable = not unhashed_reads(program, opened, inputs.files, loaded) and not environment_dependencies(variables)
+        _log_made(inputs, storable)
+        return made, storable
 
     def _seed_siblings(self, program: Program, stack: str) -> None:
         """Siblings this program may read (a StackReference) and the cache holds: handed to the engine, so a
