@@ -207,14 +207,26 @@ def test_the_folders_a_program_does_not_read_are_not_hashed_but_a_run_that_reads
         Planner(program).save("dev")
 
 
-def test_a_run_that_reads_another_environment_variable_is_never_stored(program: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_variable_the_run_read_is_recorded_and_a_changed_value_is_a_miss(program: Path, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Which variables a program reads is known only once it has run: the entry records each with its value, and is
+    used only while each still has it (unset counts as a value)."""
     _with(program, 'import os\ntags["team"] = os.environ.get("TEAM", "none")')
-    planner = Planner(program, cache=PlanCache(tmp_path / "cache"))
+    cache = PlanCache(tmp_path / "cache")
+    planner = Planner(program, cache=cache)
     monkeypatch.setenv("TEAM", "a")
     assert _description(planner)[2] == {"team": "a"}
+    (entry,) = cache.root.glob("*.json")
+    assert json.loads(entry.read_text())["environmentRead"] == {"TEAM": "a"}
     monkeypatch.setenv("TEAM", "b")
     assert _description(planner)[2] == {"team": "b"}
-    assert planner.cache is not None and planner.cache.entries() == 0
+    monkeypatch.delenv("TEAM")
+    assert _description(planner)[2] == {"team": "none"}
+    folder = tmp_path / "plans"
+    write_folder(folder, [planner.save("dev")])
+    monkeypatch.setenv("TEAM", "c")
+    with pytest.raises(UsageError, match=r"it was made from other inputs \(environment variable TEAM\)"):
+        Planner(program, saved=SavedPlans(folder)).plan("dev")
 
 
 def test_a_damaged_entry_is_a_miss_and_planned_again(program: Path, tmp_path: Path) -> None:
@@ -265,8 +277,8 @@ def test_plan_out_then_check_plans_reads_them_and_refuses_them_once_stale(progra
     assert made.returncode == 0, made.stderr
     assert "2 saved plans and their index written to" in made.stdout
     assert sorted(p.name for p in saved.iterdir()) == ["dev.json", "index.json", "other.json"]
-    inputs, plan = read_saved(saved / "dev.json")
-    assert inputs.stack == "dev" and "parts/naming.py" in inputs.files and plan.stack == "dev"
+    found = read_saved(saved / "dev.json")
+    assert found.inputs.stack == "dev" and "parts/naming.py" in found.inputs.files and found.plan.stack == "dev" and found.reads == {}
     checked = drctl(capsys, "check", "--all", "--program", str(program), "--plans", str(saved))
     planned = drctl(capsys, "check", "--all", "--program", str(program), "--no-cache")
     assert (checked.returncode, checked.stdout, checked.stderr) == (planned.returncode, planned.stdout, "")

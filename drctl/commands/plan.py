@@ -51,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
         saved = [source.save(state.stack, state.overrides) for state in states]
         written = write_folder(folder, saved)
         out = console()
-        for _inputs, plan in saved:
-            out.print(summary_line(plan))
+        for one in saved:
+            out.print(summary_line(one.plan))
         out.print(f"{len(saved)} saved plans and their index written to {folder} ({len(written)} files)")
         return 0
     plan = source.plan(args.stack, args.config)

@@ -25,7 +25,7 @@ from .inputs import (
 )
 from .project import REPOSITORY, Program, load_program, stack_names
 from .records import Plan
-from .saved import PlanCache, SavedPlans, cached
+from .saved import PlanCache, Saved, SavedPlans, cached
 
 
 def _log_made(inputs: PlanInputs, storable: bool) -> None:
@@ -60,28 +60,32 @@ class Planner:
         inputs = plan_inputs(program, stack, overrides, peer_outputs)
         return cached(self.cache, inputs, lambda: self._make(program, inputs, peer_outputs))
 
-    def save(self, stack: str, overrides: list[str] | tuple[str, ...] = ()) -> tuple[PlanInputs, Plan]:
-        """A plan and the inputs it was made from, to write as a saved plan (refused when its run read a file its
-        inputs do not hash: such a plan could not be checked against a checkout later)."""
+    def save(self, stack: str, overrides: list[str] | tuple[str, ...] = ()) -> Saved:
+        """A plan, the inputs it was made from and the variables its run read, to write as a saved plan (refused when
+        its run read a file its inputs do not hash: such a plan could not be checked against a checkout later)."""
         program = self.program
         inputs = plan_inputs(program, stack, tuple(overrides))
         if self.cache is not None:
-            return inputs, cached(self.cache, inputs, lambda: self._make(program, inputs, None))
-        plan, storable = self._make(program, inputs, None)
+            cached(self.cache, inputs, lambda: self._make(program, inputs, None))
+            found = self.cache.saved(inputs)
+            if found is not None:
+                return found
+        made, storable = self._make(program, inputs, None)
         if not storable:
             raise EngineError(f"the plan of {stack} cannot be saved: its run read files its inputs do not record")
-        return inputs, plan
+        return made
 
-    def _make(self, program: Program, inputs: PlanInputs, peer_outputs: dict[str, dict[str, Any]] | None) -> tuple[Plan, bool]:
+    def _make(self, program: Program, inputs: PlanInputs, peer_outputs: dict[str, dict[str, Any]] | None) -> tuple[Saved, bool]:
         from . import plan as engine
 
         self._seed_siblings(program, inputs.stack)
         loaded = loaded_sources()
         with recording_opens() as opened, recording_environment() as variables:
             made = engine.run_plan(inputs.stack, list(inputs.overrides), self.program_dir, peer_outputs=peer_outputs)
-        storable = not unhashed_reads(program, opened, inputs.files, loaded) and not environment_dependencies(variables)
+        storable = not unhashed_reads(program, opened, inputs.files, loaded)
         _log_made(inputs, storable)
-        return made, storable
+        reads = {name: os.environ.get(name) for name in environment_dependencies(variables)}
+        return Saved(inputs, made, reads), storable
 
     def _seed_siblings(self, program: Program, stack: str) -> None:
         """Siblings this program may read (a StackReference) and the cache holds: handed to the engine, so a

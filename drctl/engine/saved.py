@@ -38,15 +38,33 @@ CACHE_ENTRIES = 256
 DEFAULT_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "plans"
 
 
-def saved_document(plan: Plan, inputs: PlanInputs) -> dict[str, Any]:
-    return {"schema": SAVED_SCHEMA, "key": inputs.key, "inputs": inputs.document(), "plan": plan_state(plan)}
+@dataclass(frozen=True)
+class Saved:
+    """A plan, the inputs it was made from, and the environment variables its run read (name -> value, None when
+    unset): a plan is used only while each still has that value (the manifest of ccache's direct mode, for the
+    environment: which variables a program reads is known only once it has run)."""
+
+    inputs: PlanInputs
+    plan: Plan
+    reads: dict[str, str | None]
+
+    def current(self) -> bool:
+        return all(os.environ.get(name) == value for name, value in self.reads.items())
+
+    def changed_reads(self) -> list[str]:
+        return [f"environment variable {name}" for name, value in sorted(self.reads.items()) if os.environ.get(name) != value]
+
+
+def saved_document(saved: Saved) -> dict[str, Any]:
+    return {"schema": SAVED_SCHEMA, "key": saved.inputs.key, "inputs": saved.inputs.document(),
+            "environmentRead": dict(sorted(saved.reads.items())), "plan": plan_state(saved.plan)}
 
 
 def _encode(document: dict[str, Any]) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
 
-def read_saved(path: Path) -> tuple[PlanInputs, Plan]:
+def read_saved(path: Path) -> Saved:
     """A saved plan file, or a UsageError naming the file and what is wrong with it."""
     try:
         with path.open("rb") as stream:
@@ -60,7 +78,10 @@ def read_saved(path: Path) -> tuple[PlanInputs, Plan]:
         if document.get("schema") != SAVED_SCHEMA:
             raise ValueError(f"schema {document.get('schema')!r}, not {SAVED_SCHEMA}")
         inputs = PlanInputs.from_document(document["inputs"])
-        return inputs, plan_from_state(document["plan"])
+        reads = document["environmentRead"]
+        if not isinstance(reads, dict) or not all(isinstance(v, (str, type(None))) for v in reads.values()):
+            raise ValueError("its environmentRead is not a map of variable names to values")
+        return Saved(inputs, plan_from_state(document["plan"]), {str(k): v for k, v in reads.items()})
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise UsageError("--plans", str(path), f"a saved plan written by `drctl plan --out` ({error})") from None
 
@@ -74,22 +95,27 @@ class PlanCache:
     def path(self, key: str) -> Path:
         return self.root / f"{key}.json"
 
-    def get(self, inputs: PlanInputs) -> Plan | None:
+    def saved(self, inputs: PlanInputs) -> Saved | None:
+        """The entry for `inputs`, while every input and every variable its run read are as they were."""
         path = self.path(inputs.key)
         if not path.is_file():
             return None
         try:
-            recorded, plan = read_saved(path)
+            saved = read_saved(path)
         except UsageError:
             path.unlink(missing_ok=True)  # a damaged entry is a miss, and is planned again
             return None
-        return plan if recorded == inputs else None
+        return saved if saved.inputs == inputs and saved.current() else None
 
-    def put(self, inputs: PlanInputs, plan: Plan) -> None:
+    def get(self, inputs: PlanInputs) -> Plan | None:
+        found = self.saved(inputs)
+        return None if found is None else found.plan
+
+    def put(self, saved: Saved) -> None:
         """Store a plan (atomically). A cache that cannot be written (a full disk) only costs the next run a plan."""
         self.root.mkdir(parents=True, exist_ok=True)
         try:
-            write_files([Output("--cache", self.path(inputs.key), _encode(saved_document(plan, inputs)))])
+            write_files([Output("--cache", self.path(saved.inputs.key), _encode(saved_document(saved)))])
         except NotWritten:
             return
         self._prune()
@@ -123,7 +149,7 @@ class PlanCache:
         return len(list(self.root.glob("*.json"))) if self.root.is_dir() else 0
 
 
-def cached(cache: PlanCache, inputs: PlanInputs, make: Callable[[], tuple[Plan, bool]]) -> Plan:
+def cached(cache: PlanCache, inputs: PlanInputs, make: Callable[[], tuple[Saved, bool]]) -> Plan:
     """The cached plan for `inputs`, or `make()`'s, stored when `make` says the plan may be (all it read was hashed)."""
     plan = cache.get(inputs)
     if plan is not None:
@@ -132,10 +158,10 @@ def cached(cache: PlanCache, inputs: PlanInputs, make: Callable[[], tuple[Plan, 
         plan = cache.get(inputs)  # planned by another process while this one waited
         if plan is not None:
             return plan
-        plan, storable = make()
+        made, storable = make()
         if storable:
-            cache.put(inputs, plan)
-    return plan
+            cache.put(made)
+    return made.plan
 
 
 # ---- a folder of saved plans (drctl plan --all --out DIR; --plans DIR) ---------------------------------------
@@ -149,14 +175,15 @@ def state_file(stack: str, overrides: tuple[str, ...]) -> str:
     return _UNSAFE.sub("_", label)[:150] + ".json"
 
 
-def write_folder(folder: Path, saved: list[tuple[PlanInputs, Plan]]) -> list[Path]:
+def write_folder(folder: Path, saved: list[Saved]) -> list[Path]:
     """Every saved plan and the index naming them, all or none (the project's atomic writer: a full disk leaves the
     folder as it was)."""
     folder.mkdir(parents=True, exist_ok=True)
     outputs, states = [], []
-    for inputs, plan in saved:
+    for one in saved:
+        inputs = one.inputs
         name = state_file(inputs.stack, inputs.overrides)
-        outputs.append(Output("--out", folder / name, _encode(saved_document(plan, inputs))))
+        outputs.append(Output("--out", folder / name, _encode(saved_document(one))))
         states.append({"stack": inputs.stack, "config": list(inputs.overrides), "file": name, "key": inputs.key})
     outputs.append(Output("--out", folder / INDEX, (json.dumps({"schema": INDEX_SCHEMA, "states": states}, indent=2) + "\n").encode()))
     write_files(outputs)
@@ -180,12 +207,22 @@ class SavedPlans:
         if not path.is_file():
             raise UsageError("--plans", str(self.folder), f"a saved plan of state '{label}' ({path.name} is missing: "
                                                           "make it with `drctl plan --all --out`)")
-        recorded, plan = read_saved(path)
+        saved = read_saved(path)
+        recorded, plan = saved.inputs, saved.plan
+        if recorded.peers is None and peer_outputs is not None and _canonical(plan.peer_outputs) != _canonical(
+                {k: v for k, v in peer_outputs.items() if k in plan.peer_outputs}):
+            raise UsageError("--plans", str(path), "a plan made with the sibling outputs handed in (it read its sibling's "
+                             "own): plan again with `drctl plan --all --out`, or drop --plans")
         current = plan_inputs(program, stack, overrides, None if recorded.peers is None else peer_outputs)
-        if recorded != current:
+        if recorded != current or not saved.current():
+            found = differences(recorded, current) + saved.changed_reads()
             raise UsageError("--plans", str(path), "a plan of this checkout: it was made from other inputs ("
-                             + "; ".join(differences(recorded, current)) + "): plan again with `drctl plan --all --out`")
+                             + "; ".join(found) + "): plan again with `drctl plan --all --out`")
         return plan
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def cache_from_environment() -> PlanCache:
