@@ -18,6 +18,7 @@ from . import (
     network,
     readiness,
     runner,
+    runner_coverage,
     stack,
     storage,
     tagging,
@@ -25,6 +26,6 @@ from . import (
 )
 
 PACK_NAME = "aivo-dr"
-MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, monitoring, tagging, stack,
-           readiness)
+MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, runner_coverage, monitoring,
+           tagging, stack, readiness)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]

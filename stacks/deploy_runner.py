@@ -371,3 +371,56 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
         {"Sid": "NeverChangeItself", "Effect": "Deny", "Action": ["codebuild:*", "iam:*"], "Resource": [project_arn, role_arn]},
     ]
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def declared_types_statements(settings: StackSettings) -> list[dict[str, Any]]:
+    """What AWS's published handler permissions of the declared types need beyond the statements above (policy
+    runner-covers-declared-types found each; docs/aws-contracts.md): tag and description updates, key aliases (an alias
+    carries no tags), the paging topics by their real names, the canary's creation (CreateCanary names no resource) and
+    its function's tags, the CDN's response headers policy (CreateResponseHeadersPolicy names no resource), the internal
+    zone's VPCs and comment, the database secret's tags, and the dr stack's canonical user id lookup (ListBuckets)."""
+    s = settings
+    account = s.account_id
+    regions = stack_regions(s)
+    statements: list[dict[str, Any]] = [
+        {"Sid": "DeclaredTypesTagged", "Effect": "Allow",
+         "Action": ["ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+                    "kms:UpdateKeyDescription"],
+         "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": regions, **_tagged(s)}}},
+        {"Sid": "DeclaredKeyAliases", "Effect": "Allow", "Action": ["kms:CreateAlias", "kms:UpdateAlias"],
+         "Resource": [f"arn:aws:kms:{region}:{account}:alias/*" for region in regions]},
+    ]
+    if s.role == "primary":
+        return statements + [
+            {"Sid": "DeclaredDatabaseSecretTags", "Effect": "Allow", "Action": ["secretsmanager:UntagResource"],
+             "Resource": f"arn:aws:secretsmanager:{s.regions.primary}:{account}:secret:{s.database.identifier}/*"},
+        ]
+    west = s.regions.dr
+    functions = [f"arn:aws:lambda:{west}:{account}:function:{name}" for name in (PROBE_NAME, VALIDATOR)]
+    return statements + [
+        {"Sid": "DeclaredPagingTopics", "Effect": "Allow",
+         "Action": ["sns:CreateTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:TagResource", "sns:UntagResource",
+                    "sns:ListTagsForResource", "sns:ListSubscriptionsByTopic", "sns:Subscribe", "sns:GetSubscriptionAttributes",
+                    "sns:SetSubscriptionAttributes"],
+         "Resource": [f"arn:aws:sns:{west}:{account}:{topic_name(tier)}" for tier in s.tiers]},
+        {"Sid": "DeclaredFunctionTags", "Effect": "Allow", "Action": ["lambda:UntagResource", "lambda:ListTags"],
+         "Resource": [*functions, f"arn:aws:lambda:{west}:{account}:function:cwsyn-{canary_name(s)}-*"]},
+        {"Sid": "DeclaredFunctionLogTags", "Effect": "Allow", "Action": ["logs:UntagResource"],
+         "Resource": [f"arn:aws:logs:{west}:{account}:log-group:/aws/lambda/{name}" for name in (PROBE_NAME, VALIDATOR)]},
+        {"Sid": "DeclaredCanaryCreate", "Effect": "Allow", "Action": ["synthetics:CreateCanary"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": [west], **_tagged(s, "aws:RequestTag")}}},
+        {"Sid": "DeclaredCdnTags", "Effect": "Allow", "Action": ["cloudfront:UntagResource", "cloudfront:GetResponseHeadersPolicy"],
+         "Resource": [f"arn:aws:cloudfront::{account}:distribution/*", f"arn:aws:cloudfront::{account}:response-headers-policy/*"],
+         "Condition": {"StringEqualsIfExists": {"aws:ResourceTag/managed-by": "aivo-dr"}}},
+        # Neither names a resource (Service Authorization Reference): IAM grants them on "*" only.
+        {"Sid": "DeclaredNoResourceCalls", "Effect": "Allow", "Action": ["cloudfront:CreateResponseHeadersPolicy", "s3:ListAllMyBuckets"],
+         "Resource": "*"},
+        {"Sid": "DeclaredInternalZone", "Effect": "Allow",
+         "Action": ["route53:DisassociateVPCFromHostedZone", "route53:UpdateHostedZoneComment"],
+         "Resource": "arn:aws:route53:::hostedzone/*"},
+    ]
+
+
+def declared_types_policy(settings: StackSettings) -> dict[str, Any]:
+    """The runner's third policy (managed, attached in standby: no IAM change on failover): declared_types_statements."""
+    return {"Version": "2012-10-17", "Statement": declared_types_statements(settings)}
