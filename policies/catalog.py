@@ -13,6 +13,7 @@ from . import (
     database,
     dns,
     iam,
+    iam_reference,
     kms,
     monitoring,
     network,
@@ -26,6 +27,6 @@ from . import (
 )
 
 PACK_NAME = "aivo-dr"
-MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, runner_coverage, monitoring,
+MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, iam_reference, runner, runner_coverage, monitoring,
            tagging, stack, readiness)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]

@@ -362,7 +362,7 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
             {"Sid": "EdgeChanges", "Effect": "Allow", "Action": ["route53:GetChange", "route53:AssociateVPCWithHostedZone"],
              "Resource": ["arn:aws:route53:::change/*", "arn:aws:route53:::hostedzone/*"]},
             {"Sid": "EdgeCdn", "Effect": "Allow", "Action": ["cloudfront:Get*", "cloudfront:List*", "cloudfront:UpdateDistribution",
-                                                              "cloudfront:TagResource", "cloudfront:CreateDistributionWithTags"],
+                                                              "cloudfront:TagResource"],
              "Resource": f"arn:aws:cloudfront::{account}:distribution/*", "Condition": {"StringEquals": {"aws:ResourceTag/managed-by": "aivo-dr"}}},
             {"Sid": "EdgeCertificate", "Effect": "Allow", "Action": ["acm:DescribeCertificate"], "Resource": s.site.cdn_certificate_arn},
         ]
@@ -376,9 +376,10 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
 def declared_types_statements(settings: StackSettings) -> list[dict[str, Any]]:
     """What AWS's published handler permissions of the declared types need beyond the statements above (policy
     runner-covers-declared-types found each; docs/aws-contracts.md): tag and description updates, key aliases (an alias
-    carries no tags), the paging topics by their real names, the canary's creation (CreateCanary names no resource) and
-    its function's tags, the CDN's response headers policy (CreateResponseHeadersPolicy names no resource), the internal
-    zone's VPCs and comment, the database secret's tags, and the dr stack's canonical user id lookup (ListBuckets)."""
+    carries no tags), the paging topics by their real names, the canary's and the distribution's creation (neither
+    names a resource), the canary's function's tags, the CDN's response headers policy (its creation names no
+    resource), the internal zone's VPCs and comment, the database secret's tags, and the dr stack's canonical user id
+    lookup (ListBuckets)."""
     s = settings
     account = s.account_id
     regions = stack_regions(s)
@@ -409,6 +410,9 @@ def declared_types_statements(settings: StackSettings) -> list[dict[str, Any]]:
          "Resource": [f"arn:aws:logs:{west}:{account}:log-group:/aws/lambda/{name}" for name in (PROBE_NAME, VALIDATOR)]},
         {"Sid": "DeclaredCanaryCreate", "Effect": "Allow", "Action": ["synthetics:CreateCanary"], "Resource": "*",
          "Condition": {"StringEquals": {"aws:RequestedRegion": [west], **_tagged(s, "aws:RequestTag")}}},
+        # IAM authorizes CloudFront's CreateDistributionWithTags API as cloudfront:CreateDistribution (no resource, in us-east-1).
+        {"Sid": "DeclaredCdnCreate", "Effect": "Allow", "Action": ["cloudfront:CreateDistribution"], "Resource": "*",
+         "Condition": {"StringEquals": _tagged(s, "aws:RequestTag")}},
         {"Sid": "DeclaredCdnTags", "Effect": "Allow", "Action": ["cloudfront:UntagResource", "cloudfront:GetResponseHeadersPolicy"],
          "Resource": [f"arn:aws:cloudfront::{account}:distribution/*", f"arn:aws:cloudfront::{account}:response-headers-policy/*"],
          "Condition": {"StringEqualsIfExists": {"aws:ResourceTag/managed-by": "aivo-dr"}}},
