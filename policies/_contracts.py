@@ -41,12 +41,13 @@ def known_service(service: str) -> bool:
     return service.lower() in service_reference()["services"]
 
 
-def action_arn_formats(action: str) -> list[str] | None:
+@functools.cache
+def action_arn_formats(action: str) -> tuple[str, ...] | None:
     """The ARN formats of the resource types an action names (empty when it has no resource-level permission), None
     when the action does not exist."""
     service, _, name = action.partition(":")
     found = _actions_lower(service.lower()).get(name.lower())
-    return list(found[0]) if found else None
+    return tuple(found[0]) if found else None
 
 
 def exists(action: str) -> bool:
@@ -75,10 +76,10 @@ def request_resource(action: str, region: str, account: str, name: str | None, p
     for named variables, the first other variable part the resource's name when known, any other part "*" (any
     resource of that type: a grant naming a narrower one is not assumed to cover it). "*" for an action without
     resource-level permissions."""
-    formats = action_arn_formats(action) or []
+    formats = action_arn_formats(action) or ()
     if not formats:
         return "*"
-    arn_format = prefer if prefer in formats else formats[0]
+    arn_format = prefer if prefer is not None and prefer in formats else formats[0]
     named = False
 
     def fill(match: re.Match[str]) -> str:

@@ -13,7 +13,7 @@ import collections
 import fnmatch
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy
@@ -193,6 +193,7 @@ def _name_input(type_: str) -> str | None:
     return "name"
 
 
+@functools.cache
 def skip_reason(cfn_type: str, action: str) -> str | None:
     """Why a handler permission is not checked (None: it is): denied by design, not an IAM action, or an exception."""
     if action in DENIED_BY_DESIGN:
@@ -287,7 +288,7 @@ def _resource(action: str, resource: PolicyResource, region: str, account: str) 
             value = get(props, key)
         except UnknownAtPreview:
             value = None
-        formats = action_arn_formats(action) or []
+        formats = action_arn_formats(action) or ()
         prefer = next((f for f in formats if kind in f), None)
         return request_resource(action, region, account, template.format(value=value, region=region) if value else None, prefer)
     owned = _owns(type_, service)
@@ -316,7 +317,7 @@ def _own_formats() -> dict[str, str]:
         for action in actions:
             if not _owns(type_, action.split(":", 1)[0]):
                 continue
-            for arn_format in action_arn_formats(action) or []:
+            for arn_format in action_arn_formats(action) or ():
                 # The type's own resource: the format naming it (webacl for a WebACL), else the one named most.
                 named = any(k and k in re.sub(r"[^a-z]", "", arn_format.split(":", 5)[-1].lower()) for k in kinds)
                 counts[arn_format] += 1000 if named else (1 if arn_format == action_arn_formats(action)[0] else 0)  # type: ignore[index]
@@ -377,6 +378,30 @@ def _covered(args: StackValidationArgs, report: ReportViolation) -> None:
             report(f"{project.name}: {unknown.message}", project.urn)
 
 
+def _by_action(documents: list[dict[str, Any]]) -> Callable[[str], list[dict[str, Any]]]:
+    """The documents cut to the statements that can apply to an action (its Action matches, or it has a NotAction),
+    each in its document's Version: IAM's decision is the same (a statement whose Action does not match never applies),
+    and the evaluation of a thousand requests a few times faster."""
+    compiled = []
+    for document in documents:
+        for statement in as_list(document.get("Statement")):
+            if not isinstance(statement, dict):
+                continue
+            patterns = [str(a) for a in as_list(statement.get("Action"))]
+            glob = re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)", re.IGNORECASE)
+            compiled.append((document.get("Version"), statement, "NotAction" in statement, glob))
+
+    @functools.cache
+    def relevant(action: str) -> list[dict[str, Any]]:
+        kept: dict[Any, list[dict[str, Any]]] = {}
+        for version, statement, negated, glob in compiled:
+            if negated or glob.match(action):
+                kept.setdefault(version, []).append(statement)
+        return [{"Version": version, "Statement": statements} for version, statements in kept.items()]
+
+    return relevant
+
+
 def _check_runner(args: StackValidationArgs, project: PolicyResource, roles: list[PolicyResource], data: dict[str, Any],
                   report: ReportViolation) -> None:
     arn = str(get(project.props, "serviceRole"))
@@ -392,10 +417,12 @@ def _check_runner(args: StackValidationArgs, project: PolicyResource, roles: lis
     decisions: dict[tuple[str, str, tuple[tuple[str, str], ...]], Decision] = {}
     missing: dict[tuple[str, str], dict[str, Any]] = {}
 
+    relevant = _by_action(documents)
+
     def decided(request: Request) -> Decision:
         key = (request.action, request.resource, tuple(sorted((k, str(v)) for k, v in request.context.items())))
         if key not in decisions:
-            decisions[key] = decide(documents, request)
+            decisions[key] = decide(relevant(request.action), request)
         return decisions[key]
 
     for resource in args.resources:
