@@ -20,6 +20,7 @@ from . import (
     readiness,
     runner,
     runner_coverage,
+    service_roles,
     stack,
     storage,
     tagging,
@@ -28,5 +29,5 @@ from . import (
 
 PACK_NAME = "aivo-dr"
 MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, iam_reference, runner, runner_coverage, monitoring,
-           tagging, stack, readiness)
+           tagging, stack, readiness, service_roles)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]

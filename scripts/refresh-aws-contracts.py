@@ -183,7 +183,7 @@ INVOKES: dict[str, dict[str, Any]] = {
 # Which stack makes which invoke (tests/test_policies_runner_coverage.py keeps this equal to the recorded plans).
 STACK_INVOKES = {
     "primary": ["aws:index/getAvailabilityZones:getAvailabilityZones", "aws:secretsmanager/getRandomPassword:getRandomPassword"],
-    "dr": ["aws:index/getAvailabilityZones:getAvailabilityZones", "aws:s3/getCanonicalUserId:getCanonicalUserId"],
+    "dr": ["aws:index/getAvailabilityZones:getAvailabilityZones"],
 }
 
 # The global condition keys (IAM User Guide, "AWS global condition context keys"); ${TagKey} etc. match any text.

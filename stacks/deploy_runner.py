@@ -378,8 +378,7 @@ def declared_types_statements(settings: StackSettings) -> list[dict[str, Any]]:
     runner-covers-declared-types found each; docs/aws-contracts.md): tag and description updates, key aliases (an alias
     carries no tags), the paging topics by their real names, the canary's and the distribution's creation (neither
     names a resource), the canary's function's tags, the CDN's response headers policy (its creation names no
-    resource), the internal zone's VPCs and comment, the database secret's tags, and the dr stack's canonical user id
-    lookup (ListBuckets)."""
+    resource), the internal zone's VPCs and comment, and the database secret's tags."""
     s = settings
     account = s.account_id
     regions = stack_regions(s)
@@ -416,9 +415,8 @@ def declared_types_statements(settings: StackSettings) -> list[dict[str, Any]]:
         {"Sid": "DeclaredCdnTags", "Effect": "Allow", "Action": ["cloudfront:UntagResource", "cloudfront:GetResponseHeadersPolicy"],
          "Resource": [f"arn:aws:cloudfront::{account}:distribution/*", f"arn:aws:cloudfront::{account}:response-headers-policy/*"],
          "Condition": {"StringEqualsIfExists": {"aws:ResourceTag/managed-by": "aivo-dr"}}},
-        # Neither names a resource (Service Authorization Reference): IAM grants them on "*" only.
-        {"Sid": "DeclaredNoResourceCalls", "Effect": "Allow", "Action": ["cloudfront:CreateResponseHeadersPolicy", "s3:ListAllMyBuckets"],
-         "Resource": "*"},
+        # It names no resource (Service Authorization Reference): IAM grants it on "*" only.
+        {"Sid": "DeclaredNoResourceCalls", "Effect": "Allow", "Action": ["cloudfront:CreateResponseHeadersPolicy"], "Resource": "*"},
         {"Sid": "DeclaredInternalZone", "Effect": "Allow",
          "Action": ["route53:DisassociateVPCFromHostedZone", "route53:UpdateHostedZoneComment"],
          "Resource": "arn:aws:route53:::hostedzone/*"},

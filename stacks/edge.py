@@ -96,7 +96,8 @@ def build(ctx: StackContext, data: DataParts, compute: ComputeParts) -> EdgePart
     logs = TransientBucket("edge-cdn-logs", TransientBucketArgs(
         region=s.region, bucket=cdn.log_bucket(s.region), purpose="CloudFront access logs",
         expire_days=cdn.log_retention_days, tags=tags_for(s, "cdn"), keys=ctx.keys, log_bucket=data.logs.buckets[s.region],
-        key_principals=(cloudfront_log_delivery(s.account_id),), cloudfront_log_delivery=True), opts=opts)
+        key_principals=(cloudfront_log_delivery(s.account_id),), cloudfront_log_delivery=True,
+        owner_canonical_id=s.site.canonical_user_id), opts=opts)
     failover_cdn = FailoverCdn(
         "edge-cdn",
         FailoverCdnArgs(

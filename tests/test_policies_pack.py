@@ -18,7 +18,7 @@ from policies import catalog
 PACK = Path(__file__).resolve().parents[1] / "policies"
 TESTS = Path(__file__).parent
 SUBJECTS = ["database", "storage", "network", "kms", "backups", "cache", "cluster", "velero", "dns", "cdn", "iam", "iam_reference", "runner", "runner_coverage", "monitoring", "tagging", "stack",
-            "readiness"]
+            "readiness", "service_roles"]
 
 
 class _RecordedPack:

@@ -76,12 +76,16 @@ def test_an_explicit_deny_is_named_as_such() -> None:
 
 
 def test_an_invoke_without_its_action_fails() -> None:
-    def drop(document: dict) -> None:
-        statement = next(s for s in document["Statement"] if s["Sid"] == "DeclaredNoResourceCalls")
-        statement["Action"].remove("s3:ListAllMyBuckets")
-
-    assert violations(runner_coverage.runner_covers_declared_types, with_types_policy(drop)) == [
-        "stack dr: invoke aws:s3/getCanonicalUserId:getCanonicalUserId: the runner role may not s3:ListAllMyBuckets on * (implicit-deny)"]
+    found = records("primary")
+    document = json.loads(next(r for r in found if r.name == "primary-runner-types-policy").inputs["policy"])
+    document["Statement"].append({"Effect": "Deny", "Action": "secretsmanager:GetRandomPassword", "Resource": "*"})
+    changed = mutate(found, "primary-runner-types-policy", "policy", json.dumps(document))
+    # the invoke, and the secret's own handlers (CloudFormation's can generate its value)
+    assert violations(runner_coverage.runner_covers_declared_types, changed) == [
+        "stack primary: aws:secretsmanager/secret:Secret (AWS::SecretsManager::Secret create/update) needs "
+        "secretsmanager:GetRandomPassword, which the runner role does not allow on * (explicit-deny)",
+        "stack primary: invoke aws:secretsmanager/getRandomPassword:getRandomPassword: the runner role may not "
+        "secretsmanager:GetRandomPassword on * (explicit-deny)"]
 
 
 def test_a_type_without_a_contract_fails() -> None:

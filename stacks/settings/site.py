@@ -16,6 +16,8 @@ from .base import Region, Section
 
 # AWS's documentation accounts, hosted zones and keys; hostnames RFC 2606 reserves for examples.
 EXAMPLE_ACCOUNTS = ("123456789012", "111122223333", "444455556666", "777788889999")
+# The canonical user id the S3 User Guide uses in its examples ("Find the canonical user ID for your AWS account").
+EXAMPLE_CANONICAL_USER_IDS = ("79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",)
 _EXAMPLE_TEXT = re.compile(r"example|\.test$|\.invalid$", re.IGNORECASE)
 
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
@@ -131,6 +133,11 @@ class Site(Section):
         description="the KMS key of the stacks' secrets provider (awskms://) and state bucket, outside us-east-1 "
         "(aws kms describe-key --key-id alias/<alias> --region us-west-2 --query KeyMetadata.Arn)",
     )
+    canonical_user_id: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="the account's S3 canonical user id, 64 lowercase hex digits, which the CDN log bucket's ACL names as "
+        "its owner beside CloudFront's log delivery (aws s3api list-buckets --query Owner.ID)",
+    )
 
 
 def example_values(site: Site) -> list[str]:
@@ -139,6 +146,7 @@ def example_values(site: Site) -> list[str]:
     for name, field in Site.model_fields.items():
         value = getattr(site, name)
         texts = [str(v) for v in (value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value])]
-        if any(account in text for text in texts for account in EXAMPLE_ACCOUNTS) or any(_EXAMPLE_TEXT.search(t) for t in texts):
+        examples = (*EXAMPLE_ACCOUNTS, *EXAMPLE_CANONICAL_USER_IDS)
+        if any(example in text for text in texts for example in examples) or any(_EXAMPLE_TEXT.search(t) for t in texts):
             found.append(field.alias or name)
     return found
