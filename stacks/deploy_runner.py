@@ -375,7 +375,8 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
 
 def declared_types_statements(settings: StackSettings) -> list[dict[str, Any]]:
     """What AWS's published handler permissions of the declared types need beyond the statements above (policy
-    runner-covers-declared-types found each; docs/aws-contracts.md): tag and description updates, key aliases (an alias
+    runner-covers-declared-types found each; docs/aws-contracts.md): tag and description updates (its own log group's
+    tags too), key aliases (an alias
     carries no tags), the paging topics by their real names, the canary's and the distribution's creation (neither
     names a resource), the canary's function's tags, the CDN's response headers policy (its creation names no
     resource), the internal zone's VPCs and comment, and the database secret's tags."""
@@ -389,6 +390,10 @@ def declared_types_statements(settings: StackSettings) -> list[dict[str, Any]]:
          "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": regions, **_tagged(s)}}},
         {"Sid": "DeclaredKeyAliases", "Effect": "Allow", "Action": ["kms:CreateAlias", "kms:UpdateAlias"],
          "Resource": [f"arn:aws:kms:{region}:{account}:alias/*" for region in regions]},
+        # Its own log group's tags (the group is declared with the stack's tags: a tag change updates it).
+        {"Sid": "DeclaredRunnerLogTags", "Effect": "Allow",
+         "Action": ["logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource"],
+         "Resource": f"arn:aws:logs:{s.region}:{account}:log-group:/aws/codebuild/{s.runner_name}"},
     ]
     if s.role == "primary":
         return statements + [
