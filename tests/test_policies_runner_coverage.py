@@ -136,3 +136,16 @@ def test_the_data_file_says_where_it_came_from() -> None:
     source = handler_permissions()["source"]
     assert source["schemas"].startswith("github:pulumi/pulumi-aws-native@") and source["script"] == "scripts/refresh-aws-contracts.py"
     assert len(source["generated"]) == 10
+
+
+@pytest.mark.parametrize("stack", ["primary", "dr"])
+def test_the_types_policy_is_attached_to_the_runner_and_within_the_managed_quota(stack: str) -> None:
+    from policies.iam import MANAGED_LIMIT, policy_size
+    from tests.helpers.planning import only
+
+    p = plan(stack)
+    types = only(p, "aws:iam/policy:Policy", f"{stack}-runner-types-policy")
+    attachment = only(p, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", f"{stack}-runner-types-policy")
+    assert types.inputs["name"] == f"aivo-dr-{stack}-runner-types" and attachment.inputs["role"] == f"aivo-dr-{stack}-runner"
+    assert types.urn in attachment.depends_on
+    assert policy_size(json.loads(types.inputs["policy"])) <= MANAGED_LIMIT
