@@ -42,6 +42,8 @@ class RunnerArgs:
     # More of what it may do, as a customer managed policy attached to its role: IAM counts at most 10,240 characters
     # of inline policy per role, and the runner manages a whole stack.
     parts_policy: str | None = None
+    # And what AWS's published handler permissions of the declared types need beyond both (another managed policy).
+    types_policy: str | None = None
     # Environment variables read from Secrets Manager at build start (name -> secret name): the value is never
     # in the project's definition, the state or the log.
     secret_environment: dict[str, str] = field(default_factory=dict)
@@ -169,6 +171,11 @@ class DeployRunner(pulumi.ComponentResource):
                                    description=f"The deploy runner {args.name}: what its stack's monitoring and testing parts declare",
                                    policy=args.parts_policy, tags=args.tags, opts=child)
             aws.iam.RolePolicyAttachment(f"{name}-parts-policy", role=self.role.name, policy_arn=parts.arn, opts=child)
+        if args.types_policy is not None:
+            types = aws.iam.Policy(f"{name}-types-policy", name=f"{args.name}-types",
+                                   description=f"The deploy runner {args.name}: what the declared types' published handler permissions need",
+                                   policy=args.types_policy, tags=args.tags, opts=child)
+            aws.iam.RolePolicyAttachment(f"{name}-types-policy", role=self.role.name, policy_arn=types.arn, opts=child)
         logs = encrypted_log_group(f"{name}-logs", f"/aws/codebuild/{args.name}", args.region, args.log_retention_days,
                                    args.tags, args.keys, opts=child)
         project = aws.codebuild.Project(

@@ -275,6 +275,16 @@ def coverage_table(plans: dict[str, Plan]) -> str:
     return "\n".join(lines)
 
 
+def contracts_skips_table() -> str:
+    """Every published handler permission policy runner-covers-declared-types does not check, and why."""
+    from policies import runner_coverage
+
+    lines = ["| CloudFormation type | permission | why it is not checked |", "|---|---|---|",
+             f"| any | any call on the runner's own project, role, or a policy named after them | {runner_coverage.SELF_REASON} |"]
+    lines += [f"| {cfn} | `{action}` | {reason.replace('|', '/')} |" for cfn, action, reason in runner_coverage.skipped_rows()]
+    return "\n".join(lines)
+
+
 # ---- the workflows ----------------------------------------------------------------------------------------
 
 
@@ -332,6 +342,7 @@ def generators(plans: dict[str, Plan] | None = None, source: Planner | None = No
         "testing-schedule": _testing_schedule,
         "policy-coverage": planned(coverage_table),
         "readiness": planned(readiness_table),
+        "aws-contracts-skips": contracts_skips_table,
     }
 
 

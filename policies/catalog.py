@@ -15,11 +15,13 @@ from . import (
     dns,
     events,
     iam,
+    iam_reference,
     kms,
     monitoring,
     network,
     readiness,
     runner,
+    runner_coverage,
     runner_image,
     service_roles,
     stack,
@@ -29,6 +31,6 @@ from . import (
 )
 
 PACK_NAME = "aivo-dr"
-MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, runner_image, monitoring, alarms_exist, events, tagging, stack,
-           readiness, service_roles)
+MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, iam_reference, runner, runner_coverage,
+           runner_image, monitoring, alarms_exist, events, tagging, stack, readiness, service_roles)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]

@@ -62,6 +62,9 @@ DEFAULT_WILDCARD_RESOURCE_ACTIONS = [
     # ECR's registry-wide replication settings: the registry has no resource type to name (Service Authorization
     # Reference, Amazon ECR: PutReplicationConfiguration lists none).
     "ecr:PutReplicationConfiguration",
+    # A CloudFront response headers policy is created before it has an ARN: the Service Authorization Reference lists no
+    # resource type for the call (policies/data/service_reference.json).
+    "cloudfront:CreateResponseHeadersPolicy",
 ]
 # Conditions that bound a statement on Resource "*" to the stack's own resources (its tags), and the verbs
 # of actions that only read, which may instead be bounded to the stack's regions.

@@ -28,7 +28,7 @@ from components.velero import LocationSpec, ScheduleSpec, Velero, VeleroArgs
 from components.velero_restores import TierRestore, TierRestores, TierRestoresArgs
 from stacks.context import StackContext
 from stacks.contracts import ComputeParts, DataParts, Exports
-from stacks.deploy_runner import buildspec, parts_policy, runner_arns, runner_policy
+from stacks.deploy_runner import buildspec, declared_types_policy, parts_policy, runner_arns, runner_policy
 from stacks.readiness import objectives_document
 from stacks.settings import StackSettings
 from stacks.settings.cluster import NodeGroupSize
@@ -155,6 +155,7 @@ def deploy_runner(ctx: StackContext) -> DeployRunner | None:
             vpc_id=ctx.network.vpc_id, subnet_ids=ctx.network.private_subnet_ids,
             operator_role_arns=list(s.site.on_call_role_arns), role_policy=json.dumps(runner_policy(s), sort_keys=True),
             parts_policy=json.dumps(parts_policy(s), sort_keys=True),
+            types_policy=json.dumps(declared_types_policy(s), sort_keys=True),
             tags=tags_for(s, "runner"), keys=ctx.keys,
             secret_environment={"PAGERDUTY_TOKEN": r.pagerduty_token_secret} if s.role == "dr" else {},
         ),

@@ -155,7 +155,7 @@ _MANAGE = {
     "backup": ["backup:CreateBackupPlan", "backup:UpdateBackupPlan", "backup:DeleteBackupPlan", "backup:CreateBackupSelection",
                "backup:DeleteBackupSelection", "backup:CreateBackupVault", "backup:TagResource", "backup:UntagResource"],
     "kms": ["kms:CreateKey", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias", "kms:EnableKeyRotation", "kms:PutKeyPolicy",
-            "kms:TagResource", "kms:UntagResource", "kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*",
+            "kms:TagResource", "kms:UntagResource", "kms:CreateGrant", "kms:RetireGrant", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*",
             "kms:ReEncrypt*"],
 }
 _READ = ["ec2:Describe*", "rds:Describe*", "rds:ListTagsForResource", "elasticache:Describe*", "elasticache:List*",
@@ -313,7 +313,8 @@ def image_statements(settings: StackSettings) -> list[dict[str, Any]]:
         {"Sid": "RunnerImageRepository", "Effect": "Allow",
          "Action": ["ecr:CreateRepository", "ecr:DescribeRepositories", "ecr:ListTagsForResource", "ecr:TagResource",
                     "ecr:UntagResource", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
-                    "ecr:GetLifecyclePolicy", "ecr:PutLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:SetRepositoryPolicy"],
+                    "ecr:GetLifecyclePolicy", "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy", "ecr:GetRepositoryPolicy",
+                    "ecr:SetRepositoryPolicy", "ecr:DeleteRepositoryPolicy"],
          "Resource": [repository]},
     ]
     if s.is_dr:
@@ -400,7 +401,7 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
             {"Sid": "EdgeChanges", "Effect": "Allow", "Action": ["route53:GetChange", "route53:AssociateVPCWithHostedZone"],
              "Resource": ["arn:aws:route53:::change/*", "arn:aws:route53:::hostedzone/*"]},
             {"Sid": "EdgeCdn", "Effect": "Allow", "Action": ["cloudfront:Get*", "cloudfront:List*", "cloudfront:UpdateDistribution",
-                                                              "cloudfront:TagResource", "cloudfront:CreateDistributionWithTags"],
+                                                              "cloudfront:TagResource"],
              "Resource": f"arn:aws:cloudfront::{account}:distribution/*", "Condition": {"StringEquals": {"aws:ResourceTag/managed-by": "aivo-dr"}}},
             {"Sid": "EdgeCertificate", "Effect": "Allow", "Action": ["acm:DescribeCertificate"], "Resource": s.site.cdn_certificate_arn},
         ]
@@ -410,3 +411,63 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
         {"Sid": "NeverChangeItself", "Effect": "Deny", "Action": ["codebuild:*", "iam:*"], "Resource": [project_arn, role_arn]},
     ]
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def declared_types_statements(settings: StackSettings) -> list[dict[str, Any]]:
+    """What AWS's published handler permissions of the declared types need beyond the statements above (policy
+    runner-covers-declared-types found each; docs/aws-contracts.md): tag and description updates (its own log group's
+    tags too), key aliases (an alias
+    carries no tags), the paging topics by their real names, the canary's and the distribution's creation (neither
+    names a resource), the canary's function's tags, the CDN's response headers policy (its creation names no
+    resource), the internal zone's VPCs and comment, and the database secret's tags."""
+    s = settings
+    account = s.account_id
+    regions = stack_regions(s)
+    statements: list[dict[str, Any]] = [
+        {"Sid": "DeclaredTypesTagged", "Effect": "Allow",
+         "Action": ["ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+                    "kms:UpdateKeyDescription"],
+         "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": regions, **_tagged(s)}}},
+        {"Sid": "DeclaredKeyAliases", "Effect": "Allow", "Action": ["kms:CreateAlias", "kms:UpdateAlias"],
+         "Resource": [f"arn:aws:kms:{region}:{account}:alias/*" for region in regions]},
+        # Its own log group's tags (the group is declared with the stack's tags: a tag change updates it).
+        {"Sid": "DeclaredRunnerLogTags", "Effect": "Allow",
+         "Action": ["logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource"],
+         "Resource": f"arn:aws:logs:{s.region}:{account}:log-group:/aws/codebuild/{s.runner_name}"},
+    ]
+    if s.role == "primary":
+        return statements + [
+            {"Sid": "DeclaredDatabaseSecretTags", "Effect": "Allow", "Action": ["secretsmanager:UntagResource"],
+             "Resource": f"arn:aws:secretsmanager:{s.regions.primary}:{account}:secret:{s.database.identifier}/*"},
+        ]
+    west = s.regions.dr
+    functions = [f"arn:aws:lambda:{west}:{account}:function:{name}" for name in (PROBE_NAME, VALIDATOR)]
+    return statements + [
+        {"Sid": "DeclaredPagingTopics", "Effect": "Allow",
+         "Action": ["sns:CreateTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:TagResource", "sns:UntagResource",
+                    "sns:ListTagsForResource", "sns:ListSubscriptionsByTopic", "sns:Subscribe", "sns:GetSubscriptionAttributes",
+                    "sns:SetSubscriptionAttributes"],
+         "Resource": [f"arn:aws:sns:{west}:{account}:{topic_name(tier)}" for tier in s.tiers]},
+        {"Sid": "DeclaredFunctionTags", "Effect": "Allow", "Action": ["lambda:UntagResource", "lambda:ListTags"],
+         "Resource": [*functions, f"arn:aws:lambda:{west}:{account}:function:cwsyn-{canary_name(s)}-*"]},
+        {"Sid": "DeclaredFunctionLogTags", "Effect": "Allow", "Action": ["logs:UntagResource"],
+         "Resource": [f"arn:aws:logs:{west}:{account}:log-group:/aws/lambda/{name}" for name in (PROBE_NAME, VALIDATOR)]},
+        {"Sid": "DeclaredCanaryCreate", "Effect": "Allow", "Action": ["synthetics:CreateCanary"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": [west], **_tagged(s, "aws:RequestTag")}}},
+        # IAM authorizes CloudFront's CreateDistributionWithTags API as cloudfront:CreateDistribution (no resource, in us-east-1).
+        {"Sid": "DeclaredCdnCreate", "Effect": "Allow", "Action": ["cloudfront:CreateDistribution"], "Resource": "*",
+         "Condition": {"StringEquals": _tagged(s, "aws:RequestTag")}},
+        {"Sid": "DeclaredCdnTags", "Effect": "Allow", "Action": ["cloudfront:UntagResource", "cloudfront:GetResponseHeadersPolicy"],
+         "Resource": [f"arn:aws:cloudfront::{account}:distribution/*", f"arn:aws:cloudfront::{account}:response-headers-policy/*"],
+         "Condition": {"StringEqualsIfExists": {"aws:ResourceTag/managed-by": "aivo-dr"}}},
+        # It names no resource (Service Authorization Reference): IAM grants it on "*" only.
+        {"Sid": "DeclaredNoResourceCalls", "Effect": "Allow", "Action": ["cloudfront:CreateResponseHeadersPolicy"], "Resource": "*"},
+        {"Sid": "DeclaredInternalZone", "Effect": "Allow",
+         "Action": ["route53:DisassociateVPCFromHostedZone", "route53:UpdateHostedZoneComment"],
+         "Resource": "arn:aws:route53:::hostedzone/*"},
+    ]
+
+
+def declared_types_policy(settings: StackSettings) -> dict[str, Any]:
+    """The runner's third policy (managed, attached in standby: no IAM change on failover): declared_types_statements."""
+    return {"Version": "2012-10-17", "Statement": declared_types_statements(settings)}
