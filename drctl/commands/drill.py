@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -15,7 +14,6 @@ from rich.table import Table
 from rich.text import Text
 
 from drctl.errors import EngineError, UsageError
-from drctl.ops.figures import DRILL_SCHEMA as SCHEMA
 from drctl.ops.figures import (
     POLL_SECONDS,
     SCENARIOS,
@@ -165,13 +163,9 @@ def _save(record: dict[str, Any], directory: Path) -> dict[str, Path]:
 
 
 def _load_record(path: Path) -> dict[str, Any]:
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise UsageError("--from", str(path), f"a drill record written by drctl drill run ({SCHEMA} JSON)") from None
-    if not isinstance(record, dict) or record.get("schema") != SCHEMA:
-        raise UsageError("--from", str(path), f"a drill record written by drctl drill run ({SCHEMA} JSON)")
-    return record
+    from drctl.ops.record import read_record
+
+    return read_record(path, "--from")
 
 
 def report(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from .base import Section, matching
+from .values import PulumiVersion
 
 # git check-ref-format: no "..", no "@{", no "//", no component starting with "." or ending ".lock", not ending
 # "/" or ".", no leading "-" (CodeBuild sourceVersion is the branch name).
@@ -31,7 +32,7 @@ BuildImage = Annotated[str, matching(
 class Runner(Section):
     enabled: bool = True
     # The Pulumi CLI the runner installs: the release of the SDK pinned in requirements.lock (a test keeps them equal).
-    pulumi_version: str = Field(default="3.272.0", pattern=r"^\d+\.\d+\.\d+$")
+    pulumi_version: PulumiVersion = "3.272.0"
     branch: BranchName = "main"
     image: BuildImage = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
     compute_type: Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] = "BUILD_GENERAL1_SMALL"
@@ -41,4 +42,6 @@ class Runner(Section):
     # The Secrets Manager secret (in the dr region) holding the PagerDuty API token: the dr runner exports it as
     # PAGERDUTY_TOKEN, which the PagerDuty provider reads. Create it once: aws secretsmanager create-secret
     # --region us-west-2 --name aivo-dr/pagerduty-token --secret-string <token>
-    pagerduty_token_secret: str = Field(default="aivo-dr/pagerduty-token", pattern=r"^[A-Za-z0-9/_+=.@-]+$", max_length=512)
+    pagerduty_token_secret: Annotated[str, matching(
+        r"[A-Za-z0-9/_+=.@-]{1,512}", "a Secrets Manager secret name: 1-512 ASCII letters, digits or /_+=.@-",
+    )] = "aivo-dr/pagerduty-token"
