@@ -31,13 +31,13 @@ def read_bytes(path: Path, key: str, what: str, limit: int) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
-        raise UsageError(key, str(path), f"{what} (cannot open it: {error.strerror or error})") from None
+        raise UsageError(key, str(path), f"{what}; cannot open it: {error.strerror or error}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UsageError(key, str(path), f"{what} (a regular file; this is {_kind(info.st_mode)})")
+            raise UsageError(key, str(path), f"{what}; a regular file, not {_kind(info.st_mode)}")
         if info.st_size > limit:
-            raise UsageError(key, str(path), f"{what} of at most {limit // MiB} MiB (this one has {info.st_size} bytes)")
+            raise UsageError(key, str(path), f"{what}; at most {limit // MiB} MiB, not {info.st_size} bytes")
         chunks, total = [], 0
         while total <= limit:
             chunk = os.read(fd, min(1 << 16, limit + 1 - total))
@@ -46,10 +46,10 @@ def read_bytes(path: Path, key: str, what: str, limit: int) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
         if total > limit:  # the file grew while being read
-            raise UsageError(key, str(path), f"{what} of at most {limit // MiB} MiB (it kept growing past that)")
+            raise UsageError(key, str(path), f"{what}; at most {limit // MiB} MiB (it kept growing past that)")
         return b"".join(chunks)
     except OSError as error:
-        raise UsageError(key, str(path), f"{what} (cannot read it: {error.strerror or error})") from None
+        raise UsageError(key, str(path), f"{what}; cannot read it: {error.strerror or error}") from None
     finally:
         os.close(fd)
 
@@ -59,7 +59,7 @@ def _kind(mode: int) -> str:
                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
         if test(mode):
             return name
-    return "not a regular file"
+    return "a special file"
 
 
 def read_text(path: Path, key: str, what: str, limit: int) -> str:
@@ -67,11 +67,11 @@ def read_text(path: Path, key: str, what: str, limit: int) -> str:
     data = read_bytes(path, key, what, limit)
     nul = data.find(b"\0")
     if nul >= 0:
-        raise UsageError(key, str(path), f"{what} (UTF-8 text; this one is binary: a NUL byte at offset {nul})")
+        raise UsageError(key, str(path), f"{what}; UTF-8 text, not binary (a NUL byte at offset {nul})")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise UsageError(key, str(path), f"{what} (UTF-8 text; byte {error.start} is not UTF-8)") from None
+        raise UsageError(key, str(path), f"{what}; UTF-8 text (byte {error.start} is not UTF-8)") from None
 
 
 def depth_problem(value: Any, limit: int = MAX_DEPTH) -> int | None:
@@ -110,19 +110,17 @@ def _bracket_depth(text: str) -> int:
 
 
 def load_json(path: Path, key: str, what: str, limit: int = RECORD_LIMIT) -> Any:
-    """A JSON file, bounded in size and depth; NaN and Infinity (not JSON) refused."""
+    """A JSON file, bounded in size and depth."""
     text = read_text(path, key, what, limit)
     deepest = _bracket_depth(text)
     if deepest > MAX_DEPTH:
-        raise UsageError(key, str(path), f"{what} (nested at most {MAX_DEPTH} deep; this one is {deepest})")
-
-    def refuse_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not JSON")
+        raise UsageError(key, str(path), f"{what}; nested at most {MAX_DEPTH} deep, not {deepest}")
 
     try:
-        return json.loads(text, parse_constant=refuse_constant)
+        # NaN and Infinity (Python's json extension) parse as floats: the schema of each document refuses them by field.
+        return json.loads(text)
     except (ValueError, RecursionError) as error:
-        raise UsageError(key, str(path), f"{what} (valid JSON: {str(error).splitlines()[0]})") from None
+        raise UsageError(key, str(path), f"{what}; valid JSON ({str(error).splitlines()[0]})") from None
 
 
 class BoundedLoader(yaml.SafeLoader):

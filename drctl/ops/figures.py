@@ -9,6 +9,7 @@ import re
 from drctl.errors import UsageError
 from stacks.settings.base import REGIONS
 from stacks.settings.stack import StackSettings
+from stacks.settings.storage import BUCKET_NAME, bucket_name_ok
 
 DRILL_SCHEMA = "aivo-dr/drill@1"
 SCENARIOS = ("region-failover", "database-pitr", "service-restore")
@@ -40,6 +41,13 @@ _IDENTIFIER = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 def check_identifier(flag: str, value: str) -> str:
     if not _IDENTIFIER.match(value) or value.endswith("-") or "--" in value:
         raise UsageError(flag, value, "an RDS identifier: a lowercase letter, then letters, digits or single hyphens (at most 63)")
+    return value
+
+
+def check_bucket(flag: str, value: str) -> str:
+    """An S3 bucket name as S3 would accept it (the settings' own rule), refused before any AWS call."""
+    if not bucket_name_ok(value):
+        raise UsageError(flag, value, BUCKET_NAME)
     return value
 
 

@@ -375,7 +375,7 @@ def test_verdicts_per_tier_and_platform() -> None:
     (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--timeout-minutes", "-1"], "--timeout-minutes = -1: a number of minutes from 1 to 1440"),
     (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--timeout-minutes", "1441"], "--timeout-minutes = 1441: a number of minutes from 1 to 1440"),
     (["run", "--scenario", "region-failover"], "--yes: required when standard input is not a terminal: manual steps need an operator's confirmation"),
-    (["report", "--from", "/nonexistent.json"], "--from = /nonexistent.json: a drill record written by drctl drill run (aivo-dr/drill@1 JSON)"),
+    (["report", "--from", "/nonexistent.json"], "--from = /nonexistent.json: a drill record written by drctl drill run (aivo-dr/drill@1 JSON); cannot open it: No such file or directory"),
 ])
 def test_bad_input_is_one_line_exit_2(args, message, capsys, monkeypatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
