@@ -39,7 +39,7 @@ _IDENTIFIER = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 
 def check_identifier(flag: str, value: str) -> str:
-    if not _IDENTIFIER.match(value) or value.endswith("-") or "--" in value:
+    if not _IDENTIFIER.fullmatch(value) or value.endswith("-") or "--" in value:
         raise UsageError(flag, value, "an RDS identifier: a lowercase letter, then letters, digits or single hyphens (at most 63)")
     return value
 
@@ -61,13 +61,13 @@ def protected_identifiers() -> set[str]:
 
 def check_throwaway(flag: str, value: str, prefix: str) -> str:
     """Only a throw-away identifier (prefix, never a production one) may be created and deleted by a test."""
-    if value in protected_identifiers() or not re.match(rf"^{re.escape(prefix)}(-[a-z0-9]+)*$", value):
+    if value in protected_identifiers() or not re.fullmatch(rf"{re.escape(prefix)}(-[a-z0-9]+)*", value):
         raise UsageError(flag, value, f"a throw-away identifier starting with {prefix} (never {' or '.join(sorted(protected_identifiers()))})")
     return value
 
 
 def check_instance_class(flag: str, value: str) -> str:
-    if not _INSTANCE_CLASS.match(value):
+    if not _INSTANCE_CLASS.fullmatch(value):
         raise UsageError(flag, value, "an RDS instance class such as db.r6g.large")
     return value
 

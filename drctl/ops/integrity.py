@@ -42,7 +42,7 @@ def load_expectations(path: Path) -> list[Expectation]:
         raise UsageError("--expect", str(path), "a non-empty mapping of table: {min_rows: N, checksum: MD5}")
     found = []
     for table, spec in data.items():
-        if not isinstance(table, str) or not _TABLE.match(table):
+        if not isinstance(table, str) or not _TABLE.fullmatch(table):
             raise UsageError(flag, table, "table names like users or billing.invoices")
         if not isinstance(spec, dict) or "min_rows" not in spec:
             raise UsageError(f"{flag}: {table}", spec, "a mapping with min_rows (and optional checksum, checksum_query)")
@@ -53,7 +53,7 @@ def load_expectations(path: Path) -> list[Expectation]:
         if not isinstance(min_rows, int) or isinstance(min_rows, bool) or min_rows < 0:
             raise UsageError(f"{flag}: {table}.min_rows", min_rows, "an integer >= 0")
         checksum = spec.get("checksum")
-        if checksum is not None and not (isinstance(checksum, str) and _MD5.match(checksum)):
+        if checksum is not None and not (isinstance(checksum, str) and _MD5.fullmatch(checksum)):
             raise UsageError(f"{flag}: {table}.checksum", checksum, "32 lowercase hex digits (an md5)")
         query = spec.get("checksum_query")
         if query is not None and (problem := select_problem(query)) is not None:

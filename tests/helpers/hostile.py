@@ -204,6 +204,9 @@ CASES: list[Case] = [
     _setting("a SELECT INTO that creates a table", _expectation("SELECT * INTO users_copy FROM users"),
              'aivo-dr:testing.restore.expectations.users.checksumQuery = "SELECT * INTO users_copy FROM users": '
              f"{SELECT}; this is a SELECT INTO (it creates a table)"),
+    Case("values", "an identifier flag with a trailing newline", ("backups", "verify", "--db-identifier", "aivo-production-postgres\n"),
+         "--db-identifier = aivo-production-postgres\\n: an RDS identifier: a lowercase letter, then letters, digits or single "
+         "hyphens (at most 63)"),
     # ---- 4. bucket names S3 would refuse, before any AWS call ------------------------------------------------------
     Case("buckets", "--assets-bucket with uppercase and '_'", ("backups", "verify", "--assets-bucket", "Aivo_Assets"),
          f"--assets-bucket = Aivo_Assets: {BUCKET}"),

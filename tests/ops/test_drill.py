@@ -397,3 +397,12 @@ def test_the_region_failover_drill_asks_for_consent_even_with_yes(aws, tmp_path,
     assert not list(tmp_path.iterdir())
     replica = boto3.client("rds", region_name="us-west-2").describe_db_instances()["DBInstances"][0]
     assert replica.get("ReadReplicaSourceDBInstanceIdentifier")  # still a replica: nothing was promoted
+
+
+@pytest.mark.parametrize("scenario", ["region-failover", "database-pitr", "service-restore"])
+def test_the_record_schema_knows_each_scenarios_steps(scenario: str) -> None:
+    from drctl.ops.drill import DrillOptions, scenario_steps
+    from drctl.ops.record import step_keys
+
+    steps = scenario_steps(DrillOptions(scenario=scenario, primary="us-east-1", dr="us-west-2"))
+    assert step_keys()[scenario] == tuple(s.key for s in steps)
