@@ -29,10 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tree", type=Path, required=True, help="the checkout whose drctl runs the cases")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds before a case counts as hanging (default %(default)s)")
     parser.add_argument("--verbose", action="store_true", help="print each case's verdict and first line")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT", help="only the cases whose name contains TEXT (repeatable)")
     args = parser.parse_args(argv)
     tree = args.tree.resolve()
     verdicts: dict[str, list[bool]] = {klass: [] for klass in CLASSES}
     for case in CASES:
+        if args.only and not any(text in case.name for text in args.only):
+            continue
         with tempfile.TemporaryDirectory(prefix="hostile-") as directory:
             status, stderr, _expected = run_process(case, Path(directory), tree, timeout=args.timeout)
         ok = clean(status, stderr)

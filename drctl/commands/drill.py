@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +67,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _restore_time(text: str | None) -> datetime | None:
     if text is None:
         return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        raise UsageError("--restore-time", text, 'a UTC time like "2024-01-15T10:30:00Z"') from None
+    from stacks.settings.values import UTC_TIME, utc_time
+
+    moment = utc_time(text)  # ASCII digits of a real time (strptime alone takes any script's digits)
+    if moment is None:
+        raise UsageError("--restore-time", text, UTC_TIME)
+    return moment
 
 
 def run(args: argparse.Namespace) -> int:

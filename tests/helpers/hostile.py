@@ -207,6 +207,12 @@ CASES: list[Case] = [
     Case("values", "an identifier flag with a trailing newline", ("backups", "verify", "--db-identifier", "aivo-production-postgres\n"),
          "--db-identifier = aivo-production-postgres\\n: an RDS identifier: a lowercase letter, then letters, digits or single "
          "hyphens (at most 63)"),
+    Case("values", "a restore-time flag in Arabic-Indic digits",
+         ("drill", "run", "--scenario", "database-pitr", "--yes", "--restore-time", "\u0662\u0660\u0662\u0666-01-05T10:00:00Z"),
+         f"--restore-time = \u0662\u0660\u0662\u0666-01-05T10:00:00Z: {REAL_TIME}"),
+    Case("values", "a restore-time flag on February 30", ("drill", "run", "--scenario", "database-pitr", "--yes", "--restore-time",
+                                                          "2026-02-30T10:00:00Z"),
+         f"--restore-time = 2026-02-30T10:00:00Z: {REAL_TIME}"),
     # ---- 4. bucket names S3 would refuse, before any AWS call ------------------------------------------------------
     Case("buckets", "--assets-bucket with uppercase and '_'", ("backups", "verify", "--assets-bucket", "Aivo_Assets"),
          f"--assets-bucket = Aivo_Assets: {BUCKET}"),

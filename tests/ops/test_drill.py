@@ -366,7 +366,7 @@ def test_verdicts_per_tier_and_platform() -> None:
     (["run", "--scenario", "service-restore", "--service", "payroll", "--yes"],
      "--service = payroll: a service of the tier table: ai-orchestrator, analytics-svc, api-gateway, assessment-svc, auth-svc, billing-svc, "
      "content-svc, engagement-svc, experimentation-svc, notify-svc"),
-    (["run", "--scenario", "database-pitr", "--restore-time", "yesterday", "--yes"], '--restore-time = yesterday: a UTC time like "2024-01-15T10:30:00Z"'),
+    (["run", "--scenario", "database-pitr", "--restore-time", "yesterday", "--yes"], '--restore-time = yesterday: a real UTC time "YYYY-MM-DDTHH:MM:SSZ", e.g. "2026-01-05T00:00:00Z"'),
     (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--keep", "--yes"], "--keep = true: only with --scenario database-pitr"),
     (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--report", "/nonexistent/dir/reports", "--yes"],
      "--report = /nonexistent/dir/reports: a directory in an existing directory"),
