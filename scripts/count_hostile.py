@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Count, per class of issue 21, how many hostile inputs (tests/helpers/hostile.py) a checkout ends cleanly.
 
-Clean is the issue's bar: exit status 2, exactly one line on standard error, no traceback. Every case runs as its own
+Clean is the issue's bar: exit status 2, exactly one line on standard error, no traceback, and that line about the
+case's own key (tests/helpers/hostile.py `clean`). Every case runs as its own
 `python -m drctl` process of the checkout under the same memory and CPU limits as the tests (setrlimit); a case still
 running after --timeout seconds (an old checkout blocked on a read) counts as not clean. The cases are always this
 checkout's; --tree names the code they run against:
@@ -37,13 +38,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and not any(text in case.name for text in args.only):
             continue
         with tempfile.TemporaryDirectory(prefix="hostile-") as directory:
-            status, stderr, _expected = run_process(case, Path(directory), tree, timeout=args.timeout)
-        ok = clean(status, stderr)
+            status, stderr, expected = run_process(case, Path(directory), tree, timeout=args.timeout)
+            ok = clean(status, stderr, expected)
         verdicts[case.klass].append(ok)
         if args.verbose:
             first = (stderr.strip().splitlines() or [""])[-1][:160]
             print(f"{'clean' if ok else 'NOT  '} [{status:>3}] {case.klass}: {case.name}: {first}", flush=True)
-    print("| class | cases | ended cleanly (exit 2, one line) |")
+    print("| class | cases | ended cleanly (exit 2, one line naming the key) |")
     print("|---|---|---|")
     for klass in CLASSES:
         print(f"| {klass} | {len(verdicts[klass])} | {sum(verdicts[klass])} |")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -330,6 +331,9 @@ def run_process(case: Case, directory: Path, tree: Path, timeout: float | None =
             feeder.close()
 
 
-def clean(status: int, stderr: str) -> bool:
-    """Issue 21's bar: exit 2 and one line of error, no traceback."""
-    return status == 2 and stderr.count("\n") == 1 and stderr.startswith("drctl: error: ") and "Traceback" not in stderr
+def clean(status: int, stderr: str, expected: str) -> bool:
+    """Issue 21's bar: exit 2 and one line of error, no traceback, naming the key the case is about (the expected line's
+    key: a refusal of something else, such as a later setting, is not this case handled)."""
+    key = re.split(r" = |: ", expected, maxsplit=1)[0]
+    return (status == 2 and stderr.count("\n") == 1 and stderr.startswith("drctl: error: ") and "Traceback" not in stderr
+            and stderr.removeprefix("drctl: error: ").startswith(key))
