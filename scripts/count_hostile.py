@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from stacks.settings.values import escaped  # noqa: E402
 from tests.helpers.hostile import CASES, clean, run_process  # noqa: E402
 
 CLASSES = ("values", "buckets", "files", "records")
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             ok = clean(status, stderr, expected)
         verdicts[case.klass].append(ok)
         if args.verbose:
-            first = (stderr.strip().splitlines() or [""])[-1][:160]
+            first = escaped((stderr.strip().splitlines() or [""])[-1][:160])  # old code's output may hold \r or escapes
             print(f"{'clean' if ok else 'NOT  '} [{status:>3}] {case.klass}: {case.name}: {first}", flush=True)
     print("| class | cases | ended cleanly (exit 2, one line naming the key) |")
     print("|---|---|---|")
