@@ -8,7 +8,6 @@ turned into the very PolicyResource objects the pack's policy sees (drctl/checki
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,13 +48,10 @@ def _step_nodes(run: ReadinessRun) -> list[Any]:
 
 
 def load_drills(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
-    records = []
-    for path in paths:
-        try:
-            records.append((path.name, json.loads(path.read_text(encoding="utf-8"))))
-        except (OSError, ValueError):
-            raise UsageError("--calibrate", str(path), "a drill record written by drctl drill run (aivo-dr/drill@1 JSON)") from None
-    return records
+    """Every record read bounded and validated whole (drctl/ops/record.py) before any of its figures is used."""
+    from drctl.ops.record import read_record
+
+    return [(path.name, read_record(path, "--calibrate")) for path in paths]
 
 
 def figures_for(drills: list[Path]) -> Figures:

@@ -36,5 +36,5 @@ def test_every_allowed_cell_reads_as_english() -> None:
     assert all(len(re.split(r"(?<!\\)\|", line)) == 5 for line in table), "a row has more than three cells"
     assert rows["site.ingress"] == ("an object: each key an AWS region code such as us-east-1 or us-west-2, each value a DNS hostname, "
                                     "e.g. k8s-aivo-ingress-0123456789.us-east-1.elb.amazonaws.com")
-    assert rows["cdn.aliases"] == "a list, each item a lowercase DNS name, e.g. api.aivo.edu"
+    assert rows["cdn.aliases"] == "a list of DNS names, each listed once"
     assert rows["paging.urgency"] == "an object: each key a string, each value one of high, low"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.helpers.cli import drctl
+from tests.helpers.drill import drill_record
 
 
 def test_the_declared_stacks_print_four_tiers_and_pass(capsys, tmp_path):
@@ -32,14 +33,18 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path):
     (tmp_path / "not-a-drill.json").write_text('{"schema": "aivo-dr/check@1"}')
     result = drctl(capsys, "readiness", "--stack", "dr", "--calibrate", str(tmp_path / "not-a-drill.json"))
     assert (result.returncode, result.stderr) == (
-        2, "drctl: error: --calibrate = not-a-drill.json: a drill record written by drctl drill run (aivo-dr/drill@1 JSON)\n")
+        2, f"drctl: error: --calibrate = {tmp_path / 'not-a-drill.json'}: a drill record written by drctl drill run (aivo-dr/drill@1 JSON)\n")
     result = drctl(capsys, "readiness", "--stack", "dr", "--picture", str(tmp_path / "t.gif"))
     assert result.returncode == 2 and "a path ending .png or .svg" in result.stderr
 
 
 def test_calibration_marks_the_measured_figures(capsys, tmp_path):
-    record = {"schema": "aivo-dr/drill@1", "scenario": "region-failover", "startedAt": "2026-01-05T10:00:00Z",
-              "steps": [{"key": "promote", "status": "done", "seconds": 240.0}, {"key": "velero", "status": "confirmed", "seconds": 0.1}]}
+    record = drill_record(14, 60.0)  # promote from minute 10 to 14: 240 s
+    for step in record["steps"][:2]:  # detect and declare confirmed with --yes: no duration measured
+        step["status"] = "confirmed"
+    velero = {**record["steps"][2], "key": "velero", "kind": "engine", "status": "confirmed", "endedAt": record["steps"][2]["startedAt"],
+              "seconds": 0.0}
+    record["steps"].append(velero)
     (tmp_path / "drill.json").write_text(json.dumps(record))
     result = drctl(capsys, "readiness", "--stack", "dr", "--calibrate", str(tmp_path / "drill.json"), "--json", "-")
     doc = json.loads(result.stdout)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
 from drctl.errors import EngineError, UsageError
-from drctl.ops.figures import DRILL_SCHEMA as SCHEMA
 from drctl.ops.figures import (
     POLL_SECONDS,
     SCENARIOS,
@@ -68,10 +66,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _restore_time(text: str | None) -> datetime | None:
     if text is None:
         return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        raise UsageError("--restore-time", text, 'a UTC time like "2024-01-15T10:30:00Z"') from None
+    from stacks.settings.values import UTC_TIME, utc_time
+
+    moment = utc_time(text)  # ASCII digits of a real time (strptime alone takes any script's digits)
+    if moment is None:
+        raise UsageError("--restore-time", text, UTC_TIME)
+    return moment
 
 
 def run(args: argparse.Namespace) -> int:
@@ -167,13 +167,9 @@ def _save(record: dict[str, Any], directory: Path, flag: str) -> dict[str, Path]
 
 
 def _load_record(path: Path) -> dict[str, Any]:
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise UsageError("--from", str(path), f"a drill record written by drctl drill run ({SCHEMA} JSON)") from None
-    if not isinstance(record, dict) or record.get("schema") != SCHEMA:
-        raise UsageError("--from", str(path), f"a drill record written by drctl drill run ({SCHEMA} JSON)")
-    return record
+    from drctl.ops.record import read_record
+
+    return read_record(path, "--from")
 
 
 def _refuse_overwriting(record: dict[str, Any], directory: Path, source: Path) -> None:

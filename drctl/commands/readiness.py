@@ -9,7 +9,6 @@ tiers-within-objectives). Exit status: 0 every tier keeps its objectives (or an 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from rich.table import Table
 from drctl.commands.common import add_plan_source_arguments, planner
 from drctl.errors import UsageError
 from drctl.output import Output, check_outputs, console, dump_json, stack_files, write_files, write_json
+from drctl.reading import load_json
 
 ORDER = 35
 SCHEMA = "aivo-dr/readiness@1"
@@ -55,10 +55,7 @@ def _check(args: argparse.Namespace) -> dict[str, Any] | None:
             raise UsageError("--calibrate", str(drill), "a drill record written by drctl drill run (aivo-dr/drill@1 JSON)")
     if args.compare is None:
         return None
-    try:
-        base = json.loads(args.compare.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise UsageError("--compare", str(args.compare), f"a readiness document written by drctl readiness --json ({SCHEMA})") from None
+    base = load_json(args.compare, "--compare", f"a readiness document written by drctl readiness --json ({SCHEMA})")
     if not isinstance(base, dict) or base.get("schema") != SCHEMA:
         raise UsageError("--compare", str(args.compare), f"a readiness document written by drctl readiness --json ({SCHEMA})")
     return base

@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _dsn(var: str) -> str:
-    if not _ENV.match(var) or not os.environ.get(var):
+    if not _ENV.fullmatch(var) or not os.environ.get(var):
         raise UsageError("--dsn-env", var, "the name of a set environment variable holding a libpq DSN, e.g. 'dbname=aivo user=aivo_admin'")
     return os.environ[var]
 
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     check_identifier("--db-identifier", args.db_identifier)
     check_throwaway("--target-identifier", args.target_identifier, THROWAWAY_PREFIX)
     check_instance_class("--instance-class", args.instance_class)
-    if args.snapshot != "latest" and not _SNAPSHOT.match(args.snapshot):
+    if args.snapshot != "latest" and not _SNAPSHOT.fullmatch(args.snapshot):
         raise UsageError("--snapshot", args.snapshot, "latest or a DB snapshot identifier such as rds:aivo-production-postgres-2024-01-15-03-00")
     timeout_minutes = check_number("--timeout-minutes", args.timeout_minutes, *TIMEOUT_MINUTES)
     poll_seconds = check_number("--poll-seconds", args.poll_seconds, *POLL_SECONDS)

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from .base import Section, matching
 from .errors import SettingsError
+from .values import PulumiVersion
 
 # git check-ref-format: no "..", no "@{", no "//", no component starting with "." or ending ".lock", not ending
 # "/" or ".", no leading "-" (CodeBuild sourceVersion is the branch name).
@@ -59,7 +60,7 @@ class Runner(Section):
     enabled: bool = True
     # The Pulumi CLI the runner image carries (and the build checks): the release of the SDK pinned in requirements.lock
     # (tests keep the lock, this and runner-image/Dockerfile equal).
-    pulumi_version: str = Field(default="3.272.0", pattern=r"^\d+\.\d+\.\d+$")
+    pulumi_version: PulumiVersion = "3.272.0"
     branch: BranchName = "main"
     # The ECR repository each stack declares in its own region for its runner's image (site.runnerImages names the
     # image in it by digest); the dr stack replicates its repository into the primary's region.
@@ -71,7 +72,10 @@ class Runner(Section):
     # The Secrets Manager secret (in the dr region) holding the PagerDuty API token: the dr runner exports it as
     # PAGERDUTY_TOKEN, which the PagerDuty provider reads. Create it once: aws secretsmanager create-secret
     # --region us-west-2 --name aivo-dr/pagerduty-token --secret-string <token>
-    pagerduty_token_secret: str = Field(default="aivo-dr/pagerduty-token", pattern=r"^[A-Za-z0-9/_+=.@-]+$", max_length=512)
+    pagerduty_token_secret: Annotated[str, matching(
+        r"[A-Za-z0-9/_+=.@-]{1,512}", "a Secrets Manager secret name: 1-512 ASCII letters, digits or /_+=.@-",
+    )] = "aivo-dr/pagerduty-token"
+
 
 
 # Set by the runner image (runner-image/Dockerfile): the directory holding the Helm charts it carries, so that a build

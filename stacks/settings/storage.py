@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from .base import Section, matching
+from .base import Section
+from .values import checked
 
 # S3 general purpose bucket naming rules (Amazon S3 User Guide, "Bucket naming rules"): 3-63 lowercase letters,
 # digits, '.' and '-', a letter or digit at both ends, no two adjacent periods, not an IP address, not starting
 # xn--, sthree- or amzn-s3-demo-, not ending -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3. The stack names the
 # replica "<bucket>-<dr region>", which must fit the same 63 (checked with the regions, rules.py).
-BucketName = Annotated[str, matching(
+_BUCKET = re.compile(
     r"(?!xn--|sthree-|amzn-s3-demo-)(?!.*\.\.)(?![0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$)"
     r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?<!-s3alias)(?<!--ol-s3)(?<!\.mrap)(?<!--x-s3)(?<!--table-s3)",
-    "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-', a letter or digit at both ends, no '..', "
-    "not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3)",
-)]
+    re.ASCII,
+)
+BUCKET_NAME = ("an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-', a letter or digit at both ends, no '..', "
+               "not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, "
+               "--x-s3, --table-s3)")
+
+
+def bucket_name_ok(text: object) -> bool:
+    """Whether S3 would accept `text` as a general purpose bucket's name (the one rule: settings and drctl flags)."""
+    return isinstance(text, str) and _BUCKET.fullmatch(text) is not None
+
+
+BucketName = Annotated[str, checked(BUCKET_NAME, bucket_name_ok)]
 
 
 # The ids of the replication rules: S3 publishes the replication metrics under them (dimension RuleId), so the rule
