@@ -67,7 +67,7 @@ def figures_for(drills: list[Path]) -> Figures:
         raise UsageError("--calibrate", str(error).split(":")[0], str(error).split(": ", 1)[1]) from None
 
 
-def readiness(config: list[str], program: Path | None = None, drills: list[Path] | None = None) -> ReadinessRun:
+def readiness(config: list[str], program: Path | None = None, drills: list[Path] | None = None, observe: bool = False) -> ReadinessRun:
     """Plan primary and dr in standby and dr in failover with the same overrides, and assess them."""
     from drctl.stack_settings import stack_settings
 
@@ -83,4 +83,11 @@ def readiness(config: list[str], program: Path | None = None, drills: list[Path]
     }
     facts = [read_plan(stack_resources(plan), figures) for plan in plans.values()]
     diff = diff_plans(plans["dr"], plans["dr failover"], [], [FAILOVER])
-    return ReadinessRun(assess(facts, figures), plans, diff)
+    observed, unobserved = ({}, [])
+    if observe:
+        from drctl.readiness_observe import observe as read_observed
+
+        observed, unobserved = read_observed(plans)
+    result = ReadinessRun(assess(facts, figures, observed), plans, diff)
+    result.readiness.notes.extend(f"not observed: {line}" for line in unobserved)
+    return result

@@ -37,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="draw the failover timeline to PATH (.png or .svg; repeatable)")
     parser.add_argument("--calibrate", action="append", default=[], type=Path, metavar="DRILL.json",
                         help="replace estimated step durations with those a `drctl drill run` record measured (repeatable)")
+    parser.add_argument("--observe", action="store_true",
+                        help="read each replica's observed lag (CloudWatch p99 over 14 days: ReplicaLag, S3 ReplicationLatency) "
+                        "with the usual AWS credentials; it replaces the lag alarm's time to notice")
     parser.add_argument("--compare", default=None, type=Path, metavar="BASE.json",
                         help="a readiness document of the base branch: show before, after and delta per tier")
     parser.set_defaults(handler=run)
@@ -73,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     from policies.recovery import document
 
     base = _check(args)
-    result = readiness(args.config, drills=args.calibrate)
+    result = readiness(args.config, drills=args.calibrate, observe=args.observe)
     r = result.readiness
     doc = document(r)
     outside = result.flip_steps_outside_diff

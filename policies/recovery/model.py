@@ -505,7 +505,13 @@ def assess(plans: list[PlanFacts], figures: Figures, observed: dict[str, StoreRp
     stores: dict[str, StoreRpo] = {}
     for facts in plans:
         stores.update(facts.stores)
-    stores.update({k: v for k, v in (observed or {}).items() if k in stores})
+    for name, seen in (observed or {}).items():
+        if name not in stores:
+            continue
+        if stores[name].kind == "bound":  # an enforced bound stands; the observation is shown beside it
+            stores[name] = replace(stores[name], source=f"{stores[name].source}; {seen.source}")
+        else:  # it replaces the time to notice (or a typical figure): what the lag actually was
+            stores[name] = replace(seen, source=f"{seen.source} (replaces: {stores[name].source})")
     failover = next((f for f in plans if f.failover), None)
     detection = (failover.detection_seconds, failover.detection_source) if failover else (None, "")
     readiness = Readiness(objectives, detection=detection, problems=problems, figures=figures,
@@ -559,7 +565,8 @@ def timeline(facts: PlanFacts, run: Run, tiers: list[TierReadiness]) -> list[Spa
 
     lanes: dict[str, Span] = {}
     for step, (begin, finish) in run.human.items():
-        lanes[step] = span(step, step, begin, finish, step)
+        p50, p95 = run.draws.quantiles(step)
+        lanes[step] = replace(span(step, step, begin, finish, step), p50=p50, p95=p95)
     groups: dict[str, list[str]] = {}
     for urn, node in facts.nodes.items():
         if node.step and np.any(run.end[urn] > run.start[urn]):
