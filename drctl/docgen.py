@@ -218,6 +218,27 @@ def readiness_table(plans: dict[str, Plan]) -> str:
     return "\n".join(lines)
 
 
+def readiness_figures_table() -> str:
+    """Every step figure of the readiness model (policies/recovery/steps.yaml): p50, p95 and the source, or none."""
+    from policies.recovery import load_figures
+    from policies.recovery.model import fmt
+
+    figures = load_figures()
+    lines = ["| step | p50 | p95 | source |", "|---|---|---|---|"]
+    for key, spec in figures.steps.items():
+        if "p50Share" in spec:
+            p50, p95 = f"{spec['p50Share']:g} x the bound", "the declared bound"
+        else:
+            low, high = figures.quantiles(key)
+            p50, p95 = fmt(low), fmt(high)
+        for variant in ("perService", "perVolumeService", "waitingForDeployment"):
+            if variant in spec:
+                v50, v95 = figures.quantiles(key, variant)
+                p50, p95 = f"{p50}; {variant} {fmt(v50)}", f"{p95}; {variant} {fmt(v95)}"
+        lines.append(f"| {key} | {p50} | {p95} | {str(spec['source']).replace('|', '/')} |")
+    return "\n".join(lines)
+
+
 PICTURES = ("docs/readiness-timeline.png", "docs/readiness-timeline.svg")
 
 
@@ -315,6 +336,7 @@ def generators(plans: dict[str, Plan] | None = None) -> dict[str, Callable[[], s
         "testing-schedule": _testing_schedule,
         "policy-coverage": planned(coverage_table),
         "readiness": planned(readiness_table),
+        "readiness-figures": readiness_figures_table,
     }
 
 

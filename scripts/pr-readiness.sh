@@ -4,9 +4,10 @@
 #   scripts/pr-readiness.sh BASE_REF [OUT_DIR]
 #
 # Runs `drctl readiness --stack dr` on BASE_REF (its own checkout and .venv, so its own model and figures) and on
-# this checkout, and writes OUT_DIR/readiness-base.json, readiness-head.json and readiness.md: per tier before, after
-# and delta, the verdicts, each tier's critical path, the accepted exceptions and `drctl diff`'s summary of the
-# failover. Exit status: this checkout's readiness (1 when a tier is in BREACH, naming it). No secret is read.
+# this checkout, and writes OUT_DIR/readiness-base.json, readiness-head.json and readiness.md: per tier the p95 RTO
+# before, after and delta, p50 and p95 in both modes (normal; us-east-1's control planes impaired), the verdicts
+# (taken at p95, the worse mode), each tier's critical path, the accepted exceptions and `drctl diff`'s summary of the
+# failover. A base branch older than the distributions (readiness@1) is compared by its single figure. Exit status: this checkout's readiness (1 when a tier is in BREACH, naming it). No secret is read.
 set -uo pipefail
 base_ref=${1:?usage: scripts/pr-readiness.sh BASE_REF [OUT_DIR]}
 out=$(mkdir -p "${2:-.}" && cd "${2:-.}" && pwd)
