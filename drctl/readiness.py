@@ -19,6 +19,7 @@ from drctl.engine import Plan, run_plan
 from drctl.errors import UsageError
 from drctl.pack import catalog  # noqa: F401  (puts the pack on the import path)
 from policies.recovery import Figures, Readiness, assess, calibrated, load_figures, measurements, read_plan
+from policies.recovery.facts import StoreRpo
 from policies.recovery.figures import DrillRecordError
 
 FAILOVER = "failover=true"
@@ -83,7 +84,8 @@ def readiness(config: list[str], program: Path | None = None, drills: list[Path]
     }
     facts = [read_plan(stack_resources(plan), figures) for plan in plans.values()]
     diff = diff_plans(plans["dr"], plans["dr failover"], [], [FAILOVER])
-    observed, unobserved = ({}, [])
+    observed: dict[str, StoreRpo] = {}
+    unobserved: list[str] = []
     if observe:
         from drctl.readiness_observe import observe as read_observed
 

@@ -40,6 +40,8 @@ def metrics(plans: dict[str, Plan]) -> list[Metric]:
             found.append(Metric("database", str(r.region), "AWS/RDS", "ReplicaLag",
                                 {"DBInstanceIdentifier": str(r.inputs["identifier"])}, f"ReplicaLag of {r.inputs['identifier']}"))
     assets = _objectives_bucket(plans["primary"], "assets")
+    if assets is None:
+        return found
     for r in plans["primary"].resources:
         if r.type == "aws:s3/bucketReplicationConfig:BucketReplicationConfig" and r.inputs.get("bucket") == assets:
             for rule in r.inputs.get("rules", []):

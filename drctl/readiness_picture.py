@@ -37,7 +37,7 @@ def render(readiness: Readiness, fmt_: str) -> bytes:
                 hatch="" if span.measured else "//", edgecolor="white", linewidth=0.5)
         tip = span.end95 if span.end95 is not None else span.end
         if tip > span.end:  # the whisker: where the step ends at p95
-            ax.errorbar([span.end / 60], [row], xerr=[[0], [(tip - span.end) / 60]], fmt="none", ecolor="#2e3436",
+            ax.errorbar([span.end / 60], [row], xerr=[[0.0], [(tip - span.end) / 60]], fmt="none", ecolor="#2e3436",
                         elinewidth=1, capsize=3, gid=f"whisker-{row}")
         label = (f"{fmt(span.p50)} / {fmt(span.p95)}" if span.p50 is not None and span.p95 is not None and span.p95 != span.p50
                  else fmt(span.seconds))

@@ -141,8 +141,8 @@ class Draws:
 
     def quantiles(self, key: str, variant: str | None = None) -> tuple[float, float]:
         if key == "detect":
-            m = self.figures.measured.get("detect")
-            return (m.seconds, m.seconds) if m else (self.detection, self.detection)
+            found = self.figures.measured.get("detect")
+            return (found.seconds, found.seconds) if found else (self.detection, self.detection)
         if key == "declare":
             share = float(self.figures.steps["declare"]["p50Share"])
             if self.figures.is_measured("declare"):
@@ -583,11 +583,11 @@ def timeline(facts: PlanFacts, run: Run, tiers: list[TierReadiness]) -> list[Spa
     graph.sort(key=lambda s: (order.get(s.step, 9), s.start, s.lane))
     tail = []
     for t in tiers:
-        finish = _tier_finish(t.tier, facts.objectives or Objectives([], "", "", 0, "", "", {}, []), facts, run) if facts.objectives else None
-        if finish is None:
+        done = _tier_finish(t.tier, facts.objectives, facts, run) if facts.objectives else None
+        if done is None:
             continue
         verify = run.draws.of("verify")
-        tail.append(span(f"verify {t.tier.name}", "verify", finish.total - verify, finish.total, "verify", t.tier.name))
+        tail.append(span(f"verify {t.tier.name}", "verify", done.total - verify, done.total, "verify", t.tier.name))
     return [*lanes.values(), *graph, *tail]
 
 

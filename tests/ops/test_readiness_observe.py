@@ -15,9 +15,9 @@ import boto3
 from botocore.stub import Stubber
 
 import drctl.readiness_observe as observe_module
+from drctl.checking import stack_resources
 from drctl.readiness_observe import WINDOW, metrics, observe
 from policies.recovery import assess, load_figures, read_plan
-from drctl.checking import stack_resources
 from tests.helpers.planning import plan
 
 NOW = datetime(2026, 12, 5, 0, 0, tzinfo=UTC)
