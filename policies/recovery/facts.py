@@ -297,7 +297,8 @@ def read_fallbacks(resources: list[PolicyResource], objectives: Objectives, figu
                                       f"{schedule}: " + (f"every {interval / 86400:g} days)" if interval else "interval not read)")))
     if any(r.resource_type == RDS_BACKUPS_REPLICATION and _region(r) == dr for r in resources):
         found.append(StoreRpo("database", float(figures.rpo["pitr"]["seconds"]),
-                              f"point-in-time restore of the automated backups replicated into {dr}: {figures.rpo['pitr']['source']}"))
+                              f"point-in-time restore of the automated backups replicated into {dr}: {figures.rpo['pitr']['source']}",
+                              kind="typical"))
     return found
 
 

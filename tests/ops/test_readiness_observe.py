@@ -83,3 +83,20 @@ def test_an_observed_lag_replaces_the_time_to_notice_and_lifts_the_floor(monkeyp
     assert (assets.seconds, assets.kind) == (900, "bound") and assets.source.endswith(
         "observed: ReplicationLatency of aivo-production-assets -> aivo-production-assets-us-west-2 (rule all-objects-to-dr), "
         "p99 over 14 days (CloudWatch AWS/S3 in us-east-1): 38 s")
+
+
+def test_the_command_reports_what_it_could_not_observe_and_keeps_the_time_to_notice(aws_env, capsys, monkeypatch):
+    import json
+
+    import drctl.readiness as readiness_module
+    from tests.helpers.cli import drctl
+
+    monkeypatch.setattr(readiness_module, "run_plan", lambda stack, overrides=None, program=None, peer_outputs=None: plan(stack, *(overrides or [])))
+    result = drctl(capsys, "readiness", "--stack", "dr", "--observe", "--json", "-")
+    doc = json.loads(result.stdout)
+    assert result.returncode == 0, result.stderr
+    assert [n for n in doc["notes"] if n.startswith("not observed: ")] == [
+        "not observed: database: no p99 datapoint for ReplicaLag of aivo-production-postgres-dr, p99 over 14 days (CloudWatch AWS/RDS in us-west-2)",
+        "not observed: assets: no p99 datapoint for ReplicationLatency of aivo-production-assets -> aivo-production-assets-us-west-2 "
+        "(rule all-objects-to-dr), p99 over 14 days (CloudWatch AWS/S3 in us-east-1)"]
+    assert (doc["tiers"][2]["rpo"]["computedSeconds"], doc["tiers"][2]["rpo"]["kind"]) == (300, "notice")
