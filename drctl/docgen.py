@@ -228,6 +228,8 @@ def readiness_figures_table() -> str:
     for key, spec in figures.steps.items():
         if "p50Share" in spec:
             p50, p95 = f"{spec['p50Share']:g} x the bound", "the declared bound"
+        elif str(spec["source"]).startswith("read off the plan"):
+            p50 = p95 = "from the plan"
         else:
             low, high = figures.quantiles(key)
             p50, p95 = fmt(low), fmt(high)
