@@ -235,6 +235,29 @@ def readiness_table(plans: dict[str, Plan]) -> str:
     return "\n".join(lines)
 
 
+def readiness_figures_table() -> str:
+    """Every step figure of the readiness model (policies/recovery/steps.yaml): p50, p95 and the source, or none."""
+    from policies.recovery import load_figures
+    from policies.recovery.model import fmt
+
+    figures = load_figures()
+    lines = ["| step | p50 | p95 | source |", "|---|---|---|---|"]
+    for key, spec in figures.steps.items():
+        if "p50Share" in spec:
+            p50, p95 = f"{spec['p50Share']:g} x the bound", "the declared bound"
+        elif str(spec["source"]).startswith("read off the plan"):
+            p50 = p95 = "from the plan"
+        else:
+            low, high = figures.quantiles(key)
+            p50, p95 = fmt(low), fmt(high)
+        for variant in ("perService", "perVolumeService", "waitingForDeployment"):
+            if variant in spec:
+                v50, v95 = figures.quantiles(key, variant)
+                p50, p95 = f"{p50}; {variant} {fmt(v50)}", f"{p95}; {variant} {fmt(v95)}"
+        lines.append(f"| {key} | {p50} | {p95} | {str(spec['source']).replace('|', '/')} |")
+    return "\n".join(lines)
+
+
 PICTURES = ("docs/readiness-timeline.png", "docs/readiness-timeline.svg")
 
 
@@ -343,6 +366,7 @@ def generators(plans: dict[str, Plan] | None = None, source: Planner | None = No
         "policy-coverage": planned(coverage_table),
         "readiness": planned(readiness_table),
         "aws-contracts-skips": contracts_skips_table,
+        "readiness-figures": readiness_figures_table,
     }
 
 

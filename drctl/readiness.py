@@ -19,6 +19,7 @@ from drctl.engine.planner import Planner
 from drctl.errors import UsageError
 from drctl.pack import catalog  # noqa: F401  (puts the pack on the import path)
 from policies.recovery import Figures, Readiness, assess, calibrated, load_figures, measurements, read_plan
+from policies.recovery.facts import StoreRpo
 from policies.recovery.figures import DrillRecordError
 
 FAILOVER = "failover=true"
@@ -64,7 +65,7 @@ def figures_for(drills: list[Path]) -> Figures:
         raise UsageError("--calibrate", str(error).split(":")[0], str(error).split(": ", 1)[1]) from None
 
 
-def readiness(config: list[str], program: Path | None = None, drills: list[Path] | None = None,
+def readiness(config: list[str], program: Path | None = None, drills: list[Path] | None = None, observe: bool = False,
               source: Planner | None = None) -> ReadinessRun:
     """Plan primary and dr in standby and dr in failover with the same overrides, and assess them. `source` says
     where the plans come from (default: planned now, from `program`)."""
@@ -84,4 +85,12 @@ def readiness(config: list[str], program: Path | None = None, drills: list[Path]
     }
     facts = [read_plan(stack_resources(plan), figures) for plan in plans.values()]
     diff = diff_plans(plans["dr"], plans["dr failover"], [], [FAILOVER])
-    return ReadinessRun(assess(facts, figures), plans, diff)
+    observed: dict[str, StoreRpo] = {}
+    unobserved: list[str] = []
+    if observe:
+        from drctl.readiness_observe import observe as read_observed
+
+        observed, unobserved = read_observed(plans)
+    result = ReadinessRun(assess(facts, figures, observed), plans, diff)
+    result.readiness.notes.extend(f"not observed: {line}" for line in unobserved)
+    return result

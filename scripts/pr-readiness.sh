@@ -5,11 +5,13 @@
 #
 # Runs `drctl readiness --stack dr` on BASE_REF (its own checkout, so its own model and figures, planned by its own
 # code) and on this checkout, and writes OUT_DIR/readiness-base.json, readiness-head.json and readiness.md: per tier
-# before, after and delta, the verdicts, each tier's critical path, the accepted exceptions and `drctl diff`'s summary
-# of the failover. The base runs on this checkout's .venv when both pin the same requirements.lock (no second
-# install); otherwise on a .venv of its own. With HEAD_PLANS_DIR (written by `drctl plan --all --out`), this
-# checkout's readiness reads its plans from there and plans nothing. Plans go through the plan cache
-# (.cache/plans, or AIVO_DR_PLAN_CACHE), keyed by every input, so the base's plans and the head's never mix.
+# the p95 RTO before, after and delta, p50 and p95 in both modes (normal; us-east-1's control planes impaired), the
+# verdicts (taken at p95, the worse mode), each tier's critical path, the accepted exceptions and `drctl diff`'s
+# summary of the failover. A base branch older than the distributions (readiness@1) is compared by its single figure.
+# The base runs on this checkout's .venv when both pin the same requirements.lock (no second install); otherwise on a
+# .venv of its own. With HEAD_PLANS_DIR (written by `drctl plan --all --out`), this checkout's readiness reads its
+# plans from there and plans nothing. Plans go through the plan cache (.cache/plans, or AIVO_DR_PLAN_CACHE), keyed by
+# every input, so the base's plans and the head's never mix.
 # Exit status: this checkout's readiness (1 when a tier is in BREACH, naming it). No secret is read.
 set -uo pipefail
 base_ref=${1:?usage: scripts/pr-readiness.sh BASE_REF [OUT_DIR] [HEAD_PLANS_DIR]}

@@ -113,7 +113,7 @@ CASES = [
     ("readiness_problem", "dr", ['readiness={"exceptions": [{"tier": "Critical", "objective": "rto", "cause": "cache-warmth", '
                                 '"reason": "a reason long enough to be read"}]}'],
      'aivo-dr:readiness.exceptions[0].cause = "cache-warmth": for objective rto, one of detect, declare, preflight, promote, '
-     "scale, cache, restore, dns, verify"),
+     "scale, cache, restore, pods, lb, dns, verify"),
     ("readiness_problem", "primary", ['readiness={"exceptions": [{"tier": "Gold", "objective": "rpo", "cause": "cache", '
                                       '"reason": "a reason long enough to be read"}]}'],
      'aivo-dr:readiness.exceptions[0].tier = "Gold": a tier of the table: Critical, High, Medium, Low'),

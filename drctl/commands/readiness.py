@@ -20,7 +20,8 @@ from drctl.output import Output, check_outputs, console, dump_json, stack_files,
 from drctl.reading import load_json
 
 ORDER = 35
-SCHEMA = "aivo-dr/readiness@1"
+SCHEMA = "aivo-dr/readiness@2"
+BASE_SCHEMAS = ("aivo-dr/readiness@1", SCHEMA)  # the base branch may predate the distributions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="draw the failover timeline to PATH (.png or .svg; repeatable)")
     parser.add_argument("--calibrate", action="append", default=[], type=Path, metavar="DRILL.json",
                         help="replace estimated step durations with those a `drctl drill run` record measured (repeatable)")
+    parser.add_argument("--observe", action="store_true",
+                        help="read each replica's observed lag (CloudWatch p99 over 14 days: ReplicaLag, S3 ReplicationLatency) "
+                        "with the usual AWS credentials; it replaces the lag alarm's time to notice")
     parser.add_argument("--compare", default=None, type=Path, metavar="BASE.json",
                         help="a readiness document of the base branch: show before, after and delta per tier")
     add_plan_source_arguments(parser)
@@ -56,7 +60,7 @@ def _check(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.compare is None:
         return None
     base = load_json(args.compare, "--compare", f"a readiness document written by drctl readiness --json ({SCHEMA})")
-    if not isinstance(base, dict) or base.get("schema") != SCHEMA:
+    if not isinstance(base, dict) or base.get("schema") not in BASE_SCHEMAS:
         raise UsageError("--compare", str(args.compare), f"a readiness document written by drctl readiness --json ({SCHEMA})")
     return base
 
@@ -68,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from policies.recovery import document
 
     base = _check(args)
-    result = readiness(args.config, drills=args.calibrate, source=planner(args))
+    result = readiness(args.config, drills=args.calibrate, observe=args.observe, source=planner(args))
     r = result.readiness
     doc = document(r)
     outside = result.flip_steps_outside_diff
@@ -120,6 +124,21 @@ def _computed(o: dict[str, Any]) -> str:
     return "lost" if o["computedSeconds"] is None and o["cause"] == "cache" else _fmt(o["computedSeconds"])
 
 
+def _mode(o: dict[str, Any], mode: str) -> str:
+    """p50 / p95 of one mode ("-" when the plan gives no failover)."""
+    found = next((m for m in o.get("modes", []) if m["mode"] == mode), None)
+    if found is None:
+        return "-"
+    if found["p95Seconds"] is None:
+        return "never"
+    return f"{_fmt(found['p50Seconds'])} / {_fmt(found['p95Seconds'])}"
+
+
+def _rpo(o: dict[str, Any]) -> str:
+    shown = _computed(o)
+    return f"{shown} ({o['kind']})" if o.get("kind") and o["assessed"] and o["kind"] not in ("lost", "unbounded") else shown
+
+
 def rows(doc: dict[str, Any]) -> list[list[str]]:
     out = []
     for t in doc["tiers"]:
@@ -131,12 +150,14 @@ def rows(doc: dict[str, Any]) -> list[list[str]]:
             elif o["verdict"] == "ACCEPTED":
                 why.append(f"{name} accepted exception: {o['cause']}")
         dominates = f"RTO: {rto['cause']}" + (f"; RPO: {rpo['cause']}" if rpo["cause"] else "")
-        out.append([t["tier"], _fmt(rto["targetSeconds"]), _computed(rto), _margin(rto), _fmt(rpo["targetSeconds"]), _computed(rpo),
-                    _margin(rpo), t["verdict"], "; ".join(why) or dominates])
+        out.append([t["tier"], _fmt(rto["targetSeconds"]), _mode(rto, "normal"), _mode(rto, "impaired"), _margin(rto),
+                    _fmt(rpo["targetSeconds"]), _rpo(rpo), _margin(rpo), t["verdict"], "; ".join(why) or dominates])
     return out
 
 
-HEADERS = ["tier", "RTO target", "RTO computed", "RTO margin", "RPO target", "RPO computed", "RPO margin", "verdict", "what dominates / breaks it"]
+HEADERS = ["tier", "RTO target", "RTO p50 / p95", "RTO p50 / p95, us-east-1 impaired", "RTO margin at p95", "RPO target",
+           "RPO (what it is)", "RPO margin", "verdict", "what dominates / breaks it"]
+VERDICT = HEADERS.index("verdict")
 
 
 def tier_table(doc: dict[str, Any]) -> Table:
@@ -153,20 +174,28 @@ def notes(doc: dict[str, Any]) -> list[str]:
     if doc["declaration"]:
         lines.append(f"declaration: {_fmt(doc['declaration']['seconds'])} ({doc['declaration']['source']})")
     for t in doc["tiers"]:
-        lines.append(f"{t['tier']} critical path: {t['rto']['detail']}")
+        lines.append(f"{t['tier']} critical path of the p95 trial (each step p50/p95), {t['rto']['detail']}")
         lines.append(f"{t['tier']} data: {t['rpo']['detail']}")
     for f in doc.get("fallbacks", []):
         lines.append(f"{f['store']} fallback (not the failover's path, not judged): {_fmt(f['seconds'])}, {f['source']}")
     for e in doc["exceptions"]:
         lines.append(f"accepted exception: {e['tier']} {e['objective'].upper()} {e['cause']}" + (f" up to {e['upTo']}" if e["upTo"] else "")
                      + f": {e['reason']}")
-    measured = [k for k, f in doc["figures"].items() if f["measured"]]
-    lines.append("figures: " + (f"measured by drills: {', '.join(measured)}; " if measured else "") + "estimated: "
-                 + ", ".join(k for k, f in doc["figures"].items() if not f["measured"]) + " (policies/recovery/steps.yaml)")
+    for note in doc.get("notes", []):
+        lines.append(f"note: {note}")
+    figures = doc["figures"]
+    measured = [k for k, f in figures.items() if f["measured"]]
+    sourced = [k for k, f in figures.items() if not f["measured"] and not f.get("calibrationPending")]
+    pending = [k for k, f in figures.items() if f.get("calibrationPending")]
+    lines.append("figures (p50 and p95 each, policies/recovery/steps.yaml): " + (f"measured by drills: {', '.join(measured)}; " if measured else "")
+                 + f"sourced: {', '.join(sourced) or '-'}; no source, calibrate with a drill: {', '.join(pending) or '-'}")
+    if doc.get("samples"):
+        lines.append(f"verdicts at {doc.get('verdictAt', 'p95')}, the worse of the two modes; {doc['samples']['trials']} trials, seed "
+                     f"{doc['samples']['seed']}, {doc['samples']['family']}")
     lines.append(f"failover diff: {doc['failoverDiff']}")
     for row in rows(doc):
-        if row[7] != "OK":
-            lines.append(f"{row[0]}: {row[7]}: {row[8]}")
+        if row[VERDICT] != "OK":
+            lines.append(f"{row[0]}: {row[VERDICT]}: {row[VERDICT + 1]}")
     lines.extend(f"PROBLEM: {p}" for p in doc["problems"])
     failed = [t["tier"] for t in doc["tiers"] if t["verdict"] == "BREACH"]
     lines.append("readiness: " + (f"BREACH in {', '.join(failed)}" if failed else "every tier within its objectives or an accepted exception")
@@ -196,9 +225,9 @@ def _delta(d: dict[str, Any]) -> str:
 
 
 def markdown(doc: dict[str, Any]) -> str:
-    lines = ["## DR readiness (`drctl readiness --stack dr`)", ""]
+    lines = ["## DR readiness (`drctl readiness --stack dr`, verdicts at p95)", ""]
     if doc.get("comparedWith") is not None:
-        lines += ["| tier | RTO before | RTO after | RTO delta | RPO before | RPO after | RPO delta | verdict before | verdict after |",
+        lines += ["| tier | RTO p95 before | RTO p95 after | RTO delta | RPO before | RPO after | RPO delta | verdict before | verdict after |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for c in doc["comparedWith"]:
             lines.append(f"| {c['tier']} | {_fmt(c['rto']['before'])} | {_fmt(c['rto']['after'])} | {_delta(c['rto'])} | "
