@@ -35,10 +35,17 @@ def test_runs_on_pull_requests_with_an_offline_job_that_needs_no_secrets():
 
 
 def test_drctl_check_covers_both_stacks_in_both_states_in_one_process():
-    """`--all` checks both stacks in standby and failover (drctl/commands/check.py), each plan made once."""
+    """`--all` checks both stacks in standby and failover (drctl/commands/check.py), from the saved plans an earlier
+    step made once (`drctl plan --all --out plans`, through the plan cache actions/cache keeps for the pull request)."""
     from drctl.commands.check import project_states
 
-    assert check_invocations() == [["--all", "--json", "check-all.json"]]
+    assert check_invocations() == [["--all", "--plans", "plans", "--json", "check-all.json"]]
+    steps = [step.get("run", "") + step.get("uses", "") for step in workflow()["jobs"]["offline"]["steps"]]
+    planned = next(i for i, s in enumerate(steps) if "drctl plan --all --out plans" in s)
+    assert planned < next(i for i, s in enumerate(steps) if s == "make test") < next(i for i, s in enumerate(steps) if "check --all" in s)
+    cache = next(step for step in workflow()["jobs"]["offline"]["steps"] if step.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"] == ".cache/plans" and cache["with"]["key"].startswith("plans-${{ github.event.pull_request.number }}-")
+    assert 'scripts/pr-readiness.sh "$BASE_SHA" readiness plans' in WORKFLOW.read_text()
     assert [s.label for s in project_states(None)] == ["primary", "primary activeRegion=us-west-2", "dr", "dr failover=true"]
 
 
