@@ -143,9 +143,21 @@ class BoundedLoader(yaml.SafeLoader):
             self.depth -= 1
 
 
+def _refused(key: str, name: str, error: BaseException) -> UsageError:
+    return UsageError(key, name, f"valid YAML without aliases, nested at most {MAX_DEPTH} deep ({_first_line(error)})")
+
+
+def _loader(text: str, key: str, name: str) -> BoundedLoader:
+    """A loader over `text`: its reader refuses non-printable characters as it is made, before any parsing."""
+    try:
+        return BoundedLoader(text)
+    except yaml.YAMLError as error:
+        raise _refused(key, name, error) from None
+
+
 def compose_yaml(text: str, key: str, name: str) -> yaml.Node | None:
     """The YAML text's node tree (BoundedLoader), or a UsageError naming the file and the first problem."""
-    loader = BoundedLoader(text)
+    loader = _loader(text, key, name)
     try:
         return loader.get_single_node()
     except (yaml.YAMLError, RecursionError) as error:
@@ -156,7 +168,7 @@ def compose_yaml(text: str, key: str, name: str) -> yaml.Node | None:
 
 def load_yaml(text: str, key: str, name: str) -> Any:
     """YAML text into Python values through BoundedLoader (yaml.safe_load's values, bounded)."""
-    loader = BoundedLoader(text)
+    loader = _loader(text, key, name)
     try:
         return loader.get_single_data()
     except (yaml.YAMLError, RecursionError) as error:

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
 from drctl.ops.checks import WARN, Check
 from drctl.ops.failures import is_unavailable_api, one_line
+from drctl.reading import STACK_FILE_LIMIT, load_yaml, read_text
 from stacks.settings import StackSettings
 
 # Route53's and IAM's APIs (control planes) live in us-east-1, whatever region a row is about: their clients are
@@ -38,10 +38,16 @@ class Context:
 
     def stack_document(self) -> dict[str, Any]:
         """Pulumi.<stack>.yaml as YAML (already read and validated once by the settings loader)."""
-        return yaml.safe_load(self.stack_file.read_text()) or {}
+        return _bounded(self.stack_file, "a Pulumi stack file (UTF-8 YAML)")
 
     def project_document(self) -> dict[str, Any]:
-        return yaml.safe_load((self.program_dir / "Pulumi.yaml").read_text()) or {}
+        return _bounded(self.program_dir / "Pulumi.yaml", "a Pulumi project file (UTF-8 YAML)")
+
+
+def _bounded(path: Path, what: str) -> dict[str, Any]:
+    """A stack or project file, read as every file drctl reads (drctl/reading.py: bounded size, depth, no aliases)."""
+    document = load_yaml(read_text(path, str(path), what, STACK_FILE_LIMIT), str(path), "(unreadable)")
+    return document if isinstance(document, dict) else {}
 
 
 def not_checked(label: str, keys: list[str]) -> Check:

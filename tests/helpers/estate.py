@@ -316,6 +316,9 @@ def site_prerequisites(acct: Account, state_region: str = "us-west-2") -> dict[s
         "repository": "https://github.com/aivo-platform/aivo-dr",
         "codeConnectionArns": {region: f"arn:aws:codeconnections:{region}:{a}:connection/{n}a7c2e4f-1b3d-4c5e-8f90-{a}"
                                for n, region in enumerate(("us-east-1", "us-west-2"))},
+        # The runner image by digest in each runner's region (site.runnerImages; the runner-image workflow prints it).
+        "runnerImages": {region: f"{a}.dkr.ecr.{region}.amazonaws.com/aivo-dr-runner@sha256:{hashlib.sha256(a.encode()).hexdigest()}"
+                         for region in ("us-east-1", "us-west-2")},
         "stateBackendUrl": f"s3://{state}?region={state_region}",
         "pagerduty": {"platformEngineer": {"primary": ["P1PLAT1"], "secondary": ["P2PLAT2"]},
                       "databaseAdmin": {"primary": ["P3DBA01"], "secondary": ["P4DBA02"]},

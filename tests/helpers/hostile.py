@@ -25,7 +25,7 @@ from tests.helpers.drill import drill_record
 MEMORY_LIMIT = 3 * 1024**3 // 2
 CPU_SECONDS = 60
 DRILL = "a drill record written by drctl drill run (aivo-dr/drill@1 JSON)"
-COMPARE = "a readiness document written by drctl readiness --json (aivo-dr/readiness@1)"
+COMPARE = "a readiness document written by drctl readiness --json (aivo-dr/readiness@2)"
 
 
 @dataclass(frozen=True)

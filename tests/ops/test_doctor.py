@@ -98,6 +98,7 @@ def world(moto_endpoint: str) -> Iterator[World]:
         "hostedZoneId": estate.hosted_zone(broken, "aivo.org", private_vpc=("us-west-2", runner_vpc)),
         "onCallRoleArns": [f"arn:aws:iam::{BROKEN}:role/aivo-oncall"],
         "codeConnectionArns": {r: a.replace(READY, BROKEN) for r, a in ready_site["codeConnectionArns"].items()},
+        "runnerImages": {r: image.replace(f"{READY}.dkr", f"{BROKEN}.dkr") for r, image in ready_site["runnerImages"].items()},
         "stateBackendUrl": f"s3://aivo-pulumi-state-{BROKEN}?region=us-west-2",
         "stateKmsKeyArn": broken_key,
     }
@@ -174,7 +175,7 @@ def doctor(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> tu
 
 PAGERDUTY_TOKEN = ("pagerduty token", PASS, "aivo-dr/pagerduty-token in us-west-2 (the dr runner exports it as PAGERDUTY_TOKEN; "
                                             "its value is not read)")
-SITE_VALUES = ("site values", PASS, "no example value among the 11 site keys of Pulumi.dr.yaml")
+SITE_VALUES = ("site values", PASS, "no example value among the 12 site keys of Pulumi.dr.yaml")
 
 
 # ---- the ready account: nothing to fix, one wrong value at a time, us-east-1 down --------------------------
@@ -429,11 +430,11 @@ def test_example_site_values_are_refused_and_what_they_feed_is_not_checked(world
     use(world.fresh)
     code, rows, last, _ = doctor(capsys, tmp_path, "--stack", "dr")
     examples = ["accountId", "hostedZoneId", "cdnCertificateArn", "ingress", "onCallRoleArns", "repository", "codeConnectionArns",
-                "stateBackendUrl", "pagerduty", "stateKmsKeyArn", "canonicalUserId"]
-    assert [r[:2] for r in rows[:11]] == [(f"site.{key}", FAIL) for key in examples]
+                "runnerImages", "stateBackendUrl", "pagerduty", "stateKmsKeyArn", "canonicalUserId"]
+    assert [r[:2] for r in rows[:12]] == [(f"site.{key}", FAIL) for key in examples]
     assert rows[0][2] == ("example value: replace it with your account's: the 12-digit AWS account both stacks deploy into "
                           "(aws sts get-caller-identity --query Account)")
-    assert rows[11:] == [
+    assert rows[12:] == [
         ("account", WARN, f"not checked: site.accountId is an example value; the caller "
                           f"arn:aws:sts::{FRESH}:assumed-role/admin/drctl-doctor-tests is in account {FRESH}"),
         ("hosted zone", WARN, "not checked: site.hostedZoneId is an example value"),
@@ -453,7 +454,7 @@ def test_example_site_values_are_refused_and_what_they_feed_is_not_checked(world
         ("quota Elastic IPs", WARN, "needs 3 (0 in us-west-2 now + 3 NAT gateway addresses the stack creates); not verifiable here: "
                                     f"ec2 L-0263D0A3 in us-west-2: {NO_QUOTA}"),
     ]
-    assert last == ("1 passed, 17 warnings, 11 failed - NOT ready: fix " + ", ".join(f"site.{key}" for key in examples))
+    assert last == ("1 passed, 17 warnings, 12 failed - NOT ready: fix " + ", ".join(f"site.{key}" for key in examples))
     assert code == 1
 
 
