@@ -28,13 +28,14 @@ from .records import Plan
 from .saved import PlanCache, Saved, SavedPlans, cached
 
 
-def _log_made(inputs: PlanInputs, storable: bool) -> None:
+def _log_made(inputs: PlanInputs, storable: bool, cache: PlanCache | None) -> None:
     """With AIVO_DR_PLAN_LOG set, one line per plan made (not read): how a run of the suite shows it planned each
     distinct state once between its workers."""
     log = os.environ.get("AIVO_DR_PLAN_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as stream:
-            stream.write(f"{os.getpid()}\t{inputs.key[:16]}\t{' '.join((inputs.stack, *inputs.overrides))}\t{'stored' if storable else 'not stored'}\n")
+            stream.write(f"{os.getpid()}\t{inputs.key[:16]}\t{' '.join((inputs.stack, *inputs.overrides))}\t"
+                         f"{'stored' if storable else 'not stored'}\t{cache.root if cache else '-'}\n")
 
 
 @dataclass
@@ -83,7 +84,7 @@ class Planner:
         with recording_opens() as opened, recording_environment() as variables:
             made = engine.run_plan(inputs.stack, list(inputs.overrides), self.program_dir, peer_outputs=peer_outputs)
         storable = not unhashed_reads(program, opened, inputs.files, loaded)
-        _log_made(inputs, storable)
+        _log_made(inputs, storable, self.cache)
         reads = {name: os.environ.get(name) for name in environment_dependencies(variables)}
         return Saved(inputs, made, reads), storable
 
