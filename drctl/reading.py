@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -155,26 +156,25 @@ def _loader(text: str, key: str, name: str) -> BoundedLoader:
         raise _refused(key, name, error) from None
 
 
-def compose_yaml(text: str, key: str, name: str) -> yaml.Node | None:
-    """The YAML text's node tree (BoundedLoader), or a UsageError naming the file and the first problem."""
+def _parsed(text: str, key: str, name: str, get: Callable[[BoundedLoader], Any]) -> Any:
+    """`get` of a BoundedLoader over `text`, any YAML problem (nesting too deep included) a UsageError."""
     loader = _loader(text, key, name)
     try:
-        return loader.get_single_node()
+        return get(loader)
     except (yaml.YAMLError, RecursionError) as error:
-        raise UsageError(key, name, f"valid YAML without aliases, nested at most {MAX_DEPTH} deep ({_first_line(error)})") from None
+        raise _refused(key, name, error) from None
     finally:
         loader.dispose()
+
+
+def compose_yaml(text: str, key: str, name: str) -> yaml.Node | None:
+    """The YAML text's node tree (BoundedLoader), or a UsageError naming the file and the first problem."""
+    return _parsed(text, key, name, lambda loader: loader.get_single_node())
 
 
 def load_yaml(text: str, key: str, name: str) -> Any:
     """YAML text into Python values through BoundedLoader (yaml.safe_load's values, bounded)."""
-    loader = _loader(text, key, name)
-    try:
-        return loader.get_single_data()
-    except (yaml.YAMLError, RecursionError) as error:
-        raise UsageError(key, name, f"valid YAML without aliases, nested at most {MAX_DEPTH} deep ({_first_line(error)})") from None
-    finally:
-        loader.dispose()
+    return _parsed(text, key, name, lambda loader: loader.get_single_data())
 
 
 def _first_line(error: BaseException) -> str:

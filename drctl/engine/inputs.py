@@ -129,7 +129,7 @@ def versions() -> dict[str, str]:
     imports besides them, e.g. pydantic for its settings), read from metadata: nothing is imported."""
     found = {"python": platform.python_version(), "engine": _engine_digest()}
     for dist in importlib.metadata.distributions():
-        name = (dist.metadata.get("Name") or "").lower().replace("_", "-")
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
         if name:
             found[f"package {name}"] = dist.version
     return dict(sorted(found.items()))
