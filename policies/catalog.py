@@ -6,6 +6,7 @@ from __future__ import annotations
 from pulumi_policy import Policy
 
 from . import (
+    aurora,
     backups,
     cache,
     cdn,
@@ -25,6 +26,6 @@ from . import (
 )
 
 PACK_NAME = "aivo-dr"
-MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, monitoring, tagging, stack,
+MODULES = (database, aurora, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, monitoring, tagging, stack,
            readiness)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]
