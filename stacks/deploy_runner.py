@@ -284,11 +284,33 @@ def edge_statements(settings: StackSettings) -> list[dict[str, Any]]:
     ]
 
 
+def aurora_statements(settings: StackSettings) -> list[dict[str, Any]]:
+    """database.drMode aurora-global (docs/aurora-global.md): the global cluster calls, which its untagged global ARN
+    (arn:aws:rds::<account>:global-cluster:<id>) keeps out of the tag-conditioned statements. The primary creates and
+    modifies the global cluster and joins its cluster to it; the dr stack's failover detaches its cluster
+    (RemoveFromGlobalCluster, called in us-west-2). Clusters, instances and parameter groups are tagged and covered by
+    rds:Create*/rds:Modify* there."""
+    s = settings
+    if s.database.dr_mode != "aurora-global":
+        return []
+    account, db = s.account_id, s.database
+    global_arn = f"arn:aws:rds::{account}:global-cluster:{db.global_cluster_identifier}"
+    if s.role == "primary":
+        actions = ["rds:CreateGlobalCluster", "rds:ModifyGlobalCluster", "rds:CreateDBCluster"]
+        cluster = f"arn:aws:rds:{s.regions.primary}:{account}:cluster:{db.identifier}"
+    else:
+        actions = ["rds:CreateDBCluster", "rds:RemoveFromGlobalCluster"]
+        cluster = f"arn:aws:rds:{s.regions.dr}:{account}:cluster:{db.replica_identifier}"
+    return [{"Sid": "AuroraGlobalDatabase", "Effect": "Allow", "Action": actions, "Resource": [global_arn, cluster],
+             "Condition": {"StringEquals": {"aws:RequestedRegion": stack_regions(s)}}}]
+
+
 def parts_policy(settings: StackSettings) -> dict[str, Any]:
     """The runner's second policy (a managed one: the inline policy is at IAM's quota): what the monitoring, testing
     and edge-baseline parts declare. The inline policy's denies apply to it too: a Deny anywhere wins."""
     return {"Version": "2012-10-17",
-            "Statement": monitoring_statements(settings) + testing_statements(settings) + edge_statements(settings)}
+            "Statement": monitoring_statements(settings) + testing_statements(settings) + edge_statements(settings)
+            + aurora_statements(settings)}
 
 
 def runner_policy(settings: StackSettings) -> dict[str, Any]:

@@ -179,7 +179,7 @@ def aurora_problem(db: Database, strictest_rpo: tuple[str, int]) -> tuple[str, o
     major = db.aurora_engine_version.partition(".")[0]
     if int(major) < 11:
         return ("database.auroraEngineVersion", db.aurora_engine_version,
-                "an Aurora PostgreSQL version 11 or later (rds.global_db_rpo, managed RPO, needs 11 or later)")
+                "an Aurora PostgreSQL major version 11 or later (Aurora PostgreSQL 10 reached its end of life in January 2023)")
     family = db.aurora_instance_class.split(".")[1]
     if not family.startswith(("r5", "r6", "r7", "r8", "x2")):
         return ("database.auroraInstanceClass", db.aurora_instance_class,
