@@ -17,7 +17,7 @@ from policies import catalog
 
 PACK = Path(__file__).resolve().parents[1] / "policies"
 TESTS = Path(__file__).parent
-SUBJECTS = ["database", "storage", "network", "kms", "backups", "cache", "cluster", "velero", "dns", "cdn", "iam", "runner", "monitoring", "tagging", "stack",
+SUBJECTS = ["database", "aurora", "storage", "network", "kms", "backups", "cache", "cluster", "velero", "dns", "cdn", "iam", "runner", "monitoring", "tagging", "stack",
             "readiness"]
 
 
