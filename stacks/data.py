@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import pulumi
 
+from components.aurora import AuroraCluster
 from components.backups import BackupRole, BackupVault, PlanArgs, VaultArgs, WeeklySnapshotPlan
 from components.cache import CacheArgs, CacheShape, RedisCluster
 from components.database import (
@@ -27,7 +28,6 @@ from components.database import (
     ReplicatedBackups,
     ReplicatedBackupsArgs,
 )
-from components.aurora import AuroraCluster
 from components.kms import KeyArgs, RegionalKey
 from components.storage import BucketRef, Lifecycle, LogBuckets, LogBucketsArgs, ReplicatedBucket, ReplicatedBucketArgs
 from stacks import aurora_data
