@@ -13,13 +13,8 @@ from stacks.context import StackContext
 from stacks.settings.stack import tags_for
 
 
-def _logging(ctx: StackContext) -> dict[str, str]:
-    db = ctx.settings.database
-    return {"log_statement": db.log_statement, "log_min_duration_statement": str(db.log_min_duration_statement_ms)}
-
-
-def primary_cluster(ctx: StackContext, key: RegionalKey, monitoring: MonitoringRole,
-                    credentials: MasterCredentials) -> AuroraCluster:
+def primary_cluster(ctx: StackContext, key: RegionalKey, monitoring: MonitoringRole, credentials: MasterCredentials,
+                    logging: dict[str, str]) -> AuroraCluster:
     """The global database and its us-east-1 writer cluster (created as the global database's primary member)."""
     s = ctx.settings
     db = s.database
@@ -29,7 +24,7 @@ def primary_cluster(ctx: StackContext, key: RegionalKey, monitoring: MonitoringR
                                opts=ctx.opts(east))
     return AuroraCluster(
         "primary-aurora",
-        ClusterArgs(region=east, shape=cluster_shape("primary", True, db, _logging(ctx)), vpc_id=ctx.network.vpc_id,
+        ClusterArgs(region=east, shape=cluster_shape("primary", True, db, logging), vpc_id=ctx.network.vpc_id,
                     vpc_cidr=ctx.network.vpc_cidr, subnet_ids=ctx.network.private_subnet_ids,
                     subnet_group_name=db.subnet_group_name, port=db.port, kms_key_arn=key.arn,
                     monitoring_role_arn=monitoring.arn, tags=tags_for(s, "postgres"),
@@ -39,7 +34,8 @@ def primary_cluster(ctx: StackContext, key: RegionalKey, monitoring: MonitoringR
     )
 
 
-def dr_cluster(ctx: StackContext, key: RegionalKey, monitoring: MonitoringRole, guard: pulumi.Input[str]) -> AuroraCluster:
+def dr_cluster(ctx: StackContext, key: RegionalKey, monitoring: MonitoringRole, guard: pulumi.Input[str],
+               logging: dict[str, str]) -> AuroraCluster:
     """The us-west-2 cluster: a secondary of the global database named in the settings (nothing read from us-east-1),
     detached from it, hence a standalone writer, on failover. Same logical name in both states."""
     s = ctx.settings
@@ -47,7 +43,7 @@ def dr_cluster(ctx: StackContext, key: RegionalKey, monitoring: MonitoringRole, 
     west = s.regions.dr
     return AuroraCluster(
         "dr-aurora",
-        ClusterArgs(region=west, shape=cluster_shape("secondary", dr_member(s.failover), db, _logging(ctx)),
+        ClusterArgs(region=west, shape=cluster_shape("secondary", dr_member(s.failover), db, logging),
                     vpc_id=ctx.network.vpc_id, vpc_cidr=ctx.network.vpc_cidr, subnet_ids=ctx.network.private_subnet_ids,
                     subnet_group_name=db.subnet_group_name, port=db.port, kms_key_arn=key.arn,
                     monitoring_role_arn=monitoring.arn, tags=tags_for(s, "postgres"),

@@ -241,7 +241,7 @@ def _primary(ctx: StackContext) -> DataParts:
     current: PostgresInstance | AuroraCluster
     restored: PostgresInstance | None = None
     if placement is None:
-        writer = current = aurora_data.primary_cluster(ctx, db_key, monitoring, credentials)
+        writer = current = aurora_data.primary_cluster(ctx, db_key, monitoring, credentials, logging_parameters(db))
         credentials.store("primary-database-credentials", writer.address)
     else:
         writer, failback, fb_replicates, current = _primary_instances(ctx, placement, db_key, monitoring, credentials, local)
@@ -389,7 +389,8 @@ def _dr(ctx: StackContext) -> DataParts:
     replicated: ReplicatedBackups | None = None
     if placement is None:
         # A secondary of the global database, detached (a writer) on failover: nothing here reads us-east-1.
-        instance = aurora_data.dr_cluster(ctx, db_key, monitoring, promotion_guard(s, facts, db.replica_identifier))
+        instance = aurora_data.dr_cluster(ctx, db_key, monitoring, promotion_guard(s, facts, db.replica_identifier),
+                                           logging_parameters(db))
     else:
         instance, replicated = _dr_instance(ctx, placement, db_key, monitoring, facts)
     # The promoted database is backed up in us-west-2 while us-east-1 is down: the weekly plan of the
