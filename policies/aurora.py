@@ -20,6 +20,7 @@ from ._common import arn_region, arn_service, config, get, items, of_type, per_r
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
 RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 TAGS = ["database", "resilience"]
 # What provider drift on a global member would act on: a detach, or a promotion (components/aurora.py MEMBER_IGNORED).
 MEMBER_IGNORED = ("globalClusterIdentifier", "replicationSourceIdentifier")
@@ -135,4 +136,26 @@ aurora_global_rpo = StackValidationPolicy(
 )
 
 
-POLICIES = [aurora_member_drift_ignored, aurora_encrypted_own_key, aurora_deletion_protected, aurora_global_rpo]
+@resource_policy(RDS_CLUSTER_INSTANCE)
+def _instance_private_observed(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
+    if get(props, "publiclyAccessible") is not False:
+        report(f"publiclyAccessible is {shown(get(props, 'publiclyAccessible'))}; it must be false: the database is reached "
+               "only from inside the VPC", None)
+    key = get(props, "performanceInsightsKmsKeyId")
+    here = region_of(props, args.provider)
+    if get(props, "performanceInsightsEnabled") is not True or arn_service(key) != "kms" or arn_region(key) != here:
+        report(f"performanceInsightsKmsKeyId is {shown(key)}; Performance Insights must be on, encrypted with a "
+               f"customer-managed KMS key ARN in the instance's region {here} (its statements' text is data)", None)
+
+
+aurora_instance_private_observed = ResourceValidationPolicy(
+    name="aurora-instances-private-with-encrypted-insights",
+    description="Every Aurora cluster instance is private (publiclyAccessible false) and has Performance Insights on, "
+    "encrypted with a customer-managed key of its own region.",
+    validate=_instance_private_observed,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["database", "exposure", "encryption"],
+)
+
+
+POLICIES = [aurora_instance_private_observed, aurora_member_drift_ignored, aurora_encrypted_own_key, aurora_deletion_protected, aurora_global_rpo]

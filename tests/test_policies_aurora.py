@@ -29,12 +29,23 @@ def compliant():
                                                                  "parameters": [{"name": "rds.force_ssl", "value": "1"},
                                                                                 {"name": "rds.global_db_rpo", "value": "60"}]},
                  region=EAST)
-    records = [global_cluster, primary, secondary, params]
+    writer = res(aurora.RDS_CLUSTER_INSTANCE, "writer", {
+        "identifier": "aivo-production-postgres-dr-1", "publiclyAccessible": False, "performanceInsightsEnabled": True,
+        "performanceInsightsKmsKeyId": WEST_KEY}, region=WEST)
+    records = [global_cluster, primary, secondary, params, writer]
     records = with_option(records, "primary", ignore_changes=list(MEMBER))
     return with_option(records, "secondary", ignore_changes=list(MEMBER))
 
 
 CASES = [
+    (aurora.aurora_instance_private_observed, "writer", "publiclyAccessible", True,
+     ["publiclyAccessible is True; it must be false: the database is reached only from inside the VPC"]),
+    (aurora.aurora_instance_private_observed, "writer", "performanceInsightsKmsKeyId", EAST_KEY,
+     [f"performanceInsightsKmsKeyId is {EAST_KEY}; Performance Insights must be on, encrypted with a customer-managed "
+      f"KMS key ARN in the instance's region {WEST} (its statements' text is data)"]),
+    (aurora.aurora_instance_private_observed, "writer", "performanceInsightsEnabled", DELETE,
+     [f"performanceInsightsKmsKeyId is {WEST_KEY}; Performance Insights must be on, encrypted with a customer-managed "
+      f"KMS key ARN in the instance's region {WEST} (its statements' text is data)"]),
     (aurora.aurora_encrypted_own_key, "global", "storageEncrypted", False,
      ["storageEncrypted must be true (encryption at rest cannot be added to an existing cluster later)"]),
     (aurora.aurora_encrypted_own_key, "secondary", "kmsKeyId", EAST_KEY,
