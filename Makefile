@@ -41,12 +41,14 @@ CHECKOV ?= /tmp/checkov-venv/bin/checkov
 coverage: setup
 	@$(PY) bench/checkov_gaps.py --checkov $(CHECKOV)
 
-# Timings as whole processes; bench/check.py compares `drctl check --all` with Checkov side by side
-# (it installs Checkov into a throw-away venv and clones its example; neither is a dependency).
+# Timings as whole processes; bench/check.py compares `drctl check --all` with Checkov side by side.
+# It needs the network (PyPI for a throw-away Checkov, GitHub for its example) unless given local paths:
+#   make bench CHECKOV=/path/to/bin/checkov EXAMPLE=/path/to/terraform-aws-rds/examples/cross-region-replica-postgres
+# (CHECKOV, when that file exists, is also the one `make coverage` uses).
 bench: setup
 	@$(PY) bench/plan.py
 	@$(PY) bench/readiness.py
-	@$(PY) bench/check.py
+	@$(PY) bench/check.py $(if $(wildcard $(CHECKOV)),--checkov $(CHECKOV)) $(if $(EXAMPLE),--example $(EXAMPLE))
 
 # For clones without ../shared/data: download the Velero 1.18.1 CRDs and chart 12.1.0 schema the tests validate against.
 velero-schemas:

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alarms import ALARM_PREFIX
-from components.paging import BACKUP_FAILURES
+from components.paging import FAILURES
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ def bus_arn(region: str, account_id: str) -> str:
 
 
 class AlarmForwarding(pulumi.ComponentResource):
-    """Two rules (the project's alarm state changes; AWS Backup failures) whose target is the other region's bus."""
+    """Rules (the project's alarm state changes; AWS Backup failures, of jobs and copies, of restores) whose target is
+    the other region's bus."""
 
     def __init__(self, name: str, args: ForwardingArgs, opts: pulumi.ResourceOptions) -> None:
         super().__init__("aivo:paging:AlarmForwarding", name, None, opts)
@@ -47,7 +48,7 @@ class AlarmForwarding(pulumi.ComponentResource):
         patterns = {
             "alarms": {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
                        "detail": {"alarmName": [{"prefix": ALARM_PREFIX}]}},
-            "backup-failures": BACKUP_FAILURES,
+            **FAILURES,
         }
         for key, pattern in patterns.items():
             rule = aws.cloudwatch.EventRule(

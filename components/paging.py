@@ -6,7 +6,8 @@
 - `PagingTopics`: per tier an SNS topic in one region, encrypted with that region's key; only CloudWatch,
   EventBridge and AWS Backup may publish; subscribed to the tier's CloudWatch integration.
 - `EventPaging`: EventBridge rules on a region's default bus that page through the Events API: alarm state
-  changes forwarded from another region (routed by the tier in the alarm's name) and AWS Backup failures.
+  changes forwarded from another region (routed by the tier in the alarm's name) and AWS Backup failures (jobs
+  and copies; restores and restore tests).
 
 Integration keys are secrets: they never appear in a plan or in state in plain text.
 """
@@ -28,11 +29,21 @@ EVENTS_API = "https://events.pagerduty.com/v2/enqueue"
 PAGERDUTY_DESTINATION = "aivo-dr-pagerduty"  # the EventBridge connection's and API destination's name
 CLOUDWATCH_URL = "https://events.pagerduty.com/integration/{key}/enqueue"
 PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com")
+# AWS Backup's failures, one pattern per field that carries the outcome: backup and copy jobs report
+# `detail.state`, restore jobs (restore tests too) `detail.status` (AWS Backup developer guide, "Monitoring AWS
+# Backup events using EventBridge"; its sample events are policies/sample_events/aws.backup.json, which the
+# policy event-rules-match-their-events runs every rule against).
 BACKUP_FAILURES = {
     "source": ["aws.backup"],
-    "detail-type": ["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"],
+    "detail-type": ["Backup Job State Change", "Copy Job State Change"],
     "detail": {"state": ["FAILED", "ABORTED", "EXPIRED"]},
 }
+RESTORE_FAILURES = {
+    "source": ["aws.backup"],
+    "detail-type": ["Restore Job State Change"],
+    "detail": {"status": ["FAILED", "ABORTED"]},  # RestoreJobStatus: PENDING RUNNING COMPLETED ABORTED FAILED
+}
+FAILURES = {"backup-failures": BACKUP_FAILURES, "restore-failures": RESTORE_FAILURES}
 
 
 @dataclass(frozen=True)
@@ -232,12 +243,14 @@ class EventPaging(pulumi.ComponentResource):
                     region=args.region, tags=args.tags, opts=child)
                 self._target(f"{name}-{slug(tier)}-{state.lower()}", rule, destination, role, routing_key, action, paths,
                              args.region, "critical" if state == "ALARM" else "info")
-        backups = aws.cloudwatch.EventRule(
-            f"{name}-backup-failures", description="AWS Backup jobs, copies and restores that failed (this region and forwarded)",
-            event_pattern=json.dumps(BACKUP_FAILURES, sort_keys=True), region=args.region, tags=args.tags, opts=child)
         backup_paths = {"summary": "$.detail-type", "dedup": "$.id", "region": "$.region", "source": "$.source", "event": "$.detail"}
-        self._target(f"{name}-backup-failures", backups, destination, role, args.routing_keys[args.backup_tier], "trigger",
-                     backup_paths, args.region, "error")
+        for key, (pattern, what) in {"backup-failures": (BACKUP_FAILURES, "AWS Backup jobs and copies"),
+                                     "restore-failures": (RESTORE_FAILURES, "AWS Backup restores and restore tests")}.items():
+            failures = aws.cloudwatch.EventRule(
+                f"{name}-{key}", description=f"{what} that failed (this region and forwarded)",
+                event_pattern=json.dumps(pattern, sort_keys=True), region=args.region, tags=args.tags, opts=child)
+            self._target(f"{name}-{key}", failures, destination, role, args.routing_keys[args.backup_tier], "trigger",
+                         backup_paths, args.region, "error")
         self.register_outputs({})
 
     def _target(self, name: str, rule: aws.cloudwatch.EventRule, destination: aws.cloudwatch.EventApiDestination,

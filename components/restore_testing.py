@@ -10,6 +10,7 @@ checks the data and reports SUCCESSFUL or FAILED to AWS Backup, which then delet
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 from collections.abc import Mapping
@@ -26,12 +27,17 @@ from components.lambda_iam import LAMBDA_TRUST, write_logs
 PROBES = Path(__file__).resolve().parent / "probes"
 POSTGRES = 5432
 HTTPS = 443
-# The pure-Python PostgreSQL driver and what it imports, shipped in the validator's archive (pinned in
-# requirements.lock). boto3 is not: the Lambda runtime has it.
-VENDORED = ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six")
+# Shipped in the validator's archive, at the versions pinned in requirements.lock: the pure-Python PostgreSQL
+# driver and what it imports, and boto3 with botocore and what they import. The SDK the Lambda runtime bundles
+# cannot be relied on for PutRestoreValidationResult: AWS Backup's restore testing guide ("Restore testing
+# validation") says it is not available through the Lambda SDK (docs/aws-contracts.md).
+VENDORED = ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six", "boto3", "botocore", "s3transfer", "jmespath", "urllib3")
+# botocore's service models are most of its size: only those of the services the validator calls ship.
+VALIDATOR_SERVICES = ("backup", "rds", "secretsmanager")
 RESTORE_EVENT = "Restore Job State Change"
 
 
+@functools.cache  # botocore's RECORD lists thousands of files: read once per process
 def vendored_files(distributions: tuple[str, ...] = VENDORED) -> dict[str, str]:
     """archive path -> file on disk of every file the distributions installed (their modules and their dist-info,
     which scramp reads its version from), without bytecode and scripts."""
@@ -42,8 +48,18 @@ def vendored_files(distributions: tuple[str, ...] = VENDORED) -> dict[str, str]:
             path = str(file)
             if "__pycache__" in path or path.startswith("..") or path.endswith((".pyc", "RECORD", "INSTALLER", "REQUESTED")):
                 continue
+            if not _validator_needs(path):
+                continue
             found[path] = str(Path(str(distribution.locate_file(file))).resolve())
     return dict(sorted(found.items()))
+
+
+def _validator_needs(path: str) -> bool:
+    """botocore's data of the validator's services and its shared files only; none of boto3's resource models."""
+    parts = path.split("/")
+    if parts[:2] == ["botocore", "data"] and len(parts) > 3:
+        return parts[2] in VALIDATOR_SERVICES
+    return parts[:2] != ["boto3", "data"]
 
 
 def code_archive() -> pulumi.AssetArchive:

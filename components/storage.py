@@ -63,6 +63,7 @@ class ReplicatedBucketArgs:
     # None: replication without Replication Time Control (no time bound, no metrics); the readiness model and
     # policy s3-replication-rtc both refuse it for data a tier depends on.
     replication_time_minutes: int | None
+    rule_id: str  # the replication rule's id (the RuleId of its replication metrics)
     tags: dict[str, str]
     keys: KeyAccess  # who administers the two keys
     log_buckets: dict[str, str]  # region -> the log bucket that bucket's server access logs go to
@@ -167,7 +168,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
             region=args.source_region,
             rules=[
                 aws.s3.BucketReplicationConfigRuleArgs(
-                    id="all-objects-to-dr",
+                    id=args.rule_id,
                     status="Enabled",
                     priority=1,
                     filter=aws.s3.BucketReplicationConfigRuleFilterArgs(prefix=""),  # every object
@@ -284,6 +285,9 @@ class TransientBucketArgs:
     # Let CloudFront standard logging write into it: ACLs enabled (BucketOwnerPreferred) and FULL_CONTROL for
     # the awslogsdelivery account, which CloudFront's legacy logging requires (it writes through the bucket ACL).
     cloudfront_log_delivery: bool = False
+    # The account's S3 canonical user id (site.canonicalUserId), the ACL's owner, when cloudfront_log_delivery. A
+    # setting, not an invoke: aws.s3.get_canonical_user_id calls S3 ListBuckets on every preview and up (s3:ListAllMyBuckets).
+    owner_canonical_id: str | None = None
 
 
 # The canonical user of the account CloudFront standard logging writes with (CloudFront developer guide,
@@ -341,16 +345,18 @@ class TransientBucket(pulumi.ComponentResource):
             ownership = aws.s3.BucketOwnershipControls(
                 f"{name}-ownership", bucket=bucket.id, region=args.region,
                 rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerPreferred"), opts=child)
-            owner = aws.s3.get_canonical_user_id_output(opts=pulumi.InvokeOutputOptions(parent=self))
+            if not args.owner_canonical_id:
+                raise ValueError(f"{name}: cloudfront_log_delivery needs owner_canonical_id (the account's S3 canonical user id)")
+            owner = args.owner_canonical_id
             aws.s3.BucketAcl(
                 f"{name}-acl", bucket=bucket.id, region=args.region,
                 access_control_policy=aws.s3.BucketAclAccessControlPolicyArgs(
-                    owner=aws.s3.BucketAclAccessControlPolicyOwnerArgs(id=owner.id),
+                    owner=aws.s3.BucketAclAccessControlPolicyOwnerArgs(id=owner),
                     grants=[
                         aws.s3.BucketAclAccessControlPolicyGrantArgs(
                             permission="FULL_CONTROL",
                             grantee=aws.s3.BucketAclAccessControlPolicyGrantGranteeArgs(type="CanonicalUser", id=grantee))
-                        for grantee in (owner.id, AWSLOGSDELIVERY_CANONICAL_ID)
+                        for grantee in (owner, AWSLOGSDELIVERY_CANONICAL_ID)
                     ]),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[ownership, block]))
         self.name, self.arn, self.key_arn = bucket.bucket, bucket.arn, key.arn
@@ -370,6 +376,7 @@ class LogBucketsArgs:
     lifecycle: Lifecycle
     retention_days: int  # log objects expire this many days after delivery
     replication_time_minutes: int
+    rule_id: str  # the replication rule's id (the RuleId of its replication metrics)
     tags: dict[str, str]
 
 
@@ -447,7 +454,7 @@ class LogBuckets(pulumi.ComponentResource):
         aws.s3.BucketReplicationConfig(
             f"{name}-replication", bucket=source.id, role=role.arn, region=args.source_region,
             rules=[aws.s3.BucketReplicationConfigRuleArgs(
-                id="to-dr", status="Enabled", priority=1,
+                id=args.rule_id, status="Enabled", priority=1,
                 filter=aws.s3.BucketReplicationConfigRuleFilterArgs(prefix=""),  # every log
                 delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(status="Enabled"),
                 destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(

@@ -65,6 +65,9 @@ class VeleroArgs:
     tags: dict[str, str]
     cluster_name: str
     extra_depends_on: list[pulumi.Resource] = field(default_factory=list)
+    # The chart as a local archive (velero-<chart_version>.tgz, from the deploy runner's image): Helm reads it from disk
+    # and no chart repository is contacted. None: the chart comes from chart_repository.
+    chart_archive: str | None = None
 
 
 # ---- pure builders ------------------------------------------------------------------------------
@@ -143,6 +146,15 @@ def chart_values(args: VeleroArgs, role_arn: str) -> dict[str, Any]:
         "deployNodeAgent": args.fs_backup,
         "nodeAgent": {"podVolumePath": "/var/lib/kubelet/pods"},
     }
+
+
+def chart_source(args: VeleroArgs) -> dict[str, Any]:
+    """Where Helm gets the chart: the local archive when the runner image provides it (its version is the archive's),
+    else the chart repository at chart_version."""
+    if args.chart_archive is not None:
+        return {"chart": args.chart_archive}
+    return {"chart": "velero", "version": args.chart_version,
+            "repository_opts": k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository)}
 
 
 def irsa_trust_policy(oidc_provider_arn: str, oidc_issuer: str, namespace: str) -> str:
@@ -238,9 +250,7 @@ class Velero(pulumi.ComponentResource):
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
             name="velero",
-            chart="velero",
-            version=args.chart_version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository),
+            **chart_source(args),
             namespace=args.namespace,
             create_namespace=True,
             # Wait for the deployment (and its CRDs) before locations and schedules are declared.

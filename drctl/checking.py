@@ -28,8 +28,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from drctl.engine.monitor import UNKNOWN, ResourceRecord
-from drctl.engine.plan import Plan
+from drctl.engine.records import UNKNOWN, Plan, ResourceRecord
 from drctl.pack import catalog
 from drctl.pack import sdk as policy_sdk
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rich.table import Table
 
-from drctl.engine.plan import Plan
+from drctl.engine.records import Plan
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SERVICE = "pagerduty:index/service:Service"

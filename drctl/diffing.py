@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drctl.engine import Plan
-from drctl.engine.monitor import ResourceRecord
+from drctl.engine.records import ResourceRecord
 from drctl.replacement import forcing_rule_path, is_data_store, refusal
 
 SCHEMA = "aivo-dr/diff@1"

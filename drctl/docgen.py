@@ -22,7 +22,11 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from drctl.engine.plan import REPOSITORY, Plan
+from drctl.commands.common import add_plan_source_arguments, planner
+from drctl.engine.planner import Planner
+from drctl.engine.project import REPOSITORY
+from drctl.engine.records import Plan
+from drctl.errors import UsageError
 
 BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.S)
 # The same in YAML (the workflows): `# generated: NAME` ... `# end: NAME`, each comment on a line of its own.
@@ -41,48 +45,67 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 
 def _allowed(field: FieldInfo) -> str:
-    """What a field accepts, in the words a bad value's error message uses."""
+    """What a field accepts, in the words a bad value's error message uses; Markdown-safe (a `|` cannot split the row)."""
+    return _describe(field.annotation, list(field.metadata)).replace("|", "\\|")
+
+
+_NAMES: dict[Any, str] = {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "an object"}
+
+
+def _describe(annotation: Any, metadata: list[Any]) -> str:
+    """The sentence for one annotated type: its own constraints, then, for a list or a map, what each item must be."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        base, *extra = typing.get_args(annotation)
+        return _describe(base, [*metadata, *extra])
+    if origin in (typing.Union, types.UnionType):
+        plain = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(plain) == 1:
+            return _describe(plain[0], metadata)
     parts: list[str] = []
-    annotation = field.annotation
-    literal = [a for a in (annotation, *typing.get_args(annotation)) if typing.get_origin(a) is typing.Literal]
+    literal = origin is typing.Literal
     if literal:
-        parts.append("one of " + ", ".join(str(v) for v in typing.get_args(literal[0])))
-    low = next((m.ge for m in field.metadata if getattr(m, "ge", None) is not None), None)
-    high = next((m.le for m in field.metadata if getattr(m, "le", None) is not None), None)
+        parts.append("one of " + ", ".join(str(v) for v in typing.get_args(annotation)))
+    low = next((m.ge for m in metadata if getattr(m, "ge", None) is not None), None)
+    high = next((m.le for m in metadata if getattr(m, "le", None) is not None), None)
     if low is not None or high is not None:
         parts.append(f"exactly {low}" if low == high else f"from {low} to {high}" if high is not None else f"at least {low}")
-    pattern = next((m.pattern for m in field.metadata if getattr(m, "pattern", None)), None)
+    pattern = next((m.pattern for m in metadata if getattr(m, "pattern", None)), None)
     if pattern:
         parts.append(f"matching `{pattern}`")
-    parts.extend(_validator_texts(annotation, field.metadata))
-    if not parts:
-        plain = [a for a in typing.get_args(annotation) if a is not type(None)] if typing.get_origin(annotation) in (typing.Union, types.UnionType) else [annotation]
-        base: Any = typing.get_origin(plain[0]) or plain[0] if plain else annotation
-        names: dict[Any, str] = {bool: "true or false", int: "an integer", str: "a string", list: "a list", dict: "an object"}
-        parts.append(names.get(base, ""))
+    parts.extend(_validator_texts(metadata))
+    if origin in (list, dict) and parts:
+        return "; ".join(parts)  # the container's own validator says what it holds, in the words of its error
+    if origin is list:
+        (item,) = typing.get_args(annotation) or (Any,)
+        inner = _describe(item, [])
+        return f"a list, each item {inner}" if inner else "a list"
+    if origin is dict:
+        key, value = typing.get_args(annotation) or (Any, Any)
+        keys, values = _describe(key, []), _describe(value, [])
+        if _model_of(value) is not None:
+            values = "an object whose settings follow"
+        return f"an object: each key {keys or 'a name'}, each value {values or 'any value'}"
+    if not parts and not literal:
+        parts.append(_NAMES.get(origin or annotation, ""))
     return "; ".join(p for p in parts if p)
 
 
-def _validator_texts(annotation: Any, metadata: list[Any]) -> Iterator[str]:
+def _validator_texts(metadata: list[Any]) -> Iterator[str]:
     """An AfterValidator's own error message for a value it cannot accept: exactly what a user is told."""
-    validators = [m for m in metadata if hasattr(m, "func")]
-    for arg in (annotation, *typing.get_args(annotation)):
-        validators += [m for m in getattr(arg, "__metadata__", ()) if hasattr(m, "func")]
-        for inner in typing.get_args(arg):
-            validators += [m for m in getattr(inner, "__metadata__", ()) if hasattr(m, "func")]
     seen = set()
-    for validator in validators:
+    for validator in (m for m in metadata if hasattr(m, "func")):
         probes: tuple[Any, ...] = ("", [], -1)
         for probe in probes:
             try:
                 validator.func(probe)
-            except (ValueError, TypeError, AttributeError) as error:
+            except ValueError as error:  # a validator's refusal: the sentence a user reads
                 text = str(error)
                 if text and text not in seen:
                     seen.add(text)
                     yield text
                 break
-            except Exception:  # noqa: BLE001 - a validator that cannot judge this probe tells nothing
+            except Exception:  # noqa: BLE001 - a probe of a type the validator never sees (TypeError...) tells nothing
                 continue
 
 
@@ -110,7 +133,7 @@ def settings_rows(model: type[BaseModel], prefix: str = "", instance: BaseModel 
         own = getattr(instance, name) if instance is not None else ...
         if typing.get_origin(field.annotation) is dict:
             value_model = _model_of(typing.get_args(field.annotation)[-1])
-            yield key, _default(field, own), _allowed(field) if value_model is None else "an object of named entries:"
+            yield key, _default(field, own), _allowed(field)
             if value_model is not None:
                 yield from settings_rows(value_model, key + ".<name>.")
         elif inner is not None:
@@ -131,10 +154,12 @@ def settings_table() -> str:
 # ---- plans: outputs, ownership, the failover ---------------------------------------------------------------
 
 
-def _plans() -> dict[str, Plan]:
-    from drctl.engine import run_plan
+def _plans(source: Planner | None = None) -> dict[str, Plan]:
+    """The three plans the generated tables restate (from the plan cache unless `source` says otherwise)."""
+    from drctl.engine.saved import cache_from_environment
 
-    return {"primary": run_plan("primary"), "dr": run_plan("dr"), "dr failover": run_plan("dr", ["failover=true"])}
+    source = source or Planner(cache=cache_from_environment())
+    return {"primary": source.plan("primary"), "dr": source.plan("dr"), "dr failover": source.plan("dr", ["failover=true"])}
 
 
 def outputs_table(plans: dict[str, Plan]) -> str:
@@ -173,19 +198,11 @@ def _under(plan: Plan, resource: Any, ancestor: str) -> bool:
 
 
 def failover_table(plans: dict[str, Plan]) -> str:
+    """`drctl diff --stack dr --from failover=false --to failover=true --markdown -`, from the plans made once here."""
+    from drctl.commands.diff import markdown
     from drctl.diffing import diff_plans
 
-    diff = diff_plans(plans["dr"], plans["dr failover"], ["failover=false"], ["failover=true"])
-    lines = ["| action | type | name | changed inputs |", "|---|---|---|---|"]
-    for change in sorted(diff.changes, key=lambda c: (c.action, c.type, c.name)):
-        paths = ", ".join(f"`{p.path}`" for p in change.paths)
-        lines.append(f"| {change.action} | `{change.type}` | `{change.name}` | {paths} |")
-    counts = diff.counts()
-    lines.append("")
-    lines.append(f"{counts['create']} to create, {counts['update']} to update, {counts['replace']} to replace, "
-                 f"{counts['delete']} to delete; IAM resources changed: "
-                 f"{sum(1 for c in diff.changes if c.type.startswith('aws:iam/'))}")
-    return "\n".join(lines)
+    return markdown(diff_plans(plans["dr"], plans["dr failover"], ["failover=false"], ["failover=true"]))
 
 
 def detection_table(plans: dict[str, Plan]) -> str:
@@ -215,6 +232,29 @@ def readiness_table(plans: dict[str, Plan]) -> str:
     lines.append("")
     lines += [f"- Accepted exception, {e['tier']} {e['objective'].upper()} ({e['cause']}" + (f", up to {e['upTo']}" if e["upTo"] else "")
               + f"): {e['reason']}." for e in doc["exceptions"]]
+    return "\n".join(lines)
+
+
+def readiness_figures_table() -> str:
+    """Every step figure of the readiness model (policies/recovery/steps.yaml): p50, p95 and the source, or none."""
+    from policies.recovery import load_figures
+    from policies.recovery.model import fmt
+
+    figures = load_figures()
+    lines = ["| step | p50 | p95 | source |", "|---|---|---|---|"]
+    for key, spec in figures.steps.items():
+        if "p50Share" in spec:
+            p50, p95 = f"{spec['p50Share']:g} x the bound", "the declared bound"
+        elif str(spec["source"]).startswith("read off the plan"):
+            p50 = p95 = "from the plan"
+        else:
+            low, high = figures.quantiles(key)
+            p50, p95 = fmt(low), fmt(high)
+        for variant in ("perService", "perVolumeService", "waitingForDeployment"):
+            if variant in spec:
+                v50, v95 = figures.quantiles(key, variant)
+                p50, p95 = f"{p50}; {variant} {fmt(v50)}", f"{p95}; {variant} {fmt(v95)}"
+        lines.append(f"| {key} | {p50} | {p95} | {str(spec['source']).replace('|', '/')} |")
     return "\n".join(lines)
 
 
@@ -258,6 +298,16 @@ def coverage_table(plans: dict[str, Plan]) -> str:
     return "\n".join(lines)
 
 
+def contracts_skips_table() -> str:
+    """Every published handler permission policy runner-covers-declared-types does not check, and why."""
+    from policies import runner_coverage
+
+    lines = ["| CloudFormation type | permission | why it is not checked |", "|---|---|---|",
+             f"| any | any call on the runner's own project, role, or a policy named after them | {runner_coverage.SELF_REASON} |"]
+    lines += [f"| {cfn} | `{action}` | {reason.replace('|', '/')} |" for cfn, action, reason in runner_coverage.skipped_rows()]
+    return "\n".join(lines)
+
+
 # ---- the workflows ----------------------------------------------------------------------------------------
 
 
@@ -292,14 +342,14 @@ def regenerate_yaml(text: str, blocks: dict[str, str]) -> str:
 # ---- the blocks ----------------------------------------------------------------------------------------------
 
 
-def generators(plans: dict[str, Plan] | None = None) -> dict[str, Callable[[], str]]:
-    """The block generators; those that need the plans share `plans`, made once on first use."""
+def generators(plans: dict[str, Plan] | None = None, source: Planner | None = None) -> dict[str, Callable[[], str]]:
+    """The block generators; those that need the plans share `plans`, made (or read, from `source`) once on first use."""
     plans = {} if plans is None else plans
 
     def planned(render: Callable[[dict[str, Plan]], str]) -> Callable[[], str]:
         def run() -> str:
             if not plans:
-                plans.update(_plans())
+                plans.update(_plans(source))
             return render(plans)
 
         return run
@@ -315,6 +365,8 @@ def generators(plans: dict[str, Plan] | None = None) -> dict[str, Callable[[], s
         "testing-schedule": _testing_schedule,
         "policy-coverage": planned(coverage_table),
         "readiness": planned(readiness_table),
+        "aws-contracts-skips": contracts_skips_table,
+        "readiness-figures": readiness_figures_table,
     }
 
 
@@ -337,9 +389,15 @@ def _blocks(path: Path) -> re.Pattern[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if a generated table is stale, naming it")
+    add_plan_source_arguments(parser)
     args = parser.parse_args(argv)
+    try:
+        source = planner(args)
+    except UsageError as error:
+        print(f"docgen: error: {error}", file=sys.stderr)
+        return 2
     shared: dict[str, Plan] = {}
-    makers = generators(shared)
+    makers = generators(shared, source)
     used = {m.group("name") for path in documents() for m in _blocks(path).finditer(path.read_text())}
     unknown = sorted(used - set(makers))
     if unknown:
@@ -355,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.check:
                 path.write_text(fresh)
     if "readiness" in used:
-        drawn = pictures(shared or _plans())
+        drawn = pictures(shared or _plans(source))
         for name, data in drawn.items():
             path = REPOSITORY / name
             # The PNG's pixels depend on the machine's font rendering: only the SVG is compared; both are rewritten.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from types import ModuleType
 
-from drctl.engine.plan import REPOSITORY
+from drctl.engine.project import REPOSITORY
 
 if str(REPOSITORY) not in sys.path:
     sys.path.insert(0, str(REPOSITORY))

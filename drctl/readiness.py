@@ -8,17 +8,18 @@ turned into the very PolicyResource objects the pack's policy sees (drctl/checki
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from drctl.checking import stack_resources
 from drctl.diffing import Diff, diff_plans
-from drctl.engine import Plan, run_plan
+from drctl.engine import Plan
+from drctl.engine.planner import Planner
 from drctl.errors import UsageError
 from drctl.pack import catalog  # noqa: F401  (puts the pack on the import path)
 from policies.recovery import Figures, Readiness, assess, calibrated, load_figures, measurements, read_plan
+from policies.recovery.facts import StoreRpo
 from policies.recovery.figures import DrillRecordError
 
 FAILOVER = "failover=true"
@@ -48,13 +49,10 @@ def _step_nodes(run: ReadinessRun) -> list[Any]:
 
 
 def load_drills(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
-    records = []
-    for path in paths:
-        try:
-            records.append((path.name, json.loads(path.read_text(encoding="utf-8"))))
-        except (OSError, ValueError):
-            raise UsageError("--calibrate", str(path), "a drill record written by drctl drill run (aivo-dr/drill@1 JSON)") from None
-    return records
+    """Every record read bounded and validated whole (drctl/ops/record.py) before any of its figures is used."""
+    from drctl.ops.record import read_record
+
+    return [(path.name, read_record(path, "--calibrate")) for path in paths]
 
 
 def figures_for(drills: list[Path]) -> Figures:
@@ -67,20 +65,32 @@ def figures_for(drills: list[Path]) -> Figures:
         raise UsageError("--calibrate", str(error).split(":")[0], str(error).split(": ", 1)[1]) from None
 
 
-def readiness(config: list[str], program: Path | None = None, drills: list[Path] | None = None) -> ReadinessRun:
-    """Plan primary and dr in standby and dr in failover with the same overrides, and assess them."""
+def readiness(config: list[str], program: Path | None = None, drills: list[Path] | None = None, observe: bool = False,
+              source: Planner | None = None) -> ReadinessRun:
+    """Plan primary and dr in standby and dr in failover with the same overrides, and assess them. `source` says
+    where the plans come from (default: planned now, from `program`)."""
     from drctl.stack_settings import stack_settings
 
     figures = figures_for(drills or [])
-    primary = run_plan("primary", list(config), program)
+    source = source or Planner(program)
+    program = source.program_dir
+    primary = source.plan("primary", list(config))
     # The dr stack reads the primary planned with the same overrides (cache.drMode global needs its Global Datastore),
     # not the primary as its own stack file sets it.
     peer = {stack_settings("dr", program).peer.stack: primary.outputs}
     plans = {
         "primary": primary,
-        "dr": run_plan("dr", list(config), program, peer_outputs=peer),
-        "dr failover": run_plan("dr", [*config, FAILOVER], program, peer_outputs=peer),
+        "dr": source.plan("dr", list(config), peer_outputs=peer),
+        "dr failover": source.plan("dr", [*config, FAILOVER], peer_outputs=peer),
     }
     facts = [read_plan(stack_resources(plan), figures) for plan in plans.values()]
     diff = diff_plans(plans["dr"], plans["dr failover"], [], [FAILOVER])
-    return ReadinessRun(assess(facts, figures), plans, diff)
+    observed: dict[str, StoreRpo] = {}
+    unobserved: list[str] = []
+    if observe:
+        from drctl.readiness_observe import observe as read_observed
+
+        observed, unobserved = read_observed(plans)
+    result = ReadinessRun(assess(facts, figures, observed), plans, diff)
+    result.readiness.notes.extend(f"not observed: {line}" for line in unobserved)
+    return result

@@ -6,25 +6,27 @@ import json
 
 from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
-from drctl.engine.monitor import ResourceRecord
-from drctl.engine.plan import Plan
+from drctl.engine.records import Plan, ResourceRecord
+from drctl.output import visible
 
 
-def _label(r: ResourceRecord) -> str:
-    where = f" [dim]({r.region})[/dim]" if r.region else ""
-    flags = "".join(
-        f" [bold]{flag}[/bold]"
-        for flag, on in (("protect", r.protect), ("retain", r.retain_on_delete))
-        if on
-    )
-    kind = "[cyan]" + r.type + "[/cyan]" if (r.custom or r.remote) else "[magenta]" + r.type + "[/magenta]"
-    return f"{kind} {r.name}{where}{flags}"
+def _label(r: ResourceRecord) -> Text:
+    """Type, name, region and flags, styled by the layer's Text (never markup: a name is shown as typed)."""
+    label = Text.assemble((visible(r.type), "cyan" if (r.custom or r.remote) else "magenta"), " ", visible(r.name))
+    if r.region:
+        label.append(f" ({visible(r.region)})", style="dim")
+    for flag, on in (("protect", r.protect), ("retain", r.retain_on_delete)):
+        if on:
+            label.append(" ")
+            label.append(flag, style="bold")
+    return label
 
 
 def plan_tree(plan: Plan) -> Tree:
-    tree = Tree(f"[bold]{plan.project}/{plan.stack}[/bold]")
+    tree = Tree(Text(visible(f"{plan.project}/{plan.stack}"), style="bold"))
     children: dict[str | None, list[ResourceRecord]] = {}
     for r in plan.resources:
         children.setdefault(r.parent, []).append(r)

@@ -9,8 +9,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from drctl.engine.plan import REPOSITORY
-from drctl.engine.project import load_program, stack_config
+from drctl.engine.project import REPOSITORY, load_program, stack_config
 from drctl.errors import UsageError
 from stacks.settings import SettingsError, StackSettings, validate
 from stacks.settings.errors import NAMESPACE

@@ -16,8 +16,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from drctl.engine.monitor import UNKNOWN, ResourceRecord
-from drctl.engine.plan import Plan
+from drctl.engine.records import UNKNOWN, Plan, ResourceRecord
 
 # Pulumi type token -> Terraform resource type: every type the stacks declare that has a Terraform counterpart.
 # Explicit, because pulumi-aws renames some (rds/instance is aws_db_instance, bucketObjectv2 is aws_s3_object).
@@ -35,6 +34,10 @@ TERRAFORM_TYPES: dict[str, str] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": "aws_cloudwatch_metric_alarm",
     "aws:codebuild/project:Project": "aws_codebuild_project",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": "aws_ecr_lifecycle_policy",
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration": "aws_ecr_replication_configuration",
+    "aws:ecr/repository:Repository": "aws_ecr_repository",
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": "aws_ecr_repository_policy",
     "aws:ec2/eip:Eip": "aws_eip",
     "aws:ec2/flowLog:FlowLog": "aws_flow_log",
     "aws:ec2/internetGateway:InternetGateway": "aws_internet_gateway",

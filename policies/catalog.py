@@ -6,6 +6,7 @@ from __future__ import annotations
 from pulumi_policy import Policy
 
 from . import (
+    alarms_exist,
     aurora,
     backups,
     cache,
@@ -13,12 +14,17 @@ from . import (
     cluster,
     database,
     dns,
+    events,
     iam,
+    iam_reference,
     kms,
     monitoring,
     network,
     readiness,
     runner,
+    runner_coverage,
+    runner_image,
+    service_roles,
     stack,
     storage,
     tagging,
@@ -26,6 +32,6 @@ from . import (
 )
 
 PACK_NAME = "aivo-dr"
-MODULES = (database, aurora, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, runner, monitoring, tagging, stack,
-           readiness)
+MODULES = (database, aurora, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, iam_reference, runner,
+           runner_coverage, runner_image, monitoring, alarms_exist, events, tagging, stack, readiness, service_roles)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
@@ -82,6 +83,18 @@ def _endpoint(args: ResourceValidationArgs, props: Any, report: ReportViolation)
         report("endpointPrivateAccess must be true so nodes reach the API server inside the VPC", None)
     if public and any(c.endswith("/0") for c in cidrs):
         report("the public API endpoint is open to 0.0.0.0/0: disable endpointPublicAccess or set publicAccessCidrs", None)
+    elif public and _cover_everything(cidrs):
+        report(f"the public API endpoint is open to 0.0.0.0/0: publicAccessCidrs {', '.join(cidrs)} cover it together; "
+               "name narrower blocks", None)
+
+
+def _cover_everything(cidrs: list[str]) -> bool:
+    """Whether the blocks' union is all of IPv4 (0.0.0.0/1 and 128.0.0.0/1 are, without naming 0.0.0.0/0)."""
+    try:
+        nets = [ipaddress.IPv4Network(c, strict=False) for c in cidrs]
+    except ValueError:
+        return False
+    return list(ipaddress.collapse_addresses(nets)) == [ipaddress.IPv4Network("0.0.0.0/0")]
 
 
 eks_no_unrestricted_public_endpoint = ResourceValidationPolicy(

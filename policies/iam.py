@@ -59,6 +59,12 @@ DEFAULT_WILDCARD_RESOURCE_ACTIONS = [
     # Creating VPC flow logs (and other vended logs) into S3: granted "on all resources" (CloudWatch Logs user guide).
     "logs:CreateLogDelivery",
     "logs:DeleteLogDelivery",
+    # ECR's registry-wide replication settings: the registry has no resource type to name (Service Authorization
+    # Reference, Amazon ECR: PutReplicationConfiguration lists none).
+    "ecr:PutReplicationConfiguration",
+    # A CloudFront response headers policy is created before it has an ARN: the Service Authorization Reference lists no
+    # resource type for the call (policies/data/service_reference.json).
+    "cloudfront:CreateResponseHeadersPolicy",
 ]
 # Conditions that bound a statement on Resource "*" to the stack's own resources (its tags), and the verbs
 # of actions that only read, which may instead be bounded to the stack's regions.

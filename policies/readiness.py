@@ -3,8 +3,9 @@
 The policy sees one stack in one state, and checks what that plan declares:
 - a standby plan: the RPO of the data stores it replicates (primary: the assets bucket with RTC, the Velero
   schedule the restores use and its bucket; dr: the read replica and its lag alarm, the DR cache);
-- the dr stack's failover plan: the RTO of every tier, from the graph of its `pulumi up` plus detection, the
-  declaration and the pre-flight.
+- the dr stack's failover plan: the RTO of every tier at p95, from the graph of its `pulumi up` plus detection,
+  the declaration and the pre-flight, in the normal mode and with us-east-1's control planes impaired (the worse
+  decides).
 `drctl readiness` runs the same computation over the three plans at once (primary and dr in standby, dr in
 failover), so what the policies of the three states refuse is exactly what the command reports as BREACH.
 """
@@ -15,7 +16,7 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation,
 
 from ._common import config
 from .recovery import BREACH, assess, load_figures, read_plan
-from .recovery.model import fmt
+from .recovery.model import MODE_TITLES, fmt
 
 DEFAULT_MARGIN_SECONDS = 0
 SCHEMA = PolicyConfigSchema(properties={
@@ -46,14 +47,17 @@ def _tiers(args: StackValidationArgs, report: ReportViolation) -> None:
                 what = "step" if name == "RTO" else "data store"
                 value = objective.computed if name == "RTO" else next((s.seconds for s in tier.stores if s.store == objective.cause), None)
                 shown = "lost" if name == "RPO" and any(s.lost for s in tier.stores if s.store == objective.cause) else fmt(value)
+                if name == "RTO":
+                    shown = f"p95 {shown} (p50 {fmt(objective.p50)}, {MODE_TITLES.get(objective.mode or '', objective.mode)})"
                 report(f"tier {tier.tier.name}: {name} {shown} against its {tier.tier.rto if name == 'RTO' else tier.tier.rpo}"
                        f" (BREACH: {what} {objective.cause}" + (f", margin under {margin} s" if short else "") + f"): {objective.detail}", None)
 
 
 tiers_within_objectives = StackValidationPolicy(
     name="tiers-within-objectives",
-    description="Every service tier's achievable RTO and RPO, computed from the plan (data stores it uses, the failover's "
-    "steps and their dependencies), is within the tier's objectives, unless an accepted exception with its reason covers "
+    description="Every service tier's achievable RTO (at p95, the worse of the normal mode and us-east-1's control planes "
+    "impaired) and RPO, computed from the plan (data stores it uses, the failover's steps and their dependencies), is within "
+    "the tier's objectives, unless an accepted exception with its reason covers "
     "the cause (readiness.exceptions).",
     validate=_tiers,
     enforcement_level=EnforcementLevel.MANDATORY,

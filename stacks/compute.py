@@ -15,6 +15,7 @@ below, so the difference between standby and failover is visible (and tested) in
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pulumi
@@ -22,15 +23,17 @@ import pulumi
 from components.cluster import ClusterArgs, EksCluster, NodeGroupSpec
 from components.objectives import DeclaredObjectives, ObjectivesArgs
 from components.runner import DeployRunner, RunnerArgs
+from components.runner_image import RunnerImageArgs, RunnerImageRepository
 from components.velero import LocationSpec, ScheduleSpec, Velero, VeleroArgs
 from components.velero_restores import TierRestore, TierRestores, TierRestoresArgs
 from stacks.context import StackContext
 from stacks.contracts import ComputeParts, DataParts, Exports
-from stacks.deploy_runner import buildspec, parts_policy, runner_policy
+from stacks.deploy_runner import buildspec, declared_types_policy, parts_policy, runner_arns, runner_policy
 from stacks.readiness import objectives_document
 from stacks.settings import StackSettings
 from stacks.settings.cluster import NodeGroupSize
 from stacks.settings.cron import velero_max_gap_seconds
+from stacks.settings.runner import local_chart
 from stacks.settings.stack import tags_for
 from stacks.settings.tiers import restore_order
 
@@ -147,14 +150,29 @@ def deploy_runner(ctx: StackContext) -> DeployRunner | None:
         f"{s.role}-runner",
         RunnerArgs(
             region=s.region, name=s.runner_name, account_id=s.account_id, repository=s.site.repository, branch=r.branch,
-            connection_arn=s.site.code_connection_arns[s.region], buildspec=buildspec(s), image=r.image,
+            connection_arn=s.site.code_connection_arns[s.region], buildspec=buildspec(s), image=s.site.runner_images[s.region],
             compute_type=r.compute_type, timeout_minutes=r.timeout_minutes, log_retention_days=r.log_retention_days,
             vpc_id=ctx.network.vpc_id, subnet_ids=ctx.network.private_subnet_ids,
             operator_role_arns=list(s.site.on_call_role_arns), role_policy=json.dumps(runner_policy(s), sort_keys=True),
             parts_policy=json.dumps(parts_policy(s), sort_keys=True),
+            types_policy=json.dumps(declared_types_policy(s), sort_keys=True),
             tags=tags_for(s, "runner"), keys=ctx.keys,
             secret_environment={"PAGERDUTY_TOKEN": r.pagerduty_token_secret} if s.role == "dr" else {},
         ),
+        opts=ctx.opts(s.region),
+    )
+
+
+def runner_image_repository(ctx: StackContext, runner: DeployRunner) -> RunnerImageRepository:
+    """The ECR repository of the runner's image in the runner's region. The dr stack's replicates into the primary's
+    region, where the primary stack declares the same repository for its runner: one image, one digest, each runner
+    pulling in its own region (a primary build never depends on us-west-2's ECR, a failover build never on us-east-1)."""
+    s = ctx.settings
+    return RunnerImageRepository(
+        f"{s.role}-runner-image",
+        RunnerImageArgs(region=s.region, account_id=s.account_id, name=s.runner.image_repository,
+                        puller_role_arns=(runner_arns(s)[1],), keys=ctx.keys, tags=tags_for(s, "runner"),
+                        replicate_to=(s.regions.primary,) if s.is_dr else (), depends_on=(runner.role,)),
         opts=ctx.opts(s.region),
     )
 
@@ -209,6 +227,7 @@ def build(ctx: StackContext, data: DataParts) -> ComputeParts:
             kubernetes_provider=cluster.kubernetes_provider,
             tags=tags_for(s, "velero"),
             cluster_name=s.cluster_name,
+            chart_archive=local_chart("velero", v.chart_version, os.environ),
         ),
         opts=ctx.opts(s.region),
     )
@@ -230,6 +249,7 @@ def build(ctx: StackContext, data: DataParts) -> ComputeParts:
     if runner is not None:
         outputs["runnerProject"] = runner.project_name
         outputs["runnerLogGroup"] = runner.log_group_name
+        outputs["runnerImageRepository"] = runner_image_repository(ctx, runner).repository_url
     if restores:
         chain = TierRestores(
             f"{s.role}-failover-restores",

@@ -40,6 +40,7 @@ from stacks.settings.cache import Cache as CacheSettings
 from stacks.settings.database import Database as DatabaseSettings
 from stacks.settings.database import failback_replicates
 from stacks.settings.stack import tags_for
+from stacks.settings.storage import Replication
 
 
 def promotion_guard(settings: StackSettings, primary: PrimaryFacts, identifier: str) -> pulumi.Input[str]:
@@ -143,6 +144,12 @@ def _restored(ctx: StackContext, region: str, placement: DatabasePlacement, key:
     )
 
 
+def replication(s: StackSettings, kind: str) -> Replication:
+    """The declared replication of one kind of bucket (stacks/settings/storage.py): the one record its bucket pair,
+    its rule and the alarms on its metrics (stacks/detection.py) are all built from."""
+    return next(r for r in s.storage.replications(s.regions.primary, s.regions.dr) if r.kind == kind)
+
+
 def _lifecycle(s: StackSettings) -> Lifecycle:
     st = s.storage
     return Lifecycle(st.noncurrent_to_glacier_days, st.noncurrent_expiration_days, st.abort_incomplete_multipart_days)
@@ -160,11 +167,12 @@ def log_buckets(settings: StackSettings, providers: Mapping[str, pulumi.Provider
     names = {region: s.storage.log_bucket(region) for region in (east, west)}
     if s.role != "primary":
         return LogsRef(buckets=names)
+    pair = replication(s, "logs")
     logs = LogBuckets("logs", LogBucketsArgs(
-        source_bucket=names[east], replica_bucket=names[west], source_region=east, replica_region=west,
-        source_provider=providers[east], replica_provider=providers[west], account_id=s.account_id, lifecycle=_lifecycle(s),
-        retention_days=s.storage.log_retention_days, replication_time_minutes=s.storage.replication_time_minutes,
-        tags=tags_for(s, "logs"),
+        source_bucket=pair.source_bucket, replica_bucket=pair.replica_bucket, source_region=pair.source_region,
+        replica_region=pair.replica_region, source_provider=providers[east], replica_provider=providers[west],
+        account_id=s.account_id, lifecycle=_lifecycle(s), retention_days=s.storage.log_retention_days,
+        replication_time_minutes=s.storage.replication_time_minutes, rule_id=pair.rule_id, tags=tags_for(s, "logs"),
     ))
     return LogsRef(buckets=names, ready=(logs,))
 
@@ -250,14 +258,15 @@ def _primary(ctx: StackContext) -> DataParts:
     # ---- object storage ----------------------------------------------------------------------------
     st = s.storage
     buckets = {}
-    for kind, bucket in (("assets", st.assets_bucket), ("velero", st.velero_bucket)):
+    for kind in ("assets", "velero"):
+        pair = replication(s, kind)
         buckets[kind] = ReplicatedBucket(
             kind,
             ReplicatedBucketArgs(
-                source_bucket=bucket, replica_bucket=st.replica_name(bucket, west), source_region=east, replica_region=west,
-                source_provider=ctx.provider(east), replica_provider=ctx.provider(west), lifecycle=_lifecycle(s),
-                replication_time_minutes=st.replication_time_minutes if st.replication_time_control else None,
-                tags=tags_for(s, f"{kind}-storage"), keys=ctx.keys,
+                source_bucket=pair.source_bucket, replica_bucket=pair.replica_bucket, source_region=pair.source_region,
+                replica_region=pair.replica_region, source_provider=ctx.provider(east), replica_provider=ctx.provider(west),
+                lifecycle=_lifecycle(s), replication_time_minutes=st.replication_time_minutes if st.replication_time_control else None,
+                rule_id=pair.rule_id, tags=tags_for(s, f"{kind}-storage"), keys=ctx.keys,
                 log_buckets=dict(ctx.logs.buckets),
             ),
             # Access logging needs the log buckets' policies in place first.

@@ -33,6 +33,19 @@ FAILOVER_COMMAND = "pulumi config set failover true --stack dr && pulumi up --st
 CONFIRM_PHRASE = f"fail over to {DR_REGION}"
 ACTIONS = ("preview", "up", "failover")
 
+# Where the runner image (runner-image/Dockerfile) puts what a build needs; the Dockerfile's ENV lines and these are
+# kept equal by a test. Nothing of it is downloaded when a build runs.
+IMAGE_ROOT = "/opt/aivo-dr"
+IMAGE_ENV = {
+    "PULUMI_HOME": f"{IMAGE_ROOT}/pulumi-home",  # the provider plugins, installed when the image was built
+    "AIVO_DR_CHART_DIR": f"{IMAGE_ROOT}/charts",  # the Helm chart archives (stacks/settings/runner.py, local_chart)
+    "PULUMI_SKIP_UPDATE_CHECK": "true",
+    # A plugin missing from the image fails the build instead of being downloaded from get.pulumi.com or GitHub.
+    "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+}
+IMAGE_PATH = f"{IMAGE_ROOT}/pulumi/bin:{IMAGE_ROOT}/venv/bin"  # the Pulumi CLI and the Python environment
+IMAGE_VENV = f"{IMAGE_ROOT}/venv"
+
 # What a failover build's log reminds the operator to do: the runner's checkout is thrown away.
 COMMIT_REMINDER = (
     'The dr stack now runs with failover: true. Commit "aivo-dr:failover: true" to Pulumi.dr.yaml now: the next '
@@ -93,6 +106,15 @@ def buildspec(settings: StackSettings) -> str:
             cases.append(f"    {action}) {command} ;;")
     cases.append(f'    *) echo "ACTION must be one of {", ".join(commands(settings))}"; exit 2 ;;')
     script = "\n".join(["case \"${ACTION:-preview}\" in", *cases, "esac"])
+    # Everything comes from the image: the install phase only checks that it is the one these settings expect and
+    # points the project's .venv (Pulumi.yaml) at the image's Python environment. No download, no install.
+    install = [
+        f'export PATH="{IMAGE_PATH}:$PATH"',
+        'found="$(pulumi version)"',
+        'if [ "$found" != "v$PULUMI_VERSION" ]; then echo "refused: the runner image has Pulumi $found, the settings pin '
+        'v$PULUMI_VERSION (runner.pulumiVersion): build and publish the image (docs/deploy.md)"; exit 2; fi',
+        f'ln -sfn {IMAGE_VENV} .venv',
+    ]
     spec: dict[str, Any] = {
         "version": 0.2,
         "env": {
@@ -100,20 +122,13 @@ def buildspec(settings: StackSettings) -> str:
             "variables": {
                 "PULUMI_BACKEND_URL": settings.site.state_backend_url,
                 "PULUMI_VERSION": r.pulumi_version,
-                "PULUMI_SKIP_UPDATE_CHECK": "true",
+                **IMAGE_ENV,
                 "AWS_STS_REGIONAL_ENDPOINTS": "regional",
             },
         },
         "phases": {
-            "install": {
-                "runtime-versions": {"python": "3.11"},
-                "commands": [
-                    'curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION"',
-                    'export PATH="$HOME/.pulumi/bin:$PATH"',
-                    "make setup",
-                ],
-            },
-            "build": {"commands": ['export PATH="$HOME/.pulumi/bin:$PWD/.venv/bin:$PATH"', "set -euo pipefail", script]},
+            "install": {"commands": install},
+            "build": {"commands": [f'export PATH="{IMAGE_PATH}:$PATH"', "set -euo pipefail", script]},
         },
     }
     return json.dumps(spec, indent=2)
@@ -140,7 +155,7 @@ _MANAGE = {
     "backup": ["backup:CreateBackupPlan", "backup:UpdateBackupPlan", "backup:DeleteBackupPlan", "backup:CreateBackupSelection",
                "backup:DeleteBackupSelection", "backup:CreateBackupVault", "backup:TagResource", "backup:UntagResource"],
     "kms": ["kms:CreateKey", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias", "kms:EnableKeyRotation", "kms:PutKeyPolicy",
-            "kms:TagResource", "kms:UntagResource", "kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*",
+            "kms:TagResource", "kms:UntagResource", "kms:CreateGrant", "kms:RetireGrant", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*",
             "kms:ReEncrypt*"],
 }
 _READ = ["ec2:Describe*", "rds:Describe*", "rds:ListTagsForResource", "elasticache:Describe*", "elasticache:List*",
@@ -305,6 +320,30 @@ def aurora_statements(settings: StackSettings) -> list[dict[str, Any]]:
              "Condition": {"StringEquals": {"aws:RequestedRegion": stack_regions(s)}}}]
 
 
+def image_statements(settings: StackSettings) -> list[dict[str, Any]]:
+    """The runner image's repository in the runner's region (components/runner_image.py): pulling the image it builds
+    from (CodeBuild pulls with the runner's role, SERVICE_ROLE), and managing the repository its stack declares; (dr)
+    the registry's replication into the primary's region. Nothing here depends on `failover`."""
+    s = settings
+    repository = f"arn:aws:ecr:{s.region}:{s.account_id}:repository/{s.runner.image_repository}"
+    here = {"StringEquals": {"aws:RequestedRegion": [s.region]}}
+    statements: list[dict[str, Any]] = [
+        {"Sid": "RunnerImageToken", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*", "Condition": here},
+        {"Sid": "RunnerImagePull", "Effect": "Allow",
+         "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], "Resource": [repository]},
+        {"Sid": "RunnerImageRepository", "Effect": "Allow",
+         "Action": ["ecr:CreateRepository", "ecr:DescribeRepositories", "ecr:ListTagsForResource", "ecr:TagResource",
+                    "ecr:UntagResource", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
+                    "ecr:GetLifecyclePolicy", "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy", "ecr:GetRepositoryPolicy",
+                    "ecr:SetRepositoryPolicy", "ecr:DeleteRepositoryPolicy"],
+         "Resource": [repository]},
+    ]
+    if s.is_dr:
+        statements.append({"Sid": "RunnerImageReplication", "Effect": "Allow",
+                           "Action": ["ecr:DescribeRegistry", "ecr:PutReplicationConfiguration"], "Resource": "*", "Condition": here})
+    return statements
+
+
 def parts_policy(settings: StackSettings) -> dict[str, Any]:
     """The runner's second policy (a managed one: the inline policy is at IAM's quota): what the monitoring, testing
     and edge-baseline parts declare. The inline policy's denies apply to it too: a Deny anywhere wins."""
@@ -384,12 +423,73 @@ def runner_policy(settings: StackSettings) -> dict[str, Any]:
             {"Sid": "EdgeChanges", "Effect": "Allow", "Action": ["route53:GetChange", "route53:AssociateVPCWithHostedZone"],
              "Resource": ["arn:aws:route53:::change/*", "arn:aws:route53:::hostedzone/*"]},
             {"Sid": "EdgeCdn", "Effect": "Allow", "Action": ["cloudfront:Get*", "cloudfront:List*", "cloudfront:UpdateDistribution",
-                                                              "cloudfront:TagResource", "cloudfront:CreateDistributionWithTags"],
+                                                              "cloudfront:TagResource"],
              "Resource": f"arn:aws:cloudfront::{account}:distribution/*", "Condition": {"StringEquals": {"aws:ResourceTag/managed-by": "aivo-dr"}}},
             {"Sid": "EdgeCertificate", "Effect": "Allow", "Action": ["acm:DescribeCertificate"], "Resource": s.site.cdn_certificate_arn},
         ]
+    statements += image_statements(s)
     statements += [
         {"Sid": "NeverDeleteData", "Effect": "Deny", "Action": _NEVER, "Resource": "*"},
         {"Sid": "NeverChangeItself", "Effect": "Deny", "Action": ["codebuild:*", "iam:*"], "Resource": [project_arn, role_arn]},
     ]
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def declared_types_statements(settings: StackSettings) -> list[dict[str, Any]]:
+    """What AWS's published handler permissions of the declared types need beyond the statements above (policy
+    runner-covers-declared-types found each; docs/aws-contracts.md): tag and description updates (its own log group's
+    tags too), key aliases (an alias
+    carries no tags), the paging topics by their real names, the canary's and the distribution's creation (neither
+    names a resource), the canary's function's tags, the CDN's response headers policy (its creation names no
+    resource), the internal zone's VPCs and comment, and the database secret's tags."""
+    s = settings
+    account = s.account_id
+    regions = stack_regions(s)
+    statements: list[dict[str, Any]] = [
+        {"Sid": "DeclaredTypesTagged", "Effect": "Allow",
+         "Action": ["ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+                    "kms:UpdateKeyDescription"],
+         "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": regions, **_tagged(s)}}},
+        {"Sid": "DeclaredKeyAliases", "Effect": "Allow", "Action": ["kms:CreateAlias", "kms:UpdateAlias"],
+         "Resource": [f"arn:aws:kms:{region}:{account}:alias/*" for region in regions]},
+        # Its own log group's tags (the group is declared with the stack's tags: a tag change updates it).
+        {"Sid": "DeclaredRunnerLogTags", "Effect": "Allow",
+         "Action": ["logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource"],
+         "Resource": f"arn:aws:logs:{s.region}:{account}:log-group:/aws/codebuild/{s.runner_name}"},
+    ]
+    if s.role == "primary":
+        return statements + [
+            {"Sid": "DeclaredDatabaseSecretTags", "Effect": "Allow", "Action": ["secretsmanager:UntagResource"],
+             "Resource": f"arn:aws:secretsmanager:{s.regions.primary}:{account}:secret:{s.database.identifier}/*"},
+        ]
+    west = s.regions.dr
+    functions = [f"arn:aws:lambda:{west}:{account}:function:{name}" for name in (PROBE_NAME, VALIDATOR)]
+    return statements + [
+        {"Sid": "DeclaredPagingTopics", "Effect": "Allow",
+         "Action": ["sns:CreateTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:TagResource", "sns:UntagResource",
+                    "sns:ListTagsForResource", "sns:ListSubscriptionsByTopic", "sns:Subscribe", "sns:GetSubscriptionAttributes",
+                    "sns:SetSubscriptionAttributes"],
+         "Resource": [f"arn:aws:sns:{west}:{account}:{topic_name(tier)}" for tier in s.tiers]},
+        {"Sid": "DeclaredFunctionTags", "Effect": "Allow", "Action": ["lambda:UntagResource", "lambda:ListTags"],
+         "Resource": [*functions, f"arn:aws:lambda:{west}:{account}:function:cwsyn-{canary_name(s)}-*"]},
+        {"Sid": "DeclaredFunctionLogTags", "Effect": "Allow", "Action": ["logs:UntagResource"],
+         "Resource": [f"arn:aws:logs:{west}:{account}:log-group:/aws/lambda/{name}" for name in (PROBE_NAME, VALIDATOR)]},
+        {"Sid": "DeclaredCanaryCreate", "Effect": "Allow", "Action": ["synthetics:CreateCanary"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": [west], **_tagged(s, "aws:RequestTag")}}},
+        # IAM authorizes CloudFront's CreateDistributionWithTags API as cloudfront:CreateDistribution (no resource, in us-east-1).
+        {"Sid": "DeclaredCdnCreate", "Effect": "Allow", "Action": ["cloudfront:CreateDistribution"], "Resource": "*",
+         "Condition": {"StringEquals": _tagged(s, "aws:RequestTag")}},
+        {"Sid": "DeclaredCdnTags", "Effect": "Allow", "Action": ["cloudfront:UntagResource", "cloudfront:GetResponseHeadersPolicy"],
+         "Resource": [f"arn:aws:cloudfront::{account}:distribution/*", f"arn:aws:cloudfront::{account}:response-headers-policy/*"],
+         "Condition": {"StringEqualsIfExists": {"aws:ResourceTag/managed-by": "aivo-dr"}}},
+        # It names no resource (Service Authorization Reference): IAM grants it on "*" only.
+        {"Sid": "DeclaredNoResourceCalls", "Effect": "Allow", "Action": ["cloudfront:CreateResponseHeadersPolicy"], "Resource": "*"},
+        {"Sid": "DeclaredInternalZone", "Effect": "Allow",
+         "Action": ["route53:DisassociateVPCFromHostedZone", "route53:UpdateHostedZoneComment"],
+         "Resource": "arn:aws:route53:::hostedzone/*"},
+    ]
+
+
+def declared_types_policy(settings: StackSettings) -> dict[str, Any]:
+    """The runner's third policy (managed, attached in standby: no IAM change on failover): declared_types_statements."""
+    return {"Version": "2012-10-17", "Statement": declared_types_statements(settings)}

@@ -173,12 +173,11 @@ def primary_alarms(settings: StackSettings) -> list[AlarmSpec]:
     s = settings
     region = s.regions.primary
     alarms = []
-    pairs = [(kind, bucket, s.storage.replica_name(bucket, s.regions.dr))
-             for kind, bucket in (("assets", s.storage.assets_bucket), ("velero", s.storage.velero_bucket))]
-    pairs.append(("logs", s.storage.log_bucket(region), s.storage.log_bucket(s.regions.dr)))
-    for kind, bucket, replica in pairs:
+    # The replications as the data part declares them (the same records): the rule id is the rule's own.
+    for pair in s.storage.replications(region, s.regions.dr):
+        kind, bucket, replica = pair.kind, pair.source_bucket, pair.replica_bucket
         store = {"assets": "assets", "velero": "cluster-state"}.get(kind, kind)
-        dims = {"SourceBucket": bucket, "DestinationBucket": replica, "RuleId": "to-dr"}
+        dims = {"SourceBucket": bucket, "DestinationBucket": replica, "RuleId": pair.rule_id}
         latency = _spec(s, store, key=f"{kind}-replication-latency", region=region, namespace="AWS/S3",
                         metric="ReplicationLatency", watches=f"replication of {bucket} to {replica} (RTC)", dimensions=dims,
                         statistic="Maximum", comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching")

@@ -48,11 +48,16 @@ def declares_edge(role: str) -> bool:
 # The CDN's web ACL (names are unique per account and scope; the account has one CDN of this project).
 
 
-def cloudfront_log_delivery(account_id: str) -> ServicePrincipalUse:
-    """CloudFront standard logging writing SSE-KMS objects into the log bucket (it makes data keys as the log
-    delivery service), bound to this account."""
+def cloudfront_log_delivery(bucket: str) -> ServicePrincipalUse:
+    """CloudFront standard logging (legacy) writing SSE-KMS objects into the log bucket: the statement the CloudFront
+    developer guide documents ("Required key policy for SSE-KMS buckets"; kms:Decrypt too, the bucket uses an S3
+    Bucket Key). AWS documents no aws:SourceAccount for this delivery, so none is relied on: the grant is bound to
+    the log bucket by the encryption context S3 sets on every SSE-KMS call (aws:s3:arn, the bucket's ARN with a
+    Bucket Key, else the object's). See docs/aws-contracts.md."""
     return ServicePrincipalUse(sid="CloudFrontLogDelivery", services=("delivery.logs.amazonaws.com",),
-                               actions=("kms:GenerateDataKey*",), condition={"StringEquals": {"aws:SourceAccount": account_id}})
+                               actions=("kms:GenerateDataKey*", "kms:Decrypt"),
+                               condition={"ArnLike": {"kms:EncryptionContext:aws:s3:arn": [f"arn:aws:s3:::{bucket}",
+                                                                                            f"arn:aws:s3:::{bucket}/*"]}})
 
 
 def health_check_spec(s: StackSettings) -> HealthCheckSpec:
@@ -96,7 +101,8 @@ def build(ctx: StackContext, data: DataParts, compute: ComputeParts) -> EdgePart
     logs = TransientBucket("edge-cdn-logs", TransientBucketArgs(
         region=s.region, bucket=cdn.log_bucket(s.region), purpose="CloudFront access logs",
         expire_days=cdn.log_retention_days, tags=tags_for(s, "cdn"), keys=ctx.keys, log_bucket=data.logs.buckets[s.region],
-        key_principals=(cloudfront_log_delivery(s.account_id),), cloudfront_log_delivery=True), opts=opts)
+        key_principals=(cloudfront_log_delivery(cdn.log_bucket(s.region)),), cloudfront_log_delivery=True,
+        owner_canonical_id=s.site.canonical_user_id), opts=opts)
     failover_cdn = FailoverCdn(
         "edge-cdn",
         FailoverCdnArgs(

@@ -39,6 +39,10 @@ def objectives_document(settings: StackSettings) -> dict[str, Any]:
         ],
         "declaration": {"seconds": seconds, "source": source},
         "restoreSchedule": s.velero.daily.name,
+        # The failover records' health checks (the primary stack's; the failover plan names them by id only): with
+        # Route53's API impaired, traffic moves through them alone (policies/recovery, the impaired mode).
+        "healthCheck": {"requestIntervalSeconds": s.dns.health_check.request_interval,
+                        "failureThreshold": s.dns.health_check.failure_threshold},
         "buckets": {"assets": s.storage.assets_bucket, "volumes": s.storage.velero_bucket},
         "exceptions": [
             {"tier": e.tier, "objective": e.objective, "cause": e.cause,

@@ -197,16 +197,17 @@ def test_json_to_a_directory_is_refused_before_any_check(capsys, tmp_path):
 FORKED_CHECK = """
 import os, sys
 from drctl.commands import check
+from drctl.engine.planner import Planner
 PARENT, checked = os.getpid(), check._check_state
-def told(state, program):
-    result = checked(state, program)
+def told(state, source):
+    result = checked(state, source)
     print(f"{state.label}: {'parent' if os.getpid() == PARENT else 'fork'}", flush=True)
     return result
 check._check_state = told
 states = [check.State("primary"), check.State("dr", ("database.backupRetentionDays=90",)),
           check.State("primary", ("activeRegion=us-west-2",))]
 try:
-    check.check_states(states, None)
+    check.check_states(states, Planner())
 except Exception as error:
     print(f"{type(error).__name__}: {error}")
 """

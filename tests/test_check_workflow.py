@@ -18,9 +18,9 @@ def workflow() -> dict:
 
 
 def check_invocations() -> list[list[str]]:
-    """The `drctl check` arguments of the offline job, as its shell function passes them."""
+    """The `drctl check` arguments of the offline job, one list per process it starts."""
     script = next(step["run"] for step in workflow()["jobs"]["offline"]["steps"] if "drctl check" in step.get("name", ""))
-    return [shlex.split(line.strip())[2:] for line in script.splitlines() if re.match(r"\s*check \S+\s+--stack", line)]
+    return [shlex.split(line.strip())[2:] for line in script.splitlines() if re.match(r"\s*\S*drctl check", line)]
 
 
 def test_runs_on_pull_requests_with_an_offline_job_that_needs_no_secrets():
@@ -34,13 +34,54 @@ def test_runs_on_pull_requests_with_an_offline_job_that_needs_no_secrets():
     assert python["with"]["python-version"] == "3.11"
 
 
-def test_drctl_check_covers_both_stacks_in_both_states():
-    assert check_invocations() == [
-        ["--stack", "primary"],
-        ["--stack", "primary", "--config", "activeRegion=us-west-2"],
-        ["--stack", "dr"],
-        ["--stack", "dr", "--config", "failover=true"],
-    ]
+def test_drctl_check_covers_both_stacks_in_both_states_in_one_process():
+    """`--all` checks both stacks in standby and failover (drctl/commands/check.py), each plan made once."""
+    from drctl.commands.check import project_states
+
+    assert check_invocations() == [["--all", "--json", "check-all.json"]]
+    assert [s.label for s in project_states(None)] == ["primary", "primary activeRegion=us-west-2", "dr", "dr failover=true"]
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_tag_and_checkouts_keep_no_credentials():
+    for path in sorted(WORKFLOW.parent.glob("*.yml")):
+        text = path.read_text()
+        uses = re.findall(r"uses: (\S+)@(\S+)(.*)", text)
+        assert uses, path
+        for action, ref, comment in uses:
+            assert re.fullmatch(r"[0-9a-f]{40}", ref) and re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (path.name, action, ref, comment)
+        document = yaml.safe_load(text)
+        assert document["permissions"] == {}, path.name  # no default token scope: each job asks for its own
+        for name, job in document["jobs"].items():
+            assert "permissions" in job, (path.name, name)
+            for step in job.get("steps", []):
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, (path.name, name)
+
+
+def high_findings(*paths: Path) -> list[tuple[str, str]]:
+    """zizmor (pinned in requirements.lock), offline, as an auditor: its findings of high severity."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    zizmor = shutil.which("zizmor", path=str(Path(sys.executable).parent))
+    assert zizmor, "zizmor is not installed: make setup installs requirements.lock"
+    done = subprocess.run([zizmor, "--offline", "--persona", "auditor", "--format", "json", *map(str, paths)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip(), done.stderr
+    return [(f["ident"], f["desc"]) for f in json.loads(done.stdout) if f["determinations"]["severity"] == "High"]
+
+
+def test_zizmor_finds_nothing_high_in_the_workflows():
+    assert high_findings(WORKFLOW.parent, WORKFLOW.parents[1] / "dependabot.yml") == []
+
+
+def test_zizmor_would_fail_an_action_pinned_to_a_tag(tmp_path):
+    bad = tmp_path / ".github" / "workflows" / "pr.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(WORKFLOW.read_text().replace("actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0", "actions/checkout@v4", 1))
+    assert high_findings(bad.parent) == [("unpinned-uses", "unpinned action reference")]
 
 
 def test_preview_runs_the_pack_per_stack_only_with_credentials():

@@ -46,7 +46,7 @@ def test_the_plan_command_as_its_own_process() -> None:
          "drctl: error: --config = nonsense: KEY=VALUE, e.g. failover=true or database.backupRetentionDays=30"),
         (("plan", "--stack", "dr", "--program", "/nonexistent"),
          "drctl: error: --program = /nonexistent: a directory with a Pulumi.yaml"),
-        (("plan",), "drctl: error: drctl plan: the following arguments are required: --stack"),
+        (("plan",), "drctl: error: --stack: required (or --all with --out for every stack and state)"),
         (("plan", "--stack", "dr", "--json", "/nonexistent/dir/plan.json"),
          "drctl: error: --json = /nonexistent/dir/plan.json: a path in an existing directory, or - for standard output"),
         (("plan", "--stack", "dr", "--json", str(ROOT)),
@@ -70,7 +70,7 @@ def test_a_json_target_where_no_file_can_be_created_is_refused_before_any_work(
     """A read-only directory (root ignores permission bits, so the probe's failure is simulated): one line, exit 2,
     and the plan never runs."""
     from drctl import output
-    from drctl.commands import plan as plan_command
+    from drctl.engine.planner import Planner
 
     def refuse(*_args: object, **_kwargs: object) -> tuple[int, str]:
         raise PermissionError(13, "Permission denied")
@@ -79,7 +79,7 @@ def test_a_json_target_where_no_file_can_be_created_is_refused_before_any_work(
         raise AssertionError("planned before the --json target was checked")
 
     monkeypatch.setattr(output.tempfile, "mkstemp", refuse)
-    monkeypatch.setattr(plan_command, "run_plan", no_plan)
+    monkeypatch.setattr(Planner, "plan", no_plan)
     target = tmp_path / "plan.json"
     result = drctl(capsys, "plan", "--stack", "dr", "--json", str(target))
     assert (result.returncode, result.stderr, result.stdout) == (

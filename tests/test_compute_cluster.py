@@ -138,7 +138,7 @@ def test_bad_cluster_settings_are_refused_with_one_line() -> None:
     from drctl.engine import run_plan
     from drctl.engine.plan import SettingsProblem
 
-    with pytest.raises(SettingsProblem, match=r'aivo-dr:cluster.publicAccessCidrs\[0\] = "0.0.0.0/0": an IPv4 CIDR block narrower'):
+    with pytest.raises(SettingsProblem, match=r'aivo-dr:cluster.publicAccessCidrs\[0\] = "0.0.0.0/0": a public \(globally routable\) IPv4 network address narrower'):
         run_plan("primary", ['cluster.publicAccessCidrs=["0.0.0.0/0"]'])
     with pytest.raises(SettingsProblem, match=r"aivo-dr:cluster.logTypes = .*control-plane log types"):
         run_plan("dr", ['cluster.logTypes=["api","kernel"]'])

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from components.cdn import origin_order
+from drctl.stack_settings import stack_settings
 from tests.helpers.planning import only, plan
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
@@ -108,9 +109,15 @@ def test_access_logs_go_to_a_us_west_2_bucket_that_cloudfront_may_write() -> Non
     (acl,) = p.by_type("aws:s3/bucketAcl:BucketAcl")
     grantees = [g["grantee"]["id"] for g in acl.inputs["accessControlPolicy"]["grants"]]
     assert grantees[1] == "c4c1ede66af53448b93c283ce9448c4ba468c9432aa01d700d3878632f77d2d0"  # awslogsdelivery
-    assert grantees[0] == acl.inputs["accessControlPolicy"]["owner"]["id"]
+    # The owner is the account's canonical user from the settings: no invoke (S3 ListBuckets) on any preview or up.
+    assert grantees[0] == acl.inputs["accessControlPolicy"]["owner"]["id"] == stack_settings("dr").site.canonical_user_id
+    assert [i.token for i in p.invokes if "CanonicalUserId" in i.token] == []
     assert {g["permission"] for g in acl.inputs["accessControlPolicy"]["grants"]} == {"FULL_CONTROL"}
     key = next(k for k in p.by_type("aws:kms/key:Key") if "aivo-production-cdn-logs" in k.inputs["description"])
     (delivery,) = [s for s in json.loads(key.inputs["policy"])["Statement"] if s["Sid"] == "CloudFrontLogDelivery"]
     assert delivery["Principal"] == {"Service": ["delivery.logs.amazonaws.com"]}
-    assert delivery["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    # The CloudFront developer guide's statement (with kms:Decrypt: the bucket uses an S3 Bucket Key), bound to the
+    # log bucket by S3's encryption context, not by an aws:SourceAccount AWS does not document for this delivery.
+    assert delivery["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
+    assert delivery["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:s3:arn": [
+        "arn:aws:s3:::aivo-production-cdn-logs-us-west-2", "arn:aws:s3:::aivo-production-cdn-logs-us-west-2/*"]}}

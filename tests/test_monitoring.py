@@ -36,6 +36,18 @@ def test_thresholds_are_the_rpo_less_the_time_to_fire() -> None:
     assert alarm(plan("dr"), "dr-alarms-replicated-backups-age")["threshold"] == 3600 - 540
 
 
+def test_replication_alarms_name_the_rule_id_of_their_source_buckets_replication() -> None:
+    # S3 publishes replication metrics per rule: an alarm on another RuleId watches a series that never exists.
+    p = plan("primary")
+    rules = {r.inputs["bucket"]: r.inputs["rules"][0]["id"] for r in p.resources
+             if r.type == "aws:s3/bucketReplicationConfig:BucketReplicationConfig"}
+    watched = {a.inputs["dimensions"]["SourceBucket"]: a.inputs["dimensions"]["RuleId"] for a in p.resources
+               if a.type == ALARM and a.inputs["namespace"] == "AWS/S3"}
+    assert watched == {"aivo-production-assets": "all-objects-to-dr", "aivo-production-velero": "all-objects-to-dr",
+                       "aivo-production-logs-us-east-1": "to-dr"}
+    assert {bucket: rules.get(bucket) for bucket in watched} == watched
+
+
 def test_a_longer_critical_rpo_raises_the_thresholds_that_protect_it() -> None:
     tiers = {"Critical": {"rto": "30 min", "rpo": "10 min", "services": ["auth-svc", "api-gateway", "billing-svc"]},
              "High": {"rto": "1 hour", "rpo": "15 min", "services": ["content-svc", "assessment-svc", "analytics-svc"]},

@@ -63,6 +63,8 @@ CASES = [
      [f"the secrets encryption key arn:aws:kms:{WEST}:{ACCOUNT}:key/k must be in the cluster's region {EAST}"]),
     (cluster.eks_no_unrestricted_public_endpoint, "eks", "endpointPublicAccess", DELETE, [OPEN]),
     (cluster.eks_no_unrestricted_public_endpoint, "raw-eks", "vpcConfig.publicAccessCidrs", ["0.0.0.0/0"], [OPEN]),
+    (cluster.eks_no_unrestricted_public_endpoint, "raw-eks", "vpcConfig.publicAccessCidrs", ["0.0.0.0/1", "128.0.0.0/1"],
+     ["the public API endpoint is open to 0.0.0.0/0: publicAccessCidrs 0.0.0.0/1, 128.0.0.0/1 cover it together; name narrower blocks"]),
     (cluster.eks_no_unrestricted_public_endpoint, "eks", "endpointPrivateAccess", False,
      ["endpointPrivateAccess must be true so nodes reach the API server inside the VPC"]),
 ]

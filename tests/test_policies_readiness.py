@@ -31,17 +31,25 @@ def test_the_project_stacks_keep_their_tiers_in_every_state():
 def test_a_replica_lag_alarm_that_fires_too_late_breaks_the_critical_rpo():
     weak = mutated(plan("dr"), "dr-alarms-database-replica-lag", lambda i: i.update(threshold=120))
     assert messages(weak) == [
-        "tier Critical: RPO 6 min against its 5 min (BREACH: data store database): database: 6 min (replica "
-        "aivo-production-postgres-dr: ReplicaLag alarm dr-alarms-database-replica-lag threshold 120 s + detection 240 s); cache: lost "
+        "tier Critical: RPO 6 min against its 5 min (BREACH: data store database): database: 6 min [notice] (time to notice, not a "
+        "bound: replica aivo-production-postgres-dr: ReplicaLag alarm dr-alarms-database-replica-lag threshold 120 s + detection 240 s; "
+        "RDS User Guide, Working with read replicas: cross-Region replication is asynchronous and AWS enforces no bound on ReplicaLag: "
+        "the RDS cross-region replica has no RPO bound (drctl readiness --observe reads the observed lag)); cache: lost [lost] "
         "(aivo-production-redis-dr: the DR cache is a separate, warm cluster (cache.drMode warm): nothing replicates into it, its "
         "data is lost on failover)"]
 
 
-def test_slower_detection_breaks_the_critical_rto_past_its_accepted_exception():
+def test_slower_detection_breaks_the_critical_rto_past_its_accepted_exception_and_high_at_p95():
     weak = mutated(plan("dr", "failover=true"), "dr-alarms-ingress-health", lambda i: i["tags"].update({"detection-seconds": "540"}))
     assert messages(weak) == [
-        "tier Critical: RTO 43.5 min against its 30 min (BREACH: step declare): detect 9 min > declare 15 min > preflight 5 min > "
-        "promote 10 min > restore Critical 2.5 min > verify Critical 2 min"]
+        "tier Critical: RTO p95 57.9 min (p50 39.9 min, us-east-1 control planes impaired) against its 30 min (BREACH: step promote): "
+        "us-east-1 control planes impaired: detect 9 min > declare 7.5 min/15 min > preflight 5 min/10 min > promote 7.2 min/20.6 min > "
+        "restore Critical 2.4 min/9.3 min > image-pull Critical 45 s/5 min > pod-ready Critical 30 s/2 min > lb-registration Critical "
+        "1 min/2.5 min > health checks + TTL 1.5 min > verify Critical 1 min/2 min",
+        "tier High: RTO p95 1 h 2 min (p50 41.5 min, us-east-1 control planes impaired) against its 1 hour (BREACH: step promote): "
+        "us-east-1 control planes impaired: detect 9 min > declare 7.5 min/15 min > preflight 5 min/10 min > promote 7.2 min/20.6 min > "
+        "restore Critical 2.4 min/9.3 min > restore High 2.4 min/9.3 min > image-pull High 45 s/5 min > pod-ready High 30 s/2 min > "
+        "lb-registration High 1 min/2.5 min > verify High 1 min/2 min"]
 
 
 def test_replication_without_rtc_breaks_the_tier_that_uses_the_assets():
@@ -62,3 +70,6 @@ def test_a_failover_without_declared_objectives_is_refused():
 def test_a_margin_can_be_required():
     found = check_plan(plan("primary"), [readiness.tiers_within_objectives], {"tiers-within-objectives": {"minimumMarginSeconds": 60}})
     assert [v.message.split(" (")[0] for v in found] == ["tier High: RPO 15 min against its 15 min"]
+    found = check_plan(plan("dr", "failover=true"), [readiness.tiers_within_objectives], {"tiers-within-objectives": {"minimumMarginSeconds": 180}})
+    assert [v.message.split(": us-east-1")[0] for v in found] == [
+        "tier High: RTO p95 58 min (p50 37.5 min, us-east-1 control planes impaired) against its 1 hour (BREACH: step promote, margin under 180 s)"]

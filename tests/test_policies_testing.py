@@ -27,6 +27,11 @@ def primary() -> list[ResourceRecord]:
     return copy.deepcopy(plan("primary").resources)
 
 
+def primary_with_pods() -> list[ResourceRecord]:
+    """The pods experiment needs the cluster's public endpoint (FIS calls its API from outside the VPC)."""
+    return copy.deepcopy(plan("primary", 'cluster.publicAccessCidrs=["203.0.113.0/24"]', "testing.experiments.servicePods.enabled=true").resources)
+
+
 def document(records: list[ResourceRecord], name: str, key: str = "policy") -> dict:
     return json.loads(next(r for r in records if r.name == name).inputs[key])
 
@@ -93,7 +98,7 @@ def test_fis_role_only_its_templates_narrows_with_the_templates_and_knows_every_
     assert violations(iam.fis_role_only_its_templates, records) == [
         "fault-injection-role: allows ec2:DescribeInstances, ec2:TerminateInstances, eks:DescribeNodegroup, which its "
         "experiment templates' actions do not need"]
-    changed = mutate(primary(), "fault-injection-servicePods", "actions.0.actionId", "aws:eks:pod-network-latency")
+    changed = mutate(primary_with_pods(), "fault-injection-servicePods", "actions.0.actionId", "aws:eks:pod-network-latency")
     assert violations(iam.fis_role_only_its_templates, changed) == [
         "fault-injection-role: allows eks:DescribeCluster, which its experiment templates' actions do not need",
         "fault-injection-servicePods: action aws:eks:pod-network-latency has no reviewed permissions (policy config actionPermissions)"]

@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 
-import pytest
-
-import drctl.readiness as readiness_module
 from tests.helpers.cli import drctl
-from tests.helpers.planning import plan
-
-
-@pytest.fixture(autouse=True)
-def cached_plans(monkeypatch):
-    """The command plans three stacks per run; the suite reuses its cached plans (same function, same arguments)."""
-    monkeypatch.setattr(readiness_module, "run_plan", lambda stack, overrides=None, program=None, peer_outputs=None: plan(stack, *(overrides or [])))
+from tests.helpers.drill import drill_record
 
 
 def test_the_declared_stacks_print_four_tiers_and_pass(capsys, tmp_path):
@@ -22,12 +14,17 @@ def test_the_declared_stacks_print_four_tiers_and_pass(capsys, tmp_path):
     assert result.returncode == 0, result.stderr
     for tier in ("Critical", "High", "Medium", "Low"):
         assert tier in result.stdout
-    assert "accepted exception: Critical RTO declare up to 40 min" in result.stdout
+    assert "accepted exception: Critical RTO promote up to 55 min" in result.stdout
+    assert "verdicts at p95, the worse of the two modes; 4000 trials, seed 20" in result.stdout
     assert "failover diff: dr: 9 to create, 15 to update, 0 to replace, 1 to delete" in result.stdout
     doc = json.loads((tmp_path / "r.json").read_text())
-    assert doc["schema"] == "aivo-dr/readiness@1" and doc["passed"] is True
+    assert doc["schema"] == "aivo-dr/readiness@2" and doc["passed"] is True
     assert [(t["tier"], t["verdict"]) for t in doc["tiers"]] == [("Critical", "ACCEPTED"), ("High", "OK"), ("Medium", "OK"), ("Low", "OK")]
     assert {k for k, f in doc["figures"].items() if f["measured"]} == set()
+    assert {k for k, f in doc["figures"].items() if not f["calibrationPending"]} == {"promote", "lb-registration", "dns-propagation"}
+    critical = doc["tiers"][0]["rto"]
+    assert [(m["mode"], m["p50Seconds"], m["p95Seconds"]) for m in critical["modes"]] == [("normal", 2062, 3141), ("impaired", 2152, 3231)]
+    assert (critical["mode"], critical["computedSeconds"], critical["p50Seconds"]) == ("impaired", 3231, 2152)
 
 
 def test_a_breach_exits_1_naming_the_tier_and_the_cause(capsys):
@@ -42,22 +39,28 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path):
     (tmp_path / "not-a-drill.json").write_text('{"schema": "aivo-dr/check@1"}')
     result = drctl(capsys, "readiness", "--stack", "dr", "--calibrate", str(tmp_path / "not-a-drill.json"))
     assert (result.returncode, result.stderr) == (
-        2, "drctl: error: --calibrate = not-a-drill.json: a drill record written by drctl drill run (aivo-dr/drill@1 JSON)\n")
+        2, f"drctl: error: --calibrate = {tmp_path / 'not-a-drill.json'}: a drill record written by drctl drill run (aivo-dr/drill@1 JSON)\n")
     result = drctl(capsys, "readiness", "--stack", "dr", "--picture", str(tmp_path / "t.gif"))
     assert result.returncode == 2 and "a path ending .png or .svg" in result.stderr
 
 
 def test_calibration_marks_the_measured_figures(capsys, tmp_path):
-    record = {"schema": "aivo-dr/drill@1", "scenario": "region-failover", "startedAt": "2026-01-05T10:00:00Z",
-              "steps": [{"key": "promote", "status": "done", "seconds": 240.0}, {"key": "velero", "status": "confirmed", "seconds": 0.1}]}
+    record = drill_record(14, 60.0)  # promote from minute 10 to 14: 240 s
+    for step in record["steps"][:2]:  # detect and declare confirmed with --yes: no duration measured
+        step["status"] = "confirmed"
+    velero = {**record["steps"][2], "key": "velero", "kind": "engine", "status": "confirmed", "endedAt": record["steps"][2]["startedAt"],
+              "seconds": 0.0}
+    record["steps"].append(velero)
     (tmp_path / "drill.json").write_text(json.dumps(record))
     result = drctl(capsys, "readiness", "--stack", "dr", "--calibrate", str(tmp_path / "drill.json"), "--json", "-")
     doc = json.loads(result.stdout)
     assert {k for k, f in doc["figures"].items() if f["measured"]} == {"promote"}
     assert doc["figures"]["promote"]["source"].startswith("measured: drill.json, step promote")
-    # Promotion now 4 min: the node group's scale-up (5 min), which the Velero release and so the restores wait for, takes over.
-    assert doc["tiers"][0]["rto"]["computedSeconds"] == 39.5 * 60 - 600 + 300
-    assert [s["step"] for s in doc["tiers"][0]["criticalPath"]] == ["detect", "declare", "preflight", "scale", "restore", "verify"]
+    assert doc["figures"]["promote"]["p50Seconds"] == 240.0 and doc["figures"]["promote"]["p95Seconds"] == 240.0 * (1200 / 420)
+    # Promotion measured at 4 min (its p95 keeps the estimate's spread): the Critical tier's p95 drops by 6.7 min.
+    assert [(m["mode"], m["p50Seconds"], m["p95Seconds"]) for m in doc["tiers"][0]["rto"]["modes"]] == [
+        ("normal", 1895, 2738), ("impaired", 1985, 2828)]
+    assert [s["measured"] for s in doc["tiers"][0]["criticalPath"] if s["step"] == "promote"] in ([True], [])
 
 
 def test_the_pull_request_view_compares_with_the_base(capsys, tmp_path):
@@ -68,10 +71,16 @@ def test_the_pull_request_view_compares_with_the_base(capsys, tmp_path):
                    "--markdown", str(md), "--picture", str(tmp_path / "t.svg"), "--picture", str(tmp_path / "t.png"))
     assert result.returncode == 1
     text = md.read_text()
-    assert "| Critical | 39.5 min | 43.5 min | +4 min | lost | lost | - | ACCEPTED | **BREACH** |" in text.replace("unbounded", "lost")
-    assert "| High | 42 min | 46 min | +4 min |" in text
+    assert "| Critical | 53.9 min | 57.9 min | +4 min | unbounded | unbounded | - | ACCEPTED | **BREACH** |" in text
+    assert "| High | 58 min | 1 h 2 min | +3.9 min | 15 min | 15 min | 0 | OK | **BREACH** |" in text
+    assert ("| Critical | 30 min | 38.4 min / 56.4 min | 39.9 min / 57.9 min | -27.9 min | 5 min | lost | unbounded | BREACH | "
+            "RTO BREACH: step promote; RPO accepted exception: cache |") in text
     assert "failover diff: dr: 9 to create" in text
-    assert (tmp_path / "t.svg").read_text().startswith("<?xml") and (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+    svg = (tmp_path / "t.svg").read_text()
+    assert svg.startswith("<?xml") and (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+    # p50 bars with p95 whiskers: one whisker per lane whose p95 end is past its median end (all but detect's)
+    assert set(re.findall(r'<g id="(whisker-\d+)"', svg)) == {f"whisker-{row}" for row in range(1, 16)}
+    assert "p95 57.9 min (impaired): BREACH (promote)" in svg
 
 
 def test_a_global_datastore_bounds_the_cache_and_its_failover_is_the_operators_step(capsys, monkeypatch):

@@ -93,6 +93,31 @@ def test_what_the_monitoring_and_testing_parts_declare_is_a_managed_policy_on_th
     assert not sids & {s["Sid"] for s in runner_policy(stack_settings(stack))["Statement"]}
 
 
+@pytest.mark.parametrize(("stack", "region"), [("primary", "us-east-1"), ("dr", "us-west-2")])
+def test_codebuild_can_run_the_build_with_the_runner_role(stack: str, region: str) -> None:
+    """What CodeBuild does with the role before and during any build: write its log, fetch the source through the
+    connection, put the build's network interface in the project's subnets (with the keys CodeBuild sends: no tags)."""
+    p = plan(stack)
+    project = only(p, PROJECT)
+    build = only(p, "aws:iam/policy:Policy", f"{stack}-runner-build-policy")
+    attachment = only(p, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", f"{stack}-runner-build-policy")
+    assert attachment.inputs["role"] == f"aivo-dr-{stack}-runner" and attachment.urn in project.depends_on
+    by_sid = {s["Sid"]: s for s in json.loads(build.inputs["policy"])["Statement"]}
+    group = f"arn:aws:logs:{region}:123456789012:log-group:/aws/codebuild/aivo-dr-{stack}-runner"
+    assert by_sid["BuildLogs"]["Resource"] == [group, f"{group}:*"]
+    connection = stack_settings(stack).site.code_connection_arns[region]
+    assert by_sid["SourceConnection"]["Resource"] == [connection, connection.replace(":codeconnections:", ":codestar-connections:")]
+    subnets = sorted(f"arn:aws:ec2:{region}:123456789012:subnet/{i}" for i in project.inputs["vpcConfig"]["subnets"])
+    assert by_sid["VpcNetworkInterfacePermission"]["Condition"] == {
+        "StringEquals": {"ec2:AuthorizedService": "codebuild.amazonaws.com", "ec2:Subnet": subnets}}
+    assert by_sid["VpcDescribe"]["Condition"] == {"StringEquals": {"aws:RequestedRegion": [region]}}
+    assert by_sid["VpcNetworkInterfaces"]["Resource"] == [
+        f"arn:aws:ec2:{region}:123456789012:network-interface/*", *subnets,
+        f"arn:aws:ec2:{region}:123456789012:security-group/{project.inputs['vpcConfig']['securityGroupIds'][0]}"]
+
+    assert len(json.dumps(json.loads(build.inputs["policy"]), separators=(",", ":"))) < 6144
+
+
 def test_the_runners_may_change_what_the_edge_baseline_declares() -> None:
     """The primary runner owns the CDN's web ACL in us-east-1 (with the managed rule groups it names); the dr runner the
     response headers policy, the web ACL it attaches (read only) and the CDN's log bucket: exactly those ARNs."""

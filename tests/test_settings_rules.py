@@ -53,6 +53,14 @@ CASES = [
      "until the platform is recovered"),
     ("database_problem", "dr", ["database.engineVersion=17"],
      'aivo-dr:database.parameterFamily = "postgres16": postgres17, the family of engineVersion 17'),
+    ("runner_image_problem", "dr", ['site.runnerImages={"us-west-2": "210987654321.dkr.ecr.us-west-2.amazonaws.com/aivo-dr-runner@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}'],
+     'aivo-dr:site.runnerImages.us-west-2 = "210987654321.dkr.ecr.us-west-2.amazonaws.com/aivo-dr-runner@sha256:012345678...: an image of '
+     "123456789012.dkr.ecr.us-west-2.amazonaws.com/aivo-dr-runner (site.accountId, this stack's region, runner.imageRepository), by "
+     "digest: 123456789012.dkr.ecr.us-west-2.amazonaws.com/aivo-dr-runner@sha256:<64 hex>"),
+    ("runner_image_problem", "primary", ['runner={"imageRepository": "aivo/runner"}'],
+     'aivo-dr:site.runnerImages.us-east-1 = "123456789012.dkr.ecr.us-east-1.amazonaws.com/aivo-dr-runner@sha256:012345678...: an image of '
+     "123456789012.dkr.ecr.us-east-1.amazonaws.com/aivo/runner (site.accountId, this stack's region, runner.imageRepository), by "
+     "digest: 123456789012.dkr.ecr.us-east-1.amazonaws.com/aivo/runner@sha256:<64 hex>"),
     ("api_access_problem", "dr", ["runner.enabled=false"],
      "aivo-dr:runner.enabled = false: true, or cluster.publicAccessCidrs naming where `pulumi up` runs: the cluster API "
      "endpoint is private and nothing else reaches it"),
@@ -85,9 +93,15 @@ CASES = [
      "aivo-dr:detection.evaluationPeriods = 6: few enough that an alarm fires within the Critical tier's RPO (5 min): periods "
      "of 60 s plus 60 s of metric delay take 420 s now"),
     # A monthly experiment scheduled every other month: the Testing Schedule's row would go stale.
-    ("testing_problem", "primary", ['testing.experiments.servicePods={"scheduled": true, "schedule": "cron(0 10 ? 1/2 TUE#2 *)"}'],
+    ("testing_problem", "primary", ['cluster.publicAccessCidrs=["203.0.113.0/24"]',
+                                    'testing.experiments.servicePods={"enabled": true, "scheduled": true, "schedule": "cron(0 10 ? 1/2 TUE#2 *)"}'],
      'aivo-dr:testing.experiments.servicePods.schedule = "cron(0 10 ? 1/2 TUE#2 *)": a schedule that runs at least every 35 '
      "days (testing.frequency.singleServiceRecovery monthly); it leaves 63 days"),
+    # FIS's pod actions call the cluster's API from outside the VPC: not with a private-only endpoint.
+    ("testing_problem", "primary", ["testing.experiments.servicePods.enabled=true"],
+     "aivo-dr:testing.experiments.servicePods.enabled = true: false while cluster.publicAccessCidrs is empty: FIS's aws:eks:pod "
+     "actions reach the cluster's Kubernetes API from outside the VPC, and a private-only endpoint answers only inside it (the "
+     "FIS user guide documents no private path; docs/aws-contracts.md)"),
     # Snapshots in January and July only: the weekly restore test that follows them would run twice a year.
     ("testing_problem", "dr", ['weeklySnapshots={"schedule": "cron(0 2 ? 1,7 SUN *)", "retentionDays": 400, "copyRetentionDays": 400}'],
      'aivo-dr:weeklySnapshots.schedule = "cron(0 2 ? 1,7 SUN *)": a schedule that runs at least every 7 days '
@@ -99,7 +113,7 @@ CASES = [
     ("readiness_problem", "dr", ['readiness={"exceptions": [{"tier": "Critical", "objective": "rto", "cause": "cache-warmth", '
                                 '"reason": "a reason long enough to be read"}]}'],
      'aivo-dr:readiness.exceptions[0].cause = "cache-warmth": for objective rto, one of detect, declare, preflight, promote, '
-     "scale, cache, restore, dns, verify"),
+     "scale, cache, restore, pods, lb, dns, verify"),
     ("readiness_problem", "primary", ['readiness={"exceptions": [{"tier": "Gold", "objective": "rpo", "cause": "cache", '
                                       '"reason": "a reason long enough to be read"}]}'],
      'aivo-dr:readiness.exceptions[0].tier = "Gold": a tier of the table: Critical, High, Medium, Low'),

@@ -27,8 +27,11 @@ REAL_SITE = {
     "repository": "https://github.com/aivo-edu/aivo-dr",
     "codeConnectionArns": {"us-east-1": "arn:aws:codeconnections:us-east-1:210987654321:connection/7c9d",
                            "us-west-2": "arn:aws:codeconnections:us-west-2:210987654321:connection/8e0f"},
+    "runnerImages": {region: f"210987654321.dkr.ecr.{region}.amazonaws.com/aivo-dr-runner@sha256:{'5e' * 32}"
+                     for region in ("us-east-1", "us-west-2")},
     "stateBackendUrl": "s3://aivo-pulumi-state?region=us-west-2",
     "stateKmsKeyArn": "arn:aws:kms:us-west-2:210987654321:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+    "canonicalUserId": "3f1d0c9b8a7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c",
     "pagerduty": {"platformEngineer": {"primary": ["P1A2B3C"], "secondary": ["P4D5E6F"]},
                   "databaseAdmin": {"primary": ["P7G8H9J"], "secondary": ["PK1L2M3"]},
                   "security": {"primary": ["PN4P5Q6"], "secondary": ["PR7S8T9"]},

@@ -11,6 +11,9 @@ from tests.helpers.planning import only, plan, policy_json
 
 TEMPLATE = "aws:fis/experimentTemplate:ExperimentTemplate"
 SCHEDULE = "aws:scheduler/schedule:Schedule"
+# FIS's pod actions reach the cluster's API from outside the VPC: the pods experiment is declared only with the public
+# endpoint open to named CIDRs (stacks/settings/rules.py testing_problem; docs/aws-contracts.md).
+PODS = ('cluster.publicAccessCidrs=["203.0.113.0/24"]', "testing.experiments.servicePods.enabled=true")
 STOP = [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:aivo-critical-primary-ingress-health"}]
 
 
@@ -28,7 +31,8 @@ def test_the_database_failover_experiment_forces_a_multi_az_failover_of_the_writ
 
 
 def test_the_service_experiment_deletes_half_the_pods_of_the_lowest_tiers_first_service() -> None:
-    t = templates()["servicePods"]
+    assert "servicePods" not in templates()
+    t = templates(*PODS)["servicePods"]
     assert t["actions"] == [{"actionId": "aws:eks:pod-delete", "name": "servicePods",
                              "parameters": [{"key": "kubernetesServiceAccount", "value": FIS_SERVICE_ACCOUNT}],
                              "target": {"key": "Pods", "value": "servicePods"}}]
@@ -36,7 +40,7 @@ def test_the_service_experiment_deletes_half_the_pods_of_the_lowest_tiers_first_
                              "parameters": {"clusterIdentifier": "aivo-production-eks", "namespace": "aivo", "selectorType": "labelSelector",
                                             "selectorValue": "app.kubernetes.io/name=experimentation-svc"}}]
     assert t["stopConditions"] == STOP
-    chosen = templates("testing.experiments.servicePods.service=notify-svc", "testing.experiments.servicePods.podsPercent=100")
+    chosen = templates(*PODS, "testing.experiments.servicePods.service=notify-svc", "testing.experiments.servicePods.podsPercent=100")
     assert chosen["servicePods"]["targets"][0]["parameters"]["selectorValue"] == "app.kubernetes.io/name=notify-svc"
     assert chosen["servicePods"]["targets"][0]["selectionMode"] == "PERCENT(100)"
 
@@ -89,7 +93,9 @@ def required_actions_of(action_ids: list[str]) -> list[str]:
 
 
 def test_the_role_reaches_the_pods_through_an_access_entry_and_namespace_rbac_only() -> None:
-    p = plan("primary")
+    assert not plan("primary").by_type("aws:eks/accessEntry:AccessEntry") or not [
+        r for r in plan("primary").by_type("aws:eks/accessEntry:AccessEntry") if r.name.startswith("fault-injection")]
+    p = plan("primary", *PODS)
     entry = only(p, "aws:eks/accessEntry:AccessEntry", "fault-injection")
     assert (entry.inputs["clusterName"], entry.inputs["userName"], entry.inputs["type"]) == ("aivo-production-eks", FIS_USER, "STANDARD")
     assert "kubernetesGroups" not in entry.inputs and not p.by_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
@@ -101,7 +107,7 @@ def test_the_role_reaches_the_pods_through_an_access_entry_and_namespace_rbac_on
 def test_nothing_is_scheduled_by_default_and_a_scheduler_starts_what_is_set() -> None:
     default = plan("primary")
     assert not default.by_type(SCHEDULE) and not [r for r in default.by_type("aws:iam/role:Role") if "scheduler" in r.name]
-    p = plan("primary", 'testing.experiments.servicePods={"scheduled": true}')
+    p = plan("primary", PODS[0], 'testing.experiments.servicePods={"enabled": true, "scheduled": true}')
     (schedule,) = p.by_type(SCHEDULE)
     assert (schedule.region, schedule.inputs["scheduleExpression"], schedule.inputs["scheduleExpressionTimezone"]) == (
         "us-east-1", "cron(0 10 ? * TUE#2 *)", "Etc/UTC")
@@ -114,14 +120,14 @@ def test_nothing_is_scheduled_by_default_and_a_scheduler_starts_what_is_set() ->
     document = policy_json(only(p, "aws:iam/rolePolicy:RolePolicy", "fault-injection-scheduler-role-policy").inputs["policy"])
     assert sorted({a for s in document["Statement"] for a in s["Action"]}) == ["fis:StartExperiment", "iam:PassRole"]
     # During a failback (us-west-2 active) the schedule stays declared but starts nothing in us-east-1.
-    failback = plan("primary", "activeRegion=us-west-2", 'testing.experiments.servicePods={"scheduled": true}')
+    failback = plan("primary", "activeRegion=us-west-2", PODS[0], 'testing.experiments.servicePods={"enabled": true, "scheduled": true}')
     assert only(failback, SCHEDULE).inputs["state"] == "DISABLED"
 
 
 def test_experiments_follow_the_settings_and_live_in_the_primary_stack_only() -> None:
-    assert sorted(templates()) == ["clusterNodes", "databaseFailover", "servicePods"]
-    assert sorted(templates("testing.experiments.clusterNodes.enabled=false", "database.multiAz=false")) == ["servicePods"]
-    none = plan("primary", "testing.experiments.clusterNodes.enabled=false", "testing.experiments.servicePods.enabled=false",
-                "testing.experiments.databaseFailover.enabled=false")
+    assert sorted(templates()) == ["clusterNodes", "databaseFailover"]
+    assert sorted(templates(*PODS)) == ["clusterNodes", "databaseFailover", "servicePods"]
+    assert sorted(templates(*PODS, "testing.experiments.clusterNodes.enabled=false", "database.multiAz=false")) == ["servicePods"]
+    none = plan("primary", "testing.experiments.clusterNodes.enabled=false", "testing.experiments.databaseFailover.enabled=false")
     assert not none.by_type(TEMPLATE) and not [r for r in none.by_type("aws:iam/role:Role") if r.name.startswith("fault-injection")]
     assert not plan("dr").by_type(TEMPLATE) and not plan("dr", "failover=true").by_type(TEMPLATE)

@@ -3,7 +3,12 @@ after each weekly snapshot, into a small isolated instance, checked by a Lambda 
 
 from __future__ import annotations
 
+import gzip
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 from components.backups import BACKUP_POLICIES
 from stacks.testing_names import RESTORE_PLAN, VALIDATOR
@@ -74,7 +79,8 @@ def test_completed_jobs_of_the_plan_start_the_validator_in_the_vpc_with_the_expe
     assert permission.inputs["principal"] == "events.amazonaws.com" and permission.property_dependencies["sourceArn"] == [rule.urn]
     # The archive: the validator, the shared checks, and the pure-Python driver with what it imports.
     archive = function.inputs["code"]["assets"]
-    assert {"restore_validator.py", "integrity.py", "pg8000/native.py", "scramp/core.py", "dateutil/parser/__init__.py", "six.py"} <= set(archive)
+    assert {"restore_validator.py", "integrity.py", "pg8000/native.py", "scramp/core.py", "dateutil/parser/__init__.py", "six.py",
+            "boto3/__init__.py", "botocore/client.py"} <= set(archive)
 
 
 def test_the_validator_role_reads_one_secret_and_reports_nothing_else() -> None:
@@ -117,3 +123,42 @@ def test_one_weekly_cron_moves_the_restore_test_the_workflow_and_the_schedule_re
     assert declared(moved, primary)["Backup verification"].crons == (cron,)
     assert docgen.verify_schedule_block(moved.weekly_snapshots.schedule, moved.weekly_snapshots.completion_window_minutes) == (
         f'    - cron: "30 4 * * 3"  # {cron} in UTC: weeklySnapshots.schedule plus its completion window')
+
+
+def _lock(name: str) -> str:
+    return next(line.split("==")[1] for line in Path("requirements.lock").read_text().splitlines() if line.startswith(f"{name}=="))
+
+
+def test_the_validator_ships_its_own_boto3_whose_backup_model_has_put_restore_validation_result(tmp_path: Path) -> None:
+    """AWS Backup's restore testing guide: PutRestoreValidationResult "is not available through the Lambda SDK"."""
+    function = only(plan("dr"), "aws:lambda/function:Function", "restore-testing-validator")
+    archive = {path: Path(asset["path"]) for path, asset in function.inputs["code"]["assets"].items() if "path" in asset}
+    for distribution in ("boto3", "botocore"):
+        assert f"{distribution}-{_lock(distribution)}.dist-info/METADATA" in archive
+    model = json.loads(gzip.decompress(archive["botocore/data/backup/2018-11-15/service-2.json.gz"].read_bytes()))
+    assert "PutRestoreValidationResult" in model["operations"]
+    assert {p.split("/")[2] for p in archive if p.startswith("botocore/data/") and p.count("/") > 2} == {"backup", "rds", "secretsmanager"}
+    # Unpacked alone, with no site-packages: the archive's boto3 makes the call's client by itself.
+    for path, source in archive.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, tmp_path / path)
+    probe = ("import sys; sys.path.insert(0, sys.argv[1]); import boto3, botocore; "
+             "c = boto3.client('backup', region_name='us-west-2', aws_access_key_id='x', aws_secret_access_key='y'); "
+             "print(botocore.__file__.startswith(sys.argv[1]), boto3.__version__, "
+             "c.meta.service_model.operation_model('PutRestoreValidationResult').name)")
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", _lock("boto3"), "PutRestoreValidationResult"]
+
+
+def test_the_restore_metadata_overrides_name_parameters_of_the_rds_restore() -> None:
+    """AWS Backup's "Restore testing inferred metadata": overridable keys per resource type, "key values are not case
+    sensitive". Each override must name a parameter of RDS's RestoreDBInstanceFromDBSnapshot (botocore's RDS model, the
+    pinned version), the call that restores an RDS instance snapshot; see docs/aws-contracts.md for what is not proven."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("rds").operation_model("RestoreDBInstanceFromDBSnapshot")
+    parameters = {name.lower(): name for name in model.input_shape.members}
+    selection = only(plan("dr"), SELECTION)
+    overrides = selection.inputs["restoreMetadataOverrides"]
+    assert sorted(overrides) == ["dbInstanceClass", "dbSubnetGroupName", "vpcSecurityGroupIds"]
+    assert [parameters.get(key.lower()) for key in sorted(overrides)] == ["DBInstanceClass", "DBSubnetGroupName", "VpcSecurityGroupIds"]

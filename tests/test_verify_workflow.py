@@ -65,7 +65,7 @@ def test_signs_in_with_github_oidc_and_prints_no_secret() -> None:
     assert "secrets." not in text  # no secret at all: the role ARN is a variable, the issue uses the run's own token
     verify = workflow()["jobs"]["verify"]
     assert verify["permissions"] == {"contents": "read", "id-token": "write", "issues": "write"}
-    assert workflow()["permissions"] == {"contents": "read"}
+    assert workflow()["permissions"] == {}  # no default token scope: each job asks for its own
     credentials = next(s for s in verify["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
     assert credentials["with"]["role-to-assume"] == "${{ vars.AIVO_DR_VERIFY_ROLE_ARN }}" and credentials["with"]["aws-region"] == "us-west-2"
     scripts = [s["run"] for job in workflow()["jobs"].values() for s in job["steps"] if "run" in s]

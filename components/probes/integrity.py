@@ -30,7 +30,7 @@ class Expectation:
 
 def quoted(table: str) -> str:
     """A table name as a quoted identifier ("billing"."invoices"); names are checked against TABLE first."""
-    if not TABLE.match(table):
+    if not TABLE.fullmatch(table):
         raise ValueError(f"not a table name: {table!r}")
     return ".".join('"' + part.replace('"', '""') + '"' for part in table.split("."))
 

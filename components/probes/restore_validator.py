@@ -12,7 +12,8 @@ a restored snapshot keeps the master user and password it had when the snapshot 
 an instance named in PROTECTED_IDENTIFIERS (production's), whatever the event says.
 
 Code archive: this file, integrity.py, and the pure-Python PostgreSQL driver pg8000 with its dependencies
-(components/restore_testing.py vendors them from the pinned environment). boto3 is the Lambda runtime's.
+(components/restore_testing.py vendors them from the pinned environment), boto3 and botocore too: the runtime's
+SDK may lack PutRestoreValidationResult (AWS Backup's restore testing guide).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from drctl.ops.figures import check_distinct_regions, check_identifier, runbook
-from drctl.output import check_json_target, emit
+from drctl.ops.figures import check_bucket, check_distinct_regions, check_identifier, runbook
+from drctl.output import check_outputs, emit, stack_files
 
 ORDER = 50
 
@@ -33,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
 
     check_distinct_regions("--region", args.region, "--dr-region", args.dr_region)
     check_identifier("--db-identifier", args.db_identifier)
-    check_json_target(args.json)
+    check_bucket("--assets-bucket", args.assets_bucket)
+    check_bucket("--velero-bucket", args.velero_bucket)
+    check_outputs([("--json", args.json)], reads=stack_files())
     limits()
     with activity(f"backups verify {args.db_identifier} ({args.region})"):
         checks = verify(args.db_identifier, args.region, args.dr_region, args.assets_bucket, args.velero_bucket)

@@ -14,43 +14,18 @@ import argparse
 import multiprocessing
 import os
 import threading
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
 from drctl.checking import Violation, check_document, check_plan, pack_policies, summary
-from drctl.commands.common import add_plan_arguments
-from drctl.engine import run_plan
-from drctl.engine.plan import REPOSITORY
-from drctl.engine.project import load_program, stack_names
+from drctl.commands.common import State, add_plan_arguments, planner, project_states
+from drctl.engine.planner import Planner
 from drctl.errors import UsageError
-from drctl.output import check_json_target, console, write_json
+from drctl.output import check_outputs, console, stack_files, text, write_json
 
 ORDER = 30
 ALL_SCHEMA = "aivo-dr/check-all@1"
-
-
-@dataclass(frozen=True)
-class State:
-    """A stack under a set of settings overrides, as a PR must keep it safe."""
-
-    stack: str
-    overrides: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return " ".join((self.stack, *self.overrides))
-
-
-def project_states(program: Path | None) -> list[State]:
-    """This project's stacks in standby and failover; any other program's stacks as their files set them."""
-    if program is None or program.resolve() == REPOSITORY:
-        from stacks.settings.stack import DR_REGION
-
-        return [State("primary"), State("primary", (f"activeRegion={DR_REGION}",)), State("dr"), State("dr", ("failover=true",))]
-    return [State(stack) for stack in stack_names(load_program(program.resolve()))]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -70,10 +45,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--all", None, "alone: it checks every stack and state itself (drop --stack and --config)")
     if not args.all and not args.stack:
         raise UsageError("--stack", None, "required (or --all for every stack and state)")
-    check_json_target(args.json)
+    check_outputs([("--json", args.json)], reads=stack_files(args.program))
     states = project_states(args.program) if args.all else [State(args.stack, tuple(args.config))]
     policies = pack_policies()
-    results = check_states(states, args.program)
+    results = check_states(states, planner(args))
     documents = [{"state": s.label, "config": list(s.overrides), **check_document(s.stack, v, policies)} for s, _p, v in results]
     passed = all(d["summary"]["passed"] for d in documents)
     document: dict[str, Any] = documents[0] if not args.all else {
@@ -101,16 +76,16 @@ def run(args: argparse.Namespace) -> int:
 Result = tuple[State, str, list[Violation]]
 
 
-def _check_state(state: State, program: Path | None) -> Result:
-    plan = run_plan(state.stack, list(state.overrides), program)
+def _check_state(state: State, source: Planner) -> Result:
+    plan = source.plan(state.stack, state.overrides)
     return state, plan.project, check_plan(plan, pack_policies())
 
 
-def _check_in_fork(state: State, program: Path | None) -> Result | None:
+def _check_in_fork(state: State, source: Planner) -> Result | None:
     """A forked worker's check; None when it failed: the parent checks that state again, and raises the same
     error as a serial run would (an engine error does not travel back through a pipe intact)."""
     try:
-        return _check_state(state, program)
+        return _check_state(state, source)
     except Exception:
         return None
 
@@ -120,15 +95,15 @@ def usable_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def check_states(states: list[State], program: Path | None) -> list[Result]:
+def check_states(states: list[State], source: Planner) -> list[Result]:
     """Each state's plan checked, in order; the states after the first in forks that share its plan."""
-    first, rest = _check_state(states[0], program), states[1:]
+    first, rest = _check_state(states[0], source), states[1:]
     workers = min(len(rest), usable_cpus())
     if workers < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [first, *(_check_state(state, program) for state in rest)]
+        return [first, *(_check_state(state, source) for state in rest)]
     with multiprocessing.get_context("fork").Pool(len(rest)) as pool:
-        forked = pool.starmap(_check_in_fork, [(state, program) for state in rest], chunksize=1)
-    return [first, *(result or _check_state(state, program) for state, result in zip(rest, forked, strict=True))]
+        forked = pool.starmap(_check_in_fork, [(state, source) for state in rest], chunksize=1)
+    return [first, *(result or _check_state(state, source) for state, result in zip(rest, forked, strict=True))]
 
 
 def violations_table(title: str, violations: list[Violation]) -> Table:
@@ -136,7 +111,7 @@ def violations_table(title: str, violations: list[Violation]) -> Table:
     for column in ("policy", "level", "resource", "message"):
         table.add_column(column, overflow="fold")
     for v in violations:
-        level = "[bold red]mandatory[/bold red]" if v.level == "mandatory" else "[yellow]advisory[/yellow]"
+        level = text("mandatory", style="bold red") if v.level == "mandatory" else text("advisory", style="yellow")
         table.add_row(v.policy, level, v.resource, v.message)
     return table
 

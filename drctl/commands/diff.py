@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
 
-from drctl.commands.common import add_plan_arguments
+from drctl.commands.common import add_plan_arguments, planner
 from drctl.diffing import Diff, diff_plans
-from drctl.engine import run_plan
 from drctl.errors import UsageError
-from drctl.output import check_json_target, console, write_json
+from drctl.output import Output, check_outputs, console, dump_json, stack_files, text, visible, write_files, write_json
 
 ORDER = 20
 DATA_LOSS_EXIT = 1
@@ -35,6 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="a setting of the first plan, e.g. failover=false (repeatable)")
     parser.add_argument("--to", dest="after", action="append", default=[], metavar="KEY=VALUE",
                         help="a setting of the second plan, e.g. failover=true (repeatable)")
+    parser.add_argument("--markdown", default=None, metavar="PATH|-",
+                        help="write the changes as a Markdown table to PATH, or - for standard output (the README's failover table)")
     parser.set_defaults(handler=run)
 
 
@@ -49,23 +51,31 @@ def run(args: argparse.Namespace) -> int:
     if not args.before and not args.after:
         raise UsageError("--from", None, "at least one --from or --to KEY=VALUE: with neither, both plans are the stack's "
                          "own settings and the diff says nothing")
-    check_json_target(args.json)
+    check_outputs([("--json", args.json), ("--markdown", args.markdown)], reads=stack_files(args.program), dash=("--json", "--markdown"))
+    if args.json == "-" and args.markdown == "-":
+        raise UsageError("--markdown", "-", "a file path when --json is - (standard output carries one document)")
     for option, values in (("--from", args.before), ("--to", args.after)):
-        for text in values:
-            check_setting(option, text)
-    old = run_plan(args.stack, [*args.config, *args.before], args.program)
-    new = run_plan(args.stack, [*args.config, *args.after], args.program)
+        for setting in values:
+            check_setting(option, setting)
+    source = planner(args)
+    old = source.plan(args.stack, [*args.config, *args.before])
+    new = source.plan(args.stack, [*args.config, *args.after])
     diff = diff_plans(old, new, args.before, args.after)
+    files = [Output("--json", Path(args.json), dump_json(diff.document()).encode())] if args.json not in (None, "-") else []
+    if args.markdown not in (None, "-"):
+        files.append(Output("--markdown", Path(args.markdown), (markdown(diff) + "\n").encode()))
+    write_files(files)
     if args.json == "-":
         write_json(diff.document(), "-")
+    elif args.markdown == "-":
+        sys.stdout.write(visible(markdown(diff), keep_newlines=True) + "\n")
     else:
         out = console()
         out.print(diff_table(diff))
         out.print()
-        out.print(escape(summary_line(diff)))
-        if args.json:
-            write_json(diff.document(), args.json)
-            out.print(f"diff document written to {args.json}")
+        out.print(summary_line(diff))
+        for output in files:
+            out.print(f"diff {'document' if output.flag == '--json' else 'table'} written to {output.path}")
     return DATA_LOSS_EXIT if diff.data_stores_replaced_or_deleted else 0
 
 
@@ -85,7 +95,7 @@ def display_type(type_: str) -> str:
 def diff_table(diff: Diff) -> Table:
     before = " ".join(diff.before) or "(stack settings)"
     after = " ".join(diff.after) or "(stack settings)"
-    table = Table(title=escape(f"{diff.stack}: {before} -> {after}"))
+    table = Table(title=f"{diff.stack}: {before} -> {after}")
     table.add_column("action", no_wrap=True)
     table.add_column("type", overflow="fold", max_width=32)
     table.add_column("name", overflow="fold", max_width=30)
@@ -96,10 +106,21 @@ def diff_table(diff: Diff) -> Table:
             for p in change.paths
         ]
         lines.extend(change.reasons)
-        action = change.action + ("\nDATA STORE" if change.loses_data else "")
-        # Escaped: "[secret]" and "[forces replacement: ...]" are text, not Rich markup.
-        table.add_row(action, escape(display_type(change.type)), escape(change.name), escape("\n".join(lines)))
+        action = text(change.action, *(["DATA STORE"] if change.loses_data else []))
+        # The console shows "[secret]" and "[forces replacement: ...]" as typed (drctl.output): no markup to escape.
+        table.add_row(action, display_type(change.type), change.name, text(*lines))
     return table
+
+
+def markdown(diff: Diff) -> str:
+    """The changes as a Markdown table, sorted by action, type and name, then the summary line and the IAM count:
+    what `drctl diff --markdown` writes and `make docs` puts in the README (the failover's change list)."""
+    lines = ["| action | type | name | changed inputs |", "|---|---|---|---|"]
+    for change in sorted(diff.changes, key=lambda c: (c.action, c.type, c.name)):
+        paths = ", ".join(f"`{p.path}`" for p in change.paths)
+        lines.append(f"| {change.action} | `{change.type}` | `{change.name}` | {paths} |".replace("\n", " "))
+    iam = sum(1 for c in diff.changes if c.type.startswith("aws:iam/"))
+    return "\n".join([*lines, "", f"{summary_line(diff)}; IAM resources changed: {iam}"])
 
 
 def summary_line(diff: Diff) -> str:

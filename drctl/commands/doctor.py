@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 
 from drctl.errors import UsageError
-from drctl.output import check_json_target, emit
+from drctl.output import check_json_target, check_outputs, emit, stack_files
 
 ORDER = 49
 
@@ -40,8 +40,8 @@ def check_json_path(target: str | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drctl.engine.plan import REPOSITORY
-    from drctl.ops.aws import limits
+    from drctl.engine.project import REPOSITORY
+    from drctl.ops.aws import limits, require_credentials
     from drctl.ops.checks import exit_status
     from drctl.ops.doctor import STACKS, context, doctor, document, tables, verdict
     from drctl.ops.progress import activity
@@ -50,9 +50,11 @@ def run(args: argparse.Namespace) -> int:
     if args.stack not in STACKS:
         raise UsageError("--stack", args.stack, " or ".join(STACKS))
     check_json_path(args.json)
-    limits()
     program = (args.program or REPOSITORY).resolve()
+    check_outputs([("--json", args.json)], reads=stack_files(program))
+    limits()
     settings = stack_settings(args.stack, program)
+    require_credentials("doctor")
     ctx = context(args.stack, settings, program)
     with activity(f"doctor {args.stack} ({settings.region})"):
         rows = doctor(ctx)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
-from rich.text import Text
 
 from drctl.errors import EngineError, UsageError
-from drctl.ops.figures import DRILL_SCHEMA as SCHEMA
 from drctl.ops.figures import (
     POLL_SECONDS,
     SCENARIOS,
@@ -25,7 +22,7 @@ from drctl.ops.figures import (
     check_number,
     runbook,
 )
-from drctl.output import console
+from drctl.output import console, text
 
 ORDER = 53
 
@@ -69,10 +66,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _restore_time(text: str | None) -> datetime | None:
     if text is None:
         return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        raise UsageError("--restore-time", text, 'a UTC time like "2024-01-15T10:30:00Z"') from None
+    from stacks.settings.values import UTC_TIME, utc_time
+
+    moment = utc_time(text)  # ASCII digits of a real time (strptime alone takes any script's digits)
+    if moment is None:
+        raise UsageError("--restore-time", text, UTC_TIME)
+    return moment
 
 
 def run(args: argparse.Namespace) -> int:
@@ -116,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         root_cause=args.root_cause, preventive=args.preventive,
     )
     record = run_drill(options)
-    paths = _save(record, directory)
+    paths = _save(record, directory, "--report")
     _show(record, paths)
     return 0 if drill_passed(record) else 1
 
@@ -145,33 +144,42 @@ class ReportNotWritten(EngineError):
     """The drill ran but its report could not be written where asked (exit 1, one line naming where the record is)."""
 
 
-def _save(record: dict[str, Any], directory: Path) -> dict[str, Path]:
-    """Write the report; if the folder failed us after all (removed, full), the record still survives: in a
-    new folder under the system's temporary directory, or as a last resort as JSON on standard error."""
+def _save(record: dict[str, Any], directory: Path, flag: str) -> dict[str, Path]:
+    """Render the report's three files, then write them all or none. If the folder failed us after all (removed,
+    full), the record still survives: in a new folder under the system's temporary directory, or as a last resort
+    as JSON on standard error."""
     from drctl.ops.report import report_document, write_report
-    from drctl.output import dump_json
+    from drctl.output import NotWritten, dump_json
 
     try:
-        return write_report(record, directory)
-    except OSError as error:
-        problem = f"{directory}: {error.strerror or error}"
+        return write_report(record, directory, flag)
+    except NotWritten as error:
+        problem = f"{flag} {directory}: {error.reason}"
+    except OSError as error:  # the directory itself is gone
+        problem = f"{flag} {directory}: {error.strerror or error}"
     try:
-        paths = write_report(record, Path(tempfile.mkdtemp(prefix="drctl-drill-")))
-    except OSError:
+        paths = write_report(record, Path(tempfile.mkdtemp(prefix="drctl-drill-")), flag)
+    except (NotWritten, OSError):
         sys.stderr.write(dump_json(report_document(record)))
-        raise ReportNotWritten(f"--report {problem}: the report was not written; the drill record is the JSON above on standard error") from None
-    raise ReportNotWritten(f"--report {problem}: the report was not written there; the drill record is saved as {paths['json']} "
+        raise ReportNotWritten(f"{problem}: the report was not written; the drill record is the JSON above on standard error") from None
+    raise ReportNotWritten(f"{problem}: the report was not written there; the drill record is saved as {paths['json']} "
                            f"(rebuild the report with: drctl drill report --from {paths['json']} --out DIR)")
 
 
 def _load_record(path: Path) -> dict[str, Any]:
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise UsageError("--from", str(path), f"a drill record written by drctl drill run ({SCHEMA} JSON)") from None
-    if not isinstance(record, dict) or record.get("schema") != SCHEMA:
-        raise UsageError("--from", str(path), f"a drill record written by drctl drill run ({SCHEMA} JSON)")
-    return record
+    from drctl.ops.record import read_record
+
+    return read_record(path, "--from")
+
+
+def _refuse_overwriting(record: dict[str, Any], directory: Path, source: Path) -> None:
+    """The Markdown and the picture never overwrite the record they are made from (a record named like them). The
+    record itself is rewritten in place only when it is the report's own JSON: that is what --root-cause updates."""
+    from drctl.ops.report import report_paths
+    from drctl.output import check_outputs
+
+    paths = report_paths(record, directory)
+    check_outputs([("--out", paths["markdown"]), ("--out", paths["png"])], reads=[source])
 
 
 def report(args: argparse.Namespace) -> int:
@@ -184,7 +192,8 @@ def report(args: argparse.Namespace) -> int:
     if args.preventive is not None:
         record["preventiveMeasures"] = args.preventive
     directory = writable_directory("--out", args.out or args.source.parent)
-    paths = _save(record, directory)
+    _refuse_overwriting(record, directory, args.source)
+    paths = _save(record, directory, "--out")
     _show(record, paths)
     return 0 if drill_passed(record) else 1
 
@@ -197,7 +206,7 @@ def _show(record: dict[str, Any], paths: dict[str, Path]) -> None:
     for column in ("#", "step", "kind", "status", "duration", "detail"):
         steps.add_column(column, overflow="fold", no_wrap=column in ("#", "kind", "status"))
     for i, step in enumerate(record["steps"], start=1):
-        steps.add_row(str(i), Text(step["title"]), step["kind"], step["status"], fmt_duration(step["seconds"]), Text(step["detail"]))
+        steps.add_row(str(i), text(step["title"]), step["kind"], step["status"], fmt_duration(step["seconds"]), text(step["detail"]))
     out.print(steps)
     m = recovery_metrics(record)
     rpo = record.get("rpoSeconds")

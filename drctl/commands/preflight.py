@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from drctl.ops.figures import check_distinct_regions, check_identifier, runbook
-from drctl.output import check_json_target, emit
+from drctl.output import check_outputs, emit, stack_files
 from stacks.settings.stack import CLUSTER_NAMES
 
 ORDER = 52
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_distinct_regions("--primary-region", args.primary_region, "--dr-region", args.dr_region)
     check_identifier("--replica-identifier", args.replica_identifier)
-    check_json_target(args.json)
+    check_outputs([("--json", args.json)], reads=stack_files())
     limits()
     with activity(f"preflight {args.primary_region} -> {args.dr_region}"):
         checks = preflight(args.primary_region, args.dr_region, args.cluster, args.replica_identifier)

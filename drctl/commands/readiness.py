@@ -9,18 +9,19 @@ tiers-within-objectives). Exit status: 0 every tier keeps its objectives (or an 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
 
+from drctl.commands.common import add_plan_source_arguments, planner
 from drctl.errors import UsageError
-from drctl.output import check_json_target, console, write_json
+from drctl.output import Output, check_outputs, console, dump_json, stack_files, write_files, write_json
+from drctl.reading import load_json
 
 ORDER = 35
-SCHEMA = "aivo-dr/readiness@1"
+SCHEMA = "aivo-dr/readiness@2"
+BASE_SCHEMAS = ("aivo-dr/readiness@1", SCHEMA)  # the base branch may predate the distributions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,36 +32,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                         help="override a setting of both stacks for this run only, like `pulumi config set` (repeatable)")
     parser.add_argument("--json", default=None, metavar="PATH|-", help="write the readiness document to PATH, or - for standard output")
-    parser.add_argument("--markdown", default=None, metavar="PATH", help="write the report as Markdown (the PR comment)")
+    parser.add_argument("--markdown", default=None, metavar="PATH", help="write the report as Markdown to PATH (the PR comment)")
     parser.add_argument("--picture", action="append", default=[], type=Path, metavar="PATH",
                         help="draw the failover timeline to PATH (.png or .svg; repeatable)")
     parser.add_argument("--calibrate", action="append", default=[], type=Path, metavar="DRILL.json",
                         help="replace estimated step durations with those a `drctl drill run` record measured (repeatable)")
+    parser.add_argument("--observe", action="store_true",
+                        help="read each replica's observed lag (CloudWatch p99 over 14 days: ReplicaLag, S3 ReplicationLatency) "
+                        "with the usual AWS credentials; it replaces the lag alarm's time to notice")
     parser.add_argument("--compare", default=None, type=Path, metavar="BASE.json",
                         help="a readiness document of the base branch: show before, after and delta per tier")
+    add_plan_source_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def _check(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.stack != "dr":
         raise UsageError("--stack", args.stack, "dr: readiness is the failover's, from the primary and dr stacks together")
-    check_json_target(args.json)
-    if args.markdown:
-        check_json_target(args.markdown, "--markdown")
     for picture in args.picture:
-        if picture.suffix.lower() not in (".png", ".svg"):
+        if str(picture) != "-" and picture.suffix.lower() not in (".png", ".svg"):
             raise UsageError("--picture", str(picture), "a path ending .png or .svg")
-        check_json_target(str(picture), "--picture")
+    check_outputs([("--json", args.json), ("--markdown", args.markdown), *(("--picture", p) for p in args.picture)],
+                  reads=[*stack_files(), *args.calibrate, *([args.compare] if args.compare else [])])
     for drill in args.calibrate:
         if not drill.is_file():
             raise UsageError("--calibrate", str(drill), "a drill record written by drctl drill run (aivo-dr/drill@1 JSON)")
     if args.compare is None:
         return None
-    try:
-        base = json.loads(args.compare.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise UsageError("--compare", str(args.compare), f"a readiness document written by drctl readiness --json ({SCHEMA})") from None
-    if not isinstance(base, dict) or base.get("schema") != SCHEMA:
+    base = load_json(args.compare, "--compare", f"a readiness document written by drctl readiness --json ({SCHEMA})")
+    if not isinstance(base, dict) or base.get("schema") not in BASE_SCHEMAS:
         raise UsageError("--compare", str(args.compare), f"a readiness document written by drctl readiness --json ({SCHEMA})")
     return base
 
@@ -68,11 +68,11 @@ def _check(args: argparse.Namespace) -> dict[str, Any] | None:
 def run(args: argparse.Namespace) -> int:
     from drctl.commands.diff import summary_line
     from drctl.readiness import readiness
-    from drctl.readiness_picture import write as draw
+    from drctl.readiness_picture import render as render_picture
     from policies.recovery import document
 
     base = _check(args)
-    result = readiness(args.config, drills=args.calibrate)
+    result = readiness(args.config, drills=args.calibrate, observe=args.observe, source=planner(args))
     r = result.readiness
     doc = document(r)
     outside = result.flip_steps_outside_diff
@@ -83,19 +83,20 @@ def run(args: argparse.Namespace) -> int:
     doc["config"] = list(args.config)
     if base is not None:
         doc["comparedWith"] = compare(base, doc)
-    for picture in args.picture:
-        draw(r, picture)
+    # Every file rendered first, then all written together: a failure leaves none of them half done.
+    files = [Output("--picture", picture, render_picture(r, picture.suffix.lstrip(".").lower())) for picture in args.picture]
     if args.markdown:
-        Path(args.markdown).write_text(markdown(doc), encoding="utf-8")
+        files.append(Output("--markdown", Path(args.markdown), markdown(doc).encode("utf-8")))
+    if args.json and args.json != "-":
+        files.append(Output("--json", Path(args.json), dump_json(doc).encode("utf-8")))
+    write_files(files)
     if args.json == "-":
         write_json(doc, "-")
         return 0 if doc["passed"] else 1
     out = console()
     out.print(tier_table(doc))
     for line in notes(doc):
-        out.print(escape(line), markup=True, highlight=False)
-    if args.json:
-        write_json(doc, args.json)
+        out.print(line)
     for picture in args.picture:
         out.print(f"timeline drawn to {picture}")
     return 0 if doc["passed"] else 1
@@ -123,6 +124,21 @@ def _computed(o: dict[str, Any]) -> str:
     return "lost" if o["computedSeconds"] is None and o["cause"] == "cache" else _fmt(o["computedSeconds"])
 
 
+def _mode(o: dict[str, Any], mode: str) -> str:
+    """p50 / p95 of one mode ("-" when the plan gives no failover)."""
+    found = next((m for m in o.get("modes", []) if m["mode"] == mode), None)
+    if found is None:
+        return "-"
+    if found["p95Seconds"] is None:
+        return "never"
+    return f"{_fmt(found['p50Seconds'])} / {_fmt(found['p95Seconds'])}"
+
+
+def _rpo(o: dict[str, Any]) -> str:
+    shown = _computed(o)
+    return f"{shown} ({o['kind']})" if o.get("kind") and o["assessed"] and o["kind"] not in ("lost", "unbounded") else shown
+
+
 def rows(doc: dict[str, Any]) -> list[list[str]]:
     out = []
     for t in doc["tiers"]:
@@ -134,12 +150,14 @@ def rows(doc: dict[str, Any]) -> list[list[str]]:
             elif o["verdict"] == "ACCEPTED":
                 why.append(f"{name} accepted exception: {o['cause']}")
         dominates = f"RTO: {rto['cause']}" + (f"; RPO: {rpo['cause']}" if rpo["cause"] else "")
-        out.append([t["tier"], _fmt(rto["targetSeconds"]), _computed(rto), _margin(rto), _fmt(rpo["targetSeconds"]), _computed(rpo),
-                    _margin(rpo), t["verdict"], "; ".join(why) or dominates])
+        out.append([t["tier"], _fmt(rto["targetSeconds"]), _mode(rto, "normal"), _mode(rto, "impaired"), _margin(rto),
+                    _fmt(rpo["targetSeconds"]), _rpo(rpo), _margin(rpo), t["verdict"], "; ".join(why) or dominates])
     return out
 
 
-HEADERS = ["tier", "RTO target", "RTO computed", "RTO margin", "RPO target", "RPO computed", "RPO margin", "verdict", "what dominates / breaks it"]
+HEADERS = ["tier", "RTO target", "RTO p50 / p95", "RTO p50 / p95, us-east-1 impaired", "RTO margin at p95", "RPO target",
+           "RPO (what it is)", "RPO margin", "verdict", "what dominates / breaks it"]
+VERDICT = HEADERS.index("verdict")
 
 
 def tier_table(doc: dict[str, Any]) -> Table:
@@ -147,7 +165,7 @@ def tier_table(doc: dict[str, Any]) -> Table:
     for header in HEADERS:
         table.add_column(header, overflow="fold", no_wrap=header in ("tier", "verdict"))
     for row in rows(doc):
-        table.add_row(*(escape(c) for c in row))
+        table.add_row(*row)
     return table
 
 
@@ -156,20 +174,28 @@ def notes(doc: dict[str, Any]) -> list[str]:
     if doc["declaration"]:
         lines.append(f"declaration: {_fmt(doc['declaration']['seconds'])} ({doc['declaration']['source']})")
     for t in doc["tiers"]:
-        lines.append(f"{t['tier']} critical path: {t['rto']['detail']}")
+        lines.append(f"{t['tier']} critical path of the p95 trial (each step p50/p95), {t['rto']['detail']}")
         lines.append(f"{t['tier']} data: {t['rpo']['detail']}")
     for f in doc.get("fallbacks", []):
         lines.append(f"{f['store']} fallback (not the failover's path, not judged): {_fmt(f['seconds'])}, {f['source']}")
     for e in doc["exceptions"]:
         lines.append(f"accepted exception: {e['tier']} {e['objective'].upper()} {e['cause']}" + (f" up to {e['upTo']}" if e["upTo"] else "")
                      + f": {e['reason']}")
-    measured = [k for k, f in doc["figures"].items() if f["measured"]]
-    lines.append("figures: " + (f"measured by drills: {', '.join(measured)}; " if measured else "") + "estimated: "
-                 + ", ".join(k for k, f in doc["figures"].items() if not f["measured"]) + " (policies/recovery/steps.yaml)")
+    for note in doc.get("notes", []):
+        lines.append(f"note: {note}")
+    figures = doc["figures"]
+    measured = [k for k, f in figures.items() if f["measured"]]
+    sourced = [k for k, f in figures.items() if not f["measured"] and not f.get("calibrationPending")]
+    pending = [k for k, f in figures.items() if f.get("calibrationPending")]
+    lines.append("figures (p50 and p95 each, policies/recovery/steps.yaml): " + (f"measured by drills: {', '.join(measured)}; " if measured else "")
+                 + f"sourced: {', '.join(sourced) or '-'}; no source, calibrate with a drill: {', '.join(pending) or '-'}")
+    if doc.get("samples"):
+        lines.append(f"verdicts at {doc.get('verdictAt', 'p95')}, the worse of the two modes; {doc['samples']['trials']} trials, seed "
+                     f"{doc['samples']['seed']}, {doc['samples']['family']}")
     lines.append(f"failover diff: {doc['failoverDiff']}")
     for row in rows(doc):
-        if row[7] != "OK":
-            lines.append(f"{row[0]}: {row[7]}: {row[8]}")
+        if row[VERDICT] != "OK":
+            lines.append(f"{row[0]}: {row[VERDICT]}: {row[VERDICT + 1]}")
     lines.extend(f"PROBLEM: {p}" for p in doc["problems"])
     failed = [t["tier"] for t in doc["tiers"] if t["verdict"] == "BREACH"]
     lines.append("readiness: " + (f"BREACH in {', '.join(failed)}" if failed else "every tier within its objectives or an accepted exception")
@@ -199,9 +225,9 @@ def _delta(d: dict[str, Any]) -> str:
 
 
 def markdown(doc: dict[str, Any]) -> str:
-    lines = ["## DR readiness (`drctl readiness --stack dr`)", ""]
+    lines = ["## DR readiness (`drctl readiness --stack dr`, verdicts at p95)", ""]
     if doc.get("comparedWith") is not None:
-        lines += ["| tier | RTO before | RTO after | RTO delta | RPO before | RPO after | RPO delta | verdict before | verdict after |",
+        lines += ["| tier | RTO p95 before | RTO p95 after | RTO delta | RPO before | RPO after | RPO delta | verdict before | verdict after |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for c in doc["comparedWith"]:
             lines.append(f"| {c['tier']} | {_fmt(c['rto']['before'])} | {_fmt(c['rto']['after'])} | {_delta(c['rto'])} | "

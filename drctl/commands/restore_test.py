@@ -18,7 +18,7 @@ from drctl.ops.figures import (
     check_throwaway,
     runbook,
 )
-from drctl.output import check_json_target, emit
+from drctl.output import check_outputs, emit, stack_files
 
 ORDER = 51
 THROWAWAY_PREFIX = "aivo-restore-test"
@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _dsn(var: str) -> str:
-    if not _ENV.match(var) or not os.environ.get(var):
+    if not _ENV.fullmatch(var) or not os.environ.get(var):
         raise UsageError("--dsn-env", var, "the name of a set environment variable holding a libpq DSN, e.g. 'dbname=aivo user=aivo_admin'")
     return os.environ[var]
 
@@ -81,14 +81,14 @@ def run(args: argparse.Namespace) -> int:
     check_identifier("--db-identifier", args.db_identifier)
     check_throwaway("--target-identifier", args.target_identifier, THROWAWAY_PREFIX)
     check_instance_class("--instance-class", args.instance_class)
-    if args.snapshot != "latest" and not _SNAPSHOT.match(args.snapshot):
+    if args.snapshot != "latest" and not _SNAPSHOT.fullmatch(args.snapshot):
         raise UsageError("--snapshot", args.snapshot, "latest or a DB snapshot identifier such as rds:aivo-production-postgres-2024-01-15-03-00")
     timeout_minutes = check_number("--timeout-minutes", args.timeout_minutes, *TIMEOUT_MINUTES)
     poll_seconds = check_number("--poll-seconds", args.poll_seconds, *POLL_SECONDS)
     dsn = _dsn(args.dsn_env)
     _check_host(args.dsn_env, dsn, args.target_identifier, args.region, args.allow_other_host)
     expectations = load_expectations(args.expect)
-    check_json_target(args.json)
+    check_outputs([("--json", args.json)], reads=[*stack_files(), args.expect])
     limits()
     plan = RestorePlan(
         region=args.region, snapshot=args.snapshot, db_identifier=args.db_identifier, target=args.target_identifier,

@@ -7,7 +7,7 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from drctl.output import check_json_target, emit
+from drctl.output import check_outputs, emit, stack_files, text, visible
 
 ORDER = 54
 
@@ -25,21 +25,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rich.table import Table
-    from rich.text import Text
 
     from drctl.ops.aws import limits
     from drctl.ops.figures import runbook
     from drctl.ops.progress import activity
     from drctl.ops.schedule import FAIL, document, markdown, schedule, summary_line
 
-    check_json_target(args.json)
+    drills = sorted(args.drills.rglob("*.json")) if args.drills.is_dir() else []
+    check_outputs([("--json", args.json)], reads=[*stack_files(), *drills])
     limits()
     now = datetime.now(UTC)
     with activity("schedule: restore jobs, FIS experiments, drill records"):
         rows = schedule(runbook("dr"), runbook("primary"), args.drills, now)
     code = 1 if any(r.status == FAIL for r in rows) else 0
     if args.markdown:
-        print(markdown(rows, now), end="")
+        print(visible(markdown(rows, now), keep_newlines=True), end="")
         return code
     table = Table(title="Testing Schedule", title_justify="left")
     for column in ("test", "frequency", "last tested", "next scheduled", "what runs it", "status"):
@@ -47,6 +47,6 @@ def run(args: argparse.Namespace) -> int:
     for r in rows:
         last = (f"{r.last_tested:%Y-%m-%d %H:%M} UTC: " if r.last_tested else "") + r.last_detail
         upcoming = (f"{r.next_scheduled:%Y-%m-%d %H:%M} UTC " if r.next_scheduled else "") + f"({r.next_detail})"
-        table.add_row(r.test, r.frequency, Text(last), Text(upcoming), Text("\n".join(r.mechanisms)), r.status)
+        table.add_row(r.test, r.frequency, last, upcoming, text(*r.mechanisms), r.status)
     emit(document(rows, now), args.json, table, summary_line(rows))
     return code

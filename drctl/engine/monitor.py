@@ -13,9 +13,8 @@ from pulumi.runtime import rpc
 
 from . import sdk
 from .outputs import MOCK_ACCOUNT, mock_invoke, mock_outputs, plain
+from .records import SECRET, UNKNOWN, InvokeRecord, ResourceRecord  # noqa: F401 - SECRET re-exported
 
-SECRET = "[secret]"
-UNKNOWN = "[unknown]"
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 # Services whose API is global (control plane in us-east-1): their resources have no region of their own.
@@ -99,67 +98,6 @@ def _own_type(urn: str) -> str:
 def _described(type_: str, urn: str, parent: str) -> str:
     """A resource as the engine's refusals name it: type, name, and the parent it is registered under."""
     return f"{type_} '{urn.split('::')[-1]}' under {parent or 'the stack'}"
-
-
-@dataclass
-class ResourceRecord:
-    urn: str
-    type: str
-    name: str
-    parent: str | None
-    custom: bool
-    remote: bool
-    region: str | None
-    provider: str | None
-    inputs: dict[str, Any]
-    protect: bool
-    retain_on_delete: bool
-    depends_on: list[str]
-    ignore_changes: list[str]
-    delete_before_replace: bool
-    replace_on_changes: list[str]
-    additional_secret_outputs: list[str]
-    aliases: list[str]
-    custom_timeouts: dict[str, str]
-    uses_default_provider: bool
-    read_id: str | None = None  # set when the resource is read (`.get`, StackReference), not managed
-    # Per input, the resources its value came from (what the engine hands policies as property dependencies).
-    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
-
-    def document(self) -> dict[str, Any]:
-        return {
-            "urn": self.urn,
-            "readId": self.read_id,
-            "type": self.type,
-            "name": self.name,
-            "parent": self.parent,
-            "custom": self.custom,
-            "remote": self.remote,
-            "region": self.region,
-            "provider": self.provider,
-            "inputs": self.inputs,
-            "protect": self.protect,
-            "retainOnDelete": self.retain_on_delete,
-            "dependsOn": self.depends_on,
-            "propertyDependencies": self.property_dependencies,
-            "ignoreChanges": self.ignore_changes,
-            "deleteBeforeReplace": self.delete_before_replace,
-            "replaceOnChanges": self.replace_on_changes,
-            "additionalSecretOutputs": self.additional_secret_outputs,
-            "customTimeouts": self.custom_timeouts,
-        }
-
-
-@dataclass
-class InvokeRecord:
-    token: str
-    region: str | None
-    provider: str | None
-    args: dict[str, Any]
-    uses_default_provider: bool
-
-    def document(self) -> dict[str, Any]:
-        return {"token": self.token, "region": self.region, "provider": self.provider, "args": self.args}
 
 
 @dataclass

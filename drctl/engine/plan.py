@@ -11,9 +11,7 @@ import os
 import runpy
 import sys
 import warnings
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,51 +20,12 @@ import pulumi.runtime
 
 from drctl.errors import EngineError, UsageError
 
-from .monitor import EngineLog, InvokeRecord, Recording, RecordingMonitor, ResourceRecord, Sibling, SiblingNeeded, canonical
-from .project import Program, StackConfig, load_program, stack_config, stack_names
+from .monitor import EngineLog, Recording, RecordingMonitor, Sibling, SiblingNeeded, canonical
+from .project import REPOSITORY, Program, StackConfig, load_program, stack_config, stack_names
+from .records import SCHEMA, InvokeRecord, Plan, ResourceRecord  # noqa: F401 - re-exported: where callers found them
 
-SCHEMA = "aivo-dr/plan@1"
-REPOSITORY = Path(__file__).resolve().parents[2]
 # The organization of a stack without a backend (`pulumi.get_organization()`; StackReference names).
 ORGANIZATION = "organization"
-
-
-@dataclass
-class Plan:
-    project: str
-    stack: str
-    config: dict[str, str]
-    resources: list[ResourceRecord]
-    invokes: list[InvokeRecord]
-    outputs: dict[str, Any]
-    disabled_default_providers: list[str] = field(default_factory=list)
-    # What each StackReference of the run read (the sibling's planned outputs): the analyzer sees them too.
-    peer_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def document(self) -> dict[str, Any]:
-        return {
-            "schema": SCHEMA,
-            "project": self.project,
-            "stack": self.stack,
-            "config": self.config,
-            "resources": [r.document() for r in self.resources],
-            "invokes": [i.document() for i in self.invokes],
-            "outputs": self.outputs,
-        }
-
-    def by_type(self, type_: str) -> list[ResourceRecord]:
-        return [r for r in self.resources if r.type == type_]
-
-    def resource(self, urn_or_name: str) -> ResourceRecord:
-        for r in self.resources:
-            if urn_or_name in (r.urn, r.name):
-                return r
-        raise KeyError(urn_or_name)
-
-    def counts(self) -> tuple[Counter[str], Counter[str]]:
-        """(resources per type, resources per region) - custom resources only, as they are what AWS sees."""
-        custom = [r for r in self.resources if r.custom or r.remote]
-        return Counter(r.type for r in custom), Counter(r.region or "global/none" for r in custom)
 
 
 class SettingsProblem(UsageError):
@@ -315,7 +274,12 @@ def _plan(
 def _remember(program: Program, stack: str, overrides: list[str], plan: Plan) -> None:
     """A stack planned with its own settings is what its siblings read: keep its outputs for them."""
     if not overrides:
-        _SIBLING_PLANS[(str(program.directory), stack, _fingerprint(program, stack))] = plan.outputs
+        remember_sibling(program, stack, plan)
+
+
+def remember_sibling(program: Program, stack: str, plan: Plan) -> None:
+    """`plan` is `stack` planned with its own settings (made now, or read from the plan cache under the same inputs)."""
+    _SIBLING_PLANS[(str(program.directory), stack, _fingerprint(program, stack))] = plan.outputs
 
 
 def _run_once(

@@ -11,8 +11,11 @@ from typing import Any
 import yaml
 
 from drctl.errors import UsageError
+from drctl.reading import STACK_FILE_LIMIT, compose_yaml, load_yaml, read_text
 
 SECRET_PLACEHOLDER = "[secret]"
+# This checkout: the program `drctl` plans when no --program is given.
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 # ---- stack files, read as the Pulumi CLI reads them ------------------------------------------------------
@@ -100,10 +103,8 @@ def _node_value(node: yaml.Node, file: Path, path: str) -> Any:
 
 def read_yaml_file(file: Path) -> Any:
     """A YAML file as the Pulumi CLI reads it (above), or a UsageError naming the file, the key and the fix."""
-    try:
-        node = yaml.compose(file.read_text(), Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        raise UsageError(str(file), "(unreadable)", f"valid YAML ({str(error).splitlines()[0]})") from None
+    text = read_text(file, str(file), "a Pulumi stack file (UTF-8 YAML)", STACK_FILE_LIMIT)
+    node = compose_yaml(text, str(file), "(unreadable)")
     return None if node is None else _node_value(node, file, "")
 
 
@@ -120,10 +121,10 @@ def load_program(directory: Path) -> Program:
     project_file = directory / "Pulumi.yaml"
     if not project_file.is_file():
         raise UsageError("--program", str(directory), "a directory with a Pulumi.yaml")
-    try:
-        project = yaml.safe_load(project_file.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise UsageError(str(project_file), "(unreadable)", f"valid YAML ({str(error).splitlines()[0]})") from None
+    text = read_text(project_file, str(project_file), "a Pulumi project file (UTF-8 YAML)", STACK_FILE_LIMIT)
+    project = load_yaml(text, str(project_file), "(unreadable)") or {}
+    if not isinstance(project, dict):
+        raise UsageError(str(project_file), "(unreadable)", "a YAML mapping (name:, runtime:, ...)")
     runtime = project.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
@@ -210,7 +211,7 @@ class StackConfig:
 def stack_config(program: Program, stack: str, overrides: list[str]) -> StackConfig:
     """The config a `pulumi up --stack STACK` would pass, with `--config` overrides applied in memory."""
     stack_file = program.directory / f"Pulumi.{stack}.yaml"
-    if not stack_file.is_file():
+    if not stack_file.exists():  # anything else that exists (a FIFO, a directory) is refused by read_yaml_file
         allowed = ", ".join(stack_names(program)) or "(none: add a Pulumi.<stack>.yaml)"
         raise UsageError("--stack", stack, f"one of the stacks of {program.directory}: {allowed}")
     document = read_yaml_file(stack_file)

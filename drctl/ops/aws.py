@@ -24,7 +24,7 @@ from botocore.exceptions import (
     ClientError,
 )
 
-from drctl.errors import EngineError
+from drctl.errors import EngineError, UsageError
 from drctl.ops import calls, progress
 from drctl.ops.failures import (
     error_code,
@@ -50,6 +50,26 @@ _sessions: dict[str | None, boto3.session.Session] = {}
 _clients: dict[tuple[str, str, str | None, Limits], Any] = {}
 
 
+def _session() -> boto3.session.Session:
+    session = _sessions.get(None)
+    if session is None:
+        session = _sessions[None] = boto3.session.Session()
+    return session
+
+
+def require_credentials(command: str) -> None:
+    """Refuse (exit 2, one line) when boto3's chain finds no credentials at all: every row would fail alike."""
+    with _lock:
+        session = _session()
+    try:
+        found = session.get_credentials() is not None
+        problem = "none found in boto3's chain (environment, AWS_PROFILE or the default profile, SSO, container or instance role)"
+    except BotoCoreError as error:  # a profile that names nothing, a broken config file
+        found, problem = False, f"not usable: {one_line(error)}"
+    if not found:
+        raise UsageError("AWS credentials", None, f"{problem}; {command} checks an account with them")
+
+
 def client(service: str, region: str) -> Any:
     """A boto3 client for one service in one explicit region, with this run's limits.
 
@@ -61,9 +81,7 @@ def client(service: str, region: str) -> Any:
     with _lock:
         found = _clients.get(key)
         if found is None:
-            session = _sessions.get(None)
-            if session is None:
-                session = _sessions[None] = boto3.session.Session()
+            session = _session()
             config = Config(connect_timeout=bounds.connect_timeout, read_timeout=bounds.read_timeout,
                             retries={"total_max_attempts": bounds.max_attempts, "mode": "standard"})
             found = _clients[key] = session.client(service, region_name=region, config=config)
@@ -76,6 +94,7 @@ def reset_clients() -> None:
     with _lock:
         _clients.clear()
         _sessions.clear()
+    calls.new_run()
 
 
 def why(error: BaseException, call: calls.Call | None = None) -> str:

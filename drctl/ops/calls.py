@@ -4,10 +4,18 @@ botocore announces every call (before-call), every attempt (request-created), ea
 (needs-retry) and the end (after-call, after-call-error). The hooks here record them; drctl.ops.progress
 shows them. A call's region is where its endpoint is: Route53's API lives in us-east-1 whatever region
 the client was made for, so a us-east-1 outage takes it down with the region.
+
+Each endpoint (a service in a region) is waited on at most once per command run. The first call to an endpoint
+is its probe: calls to the same endpoint made meanwhile wait for the probe's outcome instead of waiting out the
+same timeouts beside it. Once the endpoint has answered anything (data, not found, denied), calls go ahead side
+by side; once it has given no usable answer (refused, reset, timed out, throttled past the retries), every later
+call to it fails at once with NotAskedAgain, naming the first failure. `new_run()` forgets it all (cli.main calls
+it for every command).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore import xform_name
+
+from drctl.ops.failures import NotAskedAgain, is_unreachable, reason
+from drctl.ops.limits import limits
 
 # Services whose API (control plane) is in us-east-1 only (AWS fault-isolation boundaries whitepaper).
 CONTROL_PLANE_IN_US_EAST_1 = frozenset({"route53", "cloudfront", "iam"})
@@ -39,6 +50,34 @@ _in_flight: dict[int, Call] = {}
 
 # Told of each retry (drctl/ops/progress.py registers itself): calls know nothing of how retries are shown.
 RETRY_LISTENERS: list[Callable[[Call], None]] = []
+
+
+@dataclass
+class _Endpoint:
+    """What this run knows of one endpoint: nothing yet (its probe is in flight), alive, or dead (and why)."""
+
+    probe: int  # id() of the probing call's context
+    settled: threading.Event = field(default_factory=threading.Event)
+    dead: str | None = None  # why it gave no usable answer (with the attempts made)
+
+
+_endpoints: dict[tuple[str, str, str | None], _Endpoint] = {}
+
+
+def new_run() -> None:
+    """Forget what is known of endpoints: a new command run asks each of them again."""
+    with _lock:
+        _endpoints.clear()
+
+
+def _endpoint_key(call: Call) -> tuple[str, str, str | None]:
+    return call.service, call.region, os.environ.get("AWS_ENDPOINT_URL")
+
+
+def _settle_wait_s() -> float:
+    """How long a call waits for its endpoint's probe at most: the probe's own worst case, and a little more."""
+    bounds = limits()
+    return (bounds.connect_timeout + bounds.read_timeout) * bounds.max_attempts + 5
 
 
 def last() -> Call | None:
@@ -68,6 +107,13 @@ def _before_call(model: Any, context: dict[str, Any], **_: Any) -> None:
     retries = getattr(context.get("client_config"), "retries", None) or {}
     call = Call(service, xform_name(model.name), region, int(retries.get("total_max_attempts", 1)))
     _local.call = call
+    key = _endpoint_key(call)
+    with _lock:
+        endpoint = _endpoints.setdefault(key, _Endpoint(probe=id(context)))
+    if endpoint.probe != id(context):
+        endpoint.settled.wait(_settle_wait_s())
+        if endpoint.dead is not None:
+            raise NotAskedAgain(endpoint=f"{service} in {region}", why=endpoint.dead)
     with _lock:
         _in_flight[id(context)] = call
 
@@ -96,6 +142,14 @@ def _outcome(request_dict: dict[str, Any], response: Any = None, caught_exceptio
         call.problem = f"{code} (HTTP {response[0].status_code})"
 
 
-def _done(context: dict[str, Any], **_: Any) -> None:
+def _done(context: dict[str, Any], exception: BaseException | None = None, **_: Any) -> None:
     with _lock:
-        _in_flight.pop(id(context), None)
+        call = _in_flight.pop(id(context), None)
+        endpoint = _endpoints.get(_endpoint_key(call)) if call is not None else None
+    if call is None or endpoint is None:
+        return
+    # The probe's failure, or a later call's: an endpoint that stops answering mid-run is not waited on again either.
+    if exception is not None and is_unreachable(exception) and endpoint.dead is None:
+        endpoint.dead = reason(exception, limits()) + (f" ({call.attempt} attempts)" if call.attempt > 1 else "")
+    if endpoint.probe == id(context):
+        endpoint.settled.set()

@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rich.table import Table
-from rich.text import Text
+
+from drctl.output import text
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 # The row's AWS endpoint gave no usable answer (refused, reset, timed out, throttled past the retries):
@@ -39,7 +40,7 @@ def checks_table(title: str, checks: list[Check]) -> Table:
     table.add_column("detail", overflow="fold")
     styles = {PASS: "green", WARN: "yellow", FAIL: "bold red", UNREACHABLE: "bold magenta"}
     for c in checks:
-        table.add_row(Text(c.check), Text(c.status, style=styles[c.status]), Text(c.detail))
+        table.add_row(text(c.check), text(c.status, style=styles[c.status]), text(c.detail))
     return table
 
 

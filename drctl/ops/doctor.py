@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.table import Table
-from rich.text import Text
 
 from drctl.ops import doctor_account, doctor_edge, doctor_quotas, doctor_runner, doctor_state
 from drctl.ops.checks import FAIL, PASS, STATUSES, UNREACHABLE, WARN, Check, checks_document, exit_status, summary
 from drctl.ops.doctor_context import Context, not_checked
 from drctl.ops.groups import Group, run_groups, single
+from drctl.output import text
 from stacks.settings import StackSettings
 from stacks.settings.site import example_values
 
@@ -143,7 +143,7 @@ def tables(ctx: Context, rows: list[Row]) -> list[Table]:
         table.add_column("detail", overflow="fold")
         for row in rows:
             if row.section == section:
-                table.add_row(Text(row.check.check), Text(row.check.status, style=styles[row.check.status]), Text(row.check.detail))
+                table.add_row(text(row.check.check), text(row.check.status, style=styles[row.check.status]), text(row.check.detail))
         found.append(table)
     return found
 

@@ -38,7 +38,7 @@ from drctl.ops.preflight import LAG_WINDOW, REPLICA_LAG, blockers, preflight, un
 from drctl.ops.progress import activity
 from drctl.ops.restore import PURPOSE_TAG
 from drctl.ops.waiting import wait_available
-from drctl.output import console
+from drctl.output import console, text
 from stacks.settings.stack import CLUSTER_NAMES
 from stacks.settings.tiers import tier_of
 
@@ -360,7 +360,7 @@ def _confirm(step: Step, index: int, total: int, yes: bool) -> tuple[str, str]:
     if yes:
         return "confirmed", "confirmed non-interactively (--yes): duration not measured"
     err = console(stderr=True)
-    err.print(f"[{index}/{total}] MANUAL {step.title}\n      {step.command}", markup=False, highlight=False)
+    err.print(text(f"[{index}/{total}] MANUAL {step.title}", *(f"      {line}" for line in step.command.splitlines())))
     err.print("      press Enter when done, or type skip or abort: ", end="", markup=False, highlight=False)
     answer = sys.stdin.readline().strip().lower()
     if answer == "abort":

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from drctl.engine.plan import REPOSITORY
+from drctl.engine.project import REPOSITORY
 
 DR_STACK = "dr"
 FAILOVER_KEY = "failover"

@@ -7,6 +7,7 @@ import socket
 from collections.abc import Iterator
 
 from botocore.exceptions import (
+    BotoCoreError,
     ClientError,
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -16,6 +17,13 @@ from botocore.exceptions import (
 )
 
 from drctl.ops.limits import Limits
+
+
+class NotAskedAgain(BotoCoreError):
+    """A call not made: its endpoint gave no usable answer earlier in this command's run (drctl.ops.calls).
+    Waiting out the same dead endpoint again would only add its whole timeout to the run."""
+
+    fmt = "not asked: {endpoint} did not answer earlier in this run: {why}"
 
 
 def error_code(error: Exception) -> str:
@@ -48,7 +56,7 @@ def unavailable_api(api: str) -> str:
 # refusing work, which for an operator is the same as not answering.
 _THROTTLING = {"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
                "RequestLimitExceeded", "SlowDown", "RequestThrottled", "PriorRequestNotComplete"}
-_CONNECTION = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError, ResponseStreamingError)
+_CONNECTION = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError, ResponseStreamingError, NotAskedAgain)
 
 
 def is_unreachable(error: BaseException) -> bool:
@@ -79,6 +87,8 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
 
 def reason(error: BaseException, bounds: Limits) -> str:
     """Why the endpoint gave no usable answer, in words (no endpoint URL: the call and region say where)."""
+    if isinstance(error, NotAskedAgain):
+        return str(error)
     if isinstance(error, ConnectTimeoutError):
         return f"no connection within {bounds.connect_timeout:g} s"
     if isinstance(error, ReadTimeoutError):

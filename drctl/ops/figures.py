@@ -9,6 +9,7 @@ import re
 from drctl.errors import UsageError
 from stacks.settings.base import REGIONS
 from stacks.settings.stack import StackSettings
+from stacks.settings.storage import BUCKET_NAME, bucket_name_ok
 
 DRILL_SCHEMA = "aivo-dr/drill@1"
 SCENARIOS = ("region-failover", "database-pitr", "service-restore")
@@ -38,8 +39,15 @@ _IDENTIFIER = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 
 def check_identifier(flag: str, value: str) -> str:
-    if not _IDENTIFIER.match(value) or value.endswith("-") or "--" in value:
+    if not _IDENTIFIER.fullmatch(value) or value.endswith("-") or "--" in value:
         raise UsageError(flag, value, "an RDS identifier: a lowercase letter, then letters, digits or single hyphens (at most 63)")
+    return value
+
+
+def check_bucket(flag: str, value: str) -> str:
+    """An S3 bucket name as S3 would accept it (the settings' own rule), refused before any AWS call."""
+    if not bucket_name_ok(value):
+        raise UsageError(flag, value, BUCKET_NAME)
     return value
 
 
@@ -53,13 +61,13 @@ def protected_identifiers() -> set[str]:
 
 def check_throwaway(flag: str, value: str, prefix: str) -> str:
     """Only a throw-away identifier (prefix, never a production one) may be created and deleted by a test."""
-    if value in protected_identifiers() or not re.match(rf"^{re.escape(prefix)}(-[a-z0-9]+)*$", value):
+    if value in protected_identifiers() or not re.fullmatch(rf"{re.escape(prefix)}(-[a-z0-9]+)*", value):
         raise UsageError(flag, value, f"a throw-away identifier starting with {prefix} (never {' or '.join(sorted(protected_identifiers()))})")
     return value
 
 
 def check_instance_class(flag: str, value: str) -> str:
-    if not _INSTANCE_CLASS.match(value):
+    if not _INSTANCE_CLASS.fullmatch(value):
         raise UsageError(flag, value, "an RDS instance class such as db.r6g.large")
     return value
 

@@ -2,7 +2,7 @@
 
 0600 because drill reports and check results name production hosts, endpoints, identifiers and the
 operator, and drills run on shared bastions; sharing a report is a deliberate copy. It is also the mode
-drctl.output.write_json gives every `--json PATH` file (tempfile.mkstemp), so every file drctl writes
+drctl.output.write_files gives every file (`--json PATH` too), so every file drctl writes
 has the same one. docs/operations.md says the same.
 """
 
@@ -13,26 +13,16 @@ import tempfile
 from pathlib import Path
 
 from drctl.errors import UsageError
+from drctl.output import FILE_MODE, Output, write_files
 
-FILE_MODE = 0o600
-
-
-def write_file(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same directory, mode FILE_MODE."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, FILE_MODE)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+__all__ = ["FILE_MODE", "Output", "writable_directory", "write_files"]
 
 
 def writable_directory(flag: str, directory: Path) -> Path:
     """The directory, created if missing, once a file has really been written in it and removed (permission
     bits do not say it for root, nor for read-only or full file systems). A UsageError (exit 2) otherwise."""
+    if str(directory) == "-":
+        raise UsageError(flag, "-", "a directory (this flag does not write to standard output)")
     if directory.exists() and not directory.is_dir():
         raise UsageError(flag, str(directory), "a directory (created if missing)")
     if not directory.exists() and not directory.parent.is_dir():

@@ -9,17 +9,16 @@ The expectations file (YAML or JSON) maps a table to what it must hold:
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from components.probes import integrity as shared
 from components.probes.integrity import Expectation
 from drctl.errors import UsageError
 from drctl.ops.checks import FAIL, PASS, WARN, Check
+from drctl.reading import RECORD_LIMIT, load_json, load_yaml, read_text
+from stacks.settings.values import SELECT_QUERY, escaped, select_problem
 
 _TABLE = shared.TABLE
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
@@ -36,16 +35,14 @@ def load_expectations(path: Path) -> list[Expectation]:
     flag = f"--expect {path}"
     if not path.is_file():
         raise UsageError("--expect", str(path), "a YAML or JSON file of table: {min_rows: N, checksum: MD5}")
-    try:
-        text = path.read_text(encoding="utf-8")
-        data: Any = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError, UnicodeDecodeError):
-        raise UsageError("--expect", str(path), "a YAML or JSON file of table: {min_rows: N, checksum: MD5}") from None
+    what = "a YAML or JSON file of table: {min_rows: N, checksum: MD5}"
+    data: Any = (load_json(path, "--expect", what, RECORD_LIMIT) if path.suffix == ".json"
+                 else load_yaml(read_text(path, "--expect", what, RECORD_LIMIT), "--expect", str(path)))
     if not isinstance(data, dict) or not data:
         raise UsageError("--expect", str(path), "a non-empty mapping of table: {min_rows: N, checksum: MD5}")
     found = []
     for table, spec in data.items():
-        if not isinstance(table, str) or not _TABLE.match(table):
+        if not isinstance(table, str) or not _TABLE.fullmatch(table):
             raise UsageError(flag, table, "table names like users or billing.invoices")
         if not isinstance(spec, dict) or "min_rows" not in spec:
             raise UsageError(f"{flag}: {table}", spec, "a mapping with min_rows (and optional checksum, checksum_query)")
@@ -56,11 +53,11 @@ def load_expectations(path: Path) -> list[Expectation]:
         if not isinstance(min_rows, int) or isinstance(min_rows, bool) or min_rows < 0:
             raise UsageError(f"{flag}: {table}.min_rows", min_rows, "an integer >= 0")
         checksum = spec.get("checksum")
-        if checksum is not None and not (isinstance(checksum, str) and _MD5.match(checksum)):
+        if checksum is not None and not (isinstance(checksum, str) and _MD5.fullmatch(checksum)):
             raise UsageError(f"{flag}: {table}.checksum", checksum, "32 lowercase hex digits (an md5)")
         query = spec.get("checksum_query")
-        if query is not None and not (isinstance(query, str) and query.strip()):
-            raise UsageError(f"{flag}: {table}.checksum_query", query, "a SELECT returning one value")
+        if query is not None and (problem := select_problem(query)) is not None:
+            raise UsageError(f"{flag}: {table}.checksum_query", escaped(str(query)), f"{SELECT_QUERY}; this is {problem}")
         found.append(Expectation(table, min_rows, checksum, query))
     return found
 

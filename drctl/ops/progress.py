@@ -20,7 +20,7 @@ from rich.text import Text
 from drctl.ops import calls
 from drctl.ops.failures import reason
 from drctl.ops.limits import limits
-from drctl.output import console
+from drctl.output import console, visible
 
 # A call shows on the line once it has waited this long (shorter ones would only flicker).
 SHOW_AFTER_S = 0.5
@@ -49,7 +49,7 @@ def waiting_text(now: float | None = None) -> str:
 
 def _render() -> Spinner:
     spinner: Spinner = _state["spinner"]
-    spinner.update(text=Text(waiting_text(), no_wrap=True, overflow="ellipsis"))  # one line, however narrow the terminal
+    spinner.update(text=Text(visible(waiting_text()), no_wrap=True, overflow="ellipsis"))  # one line, however narrow the terminal
     return spinner
 
 

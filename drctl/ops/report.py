@@ -15,7 +15,7 @@ from typing import Any
 from drctl.ops.checks import FAIL, PASS
 from drctl.ops.drill import parse_iso
 from drctl.ops.figures import runbook
-from drctl.ops.files import write_file
+from drctl.output import Output, write_files
 from stacks.settings.base import duration_minutes
 from stacks.settings.tiers import restore_order
 
@@ -248,13 +248,17 @@ def report_paths(record: dict[str, Any], directory: Path) -> dict[str, Path]:
     return {"json": directory / f"{base}.json", "markdown": directory / f"{base}.md", "png": directory / f"{base}.png"}
 
 
-def write_report(record: dict[str, Any], directory: Path) -> dict[str, Path]:
-    """drill-<scenario>-<start>.json / .md / .png in the directory, mode 0600 (drctl.ops.files); the record
-    first, so that it survives whatever fails after it. Returns their paths."""
+def render_report(record: dict[str, Any], directory: Path, flag: str) -> list[Output]:
+    """drill-<scenario>-<start>.json / .md / .png for the directory, rendered (nothing written yet)."""
     from drctl.output import dump_json
 
     paths = report_paths(record, directory)
-    write_file(paths["json"], dump_json(report_document(record)).encode())
-    write_file(paths["png"], timeline_png(record))
-    write_file(paths["markdown"], markdown(record, paths["png"].name).encode())
-    return paths
+    return [Output(flag, paths["json"], dump_json(report_document(record)).encode()),
+            Output(flag, paths["png"], timeline_png(record)),
+            Output(flag, paths["markdown"], markdown(record, paths["png"].name).encode())]
+
+
+def write_report(record: dict[str, Any], directory: Path, flag: str = "--report") -> dict[str, Path]:
+    """Render the three files, then write them all or none (drctl.output.write_files: 0600, atomic). Returns their paths."""
+    write_files(render_report(record, directory, flag))
+    return report_paths(record, directory)

@@ -18,7 +18,6 @@ such a row is "cannot read", never PASS.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -137,9 +136,20 @@ def declared_table(dr: StackSettings, primary: StackSettings) -> str:
 # ---- evidence ----------------------------------------------------------------------------------------------
 
 
+class PartlyUnread(Exception):
+    """A source read only in part: the runs it did give, and why the rest could not be read."""
+
+    def __init__(self, found: list[TestRun], why: str) -> None:
+        super().__init__(why)
+        self.found, self.why = found, why
+
+
 def _read(evidence: Evidence, what: str, read: Callable[[], list[TestRun]]) -> None:
     try:
         evidence.tests += read()
+    except PartlyUnread as partly:
+        evidence.tests += partly.found
+        evidence.unreadable.append(f"{what}: {partly.why}")
     except (ClientError, BotoCoreError) as error:
         why = "this endpoint does not implement it" if isinstance(error, ClientError) and is_unavailable_api(error) else describe(error)
         evidence.unreadable.append(f"{what}: {why}")
@@ -200,21 +210,29 @@ def fis_experiments(primary: StackSettings, keys: set[str] | None) -> Callable[[
 
 
 def drill_records(directory: Path, scenario: str) -> Callable[[], list[TestRun]]:
-    """The JSON records `drctl drill run` writes, of one scenario, in a directory (searched recursively)."""
-    from drctl.ops.figures import DRILL_SCHEMA
+    """The JSON records `drctl drill run` writes, of one scenario, in a directory (searched recursively). Each is read
+    bounded and validated whole (drctl/ops/record.py); a missing folder or a record that is not a valid one is said
+    (PartlyUnread), never taken for "never tested"."""
+    from drctl.errors import UsageError
+    from drctl.ops.record import moment, read_record
     from drctl.ops.report import drill_passed
 
     def read() -> list[TestRun]:
-        found = []
-        for path in sorted(directory.rglob(f"drill-{scenario}-*.json")) if directory.is_dir() else []:
+        if not directory.is_dir():
+            raise PartlyUnread([], "no such folder" if not directory.exists() else "not a folder")
+        found, problems = [], []
+        for path in sorted(directory.rglob(f"drill-{scenario}-*.json")):
             try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                record = read_record(path, "--drills")
+            except UsageError as error:
+                problems.append(f"{path.name}: {error.allowed}")
                 continue
-            if not isinstance(record, dict) or record.get("schema") != DRILL_SCHEMA or record.get("scenario") != scenario:
+            if record["scenario"] != scenario:
+                problems.append(f"{path.name}: a {scenario} drill record (this one is {record['scenario']})")
                 continue
-            when = datetime.fromisoformat(str(record["startedAt"]).replace("Z", "+00:00"))
-            found.append(TestRun(when, drill_passed(record), f"drill {scenario} {record.get('outcome')} ({path.name})"))
+            found.append(TestRun(moment(record["startedAt"]), drill_passed(record), f"drill {scenario} {record['outcome']} ({path.name})"))
+        if problems:
+            raise PartlyUnread(found, "; ".join(problems))
         return found
 
     return read

@@ -7,7 +7,6 @@ of `drctl backups verify` and `drctl preflight`, and where the run is. Rows only
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,9 +44,12 @@ def issue_body(documents: dict[str, dict[str, Any] | None], run_url: str = "") -
 
 
 def _read(path: Path) -> dict[str, Any] | None:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    from drctl.errors import UsageError
+    from drctl.reading import load_json
+
+    try:  # bounded like every file drctl reads (drctl/reading.py); an unreadable one is reported as missing
+        document = load_json(path, str(path), "a drctl --json document")
+    except UsageError:
         return None
     return document if isinstance(document, dict) else None
 

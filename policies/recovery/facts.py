@@ -66,6 +66,9 @@ class Objectives:
     restore_schedule: str
     buckets: dict[str, str]
     exceptions: list[AcceptedException]
+    # The Route53 health checks the failover records use (requestInterval s, failureThreshold), from the settings
+    # they are made of: the failover plan references them by id only (they are the primary stack's).
+    health_check: tuple[int, int] | None = None
 
     def tier(self, name: str) -> TierObjectives:
         return next(t for t in self.tiers if t.name == name)
@@ -79,6 +82,13 @@ class StoreRpo:
     seconds: float | None
     source: str
     lost: bool = False
+    # What the figure is: "bound" (enforced: an SLA, a schedule), "observed" (a measured lag percentile),
+    # "notice" (the alarm's time to notice a lag past its threshold: not a bound), "typical" (a published typical
+    # figure), "lost", "unbounded".
+    kind: str = "bound"
+
+
+Term = tuple[str, "str | None", float]  # (figure key, variant or None, factor): factor x the figure's duration
 
 
 @dataclass(frozen=True)
@@ -86,11 +96,14 @@ class Node:
     urn: str
     name: str
     step: str | None  # the model's step kind (promote, scale, cache, restore, dns, cdn), None for the rest
-    seconds: float
+    seconds: float  # the median (every figure at its p50): the deterministic view
     deps: tuple[str, ...]
     tier: str | None = None
     figure: str | None = None  # the key of its figure in steps.yaml (for measured/estimated)
     detail: str = ""
+    terms: tuple[Term, ...] = ()  # its duration: the sum of these figures (each a distribution) ...
+    constant: float = 0.0  # ... plus this, read off the plan (a record's TTL)
+    backup_window: tuple[int, int] | None = None  # promote: the instance's daily backup window (UTC seconds of the day)
 
 
 @dataclass
@@ -138,8 +151,10 @@ def read_objectives(resources: Iterable[PolicyResource]) -> tuple[Objectives | N
                                     {s: list(u) for s, u in t["services"].items()}) for t in doc["tiers"]]
             exceptions = [AcceptedException(e["tier"], e["objective"], e["cause"], e.get("upToSeconds"), e.get("upTo"), e["reason"])
                           for e in doc.get("exceptions", [])]
+            check = doc.get("healthCheck")
             return Objectives(tiers, doc["regions"]["primary"], doc["regions"]["dr"], int(doc["declaration"]["seconds"]),
-                              doc["declaration"]["source"], doc["restoreSchedule"], dict(doc["buckets"]), exceptions), []
+                              doc["declaration"]["source"], doc["restoreSchedule"], dict(doc["buckets"]), exceptions,
+                              (int(check["requestIntervalSeconds"]), int(check["failureThreshold"])) if check else None), []
         except (ValueError, KeyError, TypeError) as error:
             return None, [f"{resource.name}: the objectives document is not {OBJECTIVES_SCHEMA} ({error})"]
     return None, []
@@ -195,16 +210,19 @@ def read_stores(resources: list[PolicyResource], objectives: Objectives, figures
         for replica in replicas:
             ident = str(get(replica.props, "identifier"))
             bound = _alarm_bound(alarms, "ReplicaLag", "DBInstanceIdentifier", ident, dr)
-            rpo = (StoreRpo("database", None, f"replica {ident} has no ReplicaLag alarm: its lag is not bounded") if bound is None else
-                   StoreRpo("database", bound[0], f"replica {ident}: ReplicaLag alarm {bound[1].name} threshold "
-                            f"{float(get(bound[1].props, 'threshold')):g} s + detection {_tags(bound[1]).get('detection-seconds')} s"))
+            rpo = (StoreRpo("database", None, f"replica {ident} has no ReplicaLag alarm: nothing notices its lag; "
+                            f"{figures.rpo['replica']['source']}", kind="unbounded") if bound is None else
+                   StoreRpo("database", bound[0], f"time to notice, not a bound: replica {ident}: ReplicaLag alarm {bound[1].name} "
+                            f"threshold {float(get(bound[1].props, 'threshold')):g} s + detection {_tags(bound[1]).get('detection-seconds')} s; "
+                            f"{figures.rpo['replica']['source']} (drctl readiness --observe reads the observed lag)", kind="notice"))
             if worst is None or rpo.seconds is None or (worst.seconds is not None and rpo.seconds > worst.seconds):
                 worst = rpo
         assert worst is not None
         stores["database"] = worst
     elif any(r.resource_type == RDS_BACKUPS_REPLICATION and _region(r) == dr for r in resources):
         stores["database"] = StoreRpo("database", float(figures.rpo["pitr"]["seconds"]),
-                                      f"point-in-time restore of the automated backups replicated into {dr}: {figures.rpo['pitr']['source']}")
+                                      f"point-in-time restore of the automated backups replicated into {dr}: {figures.rpo['pitr']['source']}",
+                                      kind="typical")
     # cache: the DR replication group, warm (lost) or a Global Datastore secondary
     groups = [r for r in resources if r.resource_type == CACHE_GROUP and _region(r) == dr]
     for group in groups:
@@ -212,25 +230,27 @@ def read_stores(resources: list[PolicyResource], objectives: Objectives, figures
         if get(group.props, "globalReplicationGroupId"):
             lag = [float(get(a.props, "threshold", 0)) + float(_tags(a).get("detection-seconds", 0) or 0) for a in alarms
                    if get(a.props, "metricName") == "GlobalDatastoreReplicationLag" and _region(a) == dr]
-            stores["cache"] = (StoreRpo("cache", max(lag), f"{ident}: Global Datastore secondary; its lag alarms bound it at "
-                                        f"{max(lag):g} s (threshold + detection)") if lag else
+            stores["cache"] = (StoreRpo("cache", max(lag), f"{ident}: Global Datastore secondary; its lag alarms notice a lag "
+                                        f"past their threshold in {max(lag):g} s (threshold + detection; not a bound)", kind="notice") if lag else
                                StoreRpo("cache", float(figures.rpo["global-datastore"]["seconds"]),
-                                        f"{ident}: Global Datastore secondary: {figures.rpo['global-datastore']['source']}"))
+                                        f"{ident}: Global Datastore secondary: {figures.rpo['global-datastore']['source']}", kind="typical"))
         else:
-            stores["cache"] = StoreRpo("cache", None, f"{ident}: {figures.rpo['warm-cache']['source']}", lost=True)
+            stores["cache"] = StoreRpo("cache", None, f"{ident}: {figures.rpo['warm-cache']['source']}", lost=True, kind="lost")
     # assets: the assets bucket's replication (the primary stack declares it)
     assets = _replication_rpo(resources, objectives.buckets["assets"], figures)
     if assets is not None:
-        stores["assets"] = StoreRpo("assets", assets[0], assets[1])
+        stores["assets"] = StoreRpo("assets", assets[0], assets[1], kind="bound" if assets[0] is not None else "unbounded")
     # volumes (and Kubernetes state): the interval of the schedule the restores use, plus the Velero bucket's replication
     schedules = [r for r in resources if r.resource_type == SCHEDULE and get(r.props, "metadata.name") == objectives.restore_schedule]
     for schedule in schedules:
         interval = _annotation(schedule, INTERVAL_ANNOTATION)
         replication = _replication_rpo(resources, objectives.buckets["volumes"], figures)
         if interval is None:
-            stores["volumes"] = StoreRpo("volumes", None, f"schedule {objectives.restore_schedule} has no {INTERVAL_ANNOTATION} annotation")
+            stores["volumes"] = StoreRpo("volumes", None, f"schedule {objectives.restore_schedule} has no {INTERVAL_ANNOTATION} annotation",
+                                         kind="unbounded")
         elif replication is not None and replication[0] is None:
-            stores["volumes"] = StoreRpo("volumes", None, f"schedule {objectives.restore_schedule} every {int(interval) / 3600:g} h, but {replication[1]}")
+            stores["volumes"] = StoreRpo("volumes", None, f"schedule {objectives.restore_schedule} every {int(interval) / 3600:g} h, but {replication[1]}",
+                                         kind="unbounded")
         else:
             extra = replication[0] if replication else 0.0
             stores["volumes"] = StoreRpo("volumes", float(interval) + (extra or 0.0),
@@ -277,7 +297,8 @@ def read_fallbacks(resources: list[PolicyResource], objectives: Objectives, figu
                                       f"{schedule}: " + (f"every {interval / 86400:g} days)" if interval else "interval not read)")))
     if any(r.resource_type == RDS_BACKUPS_REPLICATION and _region(r) == dr for r in resources):
         found.append(StoreRpo("database", float(figures.rpo["pitr"]["seconds"]),
-                              f"point-in-time restore of the automated backups replicated into {dr}: {figures.rpo['pitr']['source']}"))
+                              f"point-in-time restore of the automated backups replicated into {dr}: {figures.rpo['pitr']['source']}",
+                              kind="typical"))
     return found
 
 
@@ -314,15 +335,30 @@ def _restore_node(resource: PolicyResource, objectives: Objectives, figures: Fig
         selected.extend(str(v) for v in items(expression, "values"))
     services = next((t.services for t in objectives.tiers if t.name == tier), {})
     with_volumes = [s for s in selected if "volumes" in services.get(s, [])]
+    terms: tuple[Term, ...]
     if figures.is_measured("restore"):
         # A drill restores the whole namespace at once (drctl drill's velero step): each tier gets its services' share.
         total = sum(len(t.services) for t in objectives.tiers) or 1
-        seconds = figures.seconds("restore") * len(selected) / total
+        terms = (("restore", None, len(selected) / total),)
     else:
-        seconds = (figures.seconds("restore") + figures.seconds("restore", "perService") * len(selected)
-                   + figures.seconds("restore", "perVolumeService") * len(with_volumes))
-    return Node(resource.urn, resource.name, "restore", seconds, _deps(resource), tier=tier or None, figure="restore",
-                detail=f"{len(selected)} services" + (f", {len(with_volumes)} with volumes" if with_volumes else ""))
+        terms = (("restore", None, 1.0), ("restore", "perService", float(len(selected))),
+                 ("restore", "perVolumeService", float(len(with_volumes))))
+    return _node(resource, "restore", terms, figures, tier=tier or None, figure="restore",
+                 detail=f"{len(selected)} services" + (f", {len(with_volumes)} with volumes" if with_volumes else ""))
+
+
+def _node(resource: PolicyResource, step: str, terms: tuple[Term, ...], figures: Figures, constant: float = 0.0, **extra: Any) -> Node:
+    median = sum(figures.seconds(key, variant) * factor for key, variant, factor in terms) + constant
+    return Node(resource.urn, resource.name, step, median, _deps(resource), terms=terms, constant=constant, **extra)
+
+
+def _window(text: Any) -> tuple[int, int] | None:
+    """A daily "HH:MM-HH:MM" UTC window as seconds of the day (the end past midnight when it wraps), or None."""
+    try:
+        start, end = (int(h) * 3600 + int(m) * 60 for h, m in (part.split(":") for part in str(text).split("-")))
+    except ValueError:
+        return None
+    return (start, end if end > start else end + 86400)
 
 
 def classify(resource: PolicyResource, objectives: Objectives, figures: Figures) -> Node:
@@ -333,21 +369,22 @@ def classify(resource: PolicyResource, objectives: Objectives, figures: Figures)
     if t == RESTORE:
         return _restore_node(resource, objectives, figures)
     if t == RDS_INSTANCE and _region(resource) == dr and not get(resource.props, "replicateSourceDb"):
-        return Node(resource.urn, resource.name, "promote", figures.seconds("promote"), deps, figure="promote")
+        window = _window(get(resource.props, "backupWindow")) if int(get(resource.props, "backupRetentionPeriod", 0) or 0) > 0 else None
+        return _node(resource, "promote", (("promote", None, 1.0),), figures, figure="promote", backup_window=window,
+                     detail=f"backup window {get(resource.props, 'backupWindow')} UTC" if window else "")
     if t == NODE_GROUP and _region(resource) == dr:
         size = get(resource.props, "scalingConfig.desiredSize")
-        return Node(resource.urn, resource.name, "scale", figures.seconds("scale"), deps, figure="scale", detail=f"desired {size}")
+        return _node(resource, "scale", (("scale", None, 1.0),), figures, figure="scale", detail=f"desired {size}")
     if t == CACHE_GROUP and _region(resource) == dr:
         key = "cache-global-failover" if get(resource.props, "globalReplicationGroupId") else "cache-resize"
-        return Node(resource.urn, resource.name, "cache", figures.seconds(key), deps, figure=key)
+        return _node(resource, "cache", ((key, None, 1.0),), figures, figure=key)
     if t == RECORD and items(resource.props, "failoverRoutingPolicies"):
         ttl = float(get(resource.props, "ttl", 0) or 0)
-        return Node(resource.urn, resource.name, "dns", figures.seconds("dns-propagation") + ttl, deps, figure="dns-propagation",
-                    detail=f"propagation + TTL {ttl:g} s")
+        return _node(resource, "dns", (("dns-propagation", None, 1.0),), figures, constant=ttl, figure="dns-propagation",
+                     detail=f"propagation + TTL {ttl:g} s")
     if t == DISTRIBUTION:
         waits = get(resource.props, "waitForDeployment", True) is not False
-        return Node(resource.urn, resource.name, "cdn", figures.seconds("cdn", "secondsWaitingForDeployment" if waits else "seconds"),
-                    deps, figure="cdn")
+        return _node(resource, "cdn", (("cdn", "waitingForDeployment" if waits else None, 1.0),), figures, figure="cdn")
     return Node(resource.urn, resource.name, None, 0.0, deps)
 
 

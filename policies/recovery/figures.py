@@ -43,10 +43,19 @@ class Figures:
     drill_only: dict[str, str]
     measured: dict[str, Measurement] = field(default_factory=dict)
 
-    def seconds(self, key: str, variant: str = "seconds") -> float:
-        if key in self.measured and variant == "seconds":
-            return self.measured[key].seconds
-        return float(self.steps[key][variant])
+    def quantiles(self, key: str, variant: str | None = None) -> tuple[float, float]:
+        """(p50, p95) of a step (or of one of its variants: perService, waitingForDeployment...). A drill measures one
+        run: it sets the median, and the estimate's spread (p95/p50) stays until drills measure it too."""
+        spec = self.steps[key] if variant is None else self.steps[key][variant]
+        p50, p95 = float(spec["p50"]), float(spec["p95"])
+        if key in self.measured and variant is None:
+            m = self.measured[key].seconds
+            return m, m * (p95 / p50 if p50 > 0 else 1.0)
+        return p50, p95
+
+    def seconds(self, key: str, variant: str | None = None) -> float:
+        """The median: what one typical run takes (the deterministic view, for the drill's sharing and the docs)."""
+        return self.quantiles(key, variant)[0]
 
     def title(self, key: str) -> str:
         return str(self.steps[key]["title"])
@@ -58,6 +67,10 @@ class Figures:
 
     def is_measured(self, key: str) -> bool:
         return key in self.measured
+
+    def is_calibration_pending(self, key: str) -> bool:
+        """No published source: the figure waits for a drill."""
+        return not self.is_measured(key) and str(self.steps.get(key, {}).get("source", "")).startswith("none")
 
     def drill_keys(self) -> dict[str, str]:
         """The drill's step key -> the model's key."""

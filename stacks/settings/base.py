@@ -78,7 +78,7 @@ def refused(allowed: str) -> Callable[[Any], Any]:
 def matching(pattern: str, allowed: str) -> Any:
     """The validator of a string that must match `pattern` (full match), refused with `allowed`:
     `Annotated[str, matching(...)]`."""
-    compiled = re.compile(pattern)
+    compiled = re.compile(pattern, re.ASCII)  # \d and \w as AWS reads them: ASCII digits and letters only
     return AfterValidator(refused(allowed)(lambda text: bool(compiled.fullmatch(str(text)))))
 
 
@@ -96,13 +96,13 @@ def quoted_text(example: str) -> Callable[[Any], Any]:
 
 # ---- durations ("30 min", "1 hour", "720h") --------------------------------------------------
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days)\s*$")
+_DURATION = re.compile(r" *([0-9]+) *(m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days) *", re.ASCII)
 _UNIT_MINUTES = {"m": 1, "h": 60, "d": 1440}
 
 
 def duration_minutes(text: str) -> int:
     """Minutes in a runbook-style duration such as "30 min", "1 hour" or "4h"."""
-    match = _DURATION.match(str(text))
+    match = _DURATION.fullmatch(str(text))
     if not match:
         raise ValueError('a duration such as "30 min", "1 hour" or "4h"')
     return int(match.group(1)) * _UNIT_MINUTES[match.group(2)[0]]
@@ -155,7 +155,7 @@ def _weekly_text(minimum: int) -> str:
 
 def daily_window_minutes(text: str, minimum: int = 30) -> tuple[int, int]:
     """(start, end) minutes after midnight UTC of an "HH:MM-HH:MM" window; end may wrap past midnight."""
-    match = _WINDOW.match(str(text))
+    match = _WINDOW.fullmatch(str(text))
     if not match:
         raise ValueError(_daily_text(minimum))
     h1, m1, h2, m2 = (int(g) for g in match.groups())
@@ -167,7 +167,7 @@ def daily_window_minutes(text: str, minimum: int = 30) -> tuple[int, int]:
 
 def weekly_window_minutes(text: str, minimum: int = 30) -> tuple[int, int]:
     """(start, end) minutes after Monday 00:00 UTC of a "ddd:HH:MM-ddd:HH:MM" window."""
-    match = _WEEKLY_WINDOW.match(str(text))
+    match = _WEEKLY_WINDOW.fullmatch(str(text))
     if not match:
         raise ValueError(_weekly_text(minimum))
     d1, h1, m1, d2, h2, m2 = match.groups()
@@ -221,7 +221,7 @@ _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 def _check_label(text: str) -> str:
-    if not _DNS_LABEL.match(str(text)):
+    if not _DNS_LABEL.fullmatch(str(text)):
         raise ValueError("a lowercase DNS label (a-z, 0-9, '-', at most 63 characters)")
     return text
 
@@ -255,7 +255,7 @@ DbIdentifier = Annotated[str, matching(
 
 
 def _check_hostname(text: str) -> str:
-    if not re.fullmatch(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", str(text)):
+    if not re.fullmatch(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", str(text), re.ASCII):
         raise ValueError("a lowercase DNS name, e.g. api.aivo.edu")
     return text
 
@@ -285,6 +285,8 @@ def no_repeats(what: str) -> Any:
     """An after-validator for a list: refused when an item is listed twice."""
 
     def check(values: list[Any]) -> list[Any]:
+        if not isinstance(values, list):
+            raise ValueError(f"a list of {what}, each listed once")
         twice = distinct(values)
         if twice:
             raise ValueError(f"{what}, each listed once ({twice[0]} is listed twice)")

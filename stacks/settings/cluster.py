@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from .base import Section, matching, no_repeats, quoted_text
+from .values import CIDR_UNION, PublicCidr, checked, covers_everything, eks_text, eks_versions
 from .velero import merge_over_defaults
 
 
@@ -25,17 +25,8 @@ class NodeGroupSize(Section):
         return self
 
 
-def _check_public_cidr(text: str) -> str:
-    try:
-        net = ipaddress.IPv4Network(text)
-    except ValueError:
-        raise ValueError("an IPv4 CIDR block narrower than 0.0.0.0/0, e.g. 203.0.113.0/24") from None
-    if net.prefixlen == 0:
-        raise ValueError("an IPv4 CIDR block narrower than 0.0.0.0/0, e.g. 203.0.113.0/24")
-    return text
-
-
-PublicCidr = Annotated[str, AfterValidator(_check_public_cidr)]
+# The public endpoint's allow-list is judged whole: 0.0.0.0/1 and 128.0.0.0/1 open it to everyone without naming 0.0.0.0/0.
+ApiCidrs = Annotated[list[PublicCidr], no_repeats("CIDR blocks"), checked(CIDR_UNION, lambda cidrs: not covers_everything(cidrs))]
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
@@ -62,7 +53,7 @@ def is_arm64(instance_type: str) -> bool:
 
 
 def _one_architecture(values: list[str]) -> list[str]:
-    if len({is_arm64(v) for v in values}) > 1:
+    if not isinstance(values, list) or len({is_arm64(v) for v in values}) > 1:
         raise ValueError("instance types of one CPU architecture (a node group has one AMI): all Graviton (arm64) or none")
     return values
 
@@ -72,11 +63,18 @@ ClusterName = Annotated[str, matching(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}", "an EKS
 # EKS CreateNodegroup nodegroupName: 1-63 characters, same alphabet.
 NodeGroupName = Annotated[str, matching(r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}", "an EKS node group name: 1-63 letters, digits, '-' or '_', a letter or digit first")]
 # EKS versions are "1.<minor>" (Amazon EKS Kubernetes versions); a YAML number 1.30 would read as 1.3.
+# Which versions exist is AWS's catalogue (describe-cluster-versions), kept in stacks/settings/data/versions.json.
 KubernetesVersion = Annotated[
     str,
-    matching(r"1\.[0-9]{2}", 'an EKS Kubernetes version "1.<minor>", e.g. "1.33"'),
+    AfterValidator(lambda text: _known(text, eks_versions(), eks_text())),
     BeforeValidator(quoted_text('version: "1.33"')),
 ]
+
+
+def _known(text: str, known: list[str], allowed: str) -> str:
+    if text not in known:
+        raise ValueError(allowed)
+    return text
 
 
 class Cluster(Section):
@@ -90,7 +88,7 @@ class Cluster(Section):
     # The DR cluster's warm-standby size; a failover raises it to `nodeGroup` (runbook Scenario 3 figures).
     standby_node_group: NodeGroupSize = NodeGroupSize(min_size=1, desired_size=2, max_size=20)
     # Empty: the API endpoint is private only. Otherwise the public endpoint is open to these CIDRs only.
-    public_access_cidrs: Annotated[list[PublicCidr], no_repeats("CIDR blocks")] = []
+    public_access_cidrs: ApiCidrs = []
     log_types: Annotated[list[str], AfterValidator(_check_log_types)] = list(LOG_TYPES)
     # Cluster admins through EKS access entries (API authentication mode) are the on-call roles
     # (site.onCallRoleArns) and the deploy runner's role; the identity that creates the cluster is admin too.

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from .base import DailyWindow, DbIdentifier, Section, WeeklyWindow, matching
+from .values import postgres_majors, postgres_text, utc_time
 
 
 def _check_engine_version(value: object) -> str:
     """A PostgreSQL version as a string; a YAML number is refused with how to quote it (17.10 reads as 17.1)."""
     if isinstance(value, bool):
-        raise ValueError('a PostgreSQL major version such as "16"')
+        raise ValueError(postgres_text())
     if isinstance(value, int):
-        return str(value)
+        value = str(value)
     if isinstance(value, float):
         raise ValueError(f'a string: quote it, engineVersion: "{value}" (a YAML number loses digits: 17.10 reads as 17.1)')
-    if not re.match(r"^\d+(\.\d+)?$", str(value)):
-        raise ValueError('a PostgreSQL major version such as "16"')
-    return str(value)
+    text = str(value)
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text, re.ASCII) or text.split(".")[0] not in postgres_majors():
+        raise ValueError(postgres_text())
+    return text
 
 
 EngineVersion = Annotated[str, BeforeValidator(_check_engine_version)]
@@ -51,12 +52,8 @@ class Restore(Section):
     @field_validator("time")
     @classmethod
     def _time(cls, value: str) -> str:
-        if value == "latest":
-            return value
-        try:
-            datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
-        except ValueError:
-            raise ValueError('"latest" or a UTC time like "2024-01-15T10:30:00Z"') from None
+        if value != "latest" and utc_time(value) is None:
+            raise ValueError('"latest" or a real UTC time like "2024-01-15T10:30:00Z"')
         return value
 
 
@@ -100,7 +97,7 @@ class Database(Section):
     # The major version only: RDS applies minor upgrades itself (autoMinorVersionUpgrade), and a pinned minor
     # would make every later `pulumi up` a refused downgrade (terraform-provider-aws #39579).
     engine_version: EngineVersion = "16"
-    parameter_family: str = Field(default="postgres16", pattern=r"^postgres\d+$")
+    parameter_family: Annotated[str, matching(r"postgres[0-9]+", "an RDS parameter group family postgres<major>, e.g. postgres16")] = "postgres16"
     instance_class: InstanceClass = "db.r6g.large"
     allocated_storage: int = Field(default=100, ge=20, le=65536)
     max_allocated_storage: int = Field(default=1000, ge=20, le=65536)

@@ -49,7 +49,7 @@ class HealthCheck(Section):
     """Detection time is requestInterval x failureThreshold: 10 s x 3 = 30 s by default."""
 
     # Route53 HealthCheckConfig ResourcePath: at most 255 characters; the stack's path starts with "/".
-    path: str = Field(default="/health", pattern=r"^/[^\s]{0,254}$")
+    path: Annotated[str, matching(r"/[!-~]{0,254}", "an HTTP path starting with / (at most 255 printable ASCII characters, no spaces)")] = "/health"
     port: int = Field(default=443, ge=1, le=65535)
     failure_threshold: int = Field(default=3, ge=1, le=10)
     # Route53 offers only two intervals: 10 s ("fast") and 30 s.

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import NAMESPACE, SettingsError
 from .rules import first_problem
 from .stack import StackSettings
+from .values import text_problem
 
 _STRUCTURED = (dict, list)
 
@@ -178,6 +179,11 @@ def _known_keys(parent: tuple[Any, ...]) -> str:
 def validate(raw: dict[str, str], stack: str) -> StackSettings:
     """Validated settings of `stack` from its raw `aivo-dr:` config, or a SettingsError."""
     parsed = parse_raw(raw)
+    # Before any model: every string as AWS, GitHub and Pulumi read it (no control characters, ASCII where they take ASCII).
+    for key, value in parsed.items():
+        bad = text_problem(value, key)
+        if bad:
+            raise SettingsError(*bad)
     parsed.setdefault("role", stack)
     if parsed["role"] not in ("primary", "dr"):
         raise SettingsError("role", parsed["role"], "primary or dr (defaults to the stack name)")

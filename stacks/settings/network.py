@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from .base import Section, matching, no_repeats
+from .values import VpcCidr
 
 # EC2 ids: the resource prefix and hexadecimal digits (8 or 17 in AWS; any length here, so that tests may use short ones).
 VpcId = Annotated[str, matching(r"vpc-[0-9a-f]+", 'a VPC id, e.g. "vpc-0123456789abcdef0"')]
@@ -15,17 +15,7 @@ SubnetId = Annotated[str, matching(r"subnet-[0-9a-f]+", 'a subnet id, e.g. "subn
 SubnetIds = Annotated[list[SubnetId], no_repeats("subnet ids")]
 
 
-def _check_cidr(text: str) -> str:
-    try:
-        net = ipaddress.IPv4Network(text)
-    except ValueError:
-        raise ValueError("an IPv4 CIDR block from /16 to /20, e.g. 10.10.0.0/16") from None
-    if not 16 <= net.prefixlen <= 20:
-        raise ValueError("an IPv4 CIDR block from /16 to /20, e.g. 10.10.0.0/16")
-    return text
-
-
-Cidr = Annotated[str, AfterValidator(_check_cidr)]
+Cidr = VpcCidr
 
 
 class Network(Section):

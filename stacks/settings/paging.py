@@ -6,17 +6,18 @@ the rotation and the escalation path are the runbook's figures, here as defaults
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from .base import Duration, Section, duration_minutes
+from .base import Duration, Section, duration_minutes, matching
+from .values import UtcTime
 
 
 class EscalationLevel(Section):
     """One row of the runbook's escalation path: who, and until when they alone are paged."""
 
-    level: str = Field(pattern=r"^L\d$")
+    level: Annotated[str, matching(r"L[0-9]", "an escalation level L0 to L9")]
     who: Literal["on-call engineer", "team lead", "engineering manager", "VP Engineering"]
     # How long after the incident opens this level stops being the last one paged (None: the last level).
     until: Duration | None = None
@@ -42,7 +43,7 @@ class Paging(Section):
     urgency: dict[str, Literal["high", "low"]] = {}
     high_urgency_within: Duration = "1 hour"
     # Rotations: weekly handovers from this moment (a Monday, 00:00 UTC).
-    rotation_start: str = Field(default="2026-01-05T00:00:00Z", pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+    rotation_start: UtcTime = "2026-01-05T00:00:00Z"
     rotation_days: int = Field(default=7, ge=1, le=28)
 
     @field_validator("escalation")

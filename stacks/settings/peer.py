@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import Annotated
 
-from .base import Section
+from pydantic import field_validator
+
+from .base import Section, matching
 
 # The primary stack's outputs the dr stack reads (stacks/peer.py), with what each one is.
 PRIMARY_EXPORTS: dict[str, str] = {
@@ -30,7 +32,10 @@ class Peer(Section):
     """`stack` is read with a StackReference unless `useStackReference` is false; every fallback key
     is used when the reference has no such output, so the dr stack never needs us-east-1 to plan."""
 
-    stack: str = Field(default="organization/aivo-dr/primary", pattern=r"^[\w.-]+/[\w.-]+/[\w.-]+$")
+    stack: Annotated[str, matching(
+        r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+",
+        "a Pulumi stack reference <organization>/<project>/<stack> of ASCII letters, digits, '_', '.' or '-'",
+    )] = "organization/aivo-dr/primary"
     use_stack_reference: bool = True
     fallback: dict[str, str] = {}
 

@@ -15,6 +15,7 @@ from .cron import CronError, aws_max_gap_days, github_cron, velero_max_gap_days
 from .database import aurora_problem, failback_replicates
 from .fallback import effective_fallback, missing_fallback, uses_stack_reference
 from .readiness import RPO_CAUSES, RTO_CAUSES
+from .runner import ecr_image
 from .stack import StackSettings
 from .testing import FREQUENCY_DAYS, verification_schedule
 from .tiers import TIER_NAME, duplicate_service, tier_slug
@@ -211,6 +212,24 @@ def runner_problem(settings: StackSettings) -> Problem | None:
     return None
 
 
+def runner_image_problem(settings: StackSettings) -> Problem | None:
+    """The runner's image is in the repository its own stack declares, in its own account and region: a failover build
+    pulls nothing from another region or account (and CodeBuild pulls it with the runner's role)."""
+    if not settings.runner.enabled:
+        return None
+    key = f"site.runnerImages.{settings.region}"
+    image = settings.site.runner_images.get(settings.region)
+    repository = settings.runner.image_repository
+    host = f"{settings.account_id}.dkr.ecr.{settings.region}.amazonaws.com"
+    if image is None:
+        return (key, None, f"required with runner.enabled: {type(settings.site).model_fields['runner_images'].description}")
+    parts = ecr_image(image)
+    if (parts.account, parts.region, parts.repository) != (settings.account_id, settings.region, repository):
+        return (key, image, f"an image of {host}/{repository} (site.accountId, this stack's region, runner.imageRepository), "
+                f"by digest: {host}/{repository}@sha256:<64 hex>")
+    return None
+
+
 def api_access_problem(settings: StackSettings) -> Problem | None:
     """The cluster's API is private: `pulumi up` reaches it from the deploy runner in the VPC, or from
     listed public CIDRs. A configuration where no declared path reaches it would fail every Kubernetes step."""
@@ -333,7 +352,8 @@ def paging_problem(settings: StackSettings) -> Problem | None:
 def testing_problem(settings: StackSettings) -> Problem | None:
     """The Testing Schedule: the weekly verification runs after each weekly snapshot (so that schedule must be one
     that can be followed, by AWS Backup and by GitHub Actions), each scheduled experiment runs at least as often as
-    its runbook row, and the pods experiment names a service of the tier table."""
+    its runbook row, and the pods experiment names a service of the tier table and runs only where FIS can reach the
+    cluster's API (its public endpoint)."""
     t, ws = settings.testing, settings.weekly_snapshots
     try:
         github_cron(verification_schedule(ws))
@@ -345,6 +365,11 @@ def testing_problem(settings: StackSettings) -> Problem | None:
     if t.restore.enabled and gap is not None and gap > most:
         return ("weeklySnapshots.schedule", ws.schedule, f"a schedule that runs at least every {most} days (testing.frequency."
                 f"backupVerification {t.frequency.backup_verification}: the restore test follows it); it leaves {gap} days")
+    if t.experiments.service_pods.enabled and not settings.cluster.public_access_cidrs:
+        return ("testing.experiments.servicePods.enabled", True,
+                "false while cluster.publicAccessCidrs is empty: FIS's aws:eks:pod actions reach the cluster's Kubernetes API "
+                "from outside the VPC, and a private-only endpoint answers only inside it (the FIS user guide documents no "
+                "private path; docs/aws-contracts.md)")
     services = sorted(s for tier in settings.tiers.values() for s in tier.services)
     if t.experiments.service_pods.service is not None and t.experiments.service_pods.service not in services:
         return ("testing.experiments.servicePods.service", t.experiments.service_pods.service,
@@ -405,8 +430,8 @@ def database_dr_mode_problem(settings: StackSettings) -> Problem | None:
 # In the order they are checked: the first broken rule is the one reported.
 RULES: tuple[Rule, ...] = (
     stack_problem, objectives_problem, database_problem, windows_problem, backup_plan_problem, cache_problem,
-    velero_problem, names_problem, runner_problem, api_access_problem, split_brain, restore_problem, peer_problem,
-    edge_problem, paging_problem, testing_problem, uses_problem, readiness_problem, database_dr_mode_problem,
+    velero_problem, names_problem, runner_problem, api_access_problem, runner_image_problem, split_brain, restore_problem,
+    peer_problem, edge_problem, paging_problem, testing_problem, uses_problem, readiness_problem, database_dr_mode_problem,
 )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from .backups import WeeklySnapshots
-from .base import Region, Section
+from .base import Region, Section, matching
 from .cache import Cache
 from .cluster import Cluster
 from .database import Database
@@ -51,7 +51,7 @@ class StackSettings(Section):
     regions: Regions = Regions()
     # What belongs to one company's account: required, no defaults (stacks/settings/site.py).
     site: Site
-    environment: str = Field(default="production", pattern=r"^[a-z][a-z0-9-]{0,31}$")
+    environment: Annotated[str, matching(r"[a-z][a-z0-9-]{0,31}", "1-32 lowercase letters, digits or '-', a letter first")] = "production"
     failover: bool = False
     # Primary stack only, for failback: which region is active (default: the primary's own region).
     # Set to the dr region after a failover, so the primary stack rebuilds itself as a replica of it.

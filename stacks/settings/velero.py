@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, model_validator
 
 from .base import Cron, Label, Section, matching, no_repeats
+from .values import HttpsUrl
 
 
 def _check_ttl(text: str) -> str:
@@ -57,7 +58,7 @@ class Velero(Section):
     namespace: Label = "velero"
     chart_version: SemVer = "12.1.0"
     app_version: SemVer = "1.18.1"
-    chart_repository: str = Field(default="https://vmware-tanzu.github.io/helm-charts", pattern=r"^https://")
+    chart_repository: HttpsUrl = "https://vmware-tanzu.github.io/helm-charts"
     aws_plugin_image: Image = "velero/velero-plugin-for-aws:v1.14.1"
     app_namespace: Label = "aivo"
     # Volume data goes through file-system backups (node agent, kopia) into the replicated bucket:

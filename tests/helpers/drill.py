@@ -21,7 +21,10 @@ def drill_record(recover_minutes: float, rpo_seconds: float | None, tier: str | 
         return {"key": key, "title": key, "kind": kind, "phase": phase, "command": f"run {key}", "status": "done",
                 "startedAt": at(begin), "endedAt": at(end), "seconds": (end - begin) * 60, "detail": ""}
 
-    steps = [step("detect", "manual", "detect", 0, 4), step("declare", "manual", "respond", 4, 10), step("promote", "api", "recover", 10, recover_minutes)]
+    # Each scenario's own step keys (drctl/ops/record.py step_keys: a record with another scenario's steps is refused).
+    respond, recover = {"region-failover": ("declare", "promote"), "database-pitr": ("assess", "restore"),
+                        "service-restore": ("assess", "scale")}[scenario]
+    steps = [step("detect", "manual", "detect", 0, 4), step(respond, "manual", "respond", 4, 10), step(recover, "api", "recover", 10, recover_minutes)]
     return {"schema": "aivo-dr/drill@1", "scenario": scenario, "service": None, "tier": tier, "primaryRegion": "us-east-1", "drRegion": "us-west-2",
             "operator": "sre", "startedAt": at(0), "endedAt": at(recover_minutes), "outcome": outcome, "rpoSeconds": rpo_seconds,
             "rpoSource": "CloudWatch ReplicaLag before promotion" if rpo_seconds is not None else "not measured: no ReplicaLag datapoints",

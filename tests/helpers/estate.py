@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -321,6 +322,8 @@ def site_prerequisites(acct: Account, state_region: str = "us-west-2") -> dict[s
                       "security": {"primary": ["P5SEC01"], "secondary": ["P6SEC02"]},
                       "teamLead": "P7LEAD1", "engineeringManager": "P8MGR01", "vpEngineering": "P9VPE01"},
         "stateKmsKeyArn": key,
+        # 64 hex digits as AWS writes it (moto's ListBuckets Owner.ID has 32, so it is not used here).
+        "canonicalUserId": hashlib.sha256(f"canonical-user:{a}".encode()).hexdigest(),
     }
 
 

@@ -1,4 +1,9 @@
-"""Shared helpers: plan a stack once per set of overrides and query the recorded resources."""
+"""Shared helpers: plan a stack once per set of overrides and query the recorded resources.
+
+Plans come through the plan cache every command uses (.cache/plans, or AIVO_DR_PLAN_CACHE): the suite's workers
+plan each distinct state once per run between them (the first plans it, the others wait and read it), and a later
+run whose inputs are unchanged plans nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,17 @@ import functools
 import json
 from typing import Any
 
-from drctl.engine import Plan, run_plan
-from drctl.engine.monitor import ResourceRecord
+from drctl.engine import Plan
+from drctl.engine.planner import Planner
+from drctl.engine.records import ResourceRecord
+from drctl.engine.saved import cache_from_environment
+
+PLANNER = Planner(cache=cache_from_environment())
 
 
 @functools.lru_cache(maxsize=64)
 def _cached(stack: str, overrides: tuple[str, ...]) -> Plan:
-    return run_plan(stack, list(overrides))
+    return PLANNER.plan(stack, overrides)
 
 
 def plan(stack: str, *overrides: str) -> Plan:

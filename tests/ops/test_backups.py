@@ -19,7 +19,7 @@ from drctl.ops.figures import runbook
 from drctl.ops.velero import VeleroBackup, schedule_check
 from tests.helpers.estate import velero_backup
 from tests.helpers.faultproxy import DROP, FORWARD, THROTTLE
-from tests.helpers.ops import table_rows
+from tests.helpers.ops import as_asked, table_rows, waits_per_endpoint
 
 NOW = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # a Wednesday
 
@@ -70,7 +70,7 @@ def test_us_east_1_dropped_marks_its_rows_unreachable_and_the_us_west_2_replica_
     def reset(service: str, call: str) -> tuple[str, str, str]:
         return (UNREACHABLE, f"{service} {call} in us-east-1: connection reset (3 attempts)")
 
-    rows = [(r[0], *r[1:]) for r in table_rows(captured.out)]
+    rows = [(r[0], r[1], as_asked(r[2])) for r in table_rows(captured.out)]
     assert rows == [
         *[(label, *reset("rds", "describe_db_instances")) for label in DATABASE_ROWS],
         *[(label, *reset("backup", "describe_backup_vault")) for label in ("weekly backup plan", "weekly recovery points")],
@@ -85,6 +85,8 @@ def test_us_east_1_dropped_marks_its_rows_unreachable_and_the_us_west_2_replica_
     ]
     assert captured.out.splitlines()[-1] == "2 passed, 0 warnings, 0 failed, 14 unreachable (us-east-1)"
     assert {(s.region, s.fault) for s in fault_proxy.seen} == {("us-east-1", DROP), ("us-west-2", FORWARD)}
+    # Each dead endpoint was asked once (one call, its three attempts), however many rows read it.
+    assert waits_per_endpoint(fault_proxy.seen, DROP) == {("us-east-1", s): 3 for s in ("rds", "backup", "s3", "monitoring")}
     assert "Traceback" not in captured.err
 
 
@@ -111,7 +113,7 @@ def test_a_refused_endpoint_fills_the_whole_table_with_unreachable_rows(aws_unch
     assert main(["backups", "verify", "--json", "-"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert doc["summary"] == {"pass": 0, "warn": 0, "fail": 0, "unreachable": 16} and doc["ok"] is False
-    assert {(c["status"], c["region"], c["detail"].split(": ", 1)[1]) for c in doc["checks"]} == {
+    assert {(c["status"], c["region"], as_asked(c["detail"]).split(": ", 1)[1]) for c in doc["checks"]} == {
         (UNREACHABLE, "us-east-1", "connection refused (3 attempts)"), (UNREACHABLE, "us-west-2", "connection refused (3 attempts)")}
 
 

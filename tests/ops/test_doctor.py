@@ -30,8 +30,8 @@ from drctl.ops.doctor_runner import connection_check, start_check, trusts_codebu
 from drctl.ops.doctor_state import parse_awskms, same_backend
 from tests.helpers import estate
 from tests.helpers.estate import Account
-from tests.helpers.faultproxy import DROP
-from tests.helpers.ops import installed_drctl, table_rows
+from tests.helpers.faultproxy import DROP, STALL
+from tests.helpers.ops import as_asked, installed_drctl, table_rows, waits_per_endpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 READY, FRESH, BROKEN = "210987654321", "210987654322", "210987654323"
@@ -174,7 +174,7 @@ def doctor(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> tu
 
 PAGERDUTY_TOKEN = ("pagerduty token", PASS, "aivo-dr/pagerduty-token in us-west-2 (the dr runner exports it as PAGERDUTY_TOKEN; "
                                             "its value is not read)")
-SITE_VALUES = ("site values", PASS, "no example value among the 10 site keys of Pulumi.dr.yaml")
+SITE_VALUES = ("site values", PASS, "no example value among the 11 site keys of Pulumi.dr.yaml")
 
 
 # ---- the ready account: nothing to fix, one wrong value at a time, us-east-1 down --------------------------
@@ -334,9 +334,45 @@ def test_us_east_1_dropped_only_its_rows_are_unreachable(world, use, fault_proxy
         "runner start permission": "iam simulate_principal_policy in us-east-1: connection reset (3 attempts)",
     }
     want = [(c, "UNREACHABLE", dropped[c]) if c in dropped else (c, s, d) for c, s, d in ready_rows(world)]
-    assert compare(rows, want) == want
+    assert compare([(c, s, as_asked(d)) for c, s, d in rows], want) == want
+    # IAM is read three times (two roles, one simulation) but asked once: its three attempts.
+    assert waits_per_endpoint(fault_proxy.seen, DROP) == {("us-east-1", "route53"): 3, ("us-east-1", "acm"): 3, ("us-east-1", "iam"): 3}
     assert last == ("10 passed, 4 warnings, 0 failed, 5 unreachable (us-east-1) - NOT ready: us-east-1 did not answer (UNREACHABLE rows)")
     assert code == 1 and "Traceback" not in err
+
+
+def test_a_stalled_us_east_1_is_waited_on_once_per_endpoint(world, use, fault_proxy, tmp_path, capsys, monkeypatch) -> None:
+    """The primary stack lives in us-east-1: every row but the site's reads it. Under a stall each endpoint there
+    (a service in the region) is waited out once; the other reads of it say so at once instead of waiting again."""
+    use(world.ready, backend=world.ready_site["stateBackendUrl"])
+    monkeypatch.setenv("DRCTL_AWS_CONNECT_TIMEOUT", "1")
+    monkeypatch.setenv("DRCTL_AWS_READ_TIMEOUT", "1")
+    monkeypatch.setenv("DRCTL_AWS_MAX_ATTEMPTS", "2")
+    fault_proxy.fault("us-east-1", STALL)
+    code, rows, last, err = doctor(capsys, tmp_path, "--stack", "primary", "--program", str(program(tmp_path, "primary", world.ready_site)))
+    waits = waits_per_endpoint(fault_proxy.seen, STALL)
+    assert set(waits.values()) == {2}, waits  # one call's two attempts per endpoint, never a second call's
+    unreachable = [(c, as_asked(d)) for c, s, d in rows if s == "UNREACHABLE"]
+    assert unreachable and all(d.endswith("in us-east-1: no answer within 1 s (2 attempts)") for _, d in unreachable), unreachable
+    assert code == 1 and "Traceback" not in err
+
+
+def test_no_credentials_at_all_is_one_line(world, tmp_path, capsys, monkeypatch, fault_proxy) -> None:
+    """Without credentials every row would FAIL alike: one line says what is missing instead, before any AWS call."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+    reset_clients()
+    code = main(["doctor", "--stack", "dr", "--program", str(program(tmp_path, "dr", world.ready_site))])
+    captured = capsys.readouterr()
+    reset_clients()
+    assert captured.err == ("drctl: error: AWS credentials: none found in boto3's chain (environment, AWS_PROFILE or the "
+                            "default profile, SSO, container or instance role); doctor checks an account with them\n")
+    assert code == 2 and captured.out == "" and fault_proxy.seen == []
 
 
 def test_the_installed_entry_point(world, use, tmp_path) -> None:
@@ -393,11 +429,11 @@ def test_example_site_values_are_refused_and_what_they_feed_is_not_checked(world
     use(world.fresh)
     code, rows, last, _ = doctor(capsys, tmp_path, "--stack", "dr")
     examples = ["accountId", "hostedZoneId", "cdnCertificateArn", "ingress", "onCallRoleArns", "repository", "codeConnectionArns",
-                "stateBackendUrl", "pagerduty", "stateKmsKeyArn"]
-    assert [r[:2] for r in rows[:10]] == [(f"site.{key}", FAIL) for key in examples]
+                "stateBackendUrl", "pagerduty", "stateKmsKeyArn", "canonicalUserId"]
+    assert [r[:2] for r in rows[:11]] == [(f"site.{key}", FAIL) for key in examples]
     assert rows[0][2] == ("example value: replace it with your account's: the 12-digit AWS account both stacks deploy into "
                           "(aws sts get-caller-identity --query Account)")
-    assert rows[10:] == [
+    assert rows[11:] == [
         ("account", WARN, f"not checked: site.accountId is an example value; the caller "
                           f"arn:aws:sts::{FRESH}:assumed-role/admin/drctl-doctor-tests is in account {FRESH}"),
         ("hosted zone", WARN, "not checked: site.hostedZoneId is an example value"),
@@ -417,7 +453,7 @@ def test_example_site_values_are_refused_and_what_they_feed_is_not_checked(world
         ("quota Elastic IPs", WARN, "needs 3 (0 in us-west-2 now + 3 NAT gateway addresses the stack creates); not verifiable here: "
                                     f"ec2 L-0263D0A3 in us-west-2: {NO_QUOTA}"),
     ]
-    assert last == ("1 passed, 17 warnings, 10 failed - NOT ready: fix " + ", ".join(f"site.{key}" for key in examples))
+    assert last == ("1 passed, 17 warnings, 11 failed - NOT ready: fix " + ", ".join(f"site.{key}" for key in examples))
     assert code == 1
 
 

@@ -366,7 +366,7 @@ def test_verdicts_per_tier_and_platform() -> None:
     (["run", "--scenario", "service-restore", "--service", "payroll", "--yes"],
      "--service = payroll: a service of the tier table: ai-orchestrator, analytics-svc, api-gateway, assessment-svc, auth-svc, billing-svc, "
      "content-svc, engagement-svc, experimentation-svc, notify-svc"),
-    (["run", "--scenario", "database-pitr", "--restore-time", "yesterday", "--yes"], '--restore-time = yesterday: a UTC time like "2024-01-15T10:30:00Z"'),
+    (["run", "--scenario", "database-pitr", "--restore-time", "yesterday", "--yes"], '--restore-time = yesterday: a real UTC time "YYYY-MM-DDTHH:MM:SSZ", e.g. "2026-01-05T00:00:00Z"'),
     (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--keep", "--yes"], "--keep = true: only with --scenario database-pitr"),
     (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--report", "/nonexistent/dir/reports", "--yes"],
      "--report = /nonexistent/dir/reports: a directory in an existing directory"),
@@ -375,7 +375,7 @@ def test_verdicts_per_tier_and_platform() -> None:
     (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--timeout-minutes", "-1"], "--timeout-minutes = -1: a number of minutes from 1 to 1440"),
     (["run", "--scenario", "region-failover", "--i-understand-this-changes-production", "--yes", "--timeout-minutes", "1441"], "--timeout-minutes = 1441: a number of minutes from 1 to 1440"),
     (["run", "--scenario", "region-failover"], "--yes: required when standard input is not a terminal: manual steps need an operator's confirmation"),
-    (["report", "--from", "/nonexistent.json"], "--from = /nonexistent.json: a drill record written by drctl drill run (aivo-dr/drill@1 JSON)"),
+    (["report", "--from", "/nonexistent.json"], "--from = /nonexistent.json: a drill record written by drctl drill run (aivo-dr/drill@1 JSON); cannot open it: No such file or directory"),
 ])
 def test_bad_input_is_one_line_exit_2(args, message, capsys, monkeypatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
@@ -397,3 +397,12 @@ def test_the_region_failover_drill_asks_for_consent_even_with_yes(aws, tmp_path,
     assert not list(tmp_path.iterdir())
     replica = boto3.client("rds", region_name="us-west-2").describe_db_instances()["DBInstances"][0]
     assert replica.get("ReadReplicaSourceDBInstanceIdentifier")  # still a replica: nothing was promoted
+
+
+@pytest.mark.parametrize("scenario", ["region-failover", "database-pitr", "service-restore"])
+def test_the_record_schema_knows_each_scenarios_steps(scenario: str) -> None:
+    from drctl.ops.drill import DrillOptions, scenario_steps
+    from drctl.ops.record import step_keys
+
+    steps = scenario_steps(DrillOptions(scenario=scenario, primary="us-east-1", dr="us-west-2"))
+    assert step_keys()[scenario] == tuple(s.key for s in steps)
