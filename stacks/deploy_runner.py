@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 from components.alarms import ALARM_PREFIX
 from components.paging import PAGERDUTY_DESTINATION, topic_name
 from components.waf import CLOUDFRONT_WAF_REGION, WEB_ACL_NAME
+from stacks.aurora_shape import parameter_family as aurora_parameter_family
 from stacks.detection import PROBE_NAME, canary_bucket, canary_name
 from stacks.providers import stack_regions
 from stacks.settings import StackSettings
@@ -302,22 +303,31 @@ def edge_statements(settings: StackSettings) -> list[dict[str, Any]]:
 def aurora_statements(settings: StackSettings) -> list[dict[str, Any]]:
     """database.drMode aurora-global (docs/aurora-global.md): the global cluster calls, which its untagged global ARN
     (arn:aws:rds::<account>:global-cluster:<id>) keeps out of the tag-conditioned statements. The primary creates and
-    modifies the global cluster and joins its cluster to it; the dr stack's failover detaches its cluster
-    (RemoveFromGlobalCluster, called in us-west-2). Clusters, instances and parameter groups are tagged and covered by
-    rds:Create*/rds:Modify* there."""
+    modifies the global cluster (and its tags, AWS::RDS::GlobalCluster's update handler) and joins its cluster to it;
+    the dr stack's failover detaches its cluster (RemoveFromGlobalCluster, called in us-west-2), and a change of a
+    cluster's global_cluster_identifier is such a detach in either stack (AWS::RDS::DBCluster's update handler). A
+    parameter removed from the cluster parameter group is reset (ResetDBClusterParameterGroup). Clusters, instances
+    and parameter groups are tagged and covered by rds:Create*/rds:Modify* there. The same in standby and on
+    failover: the flip changes no IAM."""
     s = settings
     if s.database.dr_mode != "aurora-global":
         return []
     account, db = s.account_id, s.database
     global_arn = f"arn:aws:rds::{account}:global-cluster:{db.global_cluster_identifier}"
     if s.role == "primary":
-        actions = ["rds:CreateGlobalCluster", "rds:ModifyGlobalCluster", "rds:CreateDBCluster"]
-        cluster = f"arn:aws:rds:{s.regions.primary}:{account}:cluster:{db.identifier}"
+        actions = ["rds:CreateGlobalCluster", "rds:ModifyGlobalCluster", "rds:AddTagsToResource", "rds:RemoveTagsFromResource",
+                   "rds:CreateDBCluster", "rds:RemoveFromGlobalCluster"]
+        region, identifier = s.regions.primary, db.identifier
     else:
         actions = ["rds:CreateDBCluster", "rds:RemoveFromGlobalCluster"]
-        cluster = f"arn:aws:rds:{s.regions.dr}:{account}:cluster:{db.replica_identifier}"
+        region, identifier = s.regions.dr, db.replica_identifier
+    cluster = f"arn:aws:rds:{region}:{account}:cluster:{identifier}"
+    params = f"arn:aws:rds:{region}:{account}:cluster-pg:{identifier}-{aurora_parameter_family(db)}"
+    in_regions = {"StringEquals": {"aws:RequestedRegion": stack_regions(s)}}
     return [{"Sid": "AuroraGlobalDatabase", "Effect": "Allow", "Action": actions, "Resource": [global_arn, cluster],
-             "Condition": {"StringEquals": {"aws:RequestedRegion": stack_regions(s)}}}]
+             "Condition": in_regions},
+            {"Sid": "AuroraClusterParameters", "Effect": "Allow", "Action": ["rds:ResetDBClusterParameterGroup"],
+             "Resource": [params], "Condition": in_regions}]
 
 
 def image_statements(settings: StackSettings) -> list[dict[str, Any]]:
