@@ -164,7 +164,8 @@ def test_the_rpo_is_bounded_as_aurora_reads_it(value: str) -> None:
 
 
 @pytest.mark.parametrize(("stack", "actions", "cluster"), [
-    ("primary", ["rds:CreateGlobalCluster", "rds:ModifyGlobalCluster", "rds:CreateDBCluster"],
+    ("primary", ["rds:CreateGlobalCluster", "rds:ModifyGlobalCluster", "rds:AddTagsToResource", "rds:RemoveTagsFromResource",
+                 "rds:CreateDBCluster", "rds:RemoveFromGlobalCluster"],
      f"arn:aws:rds:us-east-1:{ACCOUNT}:cluster:aivo-production-postgres"),
     ("dr", ["rds:CreateDBCluster", "rds:RemoveFromGlobalCluster"], f"arn:aws:rds:us-west-2:{ACCOUNT}:cluster:aivo-production-postgres-dr"),
 ])
@@ -175,6 +176,50 @@ def test_the_runner_may_create_the_global_cluster_and_detach_the_dr_cluster(stac
         "Resource": [f"arn:aws:rds::{ACCOUNT}:global-cluster:aivo-production-global", cluster],
         "Condition": {"StringEquals": {"aws:RequestedRegion": ["us-east-1", "us-west-2"] if stack == "primary" else ["us-west-2"]}},
     }]
+    region = cluster.split(":")[3]
+    assert [s for s in parts["Statement"] if s["Sid"] == "AuroraClusterParameters"] == [{
+        "Sid": "AuroraClusterParameters", "Effect": "Allow", "Action": ["rds:ResetDBClusterParameterGroup"],
+        "Resource": [f"arn:aws:rds:{region}:{ACCOUNT}:cluster-pg:{cluster.rsplit(':', 1)[1]}-aurora-postgresql16"],
+        "Condition": {"StringEquals": {"aws:RequestedRegion": ["us-east-1", "us-west-2"] if stack == "primary" else ["us-west-2"]}},
+    }]
     assert len(json.dumps(parts, separators=(",", ":"))) < 6144
     default = json.loads(only(plan(stack), "aws:iam/policy:Policy", f"{stack}-runner-parts-policy").inputs["policy"])
     assert [s for s in default["Statement"] if s["Sid"] == "AuroraGlobalDatabase"] == []
+
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+
+def _alarms(p) -> dict[str, tuple[str, str, dict[str, str], float, str]]:
+    return {r.inputs["name"]: (r.inputs["namespace"], r.inputs["metricName"], r.inputs.get("dimensions") or {},
+                               r.inputs["threshold"], r.region) for r in p.resources if r.type == ALARM}
+
+
+def test_aurora_alarms_watch_the_declared_clusters_as_aurora_publishes_them() -> None:
+    standby, failover = plan("dr", AURORA), plan("dr", AURORA, "failover=true")
+    clusters = {r.inputs["clusterIdentifier"] for r in standby.resources if r.type == CLUSTER}
+    alarms = _alarms(standby)
+    # Aurora's global lag metrics, in milliseconds, per secondary cluster, in its region; thresholds from the Critical
+    # tier's RPO exactly as the rds-replica mode's ReplicaLag alarm (seconds) takes its own: 60 s there, 60,000 ms here.
+    replica_lag = _alarms(plan("dr"))["aivo-critical-database-replica-lag"]
+    assert replica_lag[:4] == ("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": "aivo-production-postgres-dr"}, 60)
+    assert alarms["aivo-critical-database-replica-lag"] == (
+        "AWS/RDS", "AuroraGlobalDBReplicationLag", {"DBClusterIdentifier": "aivo-production-postgres-dr"}, 60000, "us-west-2")
+    assert alarms["aivo-critical-database-rpo-lag"] == (
+        "AWS/RDS", "AuroraGlobalDBRPOLag", {"DBClusterIdentifier": "aivo-production-postgres-dr"}, 60000, "us-west-2")
+    rds = {name: a for name, a in alarms.items() if a[0] == "AWS/RDS" or "DBClusterIdentifier" in a[2] or "DBInstanceIdentifier" in a[2]}
+    assert sorted(rds) == ["aivo-critical-database-available", "aivo-critical-database-replica-lag", "aivo-critical-database-rpo-lag"]
+    assert {a[2]["DBClusterIdentifier"] for a in rds.values()} <= clusters
+    assert [n for n, a in _alarms(failover).items() if "DBInstanceIdentifier" in a[2]] == []
+    assert [n for n, a in _alarms(failover).items() if a[1].startswith("AuroraGlobalDB")] == []
+    assert [n for n, a in _alarms(plan("primary", AURORA, "activeRegion=us-west-2")).items() if "DBInstanceIdentifier" in a[2]] == []
+
+
+def test_the_aurora_probe_describes_the_dr_cluster() -> None:
+    fn = only(plan("dr", AURORA), "aws:lambda/function:Function", "freshness-probe")
+    assert fn.inputs["handler"] == "freshness_aurora.handler"
+    role = json.loads(only(plan("dr", AURORA), "aws:iam/rolePolicy:RolePolicy", "freshness-probe").inputs["policy"])
+    assert [s for s in role["Statement"] if s["Sid"] == "Databases"] == [{
+        "Sid": "Databases", "Effect": "Allow", "Action": ["rds:DescribeDBClusters"],
+        "Resource": [f"arn:aws:rds:us-west-2:{ACCOUNT}:cluster:aivo-production-postgres-dr"]}]
+    assert only(plan("dr"), "aws:lambda/function:Function", "freshness-probe").inputs["handler"] == "freshness.handler"
