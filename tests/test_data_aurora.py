@@ -3,6 +3,7 @@ settings it refuses, and the runner's statement. The default (rds-replica) plans
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -223,3 +224,62 @@ def test_the_aurora_probe_describes_the_dr_cluster() -> None:
         "Sid": "Databases", "Effect": "Allow", "Action": ["rds:DescribeDBClusters"],
         "Resource": [f"arn:aws:rds:us-west-2:{ACCOUNT}:cluster:aivo-production-postgres-dr"]}]
     assert only(plan("dr"), "aws:lambda/function:Function", "freshness-probe").inputs["handler"] == "freshness.handler"
+
+
+def test_aurora_lag_alarms_pass_the_alarm_policies_and_fail_on_one_mutated_field() -> None:
+    from policies import alarms_exist
+    from tests.helpers.policies import mutate, violations
+
+    standby = copy.deepcopy(plan("dr", AURORA).resources)
+    for policy in alarms_exist.POLICIES:
+        assert violations(policy, standby) == [], policy.name
+    # a cluster the stack does not declare (the primary's, another stack's)
+    weak = mutate(standby, "dr-alarms-database-rpo-lag", "dimensions.DBClusterIdentifier", "aivo-production-postgres")
+    assert violations(alarms_exist.alarm_dimensions_resolve, weak) == [
+        "alarm aivo-critical-database-rpo-lag: DBClusterIdentifier=aivo-production-postgres names no Aurora cluster "
+        "(clusterIdentifier) this stack declares"]
+    # the lag of a detached cluster: Aurora publishes none (the failover plan's cluster with the standby's alarm)
+    detached = copy.deepcopy(plan("dr", AURORA, "failover=true").resources)
+    weak = detached + [r for r in standby if r.name == "dr-alarms-database-rpo-lag"]
+    assert violations(alarms_exist.alarm_dimensions_resolve, weak) == [
+        "alarm aivo-critical-database-rpo-lag: AuroraGlobalDBRPOLag of aivo-production-postgres-dr, which is no member of "
+        "a global database (no globalClusterIdentifier): Aurora publishes no global lag for it"]
+    # the metric lives in the secondary's region
+    weak = mutate(standby, "dr-alarms-database-replica-lag", "region", "us-east-1")
+    assert violations(alarms_exist.alarm_in_metric_region, weak) == [
+        "alarm aivo-critical-database-replica-lag: it is in us-east-1, but AWS/RDS AuroraGlobalDBReplicationLag is published "
+        "in us-west-2 (the metric is published in the region of DBClusterIdentifier=aivo-production-postgres-dr): an alarm "
+        "reads only its own region's metrics"]
+    # a dimension Aurora does not publish the metric with
+    weak = mutate(standby, "dr-alarms-database-rpo-lag", "dimensions", {"DBInstanceIdentifier": "aivo-production-postgres-dr-1"})
+    assert violations(alarms_exist.alarm_metric_published, weak) == [
+        "alarm aivo-critical-database-rpo-lag: AWS/RDS AuroraGlobalDBRPOLag with dimensions [DBInstanceIdentifier] is a "
+        "series CloudWatch does not publish (it publishes AuroraGlobalDBRPOLag with [DBClusterIdentifier])"]
+
+
+def test_the_detach_is_a_step_of_the_failover_and_the_declare_exception_is_aurora_only(tmp_path) -> None:
+    from drctl.cli import main
+    from stacks.settings.readiness import runbook_exceptions
+
+    out = tmp_path / "readiness.json"
+    assert main(["readiness", "--stack", "dr", "--config", AURORA, "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    # the detach (policies/recovery/steps.yaml aurora-detach: 3 min median, 10 min p95, assumed) is a step of the
+    # failover's timeline, where it took no time before; Critical is ACCEPTED by the aurora-only declare exception
+    assert [(s["p50Seconds"], s["p95Seconds"]) for s in doc["timeline"] if s["step"] == "promote"] == [(180.0, 600.0)]
+    assert [(t["tier"], t["verdict"]) for t in doc["tiers"]] == [("Critical", "ACCEPTED"), ("High", "OK"), ("Medium", "OK"), ("Low", "OK")]
+
+    assert [(e.tier, e.objective, e.cause, e.up_to) for e in runbook_exceptions()] == [
+        ("Critical", "rpo", "cache", None), ("Critical", "rto", "promote", "55 min")]
+    assert [(e.tier, e.objective, e.cause, e.up_to) for e in runbook_exceptions("aurora-global")] == [
+        ("Critical", "rpo", "cache", None), ("Critical", "rto", "promote", "55 min"), ("Critical", "rto", "declare", "46 min")]
+
+
+def test_the_restore_test_is_left_out_of_aurora_mode() -> None:
+    # its selection takes RDS instance recovery points and its validator an instance endpoint (docs/aurora-global.md)
+    def restore_testing(*state: str) -> list[str]:
+        return sorted(r.type for r in plan(*state).resources if "restoreTesting" in r.type or r.name == "restore-testing-validator")
+
+    assert restore_testing("dr", AURORA) == restore_testing("dr", AURORA, "failover=true") == []
+    assert restore_testing("dr") == ["aws:backup/restoreTestingPlan:RestoreTestingPlan",
+                                     "aws:backup/restoreTestingSelection:RestoreTestingSelection", "aws:lambda/function:Function"]
