@@ -79,11 +79,13 @@ class FreshnessProbe(pulumi.ComponentResource):
                            policy=pulumi.Output.from_input(args.velero_key_arn).apply(lambda key: role_policy(args, key)), opts=child)
         logs = encrypted_log_group(f"{name}-logs", f"/aws/lambda/{args.name}", args.region, args.log_retention_days, args.tags,
                                    args.keys, opts=child)
+        files: dict[str, pulumi.Asset | pulumi.Archive] = {"freshness.py": pulumi.StringAsset(CODE.read_text())}
+        if args.cluster_identifiers:
+            files["freshness_aurora.py"] = pulumi.StringAsset(AURORA_CODE.read_text())
         function = aws.lambda_.Function(
-            f"{name}-function", name=args.name, role=role.arn, runtime="python3.12", handler="freshness_aurora.handler" if args.cluster_identifiers else "freshness.handler",
-            code=pulumi.AssetArchive({"freshness.py": pulumi.StringAsset(CODE.read_text())}
-                                     | ({"freshness_aurora.py": pulumi.StringAsset(AURORA_CODE.read_text())}
-                                        if args.cluster_identifiers else {})),
+            f"{name}-function", name=args.name, role=role.arn, runtime="python3.12",
+            handler="freshness_aurora.handler" if args.cluster_identifiers else "freshness.handler",
+            code=pulumi.AssetArchive(files),
             timeout=60, memory_size=256, environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(args.environment)),
             region=args.region, tags=args.tags, opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]))
         schedule = aws.cloudwatch.EventRule(f"{name}-schedule", description=f"Run {args.name} every {args.rate_minutes} min",
