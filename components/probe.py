@@ -21,6 +21,7 @@ from components.lambda_iam import LAMBDA_TRUST, put_metrics, write_logs
 from components.probes.freshness import NAMESPACE
 
 CODE = Path(__file__).resolve().parent / "probes" / "freshness.py"
+AURORA_CODE = CODE.with_name("freshness_aurora.py")  # beside it in aurora-global mode (cluster_identifiers)
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,18 @@ class ProbeArgs:
     tags: dict[str, str]
     keys: KeyAccess  # who administers its log group's key
     log_retention_days: int
+    # database.drMode aurora-global: the regional clusters it describes instead (database_identifiers then empty).
+    cluster_identifiers: tuple[str, ...] = ()
 
 
 def role_policy(args: ProbeArgs, key_arn: str) -> str:
     r, a = args.region, args.account_id
+    databases = ({"Sid": "Databases", "Effect": "Allow", "Action": ["rds:DescribeDBClusters"],
+                  "Resource": [f"arn:aws:rds:{r}:{a}:cluster:{c}" for c in args.cluster_identifiers]} if args.cluster_identifiers else
+                 {"Sid": "Databases", "Effect": "Allow", "Action": ["rds:DescribeDBInstances", "rds:DescribeDBInstanceAutomatedBackups"],
+                  "Resource": [f"arn:aws:rds:{r}:{a}:db:{d}" for d in args.database_identifiers] + [f"arn:aws:rds:{r}:{a}:auto-backup:*"]})
     return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": "Databases", "Effect": "Allow", "Action": ["rds:DescribeDBInstances", "rds:DescribeDBInstanceAutomatedBackups"],
-         "Resource": [f"arn:aws:rds:{r}:{a}:db:{d}" for d in args.database_identifiers] + [f"arn:aws:rds:{r}:{a}:auto-backup:*"]},
+        databases,
         {"Sid": "VeleroBackups", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [f"{args.velero_bucket_arn}/backups/*"]},
         {"Sid": "VeleroBucket", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [args.velero_bucket_arn]},
         {"Sid": "VeleroKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [key_arn]},
@@ -73,9 +79,13 @@ class FreshnessProbe(pulumi.ComponentResource):
                            policy=pulumi.Output.from_input(args.velero_key_arn).apply(lambda key: role_policy(args, key)), opts=child)
         logs = encrypted_log_group(f"{name}-logs", f"/aws/lambda/{args.name}", args.region, args.log_retention_days, args.tags,
                                    args.keys, opts=child)
+        files: dict[str, pulumi.Asset | pulumi.Archive] = {"freshness.py": pulumi.StringAsset(CODE.read_text())}
+        if args.cluster_identifiers:
+            files["freshness_aurora.py"] = pulumi.StringAsset(AURORA_CODE.read_text())
         function = aws.lambda_.Function(
-            f"{name}-function", name=args.name, role=role.arn, runtime="python3.12", handler="freshness.handler",
-            code=pulumi.AssetArchive({"freshness.py": pulumi.StringAsset(CODE.read_text())}),
+            f"{name}-function", name=args.name, role=role.arn, runtime="python3.12",
+            handler="freshness_aurora.handler" if args.cluster_identifiers else "freshness.handler",
+            code=pulumi.AssetArchive(files),
             timeout=60, memory_size=256, environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(args.environment)),
             region=args.region, tags=args.tags, opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]))
         schedule = aws.cloudwatch.EventRule(f"{name}-schedule", description=f"Run {args.name} every {args.rate_minutes} min",

@@ -47,11 +47,26 @@ FORCE_NEW: dict[str, ReplaceRule] = {
     ),
     "aws:rds/cluster:Cluster": ReplaceRule(
         paths=(
-            "clusterIdentifier", "clusterIdentifierPrefix", "engine", "kmsKeyId", "storageEncrypted",
+            "clusterIdentifier", "clusterIdentifierPrefix", "engine", "engineMode", "kmsKeyId", "storageEncrypted",
             "databaseName", "masterUsername", "snapshotIdentifier", "restoreToPointInTime", "s3Import",
-            "availabilityZones", "globalClusterIdentifier",
+            "availabilityZones", "dbSubnetGroupName", "dbSystemId", "clusterScalabilityType",
         ),
-        source=TF + "internal/service/rds/cluster.go (ResourceCluster schema, ForceNew)",
+        source=TF + "internal/service/rds/cluster.go (resourceCluster schema, ForceNew)",
+        note=(
+            "not ForceNew: globalClusterIdentifier (resourceClusterUpdate: removing it calls RemoveFromGlobalCluster, "
+            "the detach that promotes a secondary; adding or changing it is refused), replicationSourceIdentifier "
+            "(removing it calls PromoteReadReplicaDBCluster)"
+        ),
+    ),
+    "aws:rds/globalCluster:GlobalCluster": ReplaceRule(
+        paths=("globalClusterIdentifier", "engine", "databaseName", "sourceDbClusterIdentifier", "storageEncrypted"),
+        source=TF + "internal/service/rds/global_cluster.go (ResourceGlobalCluster schema, ForceNew)",
+        note="not ForceNew: engineVersion (an in-place upgrade of every member), deletionProtection",
+    ),
+    "aws:rds/clusterInstance:ClusterInstance": ReplaceRule(
+        paths=("identifier", "identifierPrefix", "clusterIdentifier", "engine", "availabilityZone", "dbSubnetGroupName",
+               "customIamInstanceProfile"),
+        source=TF + "internal/service/rds/cluster_instance.go (ResourceClusterInstance schema, ForceNew)",
     ),
     "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": ReplaceRule(
         paths=("sourceDbInstanceArn", "kmsKeyId", "retentionPeriod", "preSignedUrl"),
@@ -134,6 +149,7 @@ DATA_STORE_TYPES = frozenset(
     {
         "aws:rds/instance:Instance",
         "aws:rds/cluster:Cluster",
+        "aws:rds/globalCluster:GlobalCluster",
         "aws:s3/bucket:Bucket",
         "aws:s3/bucketV2:BucketV2",
         "aws:backup/vault:Vault",
@@ -191,6 +207,10 @@ def forcing_rule_path(type_: str, path: str, replace_on_changes: list[str] | tup
 
 # Changes the provider refuses outright: neither an update nor a replacement, `pulumi up` fails on them.
 REFUSED: dict[tuple[str, str], str] = {
+    ("aws:rds/cluster:Cluster", "globalClusterIdentifier"): (
+        "the provider refuses to add an existing cluster to a global database or move it to another one "
+        '("existing RDS Clusters cannot be added to an existing RDS Global Cluster"): removing it (the detach) is the only change'
+    ),
     ("aws:rds/instance:Instance", "replicateSourceDb"): (
         "the provider refuses to make an existing instance a replica or to re-point a replica "
         '("cannot elect new source database", terraform-provider-aws #4419): re-seed under a new identifier'

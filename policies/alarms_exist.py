@@ -45,6 +45,8 @@ from ._common import (
 )
 from ._sdk import UnknownValueError
 
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 CANARY = "aws:synthetics/canary:Canary"
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
@@ -155,6 +157,7 @@ def declared(args: StackValidationArgs) -> Declared:
     d.by_kind = {
         "bucket": _index(args, (S3_BUCKET,), "bucket"),
         "rds": _index(args, (RDS_INSTANCE,), "identifier"),
+        "rds-cluster": _index(args, (RDS_CLUSTER,), "clusterIdentifier"),
         "cache": _index(args, (CACHE_GROUP,), "replicationGroupId"),
         "cluster": _index(args, (EKS_CLUSTER, AWS_EKS_CLUSTER), "name"),
         "canary": _index(args, (CANARY,), "name"),
@@ -215,9 +218,12 @@ class Resolution:
     problems: list[str] = field(default_factory=list)
 
 
+# Aurora Global Database lag metrics: published for a member cluster only (cloudwatch_metrics.json supplement).
+GLOBAL_DB_METRICS = ("AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag")
 # dimension -> (kind in Declared.by_kind, what it is in words)
 NAMED = {
     "DBInstanceIdentifier": ("rds", "RDS instance (identifier)"),
+    "DBClusterIdentifier": ("rds-cluster", "Aurora cluster (clusterIdentifier)"),
     "SourceBucket": ("bucket", "S3 bucket"),
     "DestinationBucket": ("bucket", "S3 bucket"),
     "BucketName": ("bucket", "S3 bucket"),
@@ -304,6 +310,11 @@ def resolve(w: Watched, d: Declared) -> Resolution:
         if not get(instance.props, "replicateSourceDb"):
             out.problems.append(f"ReplicaLag of {dims['DBInstanceIdentifier']}, which is not a read replica (no "
                                 "replicateSourceDb): RDS publishes no lag for it")
+    if w.namespace == "AWS/RDS" and w.metric in GLOBAL_DB_METRICS and "DBClusterIdentifier" in out.resources:
+        cluster = out.resources["DBClusterIdentifier"]
+        if not get(cluster.props, "globalClusterIdentifier"):
+            out.problems.append(f"{w.metric} of {dims['DBClusterIdentifier']}, which is no member of a global database (no "
+                                "globalClusterIdentifier): Aurora publishes no global lag for it")
     return out
 
 
@@ -444,7 +455,8 @@ alarm_dimensions_resolve = StackValidationPolicy(
     name="alarm-dimensions-name-declared-resources",
     description="Every dimension of every CloudWatch alarm names a resource the stack declares by its exact identifier: an "
     "S3 replication's SourceBucket, and the RuleId and DestinationBucket of THAT bucket's enabled replication rule with "
-    "metrics on; a DBInstanceIdentifier (a read replica for ReplicaLag); a cache group or member node; a cluster, canary, "
+    "metrics on; a DBInstanceIdentifier (a read replica for ReplicaLag); a DBClusterIdentifier (a global database member "
+    "for AuroraGlobalDB* lag); a cache group or member node; a cluster, canary, "
     "health check, function or rule; for the project's own metrics, a value its publisher is configured with. A value "
     "unknown at preview is reported, never passed.",
     validate=lambda args, report: _each(args, report, _resolved_check),

@@ -7,6 +7,7 @@ from pulumi_policy import Policy
 
 from . import (
     alarms_exist,
+    aurora,
     backups,
     cache,
     cdn,
@@ -31,6 +32,6 @@ from . import (
 )
 
 PACK_NAME = "aivo-dr"
-MODULES = (database, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, iam_reference, runner, runner_coverage,
-           runner_image, monitoring, alarms_exist, events, tagging, stack, readiness, service_roles)
+MODULES = (database, aurora, storage, network, kms, backups, cache, cluster, velero, dns, cdn, iam, iam_reference, runner,
+           runner_coverage, runner_image, monitoring, alarms_exist, events, tagging, stack, readiness, service_roles)
 POLICIES: list[Policy] = [policy for module in MODULES for policy in module.POLICIES]

@@ -120,6 +120,16 @@ EXCEPTIONS: dict[str, dict[str, str]] = {
         "iam:ListRoles": f"{TF}/rds/instance.go does not call it (CloudFormation resolves role names)",
         "rds:RebootDBInstance": "a parameter change is applied at the maintenance window (apply_immediately false)",
     },
+    "AWS::RDS::DBCluster": {
+        "rds:*RoleToDBCluster": "no feature role (S3 import/export, Lambda) is associated with an Aurora cluster",
+        "rds:*RoleFromDBCluster": "no feature role (S3 import/export, Lambda) is associated with an Aurora cluster",
+        "rds:*HttpEndpoint": f"the RDS Data API is not enabled (enable_http_endpoint unset): {TF}/rds/cluster.go calls it "
+        "only when it is",
+        "rds:RestoreDBClusterFromSnapshot": "the stacks declare no cluster restored from a snapshot (snapshot_identifier unset)",
+        "rds:RestoreDBClusterToPointInTime": "the stacks declare no cluster restored to a point in time "
+        "(restore_to_point_in_time unset)",
+        "secretsmanager:*": "the master password is not RDS-managed (master_password_wo, database.passwordVersion)",
+    },
     "AWS::RDS::DBParameterGroup": {"rds:ResetDBParameterGroup": f"{TF}/rds/parameter_group.go resets parameters only when one is "
                                    "removed, with ModifyDBParameterGroup"},
     "AWS::Route53::HealthCheck": {
@@ -158,7 +168,9 @@ EXCEPTIONS: dict[str, dict[str, str]] = {
 # Which input names a resource in its ARN (default "name"; None: its ARN holds an id AWS assigns).
 NAME_INPUT: dict[str, str | None] = {
     "aws:s3/bucket:Bucket": "bucket", "aws:s3/bucketPolicy:BucketPolicy": "bucket", "aws:s3/bucketObjectv2:BucketObjectv2": "bucket",
-    "aws:rds/instance:Instance": "identifier", "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": None,
+    "aws:rds/instance:Instance": "identifier", "aws:rds/cluster:Cluster": "clusterIdentifier",
+    "aws:rds/clusterInstance:ClusterInstance": "identifier", "aws:rds/globalCluster:GlobalCluster": "globalClusterIdentifier",
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": None,
     "aws:elasticache/replicationGroup:ReplicationGroup": "replicationGroupId", "aws:elasticache/user:User": "userId",
     "aws:elasticache/userGroup:UserGroup": "userGroupId", "aws:iam/rolePolicy:RolePolicy": "role",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "role", "aws:lambda/permission:Permission": "function",

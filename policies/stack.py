@@ -55,7 +55,8 @@ DEFAULT_DR_REGION = "us-west-2"
 DR_REGION_SCHEMA = PolicyConfigSchema(
     properties={"drRegion": {**REGION_SCHEMA, "default": DEFAULT_DR_REGION, "description": "The DR region (runbook: us-west-2)."}}
 )
-DATA_STORES = frozenset({RDS_INSTANCE, S3_BUCKET, BACKUP_VAULT, CACHE_GROUP, KMS_KEY, KMS_REPLICA_KEY})
+DATA_STORES = frozenset({RDS_INSTANCE, S3_BUCKET, BACKUP_VAULT, CACHE_GROUP, KMS_KEY, KMS_REPLICA_KEY,
+                         "aws:rds/cluster:Cluster", "aws:rds/globalCluster:GlobalCluster"})
 
 
 def _protected(args: ResourceValidationArgs, report: ReportViolation) -> None:

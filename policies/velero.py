@@ -95,6 +95,10 @@ def failed_over(args: StackValidationArgs, dr_region: str) -> bool:
     for instance in of_type(args, RDS_INSTANCE):
         if region_of(instance.props, instance.provider) == dr_region and not get(instance.props, "replicateSourceDb"):
             return True
+    # database.drMode aurora-global: the DR cluster detached from the global database is the writer.
+    for cluster in of_type(args, "aws:rds/cluster:Cluster"):
+        if region_of(cluster.props, cluster.provider) == dr_region and not get(cluster.props, "globalClusterIdentifier"):
+            return True
     return False
 
 

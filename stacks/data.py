@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import pulumi
 
+from components.aurora import AuroraCluster
 from components.backups import BackupRole, BackupVault, PlanArgs, VaultArgs, WeeklySnapshotPlan
 from components.cache import CacheArgs, CacheShape, RedisCluster
 from components.database import (
@@ -29,6 +30,7 @@ from components.database import (
 )
 from components.kms import KeyArgs, RegionalKey
 from components.storage import BucketRef, Lifecycle, LogBuckets, LogBucketsArgs, ReplicatedBucket, ReplicatedBucketArgs
+from stacks import aurora_data
 from stacks.context import StackContext
 from stacks.contracts import DatabaseRef, DataParts, LogsRef
 from stacks.database_shape import database_inputs, dr_replicates
@@ -175,34 +177,16 @@ def log_buckets(settings: StackSettings, providers: Mapping[str, pulumi.Provider
     return LogsRef(buckets=names, ready=(logs,))
 
 
-def _primary(ctx: StackContext) -> DataParts:
+def _primary_instances(ctx: StackContext, placement: DatabasePlacement, db_key: RegionalKey, monitoring: MonitoringRole,
+                       credentials: MasterCredentials, local: dict[str, PostgresInstance],
+                       ) -> tuple[PostgresInstance | None, PostgresInstance | None, bool | None, PostgresInstance]:
+    """drMode rds-replica: the writer and (failback) the us-east-1 replica of us-west-2, filling `local` by identifier;
+    returns (writer, failback, whether it replicates, the current writer)."""
     s = ctx.settings
     db = s.database
     east, west = s.regions.primary, s.regions.dr
     pg_tags = tags_for(s, "postgres")
-
-    # ---- database --------------------------------------------------------------------------------
-    # The writer's storage, its Performance Insights and its credentials secret; RDS uses it in us-east-1 to send
-    # changes and backups to us-west-2, where they are re-encrypted with a key of that region.
-    db_key = RegionalKey("primary-database-kms", KeyArgs(east, db.identifier, f"RDS {db.identifier}", pg_tags, ctx.keys,
-                                                         services=("rds", "secretsmanager")), opts=ctx.opts(east))
-    secret_key_dr = RegionalKey(
-        "primary-database-secret-dr-kms",
-        KeyArgs(west, f"{db.identifier}-secret", f"Replica of the {db.identifier} credentials secret", pg_tags, ctx.keys,
-                services=("secretsmanager",)),
-        opts=ctx.opts(west),
-    )
-    placement = _placement(ctx, "primary-database-placement", east)
-    monitoring = monitoring_role(ctx)
-    credentials = MasterCredentials(
-        "primary-database-credentials",
-        CredentialsArgs(region=east, replica_region=west, name=f"{db.identifier}/master", kms_key_arn=db_key.arn,
-                        replica_kms_key_arn=secret_key_dr.arn, username=db.master_username, db_name=db.db_name,
-                        port=db.port, password_version=db.password_version, tags=pg_tags),
-        opts=ctx.opts(east),
-    )
     writer: PostgresInstance | None = None
-    local: dict[str, PostgresInstance] = {}
     if not db.retire_original:
         writer = PostgresInstance(
             "primary-database",
@@ -227,7 +211,49 @@ def _primary(ctx: StackContext) -> DataParts:
     current = failback if (failback is not None and fb_replicates is False) else writer
     assert current is not None  # settings guarantee it: retireOriginal requires the promoted failback instance
     credentials.store("primary-database-credentials", writer.address if writer is not None else current.address)
-    restored = _restored(ctx, east, placement, db_key, monitoring, _restore_source(s, local, None), [current.instance])
+    return writer, failback, fb_replicates, current
+
+
+def _primary(ctx: StackContext) -> DataParts:
+    s = ctx.settings
+    db = s.database
+    east, west = s.regions.primary, s.regions.dr
+    pg_tags = tags_for(s, "postgres")
+
+    # ---- database --------------------------------------------------------------------------------
+    # The writer's storage, its Performance Insights and its credentials secret; RDS uses it in us-east-1 to send
+    # changes and backups to us-west-2, where they are re-encrypted with a key of that region.
+    db_key = RegionalKey("primary-database-kms", KeyArgs(east, db.identifier, f"RDS {db.identifier}", pg_tags, ctx.keys,
+                                                         services=("rds", "secretsmanager")), opts=ctx.opts(east))
+    secret_key_dr = RegionalKey(
+        "primary-database-secret-dr-kms",
+        KeyArgs(west, f"{db.identifier}-secret", f"Replica of the {db.identifier} credentials secret", pg_tags, ctx.keys,
+                services=("secretsmanager",)),
+        opts=ctx.opts(west),
+    )
+    aurora = db.dr_mode == "aurora-global"
+    # The RDS instances' placement; an Aurora cluster has its own (components/aurora.py).
+    placement = None if aurora else _placement(ctx, "primary-database-placement", east)
+    monitoring = monitoring_role(ctx)
+    credentials = MasterCredentials(
+        "primary-database-credentials",
+        CredentialsArgs(region=east, replica_region=west, name=f"{db.identifier}/master", kms_key_arn=db_key.arn,
+                        replica_kms_key_arn=secret_key_dr.arn, username=db.master_username, db_name=db.db_name,
+                        port=db.port, password_version=db.password_version, tags=pg_tags),
+        opts=ctx.opts(east),
+    )
+    writer: PostgresInstance | AuroraCluster | None = None
+    local: dict[str, PostgresInstance] = {}
+    failback: PostgresInstance | None = None
+    fb_replicates: bool | None = None
+    current: PostgresInstance | AuroraCluster
+    restored: PostgresInstance | None = None
+    if placement is None:
+        writer = current = aurora_data.primary_cluster(ctx, db_key, monitoring, credentials, logging_parameters(db))
+        credentials.store("primary-database-credentials", writer.address)
+    else:
+        writer, failback, fb_replicates, current = _primary_instances(ctx, placement, db_key, monitoring, credentials, local)
+        restored = _restored(ctx, east, placement, db_key, monitoring, _restore_source(s, local, None), [current.instance])
 
     # ---- object storage ----------------------------------------------------------------------------
     st = s.storage
@@ -302,6 +328,10 @@ def _primary(ctx: StackContext) -> DataParts:
         outputs["cacheGlobalGroupId"] = cache.global_group_id
     if failback is not None:
         outputs["failbackDatabaseArn"] = failback.arn
+    if aurora:
+        # The enforced RPO bound (rds.global_db_rpo) readiness can hold against the tiers' RPOs.
+        outputs["databaseGlobalClusterIdentifier"] = db.global_cluster_identifier
+        outputs["databaseGlobalRpoSeconds"] = db.global_rpo_seconds
     return DataParts(
         velero_bucket=BucketRef(region=east, name=velero.source_name, arn=velero.source_arn, kms_key_arn=velero.source_key_arn),
         databases={east: DatabaseRef(region=east, identifier=current.identifier, arn=current.arn, address=current.address,
@@ -326,19 +356,13 @@ def _cache_args(s: StackSettings, region: str, group_id: str, ctx: StackContext,
     )
 
 
-def _dr(ctx: StackContext) -> DataParts:
+def _dr_instance(ctx: StackContext, placement: DatabasePlacement, db_key: RegionalKey, monitoring: MonitoringRole,
+                 facts: PrimaryFacts) -> tuple[PostgresInstance, ReplicatedBackups]:
+    """drMode rds-replica: the replica (promoted on failover) and the primary's backups replicated into us-west-2."""
     s = ctx.settings
     db = s.database
     west = s.regions.dr
-    east = s.regions.primary
-    facts = read_primary(s)
     pg_tags = tags_for(s, "postgres")
-
-    # The replica, its promoted self, its Performance Insights and the primary's backups replicated into us-west-2.
-    db_key = RegionalKey("dr-database-kms", KeyArgs(west, db.replica_identifier, f"RDS {db.replica_identifier}", pg_tags,
-                                                    ctx.keys, services=("rds",)), opts=ctx.opts(west))
-    placement = _placement(ctx, "dr-database-placement", west)
-    monitoring = monitoring_role(ctx)  # in standby too: the promoted instance keeps it, so a failover creates no IAM
     shape = database_inputs("dr", dr_replicates(s.failover), db)
     # Same logical name and identifier in standby and failover: the flip promotes this very instance.
     instance = PostgresInstance(
@@ -354,7 +378,30 @@ def _dr(ctx: StackContext) -> DataParts:
         opts=ctx.opts(west),
     )
     _restored(ctx, west, placement, db_key, monitoring, _restore_source(s, {db.replica_identifier: instance}, replicated), [instance.instance])
+    return instance, replicated
 
+
+def _dr(ctx: StackContext) -> DataParts:
+    s = ctx.settings
+    db = s.database
+    west = s.regions.dr
+    east = s.regions.primary
+    facts = read_primary(s)
+    pg_tags = tags_for(s, "postgres")
+
+    # The replica, its promoted self, its Performance Insights and the primary's backups replicated into us-west-2.
+    db_key = RegionalKey("dr-database-kms", KeyArgs(west, db.replica_identifier, f"RDS {db.replica_identifier}", pg_tags,
+                                                    ctx.keys, services=("rds",)), opts=ctx.opts(west))
+    placement = None if db.dr_mode == "aurora-global" else _placement(ctx, "dr-database-placement", west)
+    monitoring = monitoring_role(ctx)  # in standby too: the promoted instance keeps it, so a failover creates no IAM
+    instance: PostgresInstance | AuroraCluster
+    replicated: ReplicatedBackups | None = None
+    if placement is None:
+        # A secondary of the global database, detached (a writer) on failover: nothing here reads us-east-1.
+        instance = aurora_data.dr_cluster(ctx, db_key, monitoring, promotion_guard(s, facts, db.replica_identifier),
+                                           logging_parameters(db))
+    else:
+        instance, replicated = _dr_instance(ctx, placement, db_key, monitoring, facts)
     # The promoted database is backed up in us-west-2 while us-east-1 is down: the weekly plan of the
     # runbook, into the us-west-2 vault the primary stack owns (copies to us-east-1 resume after failback).
     # The role exists in standby too, so the failover itself creates no IAM resource.
@@ -398,7 +445,7 @@ def _dr(ctx: StackContext) -> DataParts:
             "drDatabaseIdentifier": instance.identifier,
             "drDatabaseWritable": s.failover,
             "drDatabaseSecretArn": facts.database_secret_arn_dr,
-            "drReplicatedBackupsArn": replicated.arn,
+            **({"drReplicatedBackupsArn": replicated.arn} if replicated is not None else {}),
             "drCacheEndpoint": cache.endpoint,
             "drCacheAppUser": cache.app_user_id,
         },

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 from components.alarms import ALARM_PREFIX
 from components.paging import PAGERDUTY_DESTINATION, topic_name
 from components.waf import CLOUDFRONT_WAF_REGION, WEB_ACL_NAME
+from stacks.aurora_shape import parameter_family as aurora_parameter_family
 from stacks.detection import PROBE_NAME, canary_bucket, canary_name
 from stacks.providers import stack_regions
 from stacks.settings import StackSettings
@@ -299,6 +300,36 @@ def edge_statements(settings: StackSettings) -> list[dict[str, Any]]:
     ]
 
 
+def aurora_statements(settings: StackSettings) -> list[dict[str, Any]]:
+    """database.drMode aurora-global (docs/aurora-global.md): the global cluster calls, which its untagged global ARN
+    (arn:aws:rds::<account>:global-cluster:<id>) keeps out of the tag-conditioned statements. The primary creates and
+    modifies the global cluster (and its tags, AWS::RDS::GlobalCluster's update handler) and joins its cluster to it;
+    the dr stack's failover detaches its cluster (RemoveFromGlobalCluster, called in us-west-2), and a change of a
+    cluster's global_cluster_identifier is such a detach in either stack (AWS::RDS::DBCluster's update handler). A
+    parameter removed from the cluster parameter group is reset (ResetDBClusterParameterGroup). Clusters, instances
+    and parameter groups are tagged and covered by rds:Create*/rds:Modify* there. The same in standby and on
+    failover: the flip changes no IAM."""
+    s = settings
+    if s.database.dr_mode != "aurora-global":
+        return []
+    account, db = s.account_id, s.database
+    global_arn = f"arn:aws:rds::{account}:global-cluster:{db.global_cluster_identifier}"
+    if s.role == "primary":
+        actions = ["rds:CreateGlobalCluster", "rds:ModifyGlobalCluster", "rds:AddTagsToResource", "rds:RemoveTagsFromResource",
+                   "rds:CreateDBCluster", "rds:RemoveFromGlobalCluster"]
+        region, identifier = s.regions.primary, db.identifier
+    else:
+        actions = ["rds:CreateDBCluster", "rds:RemoveFromGlobalCluster"]
+        region, identifier = s.regions.dr, db.replica_identifier
+    cluster = f"arn:aws:rds:{region}:{account}:cluster:{identifier}"
+    params = f"arn:aws:rds:{region}:{account}:cluster-pg:{identifier}-{aurora_parameter_family(db)}"
+    in_regions = {"StringEquals": {"aws:RequestedRegion": stack_regions(s)}}
+    return [{"Sid": "AuroraGlobalDatabase", "Effect": "Allow", "Action": actions, "Resource": [global_arn, cluster],
+             "Condition": in_regions},
+            {"Sid": "AuroraClusterParameters", "Effect": "Allow", "Action": ["rds:ResetDBClusterParameterGroup"],
+             "Resource": [params], "Condition": in_regions}]
+
+
 def image_statements(settings: StackSettings) -> list[dict[str, Any]]:
     """The runner image's repository in the runner's region (components/runner_image.py): pulling the image it builds
     from (CodeBuild pulls with the runner's role, SERVICE_ROLE), and managing the repository its stack declares; (dr)
@@ -327,7 +358,8 @@ def parts_policy(settings: StackSettings) -> dict[str, Any]:
     """The runner's second policy (a managed one: the inline policy is at IAM's quota): what the monitoring, testing
     and edge-baseline parts declare. The inline policy's denies apply to it too: a Deny anywhere wins."""
     return {"Version": "2012-10-17",
-            "Statement": monitoring_statements(settings) + testing_statements(settings) + edge_statements(settings)}
+            "Statement": monitoring_statements(settings) + testing_statements(settings) + edge_statements(settings)
+            + aurora_statements(settings)}
 
 
 def runner_policy(settings: StackSettings) -> dict[str, Any]:

@@ -87,6 +87,37 @@ def canary_bucket(settings: StackSettings) -> str:
 PROBE_NAME = "aivo-dr-freshness-probe"
 
 
+def aurora_lag_alarms(settings: StackSettings) -> list[AlarmSpec]:
+    """aurora-global standby: the secondary cluster's lag behind the primary, as Aurora publishes it (AWS/RDS, per
+    DBClusterIdentifier, in the secondary's region, in milliseconds; policies/data/cloudwatch_metrics.json supplement).
+    ReplicationLag pages at the replica-lag threshold; RPOLag (what a detach would lose) before the tier's RPO."""
+    s, d = settings, settings.detection
+    region, cluster = s.regions.dr, {"DBClusterIdentifier": s.database.replica_identifier}
+    lag = _spec(s, "database", key="database-replica-lag", region=region, namespace="AWS/RDS",
+                metric="AuroraGlobalDBReplicationLag", watches="replication lag (ms) of the Aurora secondary cluster",
+                dimensions=cluster, statistic="Maximum", comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching")
+    rpo = _spec(s, "database", key="database-rpo-lag", region=region, namespace="AWS/RDS", metric="AuroraGlobalDBRPOLag",
+                watches="RPO lag (ms) of the Aurora secondary cluster: what a detach would lose", dimensions=cluster,
+                statistic="Maximum", comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching")
+    limit = strictest_rpo_seconds(s, "database")
+    return [with_threshold(lag, 1000.0 * (d.replica_lag_threshold_seconds or before_breach(limit, lag))),
+            with_threshold(rpo, 1000.0 * before_breach(limit, rpo))]
+
+
+def replicated_backups_alarm(settings: StackSettings) -> AlarmSpec:
+    """The primary's automated backups replicated into this region: the point-in-time path when the replica itself
+    is lost. Watched in both modes (the flip changes nothing here): during an outage of us-east-1 it ages, as it
+    must, until the failback. Not in aurora-global (no instance backups replicate; the secondary cluster is the copy)."""
+    s = settings
+    region = s.regions.dr
+    replicated = _spec(s, "database", key="replicated-backups-age", region=region, namespace=PROBE_NAMESPACE,
+                       metric="RestorableAgeSeconds", watches=f"age of {s.database.identifier}'s point-in-time backups "
+                       f"replicated into {region}", dimensions={"DBInstanceIdentifier": s.database.identifier},
+                       statistic="Maximum", comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching",
+                       extra_delay_seconds=s.detection.probe_rate_minutes * 60)
+    return with_threshold(replicated, before_breach(duration_minutes(s.objectives.rpo) * 60, replicated))
+
+
 def dr_alarms(settings: StackSettings) -> list[AlarmSpec]:
     """The DR region's alarms, in standby or (failover) pointed at the now-active us-west-2 resources."""
     s = settings
@@ -101,7 +132,12 @@ def dr_alarms(settings: StackSettings) -> list[AlarmSpec]:
               dimensions={"CanaryName": canary_name(s)}, statistic="Average", comparison="LessThanThreshold",
               threshold=100.0, treat_missing="breaching", extra_delay_seconds=d.canary_rate_minutes * 60),
     ]
-    if not failover:
+    aurora = s.database.dr_mode == "aurora-global"
+    # The DR database as CloudWatch and the probe name it: the replica instance, or (aurora-global) the secondary cluster.
+    db_dimension = {"DBClusterIdentifier" if aurora else "DBInstanceIdentifier": s.database.replica_identifier}
+    if not failover and aurora:
+        alarms += aurora_lag_alarms(s)
+    elif not failover:
         # Only a replica has a lag; a promoted database has none (and the metric stops), so the flip drops it.
         lag = _spec(s, "database", key="database-replica-lag", region=region, namespace="AWS/RDS", metric="ReplicaLag",
                     watches="replication lag of the DR read replica (data a failover would lose)",
@@ -122,22 +158,15 @@ def dr_alarms(settings: StackSettings) -> list[AlarmSpec]:
     alarms.append(_spec(s, "database", key="database-available", region=region, namespace=PROBE_NAMESPACE,
                         metric="DatabaseAvailable", watches=("the DR read replica is available" if not failover
                                                              else "the promoted database is available"),
-                        dimensions={"DBInstanceIdentifier": s.database.replica_identifier}, statistic="Minimum",
+                        dimensions=db_dimension, statistic="Minimum",
                         comparison="LessThanThreshold", threshold=1.0, treat_missing="breaching", extra_delay_seconds=probe))
-    # The primary's automated backups replicated into this region: the point-in-time path when the replica itself
-    # is lost. Watched in both modes (the flip changes nothing here): during an outage of us-east-1 it ages, as
-    # it must, until the failback.
-    replicated = _spec(s, "database", key="replicated-backups-age", region=region, namespace=PROBE_NAMESPACE,
-                       metric="RestorableAgeSeconds", watches=f"age of {s.database.identifier}'s point-in-time backups "
-                       f"replicated into {region}", dimensions={"DBInstanceIdentifier": s.database.identifier},
-                       statistic="Maximum", comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching",
-                       extra_delay_seconds=probe)
-    alarms.append(with_threshold(replicated, before_breach(duration_minutes(s.objectives.rpo) * 60, replicated)))
+    if not aurora:
+        alarms.append(replicated_backups_alarm(s))
     if failover:
         own = _spec(s, "database", key="pitr-age", region=region, namespace=PROBE_NAMESPACE, metric="RestorableAgeSeconds",
-                    watches="age of the promoted database's own point-in-time backups",
-                    dimensions={"DBInstanceIdentifier": s.database.replica_identifier}, statistic="Maximum",
-                    comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching", extra_delay_seconds=probe)
+                    watches="age of the promoted database's own point-in-time backups", dimensions=db_dimension,
+                    statistic="Maximum", comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching",
+                    extra_delay_seconds=probe)
         alarms.append(with_threshold(own, before_breach(duration_minutes(s.objectives.rpo) * 60, own)))
     schedule = s.velero.daily.name if not failover else f"{s.velero.daily.name}-{region}"
     interval = velero_max_gap_seconds(s.velero.daily.schedule)  # the daily schedule's longest gap between backups
@@ -187,7 +216,8 @@ def primary_alarms(settings: StackSettings) -> list[AlarmSpec]:
                             metric="OperationsFailedReplication", watches=f"objects of {bucket} that failed to replicate",
                             dimensions=dims, statistic="Sum", comparison="GreaterThanThreshold", threshold=0.0,
                             treat_missing="notBreaching", evaluation_periods=1))
-    if failback_replicates(s.active, region, s.database.failback_promoted):
+    # aurora-global declares no failback instance (docs/aurora-global.md: the failback is by hand): nothing to watch.
+    if s.database.dr_mode != "aurora-global" and failback_replicates(s.active, region, s.database.failback_promoted):
         # The failback instance replicates us-west-2 back into us-east-1: its lag bounds what a failback loses.
         lag = _spec(s, "database", key="failback-replica-lag", region=region, namespace="AWS/RDS", metric="ReplicaLag",
                     watches=f"replication lag of the failback instance {s.database.failback_identifier} (data a failback would lose)",

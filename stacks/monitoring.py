@@ -115,10 +115,12 @@ def _dr(ctx: StackContext, data: DataParts) -> MonitoringParts:
     ), opts=ctx.opts(west))
     assert data.primary is not None
     velero_bucket = s.storage.replica_name(s.storage.velero_bucket, west)
+    aurora = s.database.dr_mode == "aurora-global"
     probe = FreshnessProbe("freshness-probe", ProbeArgs(
         region=west, name=PROBE_NAME, account_id=s.account_id, rate_minutes=s.detection.probe_rate_minutes,
         environment=probe_environment(s),
-        database_identifiers=[s.database.identifier, s.database.replica_identifier],
+        database_identifiers=[] if aurora else [s.database.identifier, s.database.replica_identifier],
+        cluster_identifiers=(s.database.replica_identifier,) if aurora else (),
         velero_bucket_arn=f"arn:aws:s3:::{velero_bucket}", velero_key_arn=data.primary.velero_replica_kms_key_arn,
         cluster=s.cluster_name, node_group=s.cluster.node_group_name, cache=s.cache.dr_group_id, tags=tags,
         keys=ctx.keys, log_retention_days=s.detection.probe_log_retention_days,

@@ -138,7 +138,10 @@ def verification_access(ctx: StackContext) -> dict[str, object]:
 def build(ctx: StackContext, data: DataParts, compute: ComputeParts, monitoring: MonitoringParts) -> TestingParts:
     s = ctx.settings
     exports: dict[str, object] = dict(verification_access(ctx))
-    if s.is_dr and s.testing.restore.enabled:
+    # database.drMode aurora-global: no restore test (docs/aurora-global.md). Its selection takes RDS instance
+    # recovery points and the validator reads an instance's endpoint; the vault then holds Aurora cluster snapshots,
+    # so it would test nothing and report nothing. Left out rather than declared idle.
+    if s.is_dr and s.testing.restore.enabled and s.database.dr_mode != "aurora-global":
         testing = RestoreTesting("restore-testing", restore_testing_args(ctx), opts=ctx.opts(s.regions.dr))
         exports["restoreTestingPlan"] = testing.plan_name
         exports["restoreValidator"] = testing.validator_name

@@ -17,8 +17,9 @@ from policies import catalog
 
 PACK = Path(__file__).resolve().parents[1] / "policies"
 TESTS = Path(__file__).parent
-SUBJECTS = ["database", "storage", "network", "kms", "backups", "cache", "cluster", "velero", "dns", "cdn", "iam", "iam_reference", "runner",
-            "runner_coverage", "runner_image", "monitoring", "alarms_exist", "events", "tagging", "stack", "readiness", "service_roles"]
+SUBJECTS = ["database", "aurora", "storage", "network", "kms", "backups", "cache", "cluster", "velero", "dns", "cdn", "iam",
+            "iam_reference", "runner", "runner_coverage", "runner_image", "monitoring", "alarms_exist", "events", "tagging", "stack",
+            "readiness", "service_roles"]
 
 
 class _RecordedPack:

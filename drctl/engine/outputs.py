@@ -142,6 +142,33 @@ def _rds_instance(c: Ctx) -> Outputs:
     return ident, out
 
 
+def _rds_cluster(c: Ctx) -> Outputs:
+    ident = c.get("clusterIdentifier") or autoname(c.name, c.seed)
+    zone = digest(c.account + c.region, 12)
+    port = int(c.get("port", 5432))
+    return ident, {
+        "clusterIdentifier": ident, "arn": c.arn("rds", f"cluster:{ident}"), "port": port,
+        "endpoint": f"{ident}.cluster-c{zone}.{c.region}.rds.amazonaws.com",
+        "readerEndpoint": f"{ident}.cluster-ro-c{zone}.{c.region}.rds.amazonaws.com",
+        "clusterResourceId": "cluster-" + digest(c.seed, 26, True), "hostedZoneId": "Z2R2ITUGPM61AM",
+    }
+
+
+def _rds_cluster_instance(c: Ctx) -> Outputs:
+    ident = c.get("identifier") or autoname(c.name, c.seed)
+    return ident, {"identifier": ident, "arn": c.arn("rds", f"db:{ident}"), "writer": c.get("promotionTier") == 0,
+                   "endpoint": f"{ident}.c{digest(c.account + c.region, 12)}.{c.region}.rds.amazonaws.com",
+                   "dbiResourceId": "db-" + digest(c.seed, 26, True)}
+
+
+def _rds_global_cluster(c: Ctx) -> Outputs:
+    ident = c.get("globalClusterIdentifier") or autoname(c.name, c.seed)
+    # A global cluster's ARN names no region (arn:aws:rds::<account>:global-cluster:<id>).
+    return ident, {"globalClusterIdentifier": ident, "arn": c.arn("rds", f"global-cluster:{ident}", regional=False),
+                   "globalClusterResourceId": "cluster-" + digest(c.seed, 26, True),
+                   "endpoint": f"{ident}.global-{digest(c.seed, 12)}.global.rds.amazonaws.com"}
+
+
 def _rds_named(kind: str, key: str = "name") -> Callable[[Ctx], Outputs]:
     def build(c: Ctx) -> Outputs:
         name = c.get(key) or autoname(c.name, c.seed)
@@ -346,6 +373,10 @@ BUILDERS: dict[str, Callable[[Ctx], Outputs]] = {
     "aws:rds/instance:Instance": _rds_instance,
     "aws:rds/subnetGroup:SubnetGroup": _rds_named("subgrp"),
     "aws:rds/parameterGroup:ParameterGroup": _rds_named("pg"),
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": _rds_named("cluster-pg"),
+    "aws:rds/cluster:Cluster": _rds_cluster,
+    "aws:rds/clusterInstance:ClusterInstance": _rds_cluster_instance,
+    "aws:rds/globalCluster:GlobalCluster": _rds_global_cluster,
     "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": _automated_backups_replication,
     "aws:backup/vault:Vault": _backup_vault,
     "aws:backup/plan:Plan": _backup_plan,

@@ -17,6 +17,8 @@ from pulumi_policy import PolicyResource
 from .._common import RDS_BACKUPS_REPLICATION, RDS_INSTANCE, S3_BUCKET, S3_REPLICATION, UnknownAtPreview, get, items, region_of
 from .figures import Figures
 
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 RESTORE = "kubernetes:velero.io/v1:Restore"
 SCHEDULE = "kubernetes:velero.io/v1:Schedule"
@@ -372,6 +374,9 @@ def classify(resource: PolicyResource, objectives: Objectives, figures: Figures)
         window = _window(get(resource.props, "backupWindow")) if int(get(resource.props, "backupRetentionPeriod", 0) or 0) > 0 else None
         return _node(resource, "promote", (("promote", None, 1.0),), figures, figure="promote", backup_window=window,
                      detail=f"backup window {get(resource.props, 'backupWindow')} UTC" if window else "")
+    if t == RDS_CLUSTER and _region(resource) == dr and not get(resource.props, "globalClusterIdentifier"):
+        # database.drMode aurora-global: the failover's detach makes the secondary a writer (docs/aurora-global.md).
+        return _node(resource, "promote", (("aurora-detach", None, 1.0),), figures, figure="aurora-detach")
     if t == NODE_GROUP and _region(resource) == dr:
         size = get(resource.props, "scalingConfig.desiredSize")
         return _node(resource, "scale", (("scale", None, 1.0),), figures, figure="scale", detail=f"desired {size}")

@@ -28,6 +28,19 @@ def _check_engine_version(value: object) -> str:
 EngineVersion = Annotated[str, BeforeValidator(_check_engine_version)]
 
 
+def _check_aurora_version(value: object) -> str:
+    """An Aurora PostgreSQL version, major.minor as a string ("16.6"); a YAML number is refused (16.10 reads as 16.1)."""
+    if isinstance(value, float):
+        raise ValueError(f'a string: quote it, auroraEngineVersion: "{value}" (a YAML number loses digits: 16.10 reads as 16.1)')
+    if isinstance(value, bool) or not re.fullmatch(r"\d+\.\d+", str(value)):
+        raise ValueError('an Aurora PostgreSQL version major.minor such as "16.6" (aws rds describe-db-engine-versions '
+                         "--engine aurora-postgresql)")
+    return str(value)
+
+
+AuroraEngineVersion = Annotated[str, BeforeValidator(_check_aurora_version)]
+
+
 
 class Restore(Section):
     """Runbook "Procedure: Database Point-in-Time Recovery": a recovered instance beside the original."""
@@ -118,6 +131,18 @@ class Database(Section):
     # every write; all, every statement), and statements slower than this many milliseconds.
     log_statement: Literal["ddl", "mod", "all"] = "ddl"
     log_min_duration_statement_ms: int = Field(default=1000, ge=0, le=60000)
+    # How the database reaches us-west-2 (docs/aurora-global.md): the runbook's RDS PostgreSQL cross-region read replica,
+    # or an Aurora PostgreSQL Global Database whose us-west-2 cluster is detached (promoted) by the failover flip.
+    dr_mode: Literal["rds-replica", "aurora-global"] = "rds-replica"
+    # aurora-global only (checked there, see aurora_problem): the engine version, major.minor, as CreateGlobalCluster
+    # takes it (every member runs the global cluster's version; a global database's minor is upgraded when asked, on
+    # the global cluster), and the class of every cluster instance.
+    aurora_engine_version: AuroraEngineVersion = "16.6"
+    aurora_instance_class: InstanceClass = "db.r6g.large"
+    global_cluster_identifier: DbIdentifier = "aivo-production-global"
+    # rds.global_db_rpo on the primary cluster: commits wait when every secondary lags more than this many seconds.
+    # Aurora accepts 20 to 2,147,483,647 (Aurora User Guide, "Managing RPOs for Aurora PostgreSQL-based global databases").
+    global_rpo_seconds: int = Field(default=60, ge=20, le=2147483647)
 
     @model_validator(mode="after")
     def _maintenance_outside_backup(self) -> Database:
@@ -136,3 +161,38 @@ def failback_replicates(active_region: str, primary_region: str, failback_promot
     if active_region != primary_region:
         return True
     return False if failback_promoted else None
+
+
+def aurora_problem(db: Database, strictest_rpo: tuple[str, int]) -> tuple[str, object, str] | None:
+    """database.drMode aurora-global, checked whole: what it needs, and the RDS-instance settings it does not take.
+
+    Split brain and failback (stacks/settings/rules.py split_brain): the dr rule applies unchanged (no failover once the
+    primary says its failback writer exists); the primary's failback keys name RDS instances, so they are refused here.
+    Aurora's failback is a new global database from the promoted us-west-2 cluster (docs/aurora-global.md), not declared
+    by the primary stack yet.
+    """
+    if db.dr_mode != "aurora-global":
+        return None
+    major = db.aurora_engine_version.partition(".")[0]
+    if int(major) < 11:
+        return ("database.auroraEngineVersion", db.aurora_engine_version,
+                "an Aurora PostgreSQL major version 11 or later (Aurora PostgreSQL 10 reached its end of life in January 2023)")
+    family = db.aurora_instance_class.split(".")[1]
+    if not family.startswith(("r5", "r6", "r7", "r8", "x2")):
+        return ("database.auroraInstanceClass", db.aurora_instance_class,
+                "a memory-optimized class (db.r5, db.r6g, db.r6i, db.r7g, db.r8g or db.x2g family): Aurora global databases "
+                "do not run on burstable or general-purpose classes")
+    if db.global_cluster_identifier in (db.identifier, db.replica_identifier):
+        return ("database.globalClusterIdentifier", db.global_cluster_identifier, "a name other than identifier and replicaIdentifier")
+    tier, minutes = strictest_rpo
+    if db.global_rpo_seconds > minutes * 60:
+        return ("database.globalRpoSeconds", db.global_rpo_seconds,
+                f"20 to {minutes * 60}: within the {tier} tier's RPO ({minutes} min), the strictest of the tier table")
+    if db.restore is not None:
+        return ("database.restore", db.restore.source, "unset with database.drMode aurora-global (point-in-time recovery of "
+                "an Aurora cluster is not declared by these stacks yet: aws rds restore-db-cluster-to-point-in-time)")
+    if db.failback_promoted or db.retire_original:
+        key = "database.failbackPromoted" if db.failback_promoted else "database.retireOriginal"
+        return (key, True, "false with database.drMode aurora-global: these steps name RDS instances; the Aurora failback "
+                "is the procedure in docs/aurora-global.md")
+    return None

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from .base import duration_minutes, weekly_overlaps_daily
 from .cron import CronError, aws_max_gap_days, github_cron, velero_max_gap_days
-from .database import failback_replicates
+from .database import aurora_problem, failback_replicates
 from .fallback import effective_fallback, missing_fallback, uses_stack_reference
 from .readiness import RPO_CAUSES, RTO_CAUSES
 from .runner import ecr_image
@@ -421,11 +421,17 @@ def readiness_problem(settings: StackSettings) -> Problem | None:
     return None
 
 
+def database_dr_mode_problem(settings: StackSettings) -> Problem | None:
+    """database.drMode aurora-global: its settings, its RPO bound within the strictest tier (stacks/settings/database.py)."""
+    name, tier = min(settings.tiers.items(), key=lambda item: (item[1].rpo_minutes, item[0]))
+    return aurora_problem(settings.database, (name, tier.rpo_minutes))
+
+
 # In the order they are checked: the first broken rule is the one reported.
 RULES: tuple[Rule, ...] = (
     stack_problem, objectives_problem, database_problem, windows_problem, backup_plan_problem, cache_problem,
-    velero_problem, names_problem, runner_problem, api_access_problem, runner_image_problem, split_brain, restore_problem, peer_problem,
-    edge_problem, paging_problem, testing_problem, uses_problem, readiness_problem,
+    velero_problem, names_problem, runner_problem, api_access_problem, runner_image_problem, split_brain, restore_problem,
+    peer_problem, edge_problem, paging_problem, testing_problem, uses_problem, readiness_problem, database_dr_mode_problem,
 )
 
 

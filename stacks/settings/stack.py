@@ -94,6 +94,22 @@ class StackSettings(Section):
 
     @model_validator(mode="before")
     @classmethod
+    def _mode_exceptions(cls, data: Any) -> Any:
+        """database.drMode aurora-global changes which step dominates the Critical tier (runbook_exceptions); the
+        runbook table's defaults follow it unless the settings list their own exceptions or tiers (then the
+        validator above decides)."""
+        if not isinstance(data, dict) or isinstance(data.get("tiers"), dict) or _database_mode(data) == "rds-replica":
+            return data
+        readiness = data.get("readiness")
+        if isinstance(readiness, dict) and "exceptions" in readiness:
+            return data
+        from .readiness import runbook_exceptions
+
+        exceptions = [e.model_dump(by_alias=True) for e in runbook_exceptions(_database_mode(data))]
+        return {**data, "readiness": {**(readiness if isinstance(readiness, dict) else {}), "exceptions": exceptions}}
+
+    @model_validator(mode="before")
+    @classmethod
     def _site_keys_one_by_one(cls, data: Any) -> Any:
         """A stack file without a `site` block is told about its first missing key, with where to find it."""
         if isinstance(data, dict) and "site" not in data:
@@ -148,8 +164,14 @@ def _default_exceptions_of(data: dict[str, Any], tiers: dict[str, Any]) -> dict[
     readiness = data.get("readiness")
     if isinstance(readiness, dict) and "exceptions" in readiness:
         return {}
-    kept = [e.model_dump(by_alias=True) for e in runbook_exceptions() if e.tier in tiers]
+    kept = [e.model_dump(by_alias=True) for e in runbook_exceptions(_database_mode(data)) if e.tier in tiers]
     return {"readiness": {**(readiness if isinstance(readiness, dict) else {}), "exceptions": kept}}
+
+
+def _database_mode(data: dict[str, Any]) -> str:
+    database = data.get("database")
+    mode = database.get("drMode") if isinstance(database, dict) else None
+    return mode if isinstance(mode, str) else "rds-replica"
 
 
 def _tier_over(default: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
