@@ -74,7 +74,13 @@ class Figures:
 
     def drill_keys(self) -> dict[str, str]:
         """The drill's step key -> the model's key."""
-        keys = {str(spec["drill"]): key for key, spec in self.steps.items() if spec.get("drill")}
+        keys: dict[str, str] = {}
+        for key, spec in self.steps.items():
+            if spec.get("drill"):
+                drill = str(spec["drill"])
+                if drill in keys:  # one measurement must calibrate one figure: the data would be ambiguous
+                    raise ValueError(f"steps.yaml: {keys[drill]} and {key} both take the drill's step {drill}")
+                keys[drill] = key
         keys.update({drill: key for key, drill in self.drill_only.items()})
         return keys
 
