@@ -53,6 +53,11 @@ CASES = [
      "until the platform is recovered"),
     ("database_problem", "dr", ["database.engineVersion=17"],
      'aivo-dr:database.parameterFamily = "postgres16": postgres17, the family of engineVersion 17'),
+    ("database_dr_mode_problem", "primary", ["database.drMode=aurora-global", "database.globalRpoSeconds=600"],
+     "aivo-dr:database.globalRpoSeconds = 600: 20 to 300: within the Critical tier's RPO (5 min), the strictest of the tier table"),
+    ("database_dr_mode_problem", "primary", ["database.drMode=aurora-global", "database.auroraInstanceClass=db.t3.medium"],
+     'aivo-dr:database.auroraInstanceClass = "db.t3.medium": a memory-optimized class (db.r5, db.r6g, db.r6i, db.r7g, db.r8g or '
+     "db.x2g family): Aurora global databases do not run on burstable or general-purpose classes"),
     ("runner_image_problem", "dr", ['site.runnerImages={"us-west-2": "210987654321.dkr.ecr.us-west-2.amazonaws.com/aivo-dr-runner@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}'],
      'aivo-dr:site.runnerImages.us-west-2 = "210987654321.dkr.ecr.us-west-2.amazonaws.com/aivo-dr-runner@sha256:012345678...: an image of '
      "123456789012.dkr.ecr.us-west-2.amazonaws.com/aivo-dr-runner (site.accountId, this stack's region, runner.imageRepository), by "
