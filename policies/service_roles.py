@@ -141,7 +141,7 @@ def _canary(user: PolicyResource, _region: str, _account: str, _args: StackValid
 
 def _bucket_key(args: StackValidationArgs, bucket: str) -> str | None:
     """The KMS key a bucket's default encryption names (its SSE configuration in this stack)."""
-    for sse in of_type(args, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"):
+    for sse in of_type(args, S3_SSE):
         if get(sse.props, "bucket") == bucket:
             for rule in items(sse.props, "rules"):
                 key = get(rule, "applyServerSideEncryptionByDefault.kmsMasterKeyId")

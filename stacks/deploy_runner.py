@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 from components.alarms import ALARM_PREFIX
 from components.paging import PAGERDUTY_DESTINATION, topic_name
+from components.runner_image import PULL_ACTIONS
 from components.waf import CLOUDFRONT_WAF_REGION, WEB_ACL_NAME
 from stacks.aurora_shape import parameter_family as aurora_parameter_family
 from stacks.detection import PROBE_NAME, canary_bucket, canary_name
@@ -340,7 +341,7 @@ def image_statements(settings: StackSettings) -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = [
         {"Sid": "RunnerImageToken", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*", "Condition": here},
         {"Sid": "RunnerImagePull", "Effect": "Allow",
-         "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], "Resource": [repository]},
+         "Action": list(PULL_ACTIONS), "Resource": [repository]},
         {"Sid": "RunnerImageRepository", "Effect": "Allow",
          "Action": ["ecr:CreateRepository", "ecr:DescribeRepositories", "ecr:ListTagsForResource", "ecr:TagResource",
                     "ecr:UntagResource", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",

@@ -7,12 +7,13 @@ the Python runtime, the Pulumi SDKs and this engine. `PlanInputs` holds exactly 
 Which files count: every file under the program's directory (and its `main`'s, when that is elsewhere), except
 hidden entries, caches and the folders a Pulumi program of this layout does not read (NOT_READ). That exclusion
 is not taken on trust: a run records, through a Python audit hook, every file it opens under those roots, and a
-plan whose run opened a file outside the hashed set is never stored (drctl/engine/cache.py), so an exclusion can
+plan whose run opened a file outside the hashed set is never stored (drctl/engine/planner.py), so an exclusion can
 only cost a cache miss, never serve a stale plan.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -125,6 +126,12 @@ def _engine_digest() -> str:
 
 
 def versions() -> dict[str, str]:
+    """The versions this process runs with (they cannot change while it runs: read once)."""
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> dict[str, str]:
     """The runtime's, the engine's and every installed distribution's version (the Pulumi SDKs and what the program
     imports besides them, e.g. pydantic for its settings), read from metadata: nothing is imported."""
     found = {"python": platform.python_version(), "engine": _engine_digest()}

@@ -7,6 +7,7 @@ tree is among the inputs its key hashes (drctl/engine/inputs.py): a stale plan c
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,20 +67,20 @@ class Planner:
         its run read a file its inputs do not hash: such a plan could not be checked against a checkout later)."""
         program = self.program
         inputs = plan_inputs(program, stack, tuple(overrides))
-        if self.cache is not None:
-            cached(self.cache, inputs, lambda: self._make(program, inputs, None))
-            found = self.cache.saved(inputs)
-            if found is not None:
-                return found
+        found = self.cache.saved(inputs) if self.cache is not None else None
+        if found is not None:
+            return found
         made, storable = self._make(program, inputs, None)
         if not storable:
             raise EngineError(f"the plan of {stack} cannot be saved: its run read files its inputs do not record")
+        if self.cache is not None:
+            self.cache.put(made)
         return made
 
     def _make(self, program: Program, inputs: PlanInputs, peer_outputs: dict[str, dict[str, Any]] | None) -> tuple[Saved, bool]:
         from . import plan as engine
 
-        self._seed_siblings(program, inputs.stack)
+        self._seed_siblings(program, inputs)
         loaded = loaded_sources()
         with recording_opens() as opened, recording_environment() as variables:
             made = engine.run_plan(inputs.stack, list(inputs.overrides), self.program_dir, peer_outputs=peer_outputs)
@@ -88,7 +89,7 @@ class Planner:
         reads = {name: os.environ.get(name) for name in environment_dependencies(variables)}
         return Saved(inputs, made, reads), storable
 
-    def _seed_siblings(self, program: Program, stack: str) -> None:
+    def _seed_siblings(self, program: Program, inputs: PlanInputs) -> None:
         """Siblings this program may read (a StackReference) and the cache holds: handed to the engine, so a
         miss on the dr stack does not plan the primary again."""
         from . import plan as engine
@@ -96,8 +97,9 @@ class Planner:
         if self.cache is None:
             return
         for sibling in stack_names(program):
-            if sibling == stack:
+            if sibling == inputs.stack:
                 continue
-            found = self.cache.get(plan_inputs(program, sibling, ()))
+            # The sibling with its own settings: the same files and versions, so the same inputs but for the state.
+            found = self.cache.get(dataclasses.replace(inputs, stack=sibling, overrides=(), peers=None))
             if found is not None:
                 engine.remember_sibling(program, sibling, found)

@@ -25,7 +25,7 @@ from drctl.errors import UsageError
 from drctl.output import NotWritten, Output, write_files
 
 from .inputs import PlanInputs, differences, plan_inputs
-from .project import Program
+from .project import REPOSITORY, Program
 from .records import Plan, plan_from_state, plan_state
 
 SAVED_SCHEMA = "aivo-dr/saved-plan@1"
@@ -35,7 +35,7 @@ INDEX = "index.json"
 MAX_SAVED_BYTES = 64 * 1024 * 1024
 # Entries kept in the cache: the oldest beyond it are removed when a plan is stored.
 CACHE_ENTRIES = 256
-DEFAULT_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "plans"
+DEFAULT_CACHE = REPOSITORY / ".cache" / "plans"
 
 
 @dataclass(frozen=True)
