@@ -67,6 +67,18 @@ def weekly_snapshot_check(age: timedelta | None, weekly: WeeklySnapshots) -> Che
     return Check("weekly snapshot", verdict, f"newest is {minutes(age.total_seconds())} old (limit {minutes(limit.total_seconds())}, {weekly.schedule})")
 
 
+def latest_snapshot_check(identifier: str, latest: dict[str, Any] | None, now: datetime) -> Check:
+    """The newest snapshot is one a restore can start from: `available` passes; `creating` is a snapshot still being
+    taken (WARN: the one before it is the recovery point); any other status (failed, incompatible-*) cannot be
+    restored from, so it fails."""
+    if latest is None:
+        return Check("latest snapshot", FAIL, f"no snapshot of {identifier}")
+    state = latest.get("Status")
+    status = PASS if state == "available" else WARN if state == "creating" else FAIL
+    age = minutes((now - latest["SnapshotCreateTime"]).total_seconds())
+    return Check("latest snapshot", status, f"{latest['DBSnapshotIdentifier']} ({latest.get('SnapshotType')}, {state}), {age} old")
+
+
 def database_checks(identifier: str, region: str, now: datetime) -> list[Check]:
     """The rows that read the instance and its snapshots (one group: they share those reads)."""
     settings = runbook()
@@ -76,13 +88,7 @@ def database_checks(identifier: str, region: str, now: datetime) -> list[Check]:
     paginator = rds.get_paginator("describe_db_snapshots")
     snapshots = [s for page in paginator.paginate(DBInstanceIdentifier=identifier) for s in page["DBSnapshots"]]
     checks = []
-    latest = latest_snapshot(snapshots)
-    if latest is None:
-        checks.append(Check("latest snapshot", FAIL, f"no snapshot of {identifier}"))
-    else:
-        status = PASS if latest.get("Status") == "available" else WARN
-        age = minutes((now - latest["SnapshotCreateTime"]).total_seconds())
-        checks.append(Check("latest snapshot", status, f"{latest['DBSnapshotIdentifier']} ({latest.get('SnapshotType')}, {latest.get('Status')}), {age} old"))
+    checks.append(latest_snapshot_check(identifier, latest_snapshot(snapshots), now))
 
     restorable = instance.get("LatestRestorableTime")
     if restorable is None:

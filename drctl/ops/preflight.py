@@ -114,10 +114,16 @@ def health_check_rows(primary: str, dr: str) -> list[Check]:
             rows.append(Check(label, FAIL, f"no health check on https://{endpoint}{dns.health_check.path}"))
             continue
         observations = r53.get_health_check_status(HealthCheckId=match[0]["Id"]).get("HealthCheckObservations", [])
-        healthy = [o for o in observations if o.get("StatusReport", {}).get("Status", "").startswith("Success")]
-        status = PASS if observations and len(healthy) == len(observations) else (WARN if region == primary else FAIL)
-        rows.append(Check(label, status, f"https://{endpoint}{dns.health_check.path}: {len(healthy)}/{len(observations)} checkers report Success"))
+        rows.append(health_check_row(label, f"https://{endpoint}{dns.health_check.path}", observations, region == primary))
     return rows
+
+
+def health_check_row(label: str, url: str, observations: list[dict[str, Any]], is_primary: bool) -> Check:
+    """Every Route53 checker must report Success. An unhealthy primary is the outage a failover is for (WARN); an
+    unhealthy DR endpoint, or one no checker reports on, is where traffic would go, so it blocks (FAIL)."""
+    healthy = [o for o in observations if o.get("StatusReport", {}).get("Status", "").startswith("Success")]
+    status = PASS if observations and len(healthy) == len(observations) else (WARN if is_primary else FAIL)
+    return Check(label, status, f"{url}: {len(healthy)}/{len(observations)} checkers report Success")
 
 
 def failover_record_rows(primary: str, dr: str) -> list[Check]:

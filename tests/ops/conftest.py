@@ -44,6 +44,9 @@ def moto_endpoint() -> Iterator[str]:
                 server.kill()
                 pytest.fail(f"moto_server did not start on {endpoint}")
             time.sleep(0.1)
+    # A new server holds nothing: forget the last session's seeding (mutmut runs sessions in one process, docs/testing.md).
+    _world.clear()
+    _world["clean"] = False
     yield endpoint
     server.kill()
     server.wait(timeout=10)

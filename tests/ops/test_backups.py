@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drctl.cli import main
-from drctl.ops.backups import DATABASE_ROWS, pitr_check, weekly_snapshot_check
+from drctl.ops.backups import DATABASE_ROWS, latest_snapshot_check, pitr_check, weekly_snapshot_check
 from drctl.ops.checks import FAIL, PASS, UNREACHABLE, WARN
 from drctl.ops.cron import previous_fire
 from drctl.ops.figures import runbook
@@ -233,3 +233,21 @@ def test_alarms_in_alarm_or_without_data_are_failures_not_passes(aws, capsys) ->
     assert rows["aivo-high-assets-replication-latency"] == (FAIL, "INSUFFICIENT_DATA in us-east-1: no datapoints")
     assert rows["alarms us-west-2"] == (FAIL, "8 of 9 OK; not OK: aivo-critical-velero-backup-failed")
     assert rows["aivo-critical-velero-backup-failed"] == (FAIL, "ALARM in us-west-2: Threshold Crossed: 1 datapoint")
+
+
+@pytest.mark.parametrize(("state", "verdict"), [
+    ("available", PASS),
+    ("creating", WARN),        # still being taken: the snapshot before it is the recovery point
+    ("failed", FAIL),          # cannot be restored from
+    ("incompatible-restore", FAIL),
+])
+def test_only_an_available_snapshot_passes_as_the_latest(state: str, verdict: str) -> None:
+    snapshot = {"DBSnapshotIdentifier": "rds:aivo-2026-11-25", "SnapshotType": "automated", "Status": state,
+                "SnapshotCreateTime": NOW - timedelta(hours=3)}
+    row = latest_snapshot_check("aivo-production-postgres", snapshot, NOW)
+    assert (row.check, row.status, row.detail) == ("latest snapshot", verdict, f"rds:aivo-2026-11-25 (automated, {state}), 3.0 h old")
+
+
+def test_no_snapshot_at_all_fails_naming_the_instance() -> None:
+    row = latest_snapshot_check("aivo-production-postgres", None, NOW)
+    assert (row.status, row.detail) == (FAIL, "no snapshot of aivo-production-postgres")

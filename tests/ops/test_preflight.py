@@ -13,9 +13,9 @@ import boto3
 import pytest
 
 from drctl.cli import main
-from drctl.ops.checks import FAIL, PASS, UNREACHABLE, WARN
+from drctl.ops.checks import FAIL, PASS, UNREACHABLE, WARN, Check
 from drctl.ops.figures import runbook
-from drctl.ops.preflight import replica_check, replica_lag_check, source_region
+from drctl.ops.preflight import blockers, health_check_row, replica_check, replica_lag_check, source_region, verdict
 from tests.helpers.faultproxy import DROP, STALL
 from tests.helpers.ops import as_asked, table_rows, waits_per_endpoint
 
@@ -238,3 +238,32 @@ def test_an_alarm_of_the_dr_side_blocks_and_the_primary_outage_symptoms_do_not(a
     assert rows["aivo-critical-dr-nodes"] == (FAIL, "ALARM in us-west-2: Threshold Crossed")
     assert rows["alarms us-west-2"] == (FAIL, "7 of 9 OK; not OK: aivo-critical-dr-nodes, aivo-critical-ingress-health")
     assert out.splitlines()[-1].endswith("NOT ready: fix the FAIL rows")
+
+
+SUCCESS = {"StatusReport": {"Status": "Success: HTTP Status Code 200, OK"}}
+FAILURE = {"StatusReport": {"Status": "Failure: Connection timed out."}}
+
+
+@pytest.mark.parametrize(("observations", "is_primary", "status", "counted"), [
+    ([SUCCESS, SUCCESS], True, PASS, "2/2"),
+    ([SUCCESS, SUCCESS], False, PASS, "2/2"),
+    ([SUCCESS, FAILURE], True, WARN, "1/2"),    # the primary's outage is what a failover is for
+    ([SUCCESS, FAILURE], False, FAIL, "1/2"),   # the DR endpoint is where traffic would go
+    ([], True, WARN, "0/0"),                    # no checker reports: nothing shows the endpoint is up
+    ([], False, FAIL, "0/0"),
+])
+def test_an_unhealthy_endpoint_warns_in_the_primary_and_blocks_in_the_dr_region(observations, is_primary, status, counted) -> None:
+    row = health_check_row("health check r", "https://ingress.example.com/health", observations, is_primary)
+    assert (row.check, row.status, row.detail) == ("health check r", status, f"https://ingress.example.com/health: {counted} checkers report Success")
+
+
+def test_unreachable_rows_block_by_region_and_the_verdict_says_which() -> None:
+    rows = [Check("a", UNREACHABLE, "x", "us-east-1"), Check("b", PASS, "y"), Check("c", UNREACHABLE, "z", "us-west-2")]
+    assert [c.check for c in blockers(rows, "us-east-1")] == ["c"]
+    assert verdict(rows, "us-east-1", "us-west-2") == "NOT ready: us-west-2 did not answer (UNREACHABLE rows)"
+    primary_only = rows[:2]
+    assert blockers(primary_only, "us-east-1") == []
+    assert verdict(primary_only, "us-east-1", "us-west-2") == "ready to fail over: the us-west-2 side is ready; us-east-1 did not answer (1 check not verified)"
+    failed = [*rows, Check("d", FAIL, "w")]
+    assert verdict(failed, "us-east-1", "us-west-2") == "NOT ready: fix the FAIL rows; us-west-2 did not answer (UNREACHABLE rows)"
+    assert verdict([Check("b", PASS, "y")], "us-east-1", "us-west-2") == "ready to fail over"
