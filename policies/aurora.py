@@ -28,6 +28,8 @@ MEMBER_IGNORED = ("globalClusterIdentifier", "replicationSourceIdentifier")
 # databases": 20 seconds up to 2,147,483,647); the default bound is the runbook's Critical tier RPO, 5 min.
 RPO_FLOOR, RPO_CEILING = 20, 2147483647
 DEFAULT_MAXIMUM_RPO_SECONDS = 300
+# The runbook's 30-day PITR, as for the single-region database (policies/database.py).
+DEFAULT_MINIMUM_RETENTION_DAYS = 30
 
 
 @resource_policy(RDS_CLUSTER)
@@ -84,7 +86,7 @@ def _deletion_protected(args: ResourceValidationArgs, props: Any, report: Report
     elif not get(props, "finalSnapshotIdentifier"):
         report("finalSnapshotIdentifier must be set (without it the cluster cannot be deleted with a final snapshot)", None)
     retention = get(props, "backupRetentionPeriod")
-    minimum = int(config(args, "minimumRetentionDays", 30))
+    minimum = int(config(args, "minimumRetentionDays", DEFAULT_MINIMUM_RETENTION_DAYS))
     if not isinstance(retention, (int, float)) or retention < minimum:
         report(f"backupRetentionPeriod is {shown(retention)}; it must be at least {minimum} days", None)
 
@@ -96,7 +98,7 @@ aurora_deletion_protected = ResourceValidationPolicy(
     validate=_deletion_protected,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(properties={
-        "minimumRetentionDays": {"type": "integer", "minimum": 1, "maximum": 35, "default": 30,
+        "minimumRetentionDays": {"type": "integer", "minimum": 1, "maximum": 35, "default": DEFAULT_MINIMUM_RETENTION_DAYS,
                                  "description": "Shortest automated-backup retention allowed, in days (runbook: 30)."},
     }),
     tags=TAGS,

@@ -72,6 +72,9 @@ CASES = [
      ["the distribution has no origin group, so it cannot fail over to the DR origin"]),
     (velero.velero_schedule_ttl, "daily", "spec.template.ttl", DELETE, ["spec.template.ttl is None; it must be a duration such as 720h0m0s"]),
     (velero.velero_schedule_ttl, "daily", "spec.template.ttl", "24h", ["spec.template.ttl is 24h; backups must be kept at least 720h"]),
+    # the bound itself: one second short of 720h is short
+    (velero.velero_schedule_ttl, "daily", "spec.template.ttl", "719h59m59s", ["spec.template.ttl is 719h59m59s; backups must be kept at least 720h"]),
+    (velero.velero_schedule_ttl, "daily", "spec.template.ttl", "30d", ["spec.template.ttl is 30d; it must be a duration such as 720h0m0s"]),
     (velero.velero_schedule_ttl, "daily", "spec.useOwnerReferencesInBackup", DELETE,
      ["spec.useOwnerReferencesInBackup must be false (owner references break syncing backups into the DR cluster)"]),
     (velero.velero_standby_location_read_only, "dr-location", "spec.accessMode", "ReadWrite",
@@ -143,3 +146,8 @@ def test_velero_ttl_parsing():
 def test_an_unknown_value_is_a_violation_not_a_pass(policy, name, path, expected):
     found = violations(policy, mutate(compliant(), name, path, UNKNOWN))
     assert [m.split(",")[0] for m in found] == [expected]
+
+
+@pytest.mark.parametrize("ttl", ["720h", "720h0m0s", "43200m", "721h"])
+def test_a_velero_ttl_at_or_above_the_runbook_minimum_passes(ttl):
+    assert violations(velero.velero_schedule_ttl, mutate(compliant(), "daily", "spec.template.ttl", ttl)) == []

@@ -37,6 +37,13 @@ CASES = [
      "aivo-dr:cache.size.numNodeGroups = 100: a size of at most 500 nodes (numNodeGroups x (1 + replicasPerNodeGroup) is 600)"),
     ("velero_problem", "primary", ['velero={"weekly": {"name": "aivo-daily"}}'],
      'aivo-dr:velero.weekly.name = "aivo-daily": a name other than velero.daily.name (aivo-daily): one name is one Schedule'),
+    # the TTL bound is the longest gap between runs: one hour short of it is refused (23h daily, 167h weekly)
+    ("velero_problem", "primary", ['velero={"daily": {"ttl": "23h59m59s"}}'],
+     'aivo-dr:velero.daily.ttl = "23h59m59s": at least 24h, the longest time between two runs of the daily schedule: else there '
+     "are hours with no backup to restore"),
+    ("velero_problem", "primary", ['velero={"weekly": {"ttl": "167h"}}'],
+     'aivo-dr:velero.weekly.ttl = "167h": at least 168h, the longest time between two runs of the weekly schedule: else there '
+     "are hours with no backup to restore"),
     ("velero_problem", "primary", ['velero={"daily": {"schedule": "0 2 * * 1-5"}}'],
      'aivo-dr:velero.daily.schedule = "0 2 * * 1-5": a schedule that runs at least every day (the runbook\'s daily backup); '
      "this one leaves 3 days between runs"),
@@ -140,3 +147,14 @@ def test_every_rule_has_a_case() -> None:
 def test_a_good_combination_plans() -> None:
     fallback = {"databaseFailbackPromoted": "false"}
     assert run_plan("dr", ["failover=true", f"peer.fallback={json.dumps(fallback)}"]).resources
+
+
+@pytest.mark.parametrize(("key", "ttl"), [("daily", "24h"), ("weekly", "168h"), ("daily", "24h0m0s")])
+def test_a_velero_ttl_of_exactly_the_longest_gap_is_accepted(key: str, ttl: str) -> None:
+    from stacks.settings import validate
+    from stacks.settings.rules import velero_problem
+    from tests.helpers.settings import raw
+
+    settings = validate(raw("primary", velero=json.dumps({key: {"ttl": ttl}})), "primary")
+    assert getattr(settings.velero, key).ttl == ttl
+    assert velero_problem(settings) is None
