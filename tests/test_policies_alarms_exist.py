@@ -29,11 +29,26 @@ def records(*state: str) -> list:
     return copy.deepcopy(plan(*state).resources)
 
 
-@pytest.mark.parametrize("state", [("primary",), ("primary", "activeRegion=us-west-2"), ("dr",), ("dr", "failover=true")],
+@pytest.mark.parametrize("state", [("primary",), ("primary", "activeRegion=us-west-2"), ("dr",), ("dr", "failover=true"),
+                                   # a mode that adds alarms of its own: Aurora's global lag
+                                   ("dr", "database.drMode=aurora-global"), ("primary", "database.drMode=aurora-global")],
                          ids=lambda s: " ".join(s))
 def test_the_project_stacks_alarm_only_on_series_that_exist(state: tuple[str, ...]) -> None:
     for policy in alarms_exist.POLICIES:
         assert violations(policy, records(*state)) == [], policy.name
+
+
+def test_the_global_datastore_lag_alarms_watch_series_that_exist() -> None:
+    """cache.drMode global adds one lag alarm per shard, on the shard's first node (CacheClusterId)."""
+    from tests.test_failover_flip import _primary_outputs, dr_plan_of
+
+    assert _primary_outputs("global")["cacheGlobalGroupId"]
+    standby = dr_plan_of((("cache.drMode", "global"), ("database.multiAz", "true"), ("database.restore", "none"),
+                          ("database.storageType", "gp3"), ("peer.useStackReference", "true")), False)
+    lag = [r for r in standby.resources if r.type == ALARM and r.inputs.get("metricName") == "GlobalDatastoreReplicationLag"]
+    assert [r.inputs["dimensions"] for r in lag] == [{"CacheClusterId": f"aivo-production-redis-dr-{n:04d}-001"} for n in (1, 2, 3)]
+    for policy in alarms_exist.POLICIES:
+        assert violations(policy, copy.deepcopy(standby.resources)) == [], policy.name
 
 
 # ---- dimensions name declared resources ---------------------------------------------------------------

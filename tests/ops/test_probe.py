@@ -64,3 +64,64 @@ def test_a_failed_newest_backup_and_a_missing_cluster_are_reported_alone(aws) ->
     # The capacity measurement failed (no node group): its metrics are absent, the others are still there.
     assert ("NodeGroupHealthy", s.cluster_name) not in found and ("DatabaseAvailable", s.database.replica_identifier) in found
     assert any(p.startswith("capacity: ") and "general" in p for p in problems)
+
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+
+def _published(metrics: list[freshness.Metric]) -> set[tuple[str, tuple[tuple[str, str], ...]]]:
+    return {(m.name, tuple(sorted(m.dimensions.items()))) for m in metrics}
+
+
+def _probe_alarms(plan) -> set[tuple[str, tuple[tuple[str, str], ...]]]:  # type: ignore[no-untyped-def]
+    return {(r.inputs["metricName"], tuple(sorted(r.inputs["dimensions"].items())))
+            for r in plan.resources if r.type == ALARM and r.inputs.get("namespace") == freshness.NAMESPACE}
+
+
+class _Complete:
+    """moto's client, with the two answers its RDS and ElastiCache lack filled in as AWS gives them (replicated
+    automated backups with a restore window; the DR replication group available), so that the probe measures
+    every series it can publish."""
+
+    def __init__(self, client, now: datetime) -> None:  # type: ignore[no-untyped-def]
+        self._client, self._now = client, now
+
+    def describe_db_instance_automated_backups(self, **_: object) -> dict:  # type: ignore[type-arg]
+        return {"DBInstanceAutomatedBackups": [{"RestoreWindow": {"LatestTime": self._now - timedelta(minutes=10)}}]}
+
+    def describe_replication_groups(self, **_: object) -> dict:  # type: ignore[type-arg]
+        return {"ReplicationGroups": [{"Status": "available"}]}
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._client, name)
+
+
+def _every_series(failover: bool, now: datetime) -> set[tuple[str, tuple[tuple[str, str], ...]]]:
+    metrics, problems = freshness.measure(config(failover), lambda service: _Complete(clients(service), now), now)
+    assert problems == []
+    return _published(metrics)
+
+
+def test_every_probe_alarm_of_the_standby_watches_a_series_the_probe_publishes(aws, dr_plan) -> None:
+    """The contract between stacks/detection.py and the probe: each alarm's metric and dimensions (names and values)
+    are exactly a series the probe puts, or the alarm sits on a series nothing publishes and never fires."""
+    alarms = _probe_alarms(dr_plan)
+    assert {"DatabaseAvailable", "RestorableAgeSeconds", "VeleroNewestBackupAgeSeconds", "VeleroNewestBackupFailed",
+            "ClusterActive", "CacheAvailable"} <= {m for m, _ in alarms}
+    assert alarms - _every_series(False, datetime.now(UTC)) == set()
+
+
+def test_every_probe_alarm_after_failover_watches_a_series_the_probe_publishes(aws, dr_failover_plan) -> None:
+    s = runbook("dr")
+    # After a failover the probe measures the promoted database's own backups and the DR cluster's schedule.
+    clients("rds").promote_read_replica(DBInstanceIdentifier=s.database.replica_identifier)
+    bucket = s.storage.replica_name(s.storage.velero_bucket, "us-west-2")
+    now = datetime.now(UTC)
+    from tests.helpers.estate import velero_backup
+
+    schedule = f"{s.velero.daily.name}-us-west-2"
+    name = f"{schedule}-{now:%Y%m%d%H%M%S}"
+    clients("s3").put_object(Bucket=bucket, Key=f"backups/{name}/velero-backup.json", Body=velero_backup(name, schedule, now))
+    alarms = _probe_alarms(dr_failover_plan)
+    assert ("RestorableAgeSeconds", (("DBInstanceIdentifier", s.database.replica_identifier),)) in alarms
+    assert alarms - _every_series(True, now) == set()
