@@ -48,6 +48,11 @@ CASES = [
       "output name resources and errors)"]),
     (monitoring.log_group_retained, "logs", "retentionInDays", 90,
      ["retentionInDays is 90; keep logs at least 365 days, and say how long"]),
+    (monitoring.log_group_retained, "logs", "retentionInDays", 364,
+     ["retentionInDays is 364; keep logs at least 365 days, and say how long"]),
+    # 0 is CloudWatch's "never expire": refused too, so that every log group says how long it keeps logs
+    (monitoring.log_group_retained, "logs", "retentionInDays", 0,
+     ["retentionInDays is 0; keep logs at least 365 days, and say how long"]),
     (monitoring.log_group_retained, "logs", "retentionInDays", DELETE,
      ["retentionInDays is unset (kept forever, billed forever); keep logs at least 365 days, and say how long"]),
     (monitoring.sns_topic_encrypted, "topic", "kmsMasterKeyId", "alias/aws/sns",

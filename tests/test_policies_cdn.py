@@ -55,6 +55,8 @@ CASES = [
      ["cdn: defaultCacheBehavior has no responseHeadersPolicyId"]),
     (cdn.cloudfront_security_headers, "headers", "securityHeadersConfig.strictTransportSecurity.accessControlMaxAgeSec", 86400,
      ["cdn: defaultCacheBehavior: response headers policy headers must set Strict-Transport-Security (override, max-age at least 31536000)"]),
+    (cdn.cloudfront_security_headers, "headers", "securityHeadersConfig.strictTransportSecurity.accessControlMaxAgeSec", 31535999,
+     ["cdn: defaultCacheBehavior: response headers policy headers must set Strict-Transport-Security (override, max-age at least 31536000)"]),
     (cdn.cloudfront_security_headers, "headers", "securityHeadersConfig.xssProtection", DELETE,
      ["cdn: defaultCacheBehavior: response headers policy headers must set X-XSS-Protection 1; mode=block (override)"]),
     (cdn.cloudfront_security_headers, "headers", "securityHeadersConfig.frameOptions.override", False,

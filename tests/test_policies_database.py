@@ -54,6 +54,8 @@ CASES = [
     (database.rds_final_snapshot, "writer", "finalSnapshotIdentifier", DELETE,
      ["finalSnapshotIdentifier must be set (without it the instance cannot be deleted with a final snapshot)"]),
     (database.rds_backup_retention, "writer", "backupRetentionPeriod", 7, ["backupRetentionPeriod is 7; it must be at least 30 days"]),
+    # one day short of the runbook's 30 (the compliant writer keeps exactly 30)
+    (database.rds_backup_retention, "writer", "backupRetentionPeriod", 29, ["backupRetentionPeriod is 29; it must be at least 30 days"]),
     (database.rds_backup_retention, "writer", "backupWindow", DELETE, ["backupWindow must be set (the runbook's window is 03:00-06:00 UTC)"]),
     (database.rds_multi_az_writer, "writer", "multiAz", False,
      ["multiAz must be true on the writable instance (runbook: Multi-AZ, 60-120 s automatic failover)"]),

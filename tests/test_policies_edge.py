@@ -62,6 +62,7 @@ CASES = [
     (dns.route53_primary_health_checked, "api-primary", "healthCheckId", DELETE,
      ["a PRIMARY failover record must have a healthCheckId, or Route53 never fails over"]),
     (dns.route53_failover_ttl, "api-secondary", "ttl", 300, ["ttl is 300; a failover record must have a TTL of at most 60 seconds"]),
+    (dns.route53_failover_ttl, "api-secondary", "ttl", 61, ["ttl is 61; a failover record must have a TTL of at most 60 seconds"]),
     (dns.cloudfront_origin_failover, "cdn", "originGroups.0.failoverCriteria.statusCodes", [500],
      ["origin group failover: failoverCriteria.statusCodes must include 502, 503, 504"]),
     (dns.cloudfront_origin_failover, "cdn", "originGroups.0.members", [{"originId": "primary"}],

@@ -42,6 +42,10 @@ OPEN = "the public API endpoint is open to 0.0.0.0/0: disable endpointPublicAcce
 CASES = [
     (backups.backup_plan_retention, "weekly", "rules.0.lifecycle.deleteAfter", 30,
      ["rule weekly-snapshots: recovery points must be kept at least 90 days (lifecycle.deleteAfter is 30)"]),
+    (backups.backup_plan_retention, "weekly", "rules.0.lifecycle.deleteAfter", 89,
+     ["rule weekly-snapshots: recovery points must be kept at least 90 days (lifecycle.deleteAfter is 89)"]),
+    (backups.backup_plan_retention, "weekly", "rules.0.copyActions.0.lifecycle.deleteAfter", 89,
+     ["rule weekly-snapshots: copies must be kept at least 90 days (copyActions lifecycle.deleteAfter is 89)"]),
     (backups.backup_plan_retention, "weekly", "rules.0.copyActions.0.lifecycle", DELETE,
      ["rule weekly-snapshots: copies must be kept at least 90 days (copyActions lifecycle.deleteAfter is None)"]),
     (backups.backup_vault_encrypted, "vault", "kmsKeyArn", DELETE, ["kmsKeyArn must name a customer-managed KMS key"]),

@@ -78,6 +78,13 @@ CASES = [
      ["bucket source: non-current versions must move to Glacier within 30 days (found 60)"]),
     (storage.s3_noncurrent_lifecycle, "replica-lifecycle", "rules.0.noncurrentVersionExpiration.noncurrentDays", 400,
      ["bucket replica: non-current versions must expire within 365 days (found 400)"]),
+    # one day past each runbook figure (the compliant buckets sit exactly on 30 and 365)
+    (storage.s3_noncurrent_lifecycle, "source-lifecycle", "rules.0.noncurrentVersionTransitions.0.noncurrentDays", 31,
+     ["bucket source: non-current versions must move to Glacier within 30 days (found 31)"]),
+    (storage.s3_noncurrent_lifecycle, "replica-lifecycle", "rules.0.noncurrentVersionExpiration.noncurrentDays", 366,
+     ["bucket replica: non-current versions must expire within 365 days (found 366)"]),
+    (storage.s3_multipart_aborted, "source-lifecycle", "rules.0.abortIncompleteMultipartUpload.daysAfterInitiation", 8,
+     ["bucket source: no Enabled whole-bucket lifecycle rule aborts incomplete multipart uploads within 7 days (found 8)"]),
     (storage.s3_replication_rtc, "replication", "rules.0.destination.replicationTime.status", "Disabled",
      ["bucket source replication rule to-dr: replication time control must be Enabled with 15 minutes"]),
     (storage.s3_replication_rtc, "replication", "rules.0.destination.metrics", DELETE,
