@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup plan test check docs coverage bench lint velero-schemas clean
+.PHONY: setup plan test check docs coverage bench lint velero-schemas mutation clean
 
 setup: $(STAMP)
 
@@ -49,6 +49,13 @@ bench: setup
 	@$(PY) bench/plan.py
 	@$(PY) bench/readiness.py
 	@$(PY) bench/check.py $(if $(wildcard $(CHECKOV)),--checkov $(CHECKOV)) $(if $(EXAMPLE),--example $(EXAMPLE))
+
+# Mutation testing (docs/testing.md): mutmut over the areas of pyproject.toml [tool.mutmut], each mutant against the
+# tests that reach it, then the scores into tests/mutation/results.json (`make docs` puts them in docs/testing.md).
+# AREA=policies/ runs one area; SAMPLE=N runs N mutants per area (seeded). The ops tests need PostgreSQL: they start a
+# throw-away one when initdb is installed, or use AIVO_DR_TEST_PG_DSN (`.ci/run make mutation` starts one).
+mutation: setup
+	@$(PY) -m drctl.mutation run $(if $(AREA),--area "$(AREA)") $(if $(SAMPLE),--sample "$(SAMPLE)")
 
 # For clones without ../shared/data: download the Velero 1.18.1 CRDs and chart 12.1.0 schema the tests validate against.
 velero-schemas:

@@ -334,6 +334,19 @@ def _testing_schedule() -> str:
     return declared_table(stack_settings("dr"), stack_settings("primary"))
 
 
+def _mutation_scores() -> str:
+    from drctl import mutation
+
+    return mutation.scores_table(mutation.load_saved(REPOSITORY), mutation.areas(REPOSITORY))
+
+
+def _mutation_survivors() -> str:
+    from drctl import mutation
+
+    return mutation.survivors_table(mutation.load_saved(REPOSITORY), mutation.read_equivalent(REPOSITORY / mutation.EQUIVALENT),
+                                    mutation.areas(REPOSITORY))
+
+
 def regenerate_yaml(text: str, blocks: dict[str, str]) -> str:
     return YAML_BLOCK.sub(lambda m: m.group("open") + blocks[m.group("name")] + "\n" + m.group("close")
                           if m.group("name") in blocks else m.group(0), text)
@@ -367,6 +380,8 @@ def generators(plans: dict[str, Plan] | None = None, source: Planner | None = No
         "readiness": planned(readiness_table),
         "aws-contracts-skips": contracts_skips_table,
         "readiness-figures": readiness_figures_table,
+        "mutation-scores": _mutation_scores,
+        "mutation-survivors": _mutation_survivors,
     }
 
 
