@@ -172,7 +172,10 @@ def config(args: ResourceValidationArgs | StackValidationArgs, key: str, default
 
 
 def resource_policy(*types: str) -> Callable[[Callable[..., None]], Callable[[ResourceValidationArgs, ReportViolation], None]]:
-    """Run `check(args, props, report)` on resources of `types`; an unknown value becomes a violation."""
+    """Run `check(args, props, report)` on resources of `types`; an unknown value becomes a violation.
+
+    Applied where the policy is built (`validate=resource_policy(T)(_check)`), not as a decorator: mutmut does not
+    mutate decorated functions, and the checks are what mutation testing must reach (docs/testing.md)."""
 
     def wrap(check: Callable[..., None]) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
         @functools.wraps(check)

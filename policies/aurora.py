@@ -32,7 +32,6 @@ DEFAULT_MAXIMUM_RPO_SECONDS = 300
 DEFAULT_MINIMUM_RETENTION_DAYS = 30
 
 
-@resource_policy(RDS_CLUSTER)
 def _member_drift_ignored(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if not get(props, "globalClusterIdentifier"):
         return
@@ -48,13 +47,12 @@ aurora_member_drift_ignored = ResourceValidationPolicy(
     name="aurora-global-member-ignores-drift",
     description="A regional cluster in a global database ignores changes to globalClusterIdentifier and "
     "replicationSourceIdentifier, so that provider drift can never detach or promote it; the failover flip drops the field.",
-    validate=_member_drift_ignored,
+    validate=resource_policy(RDS_CLUSTER)(_member_drift_ignored),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=TAGS,
 )
 
 
-@resource_policy(RDS_CLUSTER, RDS_GLOBAL_CLUSTER)
 def _encrypted_own_key(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if get(props, "storageEncrypted") is not True:
         report("storageEncrypted must be true (encryption at rest cannot be added to an existing cluster later)", None)
@@ -69,13 +67,12 @@ def _encrypted_own_key(args: ResourceValidationArgs, props: Any, report: ReportV
 aurora_encrypted_own_key = ResourceValidationPolicy(
     name="aurora-encrypted-with-own-region-key",
     description="The global cluster is encrypted, and each regional cluster with a customer-managed KMS key of its own region.",
-    validate=_encrypted_own_key,
+    validate=resource_policy(RDS_CLUSTER, RDS_GLOBAL_CLUSTER)(_encrypted_own_key),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["database", "encryption"],
 )
 
 
-@resource_policy(RDS_CLUSTER, RDS_GLOBAL_CLUSTER)
 def _deletion_protected(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if get(props, "deletionProtection") is not True:
         report("deletionProtection must be true", None)
@@ -95,7 +92,7 @@ aurora_deletion_protected = ResourceValidationPolicy(
     name="aurora-deletion-protected-with-backups",
     description="The global cluster and each regional cluster are deletion-protected; regional clusters take a final "
     "snapshot and keep automated backups at least the minimum days (runbook: 30).",
-    validate=_deletion_protected,
+    validate=resource_policy(RDS_CLUSTER, RDS_GLOBAL_CLUSTER)(_deletion_protected),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(properties={
         "minimumRetentionDays": {"type": "integer", "minimum": 1, "maximum": 35, "default": DEFAULT_MINIMUM_RETENTION_DAYS,
@@ -138,7 +135,6 @@ aurora_global_rpo = StackValidationPolicy(
 )
 
 
-@resource_policy(RDS_CLUSTER_INSTANCE)
 def _instance_private_observed(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if get(props, "publiclyAccessible") is not False:
         report(f"publiclyAccessible is {shown(get(props, 'publiclyAccessible'))}; it must be false: the database is reached "
@@ -154,7 +150,7 @@ aurora_instance_private_observed = ResourceValidationPolicy(
     name="aurora-instances-private-with-encrypted-insights",
     description="Every Aurora cluster instance is private (publiclyAccessible false) and has Performance Insights on, "
     "encrypted with a customer-managed key of its own region.",
-    validate=_instance_private_observed,
+    validate=resource_policy(RDS_CLUSTER_INSTANCE)(_instance_private_observed),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["database", "exposure", "encryption"],
 )

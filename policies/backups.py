@@ -11,7 +11,6 @@ from ._common import BACKUP_PLAN, BACKUP_VAULT, arn_region, config, get, items, 
 DEFAULT_MINIMUM_DAYS = 90
 
 
-@resource_policy(BACKUP_PLAN)
 def _plan_retention(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     minimum = int(config(args, "minimumRetentionDays", DEFAULT_MINIMUM_DAYS))
     rules = items(props, "rules")
@@ -31,7 +30,7 @@ def _plan_retention(args: ResourceValidationArgs, props: Any, report: ReportViol
 backup_plan_retention = ResourceValidationPolicy(
     name="backup-plan-keeps-recovery-points",
     description="Every backup plan rule, and each of its cross-region copies, keeps recovery points at least the minimum days (runbook: 90).",
-    validate=_plan_retention,
+    validate=resource_policy(BACKUP_PLAN)(_plan_retention),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
@@ -45,7 +44,6 @@ backup_plan_retention = ResourceValidationPolicy(
 )
 
 
-@resource_policy(BACKUP_VAULT)
 def _vault_encrypted(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     key = get(props, "kmsKeyArn")
     here = region_of(props, args.provider)
@@ -58,7 +56,7 @@ def _vault_encrypted(args: ResourceValidationArgs, props: Any, report: ReportVio
 backup_vault_encrypted = ResourceValidationPolicy(
     name="backup-vault-encrypted-with-own-region-key",
     description="Every backup vault is encrypted with a customer-managed KMS key of its own region.",
-    validate=_vault_encrypted,
+    validate=resource_policy(BACKUP_VAULT)(_vault_encrypted),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["backup", "encryption"],
 )

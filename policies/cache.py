@@ -16,7 +16,6 @@ def is_global_secondary(props: Any) -> bool:
     return bool(get(props, "globalReplicationGroupId"))
 
 
-@resource_policy(CACHE_GROUP)
 def _encrypted(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if is_global_secondary(props):
         return
@@ -29,13 +28,12 @@ def _encrypted(args: ResourceValidationArgs, props: Any, report: ReportViolation
 cache_encrypted = ResourceValidationPolicy(
     name="elasticache-encrypted-at-rest-and-in-transit",
     description="ElastiCache replication groups encrypt data at rest and in transit.",
-    validate=_encrypted,
+    validate=resource_policy(CACHE_GROUP)(_encrypted),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["cache", "encryption"],
 )
 
 
-@resource_policy(CACHE_GROUP)
 def _failover(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if get(props, "automaticFailoverEnabled") is not True:
         report("automaticFailoverEnabled must be true", None)
@@ -46,13 +44,12 @@ def _failover(args: ResourceValidationArgs, props: Any, report: ReportViolation)
 cache_automatic_failover = ResourceValidationPolicy(
     name="elasticache-automatic-failover-multi-az",
     description="ElastiCache replication groups fail over automatically to a replica in another availability zone.",
-    validate=_failover,
+    validate=resource_policy(CACHE_GROUP)(_failover),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["cache", "resilience"],
 )
 
 
-@resource_policy(CACHE_GROUP)
 def _snapshots(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     minimum = int(config(args, "minimumSnapshotRetentionDays", DEFAULT_SNAPSHOT_DAYS))
     kept = get(props, "snapshotRetentionLimit")
@@ -65,7 +62,7 @@ def _snapshots(args: ResourceValidationArgs, props: Any, report: ReportViolation
 cache_snapshots = ResourceValidationPolicy(
     name="elasticache-snapshots-retained",
     description="ElastiCache replication groups take daily snapshots in a set window and keep them at least the minimum days.",
-    validate=_snapshots,
+    validate=resource_policy(CACHE_GROUP)(_snapshots),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
@@ -78,7 +75,6 @@ cache_snapshots = ResourceValidationPolicy(
     tags=["cache", "backup"],
 )
 
-@resource_policy(CACHE_GROUP)
 def _customer_key(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if is_global_secondary(props):
         return  # a global datastore's secondary takes its encryption from the global datastore
@@ -92,7 +88,7 @@ cache_customer_key = ResourceValidationPolicy(
     name="elasticache-encrypted-with-customer-key",
     description="ElastiCache replication groups encrypt at rest with a customer-managed KMS key of their region (whose "
     "policy the pack reviews), not the AWS-owned default.",
-    validate=_customer_key,
+    validate=resource_policy(CACHE_GROUP)(_customer_key),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["cache", "encryption"],
 )

@@ -34,7 +34,6 @@ def behaviours(props: Any) -> list[tuple[str, Any]]:
     return found
 
 
-@resource_policy(CLOUDFRONT_DISTRIBUTION)
 def _waf_attached(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     arn = get(props, "webAclId")
     if not isinstance(arn, str) or not CLOUDFRONT_WEB_ACL_ARN.match(arn):
@@ -44,13 +43,12 @@ def _waf_attached(args: ResourceValidationArgs, props: Any, report: ReportViolat
 cloudfront_waf_attached = ResourceValidationPolicy(
     name="cloudfront-waf-attached",
     description="Every CloudFront distribution is behind an AWS WAF (v2) web ACL of scope CLOUDFRONT.",
-    validate=_waf_attached,
+    validate=resource_policy(CLOUDFRONT_DISTRIBUTION)(_waf_attached),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=TAGS,
 )
 
 
-@resource_policy(WAF_WEB_ACL)
 def _managed_rules(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     required = [str(g) for g in config(args, "requiredRuleGroups", DEFAULT_RULE_GROUPS)]
     active: set[str] = set()
@@ -72,7 +70,7 @@ waf_managed_rules = ResourceValidationPolicy(
     name="waf-web-acl-aws-managed-rules",
     description="Every AWS WAF web ACL applies the AWS managed rule groups for common exploits, known bad inputs (Log4j) "
     "and IP reputation, and blocks clients over a rate limit.",
-    validate=_managed_rules,
+    validate=resource_policy(WAF_WEB_ACL)(_managed_rules),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(properties={
         "requiredRuleGroups": {
@@ -84,7 +82,6 @@ waf_managed_rules = ResourceValidationPolicy(
 )
 
 
-@resource_policy(CLOUDFRONT_DISTRIBUTION)
 def _access_logged(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     bucket = get(props, "loggingConfig.bucket")
     if not isinstance(bucket, str) or not bucket.endswith(".s3.amazonaws.com"):
@@ -94,7 +91,7 @@ def _access_logged(args: ResourceValidationArgs, props: Any, report: ReportViola
 cloudfront_access_logged = ResourceValidationPolicy(
     name="cloudfront-access-logged",
     description="Every CloudFront distribution writes standard access logs into an S3 bucket.",
-    validate=_access_logged,
+    validate=resource_policy(CLOUDFRONT_DISTRIBUTION)(_access_logged),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["cdn", "monitoring"],
 )
@@ -155,7 +152,6 @@ cloudfront_security_headers = StackValidationPolicy(
 )
 
 
-@resource_policy(CLOUDFRONT_DISTRIBUTION)
 def _viewer_tls(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     version = get(props, "viewerCertificate.minimumProtocolVersion")
     if get(props, "viewerCertificate.cloudfrontDefaultCertificate") or not str(version or "").startswith(("TLSv1.2", "TLSv1.3")):
@@ -169,7 +165,7 @@ def _viewer_tls(args: ResourceValidationArgs, props: Any, report: ReportViolatio
 cloudfront_viewer_tls = ResourceValidationPolicy(
     name="cloudfront-viewer-tls12",
     description="Every CloudFront distribution serves viewers over HTTPS only, with TLS 1.2 or later on its own certificate.",
-    validate=_viewer_tls,
+    validate=resource_policy(CLOUDFRONT_DISTRIBUTION)(_viewer_tls),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["cdn", "encryption"],
 )

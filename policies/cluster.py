@@ -12,7 +12,6 @@ from ._common import AWS_EKS_CLUSTER, EKS_CLUSTER, arn_region, as_list, config, 
 ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
 
-@resource_policy(EKS_CLUSTER, AWS_EKS_CLUSTER)
 def _logging(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     required = list(config(args, "requiredLogTypes", ALL_LOG_TYPES))
     enabled = set(as_list(get(props, "enabledClusterLogTypes")))
@@ -24,7 +23,7 @@ def _logging(args: ResourceValidationArgs, props: Any, report: ReportViolation) 
 eks_control_plane_logging = ResourceValidationPolicy(
     name="eks-control-plane-logging-enabled",
     description="EKS clusters send the control-plane logs needed to investigate an incident to CloudWatch.",
-    validate=_logging,
+    validate=resource_policy(EKS_CLUSTER, AWS_EKS_CLUSTER)(_logging),
     # Hygiene: missing logs slow an investigation, they do not lose data or expose the cluster.
     enforcement_level=EnforcementLevel.ADVISORY,
     config_schema=PolicyConfigSchema(
@@ -48,7 +47,6 @@ def secrets_key(type_: str, props: Any) -> Any:
     return None
 
 
-@resource_policy(EKS_CLUSTER, AWS_EKS_CLUSTER)
 def _secrets_encrypted(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     key = secrets_key(args.resource_type, props)
     here = region_of(props, args.provider)
@@ -61,7 +59,7 @@ def _secrets_encrypted(args: ResourceValidationArgs, props: Any, report: ReportV
 eks_secrets_encrypted = ResourceValidationPolicy(
     name="eks-secrets-encrypted-with-kms",
     description="EKS clusters envelope-encrypt Kubernetes secrets with a KMS key of their region.",
-    validate=_secrets_encrypted,
+    validate=resource_policy(EKS_CLUSTER, AWS_EKS_CLUSTER)(_secrets_encrypted),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["cluster", "encryption"],
 )
@@ -76,7 +74,6 @@ def endpoint_access(type_: str, props: Any) -> tuple[bool, bool, list[str]]:
     return bool(private), bool(public), cidrs
 
 
-@resource_policy(EKS_CLUSTER, AWS_EKS_CLUSTER)
 def _endpoint(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     private, public, cidrs = endpoint_access(args.resource_type, props)
     if not private:
@@ -100,7 +97,7 @@ def _cover_everything(cidrs: list[str]) -> bool:
 eks_no_unrestricted_public_endpoint = ResourceValidationPolicy(
     name="eks-no-unrestricted-public-endpoint",
     description="EKS API endpoints are private, or public only to named CIDR blocks (EKS defaults to public to the internet).",
-    validate=_endpoint,
+    validate=resource_policy(EKS_CLUSTER, AWS_EKS_CLUSTER)(_endpoint),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["cluster", "exposure"],
 )
@@ -108,7 +105,6 @@ eks_no_unrestricted_public_endpoint = ResourceValidationPolicy(
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 
 
-@resource_policy(EKS_NODE_GROUP)
 def _no_remote_access(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     access = get(props, "remoteAccess")
     if access:
@@ -121,7 +117,7 @@ eks_no_remote_access = ResourceValidationPolicy(
     name="eks-node-groups-without-ssh",
     description="No EKS managed node group opens SSH (remoteAccess): nodes are cattle, reached through the Kubernetes API "
     "or SSM, never by a key pair.",
-    validate=_no_remote_access,
+    validate=resource_policy(EKS_NODE_GROUP)(_no_remote_access),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["cluster", "exposure"],
 )

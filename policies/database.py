@@ -40,7 +40,6 @@ def is_replica(props: Any) -> bool:
     return bool(get(props, "replicateSourceDb"))
 
 
-@resource_policy(RDS_INSTANCE)
 def _storage_encrypted(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     # A cross-region replica is encrypted by its kmsKeyId (storageEncrypted is ignored there).
     if is_replica(props) and get(props, "kmsKeyId"):
@@ -52,13 +51,12 @@ def _storage_encrypted(args: ResourceValidationArgs, props: Any, report: ReportV
 rds_storage_encrypted = ResourceValidationPolicy(
     name="rds-storage-encrypted",
     description="RDS instances are encrypted at rest (storageEncrypted, or a KMS key on a cross-region replica).",
-    validate=_storage_encrypted,
+    validate=resource_policy(RDS_INSTANCE)(_storage_encrypted),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=TAGS,
 )
 
 
-@resource_policy(RDS_INSTANCE)
 def _not_public(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if get(props, "publiclyAccessible") is True:
         report("publiclyAccessible must not be true: the database is reached only from inside the VPC", None)
@@ -67,13 +65,12 @@ def _not_public(args: ResourceValidationArgs, props: Any, report: ReportViolatio
 rds_not_publicly_accessible = ResourceValidationPolicy(
     name="rds-not-publicly-accessible",
     description="RDS instances are not publicly accessible.",
-    validate=_not_public,
+    validate=resource_policy(RDS_INSTANCE)(_not_public),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["database", "exposure"],
 )
 
 
-@resource_policy(RDS_INSTANCE)
 def _password_write_only(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     # Replicas and promoted replicas carry their source's password; a writer created here sets one write-only.
     if get(props, "password"):
@@ -87,13 +84,12 @@ rds_password_write_only = ResourceValidationPolicy(
     name="rds-master-password-write-only-versioned",
     description="An RDS master password is never an ordinary input: it is sent write-only (passwordWo) with a "
     "passwordWoVersion, the rotation mechanism (a new database.passwordVersion sends a new password and stores a new secret version).",
-    validate=_password_write_only,
+    validate=resource_policy(RDS_INSTANCE)(_password_write_only),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["database", "exposure"],
 )
 
 
-@resource_policy(RDS_INSTANCE)
 def _deletion_protection(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if get(props, "deletionProtection") is not True:
         report("deletionProtection must be true", None)
@@ -102,13 +98,12 @@ def _deletion_protection(args: ResourceValidationArgs, props: Any, report: Repor
 rds_deletion_protection = ResourceValidationPolicy(
     name="rds-deletion-protection-enabled",
     description="RDS instances have deletion protection, so neither a stray `pulumi destroy` nor the console can drop them.",
-    validate=_deletion_protection,
+    validate=resource_policy(RDS_INSTANCE)(_deletion_protection),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=TAGS,
 )
 
 
-@resource_policy(RDS_INSTANCE)
 def _final_snapshot(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     # AWS refuses a final snapshot when deleting a read replica; the rule applies once it is writable.
     if is_replica(props):
@@ -122,13 +117,12 @@ def _final_snapshot(args: ResourceValidationArgs, props: Any, report: ReportViol
 rds_final_snapshot = ResourceValidationPolicy(
     name="rds-final-snapshot-on-delete",
     description="Writable RDS instances take a final snapshot when deleted (skipFinalSnapshot false, finalSnapshotIdentifier set).",
-    validate=_final_snapshot,
+    validate=resource_policy(RDS_INSTANCE)(_final_snapshot),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=TAGS,
 )
 
 
-@resource_policy(RDS_INSTANCE)
 def _backup_retention(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if is_replica(props):
         return
@@ -143,14 +137,13 @@ def _backup_retention(args: ResourceValidationArgs, props: Any, report: ReportVi
 rds_backup_retention = ResourceValidationPolicy(
     name="rds-backup-retention-at-least-minimum",
     description="Writable RDS instances keep automated backups (point-in-time recovery) for at least the minimum days, in a set backup window.",
-    validate=_backup_retention,
+    validate=resource_policy(RDS_INSTANCE)(_backup_retention),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=RETENTION_SCHEMA,
     tags=TAGS,
 )
 
 
-@resource_policy(RDS_INSTANCE)
 def _multi_az(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if is_replica(props):
         return
@@ -161,13 +154,12 @@ def _multi_az(args: ResourceValidationArgs, props: Any, report: ReportViolation)
 rds_multi_az_writer = ResourceValidationPolicy(
     name="rds-writable-instance-multi-az",
     description="The writable RDS instance is Multi-AZ, so losing an availability zone costs a 60-120 s failover, not a restore.",
-    validate=_multi_az,
+    validate=resource_policy(RDS_INSTANCE)(_multi_az),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["database", "resilience"],
 )
 
 
-@resource_policy(RDS_INSTANCE)
 def _replica_key_in_region(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     source = get(props, "replicateSourceDb")
     if not source:
@@ -188,13 +180,12 @@ def _replica_key_in_region(args: ResourceValidationArgs, props: Any, report: Rep
 rds_cross_region_replica_kms = ResourceValidationPolicy(
     name="rds-cross-region-replica-key-in-own-region",
     description="A cross-region read replica is encrypted with a KMS key of its own region (AWS refuses a key from the source region).",
-    validate=_replica_key_in_region,
+    validate=resource_policy(RDS_INSTANCE)(_replica_key_in_region),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["database", "resilience"],
 )
 
 
-@resource_policy(RDS_BACKUPS_REPLICATION)
 def _backups_replication(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     here = region_of(props, args.provider)
     key = get(props, "kmsKeyId")
@@ -214,13 +205,12 @@ def _backups_replication(args: ResourceValidationArgs, props: Any, report: Repor
 rds_backups_replication = ResourceValidationPolicy(
     name="rds-backup-replication-encrypted-and-retained",
     description="Automated-backup replication into the DR region uses a KMS key of that region, comes from another region, and keeps backups at least the minimum days.",
-    validate=_backups_replication,
+    validate=resource_policy(RDS_BACKUPS_REPLICATION)(_backups_replication),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=RETENTION_SCHEMA,
     tags=TAGS,
 )
 
-@resource_policy(RDS_INSTANCE)
 def _major_version_when_auto_upgrading(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     version = get(props, "engineVersion")
     # RDS upgrades minor versions itself unless told not to (autoMinorVersionUpgrade defaults to true).
@@ -239,7 +229,7 @@ def _major_version_when_auto_upgrading(args: ResourceValidationArgs, props: Any,
 rds_engine_major_version_when_auto_upgrading = ResourceValidationPolicy(
     name="rds-engine-major-version-when-auto-upgrading",
     description="An RDS instance that takes automatic minor upgrades declares its engine's major version only.",
-    validate=_major_version_when_auto_upgrading,
+    validate=resource_policy(RDS_INSTANCE)(_major_version_when_auto_upgrading),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["database", "deployability"],
 )
@@ -249,7 +239,6 @@ MONITORING_INTERVALS = (1, 5, 10, 15, 30, 60)  # what RDS accepts, 0 (off) excep
 DEFAULT_MAXIMUM_MONITORING_INTERVAL = 60
 
 
-@resource_policy(RDS_INSTANCE)
 def _enhanced_monitoring(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     most = int(config(args, "maximumIntervalSeconds", DEFAULT_MAXIMUM_MONITORING_INTERVAL))
     interval = get(props, "monitoringInterval")
@@ -265,7 +254,7 @@ rds_enhanced_monitoring = ResourceValidationPolicy(
     name="rds-enhanced-monitoring-enabled",
     description="Every RDS instance, replicas included, has Enhanced Monitoring on (OS metrics every minute or more often) "
     "with a named role, so that a promoted replica keeps it and a failover creates no IAM.",
-    validate=_enhanced_monitoring,
+    validate=resource_policy(RDS_INSTANCE)(_enhanced_monitoring),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(properties={
         "maximumIntervalSeconds": {"type": "integer", "minimum": 1, "maximum": 60, "default": DEFAULT_MAXIMUM_MONITORING_INTERVAL,
@@ -278,7 +267,6 @@ STATEMENT_LOGGING = ("ddl", "mod", "all")  # each logs schema and role changes; 
 DEFAULT_MAXIMUM_MIN_DURATION_MS = 10000
 
 
-@resource_policy(RDS_PARAMETER_GROUP)
 def _logging_parameters(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if not str(get(props, "family") or "").startswith("postgres"):
         return
@@ -298,7 +286,7 @@ rds_postgres_logging = ResourceValidationPolicy(
     name="rds-postgres-logging-parameters",
     description="Every PostgreSQL parameter group logs schema and role changes (log_statement ddl, mod or all) and slow "
     "statements (log_min_duration_statement at most 10 s), into the log the instances export to CloudWatch.",
-    validate=_logging_parameters,
+    validate=resource_policy(RDS_PARAMETER_GROUP)(_logging_parameters),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(properties={
         "maximumMinDurationMs": {"type": "integer", "minimum": 0, "maximum": 600000, "default": DEFAULT_MAXIMUM_MIN_DURATION_MS,
@@ -308,7 +296,6 @@ rds_postgres_logging = ResourceValidationPolicy(
 )
 
 
-@resource_policy(RDS_PARAMETER_GROUP)
 def _forces_tls(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if not str(get(props, "family") or "").startswith("postgres"):
         return
@@ -320,13 +307,12 @@ def _forces_tls(args: ResourceValidationArgs, props: Any, report: ReportViolatio
 rds_forces_tls = ResourceValidationPolicy(
     name="rds-parameter-group-forces-tls",
     description="Every PostgreSQL parameter group sets rds.force_ssl to 1: the database refuses connections without TLS.",
-    validate=_forces_tls,
+    validate=resource_policy(RDS_PARAMETER_GROUP)(_forces_tls),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["database", "encryption"],
 )
 
 
-@resource_policy(RDS_INSTANCE)
 def _iam_authentication(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if get(props, "iamDatabaseAuthenticationEnabled") is not True:
         report("iamDatabaseAuthenticationEnabled must be true (services sign in with their IAM role, not a stored password)",
@@ -337,13 +323,12 @@ rds_iam_authentication = ResourceValidationPolicy(
     name="rds-iam-authentication-enabled",
     description="Every RDS instance accepts IAM database authentication, so that services can sign in with short-lived "
     "tokens of their role instead of a stored password.",
-    validate=_iam_authentication,
+    validate=resource_policy(RDS_INSTANCE)(_iam_authentication),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["database", "identity"],
 )
 
 
-@resource_policy(RDS_INSTANCE)
 def _performance_insights(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if get(props, "performanceInsightsEnabled") is not True:
         report("performanceInsightsEnabled must be true", None)
@@ -359,7 +344,7 @@ rds_performance_insights = ResourceValidationPolicy(
     name="rds-performance-insights-encrypted-with-kms",
     description="Every RDS instance has Performance Insights on, encrypted with a customer-managed key of its own region "
     "(the statements it samples are data).",
-    validate=_performance_insights,
+    validate=resource_policy(RDS_INSTANCE)(_performance_insights),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["database", "encryption", "observability"],
 )
@@ -367,7 +352,6 @@ rds_performance_insights = ResourceValidationPolicy(
 REQUIRED_LOG_EXPORTS = ("postgresql",)
 
 
-@resource_policy(RDS_INSTANCE)
 def _logs_exported(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     exported = [str(x) for x in (get(props, "enabledCloudwatchLogsExports") or [])]
     missing = [log for log in REQUIRED_LOG_EXPORTS if log not in exported]
@@ -380,13 +364,12 @@ rds_logs_exported = ResourceValidationPolicy(
     name="rds-logs-exported-to-cloudwatch",
     description="Every RDS PostgreSQL instance exports its server log to CloudWatch Logs, where statement logs and errors "
     "outlive the instance and can be searched after an incident.",
-    validate=_logs_exported,
+    validate=resource_policy(RDS_INSTANCE)(_logs_exported),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["database", "audit"],
 )
 
 
-@resource_policy(RDS_INSTANCE)
 def _minor_upgrades(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if get(props, "autoMinorVersionUpgrade") is False:
         report("autoMinorVersionUpgrade is false; minor versions (security fixes) must be applied automatically in the "
@@ -396,13 +379,12 @@ def _minor_upgrades(args: ResourceValidationArgs, props: Any, report: ReportViol
 rds_minor_upgrades = ResourceValidationPolicy(
     name="rds-minor-versions-upgraded-automatically",
     description="Every RDS instance takes minor engine versions (security fixes) automatically in its maintenance window.",
-    validate=_minor_upgrades,
+    validate=resource_policy(RDS_INSTANCE)(_minor_upgrades),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["database", "patching"],
 )
 
 
-@resource_policy(RDS_INSTANCE)
 def _copy_tags(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if get(props, "copyTagsToSnapshot") is not True:
         report("copyTagsToSnapshot must be true (a snapshot without the instance's tags is nobody's: no owner, no tier)", None)
@@ -411,7 +393,7 @@ def _copy_tags(args: ResourceValidationArgs, props: Any, report: ReportViolation
 rds_copy_tags = ResourceValidationPolicy(
     name="rds-copy-tags-to-snapshots",
     description="Every RDS instance copies its tags to its snapshots, so that a snapshot names its service, tier and owner.",
-    validate=_copy_tags,
+    validate=resource_policy(RDS_INSTANCE)(_copy_tags),
     # Hygiene: a snapshot without tags restores the same data.
     enforcement_level=EnforcementLevel.ADVISORY,
     tags=["database", "tagging"],
@@ -422,7 +404,6 @@ rds_copy_tags = ResourceValidationPolicy(
 CURRENT_CAS = ("rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1")
 
 
-@resource_policy(RDS_INSTANCE)
 def _ca_current(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     ca = get(props, "caCertIdentifier")
     if ca is not None and ca not in CURRENT_CAS:
@@ -434,7 +415,7 @@ rds_ca_current = ResourceValidationPolicy(
     name="rds-ca-certificate-current",
     description="No RDS instance pins an expired or retiring certificate authority: clients verify the server's TLS "
     "certificate against a current RDS CA.",
-    validate=_ca_current,
+    validate=resource_policy(RDS_INSTANCE)(_ca_current),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["database", "encryption"],
 )

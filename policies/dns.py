@@ -19,7 +19,6 @@ def failover_type(props: Any) -> str | None:
     return None
 
 
-@resource_policy(ROUTE53_RECORD)
 def _primary_health_checked(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if failover_type(props) == "PRIMARY" and not get(props, "healthCheckId"):
         report("a PRIMARY failover record must have a healthCheckId, or Route53 never fails over", None)
@@ -28,13 +27,12 @@ def _primary_health_checked(args: ResourceValidationArgs, props: Any, report: Re
 route53_primary_health_checked = ResourceValidationPolicy(
     name="route53-primary-failover-record-health-checked",
     description="Every PRIMARY failover record is tied to a health check, so Route53 answers with the SECONDARY when the primary is down.",
-    validate=_primary_health_checked,
+    validate=resource_policy(ROUTE53_RECORD)(_primary_health_checked),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["dns", "resilience"],
 )
 
 
-@resource_policy(ROUTE53_RECORD)
 def _failover_ttl(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if failover_type(props) is None or items(props, "aliases"):
         return  # alias records have no TTL of their own
@@ -47,7 +45,7 @@ def _failover_ttl(args: ResourceValidationArgs, props: Any, report: ReportViolat
 route53_failover_ttl = ResourceValidationPolicy(
     name="route53-failover-record-short-ttl",
     description="Failover records have a TTL of 60 seconds or less, so resolvers follow a failover within a minute.",
-    validate=_failover_ttl,
+    validate=resource_policy(ROUTE53_RECORD)(_failover_ttl),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
@@ -61,7 +59,6 @@ route53_failover_ttl = ResourceValidationPolicy(
 )
 
 
-@resource_policy(CLOUDFRONT_DISTRIBUTION)
 def _origin_failover(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     required = [int(code) for code in config(args, "requiredStatusCodes", DEFAULT_STATUS_CODES)]
     groups = items(props, "originGroups")
@@ -88,7 +85,7 @@ def _origin_failover(args: ResourceValidationArgs, props: Any, report: ReportVio
 cloudfront_origin_failover = ResourceValidationPolicy(
     name="cloudfront-origin-group-failover",
     description="CloudFront distributions serve through an origin group of two origins that fails over on 5xx responses.",
-    validate=_origin_failover,
+    validate=resource_policy(CLOUDFRONT_DISTRIBUTION)(_origin_failover),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={

@@ -165,7 +165,6 @@ def _check_type(pattern: str, parsed: dict[str, Any], source: str, detail_type: 
                    "AWS may not send it", None)
 
 
-@resource_policy(EVENT_RULE)
 def _rule_matches(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     pattern = get(props, "eventPattern")
     if not pattern:
@@ -193,7 +192,7 @@ rules_match_events = ResourceValidationPolicy(
     description="Every EventBridge rule matches AWS's sample events it exists for (the outcomes its pattern names, of the "
     "detail-types it names) and no other sample of those types, evaluated by moto's EventBridge pattern engine against "
     "the samples of AWS's documentation (policies/sample_events): a rule on a field the event does not carry never fires.",
-    validate=_rule_matches,
+    validate=resource_policy(EVENT_RULE)(_rule_matches),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["monitoring", "resilience"],
 )

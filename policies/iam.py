@@ -133,7 +133,6 @@ def _documents(type_: str, props: Any) -> list[tuple[str, Any]]:
     return []
 
 
-@resource_policy(IAM_ROLE_POLICY, IAM_POLICY, IAM_ROLE, IAM_ATTACHMENT)
 def _least_privilege(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     allowed = list(config(args, "actionsAllowingWildcardResource", DEFAULT_WILDCARD_RESOURCE_ACTIONS))
     managed = list(config(args, "allowedManagedPolicyArns", DEFAULT_MANAGED_POLICIES))
@@ -149,7 +148,7 @@ def _least_privilege(args: ResourceValidationArgs, props: Any, report: ReportVio
 iam_no_wildcards = ResourceValidationPolicy(
     name="iam-no-wildcard-actions-or-resources",
     description="IAM policies (replication, backup, Velero, the deploy runners and every other role) allow named actions on named resources: no `*` or `service:*` actions, no Resource `*` except for actions AWS only grants on `*`, reads bounded to the stack's regions, or changes bounded to the stack's own tags.",
-    validate=_least_privilege,
+    validate=resource_policy(IAM_ROLE_POLICY, IAM_POLICY, IAM_ROLE, IAM_ATTACHMENT)(_least_privilege),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
@@ -178,7 +177,6 @@ def policy_size(document: dict[str, Any]) -> int:
     return len(json.dumps(document, separators=(",", ":")))
 
 
-@resource_policy(IAM_ROLE_POLICY, IAM_POLICY, IAM_ROLE)
 def _within_quota(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     limit = MANAGED_LIMIT if args.resource_type == IAM_POLICY else INLINE_LIMIT
     sizes = [policy_size(policy_document(value, path)) for path, value in _documents(args.resource_type, props)]
@@ -190,7 +188,7 @@ iam_within_quota = ResourceValidationPolicy(
     name="iam-policy-within-size-quota",
     description="Every IAM policy document fits IAM's size quota (10,240 characters of inline policy per role, 6,144 per "
     "managed policy, whitespace excluded): a larger one passes preview and fails `pulumi up` halfway.",
-    validate=_within_quota,
+    validate=resource_policy(IAM_ROLE_POLICY, IAM_POLICY, IAM_ROLE)(_within_quota),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["iam", "resilience"],
 )
@@ -211,7 +209,6 @@ def anyone_trust_findings(document: dict[str, Any]) -> list[str]:
     return findings
 
 
-@resource_policy(IAM_ROLE)
 def _trust_named(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     for finding in anyone_trust_findings(policy_document(get(props, "assumeRolePolicy"), "assumeRolePolicy")):
         report(finding, None)
@@ -221,7 +218,7 @@ iam_trust_named = ResourceValidationPolicy(
     name="iam-role-trust-names-principals",
     description="Every IAM role's trust policy names who may assume it (a service, an account, an identity provider): no "
     "`*` principal of any kind.",
-    validate=_trust_named,
+    validate=resource_policy(IAM_ROLE)(_trust_named),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["iam", "exposure"],
 )

@@ -115,7 +115,6 @@ def _documents(type_: str, props: Any) -> list[tuple[str, Any]]:
     return [(path, value) for path, value in found if value is not None]
 
 
-@resource_policy(*DOCUMENTS)
 def _exist(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     for path, value in _documents(args.resource_type, props):
         for finding in document_findings(policy_document(value, path)):
@@ -128,7 +127,7 @@ iam_actions_exist = ResourceValidationPolicy(
     "bucket, topic and secret policies) exists for its service per AWS's Service Authorization Reference; a wildcard "
     "action matches at least one real action; a condition key is a global key, a key of a service the statement names, "
     "or the identity provider's key in a trust policy.",
-    validate=_exist,
+    validate=resource_policy(*DOCUMENTS)(_exist),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["iam", "deployability"],
 )

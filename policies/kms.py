@@ -71,7 +71,6 @@ def key_policy_findings(document: dict[str, Any]) -> list[str]:
     return findings
 
 
-@resource_policy(KMS_KEY, KMS_REPLICA_KEY)
 def _least_privilege(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     value = get(props, "policy")
     if not value:
@@ -86,13 +85,12 @@ kms_key_policy_least_privilege = ResourceValidationPolicy(
     description="Every KMS key has an explicit key policy that grants its administrators (manage, never use), the AWS services "
     "that use it on the account's behalf (kms:ViaService) and service principals bound to this account, and nothing else: "
     "no principal *, no kms:*, no unconditioned account root.",
-    validate=_least_privilege,
+    validate=resource_policy(KMS_KEY, KMS_REPLICA_KEY)(_least_privilege),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=TAGS,
 )
 
 
-@resource_policy(KMS_KEY)
 def _rotated_and_enabled(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     spec = get(props, "customerMasterKeySpec") or get(props, "keySpec") or "SYMMETRIC_DEFAULT"
     if spec == "SYMMETRIC_DEFAULT" and get(props, "enableKeyRotation") is not True:
@@ -104,7 +102,7 @@ def _rotated_and_enabled(args: ResourceValidationArgs, props: Any, report: Repor
 kms_key_rotated_and_enabled = ResourceValidationPolicy(
     name="kms-key-rotated-and-enabled",
     description="Every symmetric KMS key rotates its key material yearly and is enabled (a disabled key makes its data unreadable).",
-    validate=_rotated_and_enabled,
+    validate=resource_policy(KMS_KEY)(_rotated_and_enabled),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=TAGS,
 )

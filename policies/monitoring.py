@@ -375,7 +375,6 @@ outage_detected_outside = StackValidationPolicy(
 SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 
 
-@resource_policy(SNS_TOPIC)
 def _topic_encrypted(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     key = get(props, "kmsMasterKeyId")
     region = region_of(props, args.provider)
@@ -388,13 +387,12 @@ sns_topic_encrypted = ResourceValidationPolicy(
     name="sns-topic-encrypted-with-kms",
     description="Every SNS topic encrypts its messages at rest with a customer-managed key of its region, whose policy "
     "admits the services that publish to it (AWS's own alias/aws/sns key cannot).",
-    validate=_topic_encrypted,
+    validate=resource_policy(SNS_TOPIC)(_topic_encrypted),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["monitoring", "encryption"],
 )
 
 
-@resource_policy(SNS_TOPIC_POLICY)
 def _topic_policy_private(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     account = str(get(props, "arn") or "").split(":")[4:5]
     for index, statement in enumerate(as_list(policy_document(get(props, "policy")).get("Statement"))):
@@ -414,13 +412,12 @@ sns_topic_policy_private = ResourceValidationPolicy(
     name="sns-topic-policy-not-public-nor-cross-account",
     description="No SNS topic policy allows everyone (Principal *) or a principal of another account: only this account's "
     "services and roles publish to the paging topics.",
-    validate=_topic_policy_private,
+    validate=resource_policy(SNS_TOPIC_POLICY)(_topic_policy_private),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["monitoring", "exposure"],
 )
 
 
-@resource_policy(METRIC_ALARM)
 def _alarm_actions_enabled(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if get(props, "actionsEnabled") is False:
         report("actionsEnabled is false: the alarm changes state and pages nobody", None)
@@ -429,7 +426,7 @@ def _alarm_actions_enabled(args: ResourceValidationArgs, props: Any, report: Rep
 alarm_actions_enabled = ResourceValidationPolicy(
     name="alarm-actions-enabled",
     description="No CloudWatch alarm has its actions disabled: an alarm that cannot act pages nobody, silently.",
-    validate=_alarm_actions_enabled,
+    validate=resource_policy(METRIC_ALARM)(_alarm_actions_enabled),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["monitoring", "resilience"],
 )
@@ -438,7 +435,6 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 DEFAULT_MINIMUM_LOG_DAYS = 365
 
 
-@resource_policy(LOG_GROUP)
 def _log_group_encrypted(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     key = get(props, "kmsKeyId")
     region = region_of(props, args.provider)
@@ -451,13 +447,12 @@ log_group_encrypted = ResourceValidationPolicy(
     name="cloudwatch-log-groups-encrypted-with-kms",
     description="Every CloudWatch Logs log group is encrypted with a customer-managed key of its region, which only "
     "CloudWatch Logs may use, for that group.",
-    validate=_log_group_encrypted,
+    validate=resource_policy(LOG_GROUP)(_log_group_encrypted),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["monitoring", "encryption"],
 )
 
 
-@resource_policy(LOG_GROUP)
 def _log_group_retained(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     least = int(config(args, "minimumDays", DEFAULT_MINIMUM_LOG_DAYS))
     days = get(props, "retentionInDays")
@@ -470,7 +465,7 @@ log_group_retained = ResourceValidationPolicy(
     name="cloudwatch-log-groups-retained",
     description="Every CloudWatch Logs log group sets its retention, of at least a year: long enough to look back across "
     "an incident and its review, and never the unbounded default.",
-    validate=_log_group_retained,
+    validate=resource_policy(LOG_GROUP)(_log_group_retained),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(properties={
         "minimumDays": {"type": "integer", "minimum": 1, "maximum": 3653, "default": DEFAULT_MINIMUM_LOG_DAYS,

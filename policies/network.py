@@ -128,7 +128,6 @@ def _ports(rule: Any) -> str:
     return f"port {low}" if low == high else f"ports {low}-{high}"
 
 
-@resource_policy(SECURITY_GROUP, SECURITY_GROUP_RULE)
 def _no_ingress_from_anywhere(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     for direction, rule in _rules(args.resource_type, props):
         if direction == "ingress" and (sources := _open_to(rule)):
@@ -140,13 +139,12 @@ sg_no_ingress_from_anywhere = ResourceValidationPolicy(
     name="security-group-no-ingress-from-anywhere",
     description="No security group or rule admits traffic from 0.0.0.0/0 or ::/0, on any port (SSH, RDP, HTTP or "
     "all): databases, caches, runners and cluster APIs are reached from inside the VPC or from named groups only.",
-    validate=_no_ingress_from_anywhere,
+    validate=resource_policy(SECURITY_GROUP, SECURITY_GROUP_RULE)(_no_ingress_from_anywhere),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["network", "exposure"],
 )
 
 
-@resource_policy(SECURITY_GROUP, SECURITY_GROUP_RULE)
 def _egress_bounded(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     for direction, rule in _rules(args.resource_type, props):
         if direction == "egress" and (targets := _open_to(rule)) and _ports(rule) == "every port":
@@ -157,13 +155,12 @@ sg_egress_bounded = ResourceValidationPolicy(
     name="security-group-egress-bounded",
     description="No security group or rule lets traffic out to 0.0.0.0/0 or ::/0 on every port and protocol: egress to "
     "the internet names its ports.",
-    validate=_egress_bounded,
+    validate=resource_policy(SECURITY_GROUP, SECURITY_GROUP_RULE)(_egress_bounded),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["network", "exposure"],
 )
 
 
-@resource_policy(SECURITY_GROUP, SECURITY_GROUP_RULE)
 def _described(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if args.resource_type == SECURITY_GROUP and get(props, "description") in (None, "", DEFAULT_GROUP_DESCRIPTION):
         report(f"description is {shown(get(props, 'description'))}; say what the group admits and why", None)
@@ -176,14 +173,13 @@ sg_described = ResourceValidationPolicy(
     name="security-group-rules-described",
     description="Every security group and every rule has a description saying what it admits and why, so that a reviewer "
     "(or an incident) can tell a needed rule from a forgotten one.",
-    validate=_described,
+    validate=resource_policy(SECURITY_GROUP, SECURITY_GROUP_RULE)(_described),
     # Hygiene: an undescribed rule admits the same traffic.
     enforcement_level=EnforcementLevel.ADVISORY,
     tags=["network", "hygiene"],
 )
 
 
-@resource_policy(SUBNET)
 def _no_public_ips(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     if get(props, "mapPublicIpOnLaunch") is True:
         report("mapPublicIpOnLaunch is true: every interface launched here would get a public address; only NAT gateways "
@@ -194,7 +190,7 @@ subnet_no_public_ips = ResourceValidationPolicy(
     name="vpc-subnets-no-public-ip-on-launch",
     description="No subnet gives interfaces launched in it a public IP address by default (public subnets hold NAT "
     "gateways and load balancers, which take theirs explicitly).",
-    validate=_no_public_ips,
+    validate=resource_policy(SUBNET)(_no_public_ips),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=["network", "exposure"],
 )

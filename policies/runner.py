@@ -75,7 +75,6 @@ def _commands(buildspec: str) -> str:
     return "\n".join(str(c) for phase in phases.values() if isinstance(phase, dict) for c in phase.get("commands") or [])
 
 
-@resource_policy(CODEBUILD_PROJECT)
 def _locked_down(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     buildspec = get(props, "source.buildspec")
     if not isinstance(buildspec, str) or "phases" not in buildspec:
@@ -102,7 +101,7 @@ def _locked_down(args: ResourceValidationArgs, props: Any, report: ReportViolati
 runner_locked_down = ResourceValidationPolicy(
     name="runner-locked-down",
     description="A deploy runner (CodeBuild project) runs an inline build definition, one run at a time, inside the VPC, unprivileged, with no plaintext secret and nothing that prints the environment into its log.",
-    validate=_locked_down,
+    validate=resource_policy(CODEBUILD_PROJECT)(_locked_down),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=TAGS,
 )

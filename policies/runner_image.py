@@ -58,7 +58,6 @@ def downloads(buildspec: str) -> list[str]:
     return found
 
 
-@resource_policy(CODEBUILD_PROJECT)
 def _builds_offline(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     buildspec = get(props, "source.buildspec")
     if not isinstance(buildspec, str):
@@ -73,7 +72,7 @@ runner_builds_offline = ResourceValidationPolicy(
     name="runner-builds-offline",
     description="A deploy runner's build definition downloads nothing when it runs (no curl, wget, pip, npm, make setup, "
     "pulumi plugin install, helm repo, get.pulumi.com, package manager or clone): everything comes from its image.",
-    validate=_builds_offline,
+    validate=resource_policy(CODEBUILD_PROJECT)(_builds_offline),
     enforcement_level=EnforcementLevel.MANDATORY,
     tags=TAGS,
 )

@@ -48,7 +48,6 @@ def ttl_hours(ttl: Any) -> float | None:
     return h + m / 60 + s / 3600
 
 
-@resource_policy(VELERO_SCHEDULE)
 def _schedule(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:
     minimum = int(config(args, "minimumTtlHours", DEFAULT_MINIMUM_TTL_HOURS))
     ttl = get(props, "spec.template.ttl")
@@ -64,7 +63,7 @@ def _schedule(args: ResourceValidationArgs, props: Any, report: ReportViolation)
 velero_schedule_ttl = ResourceValidationPolicy(
     name="velero-schedule-ttl-without-owner-references",
     description="Velero schedules keep backups for a set TTL (at least 30 days) and set useOwnerReferencesInBackup: false, so backups survive in, and sync into, another cluster.",
-    validate=_schedule,
+    validate=resource_policy(VELERO_SCHEDULE)(_schedule),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
