@@ -70,8 +70,14 @@ def aws_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
 _world = {"clean": False}
 
 
-def _reseed(endpoint: str) -> dict[str, str]:
+def reset_moto(endpoint: str) -> None:
+    """Empty the server (every account); the seeded estate is made again on its next use."""
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).read()
+    _world["clean"] = False
+
+
+def _reseed(endpoint: str) -> dict[str, str]:
+    reset_moto(endpoint)
     _world.update(seed(endpoint), clean=True)
     return {k: v for k, v in _world.items() if k != "clean"}
 

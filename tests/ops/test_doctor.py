@@ -32,6 +32,7 @@ from tests.helpers import estate
 from tests.helpers.estate import Account
 from tests.helpers.faultproxy import DROP, STALL
 from tests.helpers.ops import as_asked, installed_drctl, table_rows, waits_per_endpoint
+from tests.ops.conftest import reset_moto
 
 ROOT = Path(__file__).resolve().parents[2]
 READY, FRESH, BROKEN = "210987654321", "210987654322", "210987654323"
@@ -76,6 +77,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(moto_endpoint: str) -> Iterator[World]:
+    # Set up again when this module's tests do not run together (mutmut runs tests in its own order): start empty.
+    reset_moto(moto_endpoint)
     ready = estate.account(moto_endpoint, READY)
     ready_site = estate.site_prerequisites(ready)
     estate.deployed_stack(ready, "dr", ready_site)
