@@ -210,6 +210,26 @@ def current_statuses() -> dict[str, str]:
     return parse_results(done.stdout)
 
 
+# mutmut 3.8.1 generates mutants only as the first step of `mutmut run`; a sample must be chosen before that run.
+_GENERATE = """
+from mutmut.__main__ import copy_also_copy_files, copy_src_dir, create_mutants, set_mutant_under_test
+from pathlib import Path
+Path("mutants").mkdir(exist_ok=True)
+set_mutant_under_test("mutant_generation")
+copy_src_dir()
+copy_also_copy_files()
+create_mutants(2)
+"""
+
+
+def generate() -> dict[str, str]:
+    """Generate the mutants (no test runs) and list them, for a first --area or --sample run."""
+    done = subprocess.run([sys.executable, "-c", _GENERATE], cwd=REPOSITORY, text=True, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise MutationError(f"generating mutants: exit {done.returncode}: {(done.stderr.strip().splitlines() or [''])[-1]}")
+    return current_statuses()
+
+
 def choose(all_names: Iterable[str], names: list[str], area: str | None, size: int | None, seed: int) -> list[str]:
     """The mutants to run: those of one area (or all), and a seeded sample of `size` per area when asked."""
     chosen = sorted(n for n in all_names if area is None or area_of(n, names) == area)
@@ -263,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "score":
             print(scores_table(load_saved(), names))
             return 0
+        if getattr(args, "area", None) is not None and args.area not in names:
+            raise MutationError(f"--area {args.area!r}: not an area; allowed: {', '.join(names)}")
         if args.command == "diffs":
             missed = load_saved()["missed"]
             assert isinstance(missed, dict)
@@ -272,16 +294,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "record":
             _write_record(current_statuses(), None)
             return 0
-        if args.area is not None and args.area not in names:
-            raise MutationError(f"--area {args.area!r}: not an area; allowed: {', '.join(names)}")
         if args.sample is not None and args.sample < 1:
             raise MutationError(f"--sample {args.sample}: give a positive number of mutants per area")
         if args.area is None and args.sample is None:
             selected: list[str] = []
         else:
-            known = current_statuses()
-            if not known:
-                raise MutationError("no mutants yet: run `mutmut run` once (make mutation) before --area or --sample")
+            known = current_statuses() or generate()
             selected = choose(known, names, args.area, args.sample, args.seed)
         extra = ["--max-children", str(args.max_children)] if args.max_children else []
         code = subprocess.call([str(Path(sys.executable).parent / "mutmut"), "run", *extra, *selected], cwd=REPOSITORY)
