@@ -347,6 +347,12 @@ def _mutation_survivors() -> str:
                                     mutation.areas(REPOSITORY))
 
 
+def _mutation_unreached() -> str:
+    from drctl import mutation
+
+    return mutation.unreached_table(REPOSITORY)
+
+
 def regenerate_yaml(text: str, blocks: dict[str, str]) -> str:
     return YAML_BLOCK.sub(lambda m: m.group("open") + blocks[m.group("name")] + "\n" + m.group("close")
                           if m.group("name") in blocks else m.group(0), text)
@@ -382,6 +388,7 @@ def generators(plans: dict[str, Plan] | None = None, source: Planner | None = No
         "readiness-figures": readiness_figures_table,
         "mutation-scores": _mutation_scores,
         "mutation-survivors": _mutation_survivors,
+        "mutation-unreached": _mutation_unreached,
     }
 
 

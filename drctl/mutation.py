@@ -187,6 +187,39 @@ def survivors_table(saved: Mapping[str, object], equivalent: Mapping[str, str], 
     return "\n".join(lines)
 
 
+def unreached(root: Path = REPOSITORY) -> list[tuple[str, str, str, int]]:
+    """The functions of the areas mutmut does not mutate: those with a decorator other than staticmethod or
+    classmethod (it cannot wrap them), as (area, function, decorator, lines)."""
+    import ast
+
+    names = areas(root)
+    rows = []
+    for area in names:
+        paths = sorted((root / area).rglob("*.py")) if area.endswith("/") else [root / area]
+        for path in paths:
+            tree = ast.parse(path.read_text())
+            module = path.relative_to(root).with_suffix("").as_posix().replace("/", ".")
+            for node in ast.walk(tree):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list:
+                    decorators = [ast.unparse(d).split("(")[0] for d in node.decorator_list]
+                    if decorators not in (["staticmethod"], ["classmethod"]):
+                        lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                        rows.append((area, f"{module}.{node.name}", decorators[0], lines))
+    return sorted(rows)
+
+
+def unreached_table(root: Path = REPOSITORY) -> str:
+    """docs/testing.md: per area and decorator, how many functions (and lines) mutmut cannot reach."""
+    tally: dict[tuple[str, str], list[int]] = {}
+    for area, _function, decorator, lines in unreached(root):
+        entry = tally.setdefault((area, decorator), [0, 0])
+        entry[0] += 1
+        entry[1] += lines
+    out = ["| area | decorator | functions | lines |", "|---|---|---:|---:|"]
+    out += [f"| `{area}` | `@{decorator}` | {n} | {lines} |" for (area, decorator), (n, lines) in sorted(tally.items())]
+    return "\n".join(out)
+
+
 def load_saved(root: Path = REPOSITORY) -> dict[str, object]:
     path = root / RESULTS
     if not path.exists():

@@ -19,17 +19,20 @@ _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _FIXED = {"Partition": "aws"}
 
 
-@functools.cache
 def handler_permissions() -> dict[str, Any]:
     return json.loads(HANDLER_PERMISSIONS.read_text())
 
 
-@functools.cache
+handler_permissions = functools.cache(handler_permissions)  # wrapped here, not decorated: mutmut mutates handler_permissions (docs/testing.md)
+
+
 def service_reference() -> dict[str, Any]:
     return json.loads(SERVICE_REFERENCE.read_text())
 
 
-@functools.cache
+service_reference = functools.cache(service_reference)  # wrapped here, not decorated: mutmut mutates service_reference (docs/testing.md)
+
+
 def _actions_lower(service: str) -> dict[str, tuple[list[str], str]]:
     """An IAM service's actions by lower-case name (IAM matches actions case-insensitively) -> (the ARN formats of the
     resource types it names, the required first; flags: R when its context carries aws:ResourceTag, Q aws:RequestTag)."""
@@ -37,17 +40,22 @@ def _actions_lower(service: str) -> dict[str, tuple[list[str], str]]:
     return {name.lower(): (spec[0], spec[1]) for name, spec in (found or {}).get("actions", {}).items()}
 
 
+_actions_lower = functools.cache(_actions_lower)  # wrapped here, not decorated: mutmut mutates _actions_lower (docs/testing.md)
+
+
 def known_service(service: str) -> bool:
     return service.lower() in service_reference()["services"]
 
 
-@functools.cache
 def action_arn_formats(action: str) -> tuple[str, ...] | None:
     """The ARN formats of the resource types an action names (empty when it has no resource-level permission), None
     when the action does not exist."""
     service, _, name = action.partition(":")
     found = _actions_lower(service.lower()).get(name.lower())
     return tuple(found[0]) if found else None
+
+
+action_arn_formats = functools.cache(action_arn_formats)  # wrapped here, not decorated: mutmut mutates action_arn_formats (docs/testing.md)
 
 
 def exists(action: str) -> bool:

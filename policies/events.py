@@ -37,7 +37,6 @@ REFRESH = "scripts/refresh_sample_events.py"
 Path_ = tuple[str, ...]
 
 
-@functools.cache
 def catalogue() -> dict[tuple[str, str], list[dict[str, Any]]]:
     """(source, detail-type) -> AWS's samples of it, from every file of policies/sample_events."""
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -48,12 +47,17 @@ def catalogue() -> dict[tuple[str, str], list[dict[str, Any]]]:
     return found
 
 
-@functools.cache
+catalogue = functools.cache(catalogue)  # wrapped here, not decorated: mutmut mutates catalogue (docs/testing.md)
+
+
 def _engine(pattern: str) -> Any:
     """moto's EventBridge pattern engine for this pattern (imported on first use: it costs moto's import)."""
     from moto.events.models import EventPattern  # noqa: PLC0415
 
     return EventPattern.load(pattern)
+
+
+_engine = functools.cache(_engine)  # wrapped here, not decorated: mutmut mutates _engine (docs/testing.md)
 
 
 def _invalid(pattern: str) -> str | None:

@@ -42,13 +42,15 @@ DOCUMENTS: dict[str, tuple[str, ...]] = {
 _PLACEHOLDER = re.compile(r"\\\$\\\{[^}]*\\\}|<[^>]*>")
 
 
-@functools.cache
 def _key_patterns(scope: str) -> re.Pattern[str]:
     """The condition keys of a service (or "aws" for the global keys) as one case-insensitive pattern: `${TagKey}`-style
     parts match any text."""
     keys = service_reference()["global_conditions"] if scope == "aws" else service_reference()["services"][scope]["conditions"]
     alternatives = [_PLACEHOLDER.sub(".+", re.escape(k)) for k in keys]
     return re.compile("^(?:" + "|".join(alternatives or ["(?!)"]) + ")$", re.IGNORECASE)
+
+
+_key_patterns = functools.cache(_key_patterns)  # wrapped here, not decorated: mutmut mutates _key_patterns (docs/testing.md)
 
 
 def _action_findings(pattern: str) -> str | None:

@@ -207,7 +207,6 @@ def _name_input(type_: str) -> str | None:
     return "name"
 
 
-@functools.cache
 def skip_reason(cfn_type: str, action: str) -> str | None:
     """Why a handler permission is not checked (None: it is): denied by design, not an IAM action, or an exception."""
     if action in DENIED_BY_DESIGN:
@@ -215,6 +214,9 @@ def skip_reason(cfn_type: str, action: str) -> str | None:
     if not exists(action):
         return NOT_IAM_REASON
     return exception_for(cfn_type, action)
+
+
+skip_reason = functools.cache(skip_reason)  # wrapped here, not decorated: mutmut mutates skip_reason (docs/testing.md)
 
 
 def skipped_rows() -> list[tuple[str, str, str]]:
@@ -316,7 +318,6 @@ def own_arn_format(type_: str) -> str | None:
     return _own_formats().get(type_)
 
 
-@functools.cache
 def _own_formats() -> dict[str, str]:
     data = handler_permissions()
     found = {}
@@ -338,6 +339,9 @@ def _own_formats() -> dict[str, str]:
         if counts:
             found[type_] = counts.most_common(1)[0][0]
     return found
+
+
+_own_formats = functools.cache(_own_formats)  # wrapped here, not decorated: mutmut mutates _own_formats (docs/testing.md)
 
 
 def _owns(type_: str, service: str) -> bool:

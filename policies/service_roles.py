@@ -70,7 +70,6 @@ class Service:
     needs: tuple[Need, ...]
 
 
-@functools.cache
 def services() -> tuple[Service, ...]:
     """The needs data file, read once."""
     data = json.loads(NEEDS_FILE.read_text())
@@ -78,6 +77,9 @@ def services() -> tuple[Service, ...]:
         Service(s["service"], s["principal"], s["usedBy"], s["roleInput"], tuple(s.get("acceptedManagedPolicies", [])),
                 tuple(Need(n["action"], n["resource"], n.get("context", {}), n.get("when"), n["source"]) for n in s["needs"]))
         for s in data["services"])
+
+
+services = functools.cache(services)  # wrapped here, not decorated: mutmut mutates services (docs/testing.md)
 
 
 # ---- what the using resource binds ---------------------------------------------------------------------------
@@ -351,9 +353,11 @@ def findings(args: StackValidationArgs, user: PolicyResource, service: Service) 
 # ---- CloudFront standard logging: no role, an ACL grant and a key policy ------------------------------------------
 
 
-@functools.cache
 def _log_delivery() -> dict[str, Any]:
     return dict(json.loads(NEEDS_FILE.read_text())["cloudFrontLogDelivery"])
+
+
+_log_delivery = functools.cache(_log_delivery)  # wrapped here, not decorated: mutmut mutates _log_delivery (docs/testing.md)
 
 
 def _names_service(statement: Mapping[str, Any], principal: str) -> bool:

@@ -154,9 +154,11 @@ def covers_everything(cidrs: list[str]) -> bool:
 # ---- versions from AWS's own catalogues (stacks/settings/data/versions.json, scripts/refresh_versions.py) -----
 
 
-@functools.cache
 def versions() -> dict[str, Any]:
     return dict(json.loads((DATA / "versions.json").read_text(encoding="utf-8")))
+
+
+versions = functools.cache(versions)  # wrapped here, not decorated: mutmut mutates versions (docs/testing.md)
 
 
 def eks_versions() -> list[str]:
