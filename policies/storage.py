@@ -65,15 +65,24 @@ def expires_everything(rules: list[Any], within_days: int = TRANSIENT_MAX_DAYS) 
     return False
 
 
-def transient_buckets(args: StackValidationArgs, report: ReportViolation) -> set[str]:
-    """URNs of the buckets tagged transient whose lifecycle really does expire everything."""
+def is_transient(bucket: PolicyResource, rules: list[Any]) -> bool:
+    """Tagged transient, with a lifecycle (these rules) that really does expire everything."""
     tag, value = TRANSIENT_TAG
+    return (get(bucket.props, "tags") or {}).get(tag) == value and expires_everything(rules)
+
+
+def transient_buckets(args: StackValidationArgs, report: ReportViolation) -> set[str]:
+    """URNs of the buckets tagged transient whose lifecycle really does expire everything (a bucket whose tags are
+    unknown at preview is reported, and not excused)."""
     grouped = configs_by_bucket(args, S3_LIFECYCLE, report)
-    return {
-        bucket.urn for bucket in of_type(args, S3_BUCKET)
-        if (get(bucket.props, "tags") or {}).get(tag) == value
-        and expires_everything([rule for sub in grouped.get(bucket.urn, []) for rule in items(sub.props, "rules")])
-    }
+    found: set[str] = set()
+
+    def check(bucket: PolicyResource) -> None:
+        if is_transient(bucket, [rule for sub in grouped.get(bucket.urn, []) for rule in items(sub.props, "rules")]):
+            found.add(bucket.urn)
+
+    per_resource(of_type(args, S3_BUCKET), report, check)
+    return found
 
 
 def _each_bucket(args: StackValidationArgs, type_: str, report: ReportViolation, check: Any) -> None:
@@ -236,12 +245,10 @@ def _lifecycle(args: StackValidationArgs, report: ReportViolation) -> None:
     glacier_max = int(config(args, "glacierWithinDays", DEFAULT_GLACIER_DAYS))
     expire_max = int(config(args, "expireWithinDays", DEFAULT_EXPIRE_DAYS))
 
-    transient = transient_buckets(args, report)
-
     def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
-        if bucket.urn in transient:
-            return
         rules = [rule for sub in subs for rule in items(sub.props, "rules")]
+        if is_transient(bucket, rules):
+            return
         glacier, expire = noncurrent_lifecycle(rules)
         if glacier is None or glacier > glacier_max:
             report(f"bucket {bucket.name}: non-current versions must move to Glacier within {glacier_max} days (found {glacier})", bucket.urn)

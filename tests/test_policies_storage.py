@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from drctl.checking import check_plan
 from policies import stack, storage
 from policies._common import (
     S3_BUCKET,
@@ -18,7 +19,13 @@ from policies._common import (
     S3_SSE,
     S3_VERSIONING,
 )
-from tests.helpers.policies import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, res, urn, violations, without
+from tests.helpers.policies import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, plan_of, res, urn, violations, without
+
+
+def blamed(policy, records, config=None) -> list[tuple[str, str]]:
+    """(resource, message) of each violation: the resource a stack policy blames is part of its verdict."""
+    overrides = {policy.name: config} if config else None
+    return [(v.resource, v.message) for v in check_plan(plan_of(*records), [policy], overrides)]
 
 
 def tls_policy(bucket: str) -> str:
@@ -251,3 +258,69 @@ def test_a_data_bucket_named_as_a_log_target_is_not_excused():
     assert violations(storage.s3_access_logged, records) == [
         "bucket logs has no server access logging (BucketLogging) into a log bucket"]
     assert violations(storage.s3_sse_kms, records) == ["bucket logs: sseAlgorithm is AES256, it must be aws:kms"]
+
+
+def transient_set() -> list:
+    """A canary's bucket tagged transient whose one whole-bucket rule expires every object, old versions too, in 31 days."""
+    return [
+        res(S3_BUCKET, "canary", {"bucket": "aivo-canary-artifacts", "tags": {"data-class": "transient"}}, region=WEST),
+        res(S3_LIFECYCLE, "canary-lifecycle", {"bucket": "aivo-canary-artifacts", "rules": [{
+            "id": "expire", "status": "Enabled", "filter": {}, "expiration": {"days": 31},
+            "noncurrentVersionExpiration": {"noncurrentDays": 31}}]}, region=WEST),
+    ]
+
+
+NOT_REPLICATED = ["bucket canary is neither replicated to another region nor a replica"]
+OTHER_RULE = {"id": "runs", "status": "Disabled", "filter": {}, "expiration": {"days": 1},
+              "noncurrentVersionExpiration": {"noncurrentDays": 1}}
+
+
+@pytest.mark.parametrize(("name", "path", "value", "expected"), [
+    ("canary-lifecycle", "rules.0.id", "expire", []),  # exactly 31 days, current and old versions
+    ("canary-lifecycle", "rules", [OTHER_RULE, {**OTHER_RULE, "status": "Enabled", "expiration": {"days": 31}}], []),
+    ("canary-lifecycle", "rules.0.status", "Disabled", NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.filter", {"prefix": "runs/"}, NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.filter", {"tag": {"key": "kind", "value": "run"}}, NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.filter", {"and": {"prefix": "runs/", "tags": {"kind": "run"}}}, NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.expiration.days", 32, NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.noncurrentVersionExpiration.noncurrentDays", 32, NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.expiration", DELETE, NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.noncurrentVersionExpiration", DELETE, NOT_REPLICATED),
+    ("canary", "tags", {"data-class": "logs"}, NOT_REPLICATED),
+    ("canary", "tags", DELETE, NOT_REPLICATED),
+])
+def test_only_a_transient_bucket_that_expires_everything_within_31_days_is_excused_from_replication(name, path, value, expected):
+    assert violations(stack.buckets_replicated, mutate([*compliant(), *transient_set()], name, path, value)) == expected
+
+
+def test_a_transient_bucket_without_a_lifecycle_is_not_excused():
+    assert violations(stack.buckets_replicated, [*compliant(), *transient_set()[:1]]) == NOT_REPLICATED
+
+
+def test_a_transient_bucket_is_excused_from_the_glacier_lifecycle_only_while_it_expires_everything():
+    records = [*compliant(), *transient_set()]
+    assert violations(storage.s3_noncurrent_lifecycle, records) == []
+    assert violations(storage.s3_noncurrent_lifecycle, mutate(records, "canary-lifecycle", "rules.0.expiration.days", 32)) == [
+        "bucket canary: non-current versions must move to Glacier within 30 days (found None)"]
+    assert violations(storage.s3_noncurrent_lifecycle, mutate(records, "canary", "tags", {"data-class": "logs"})) == [
+        "bucket canary: non-current versions must move to Glacier within 30 days (found None)"]
+
+
+UNKNOWN_TAGS = "canary: tags is unknown at preview, so this cannot be verified; make it known at preview (e.g. build it from settings)"
+
+
+@pytest.mark.parametrize(("policy", "expected"), [
+    (storage.s3_noncurrent_lifecycle, [("canary", UNKNOWN_TAGS)]),
+    (stack.buckets_replicated, [("canary", NOT_REPLICATED[0]), ("canary", UNKNOWN_TAGS)]),
+], ids=lambda v: getattr(v, "name", None))
+def test_bucket_tags_unknown_at_preview_are_reported_against_the_bucket_which_is_not_excused(policy, expected):
+    assert blamed(policy, mutate([*compliant(), *transient_set()], "canary", "tags", UNKNOWN)) == expected
+
+
+def test_a_lifecycle_that_cannot_be_joined_to_its_bucket_is_reported_once():
+    orphan = mutate(compliant(), "source-lifecycle", "bucket", UNKNOWN)
+    assert violations(storage.s3_noncurrent_lifecycle, orphan) == [
+        "bucket source: non-current versions must expire within 365 days (found None)",
+        "bucket source: non-current versions must move to Glacier within 30 days (found None)",
+        "source-lifecycle: bucket is unknown at preview and has no dependency on a declared bucket, so it cannot be joined to one",
+    ]
