@@ -29,8 +29,10 @@ from ._common import (
     S3_REPLICATION,
     S3_SSE,
     S3_VERSIONING,
+    UnknownAtPreview,
     as_list,
     bucket_name,
+    bucket_of,
     config,
     configs_by_bucket,
     get,
@@ -116,10 +118,18 @@ s3_versioning_enabled = StackValidationPolicy(
 def log_targets(args: StackValidationArgs) -> set[str]:
     """Names of the log buckets: tagged `data-class: logs` and receiving other buckets' S3 server access logs (targets
     of the stack's BucketLogging). Both, so that naming a data bucket as a log target never excuses it."""
-    targets = {str(target) for sub in of_type(args, S3_LOGGING)
-               if (target := get(sub.props, "targetBucket")) and target != get(sub.props, "bucket")}
-    return {name for b in of_type(args, S3_BUCKET)
-            if (name := bucket_name(b)) in targets and get(b.props, "tags", {}).get("data-class") == "logs"}
+    buckets = of_type(args, S3_BUCKET)
+    targets = set()
+    for sub in of_type(args, S3_LOGGING):
+        try:
+            target = get(sub.props, "targetBucket")
+        except UnknownAtPreview:
+            continue  # names no log bucket; the policies over BucketLogging report it
+        # A new bucket's id (the logging's `bucket`) is unknown at preview: compare with the name of the bucket it joins.
+        source = bucket_of(sub, buckets)
+        if target and (source is None or target != bucket_name(source)):
+            targets.add(str(target))
+    return {name for b in buckets if (name := bucket_name(b)) in targets and get(b.props, "tags", {}).get("data-class") == "logs"}
 
 
 def _sse_kms(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -380,12 +390,15 @@ s3_multipart_aborted = StackValidationPolicy(
 
 def cdn_log_buckets(args: StackValidationArgs) -> set[str]:
     """URNs of the buckets a CloudFront distribution's standard logging writes into (its loggingConfig.bucket, the
-    bucket's domain name, or the Bucket that value came from)."""
+    bucket's domain name, or the Bucket that value came from, as it is at preview when that name is unknown)."""
     buckets = of_type(args, S3_BUCKET)
     found: set[str] = set()
     for distribution in of_type(args, CLOUDFRONT_DISTRIBUTION):
-        target = get(distribution.props, "loggingConfig.bucket")
-        name = str(target).split(".s3.", 1)[0] if isinstance(target, str) else None
+        try:
+            target = get(distribution.props, "loggingConfig.bucket")
+        except UnknownAtPreview:
+            target = None  # the bucket's domain name, unknown at preview: the Bucket is its property dependency
+        name = target.rsplit(".s3.", 1)[0] if isinstance(target, str) else None  # a bucket's name may hold ".s3."
         found |= {b.urn for b in buckets if name is not None and bucket_name(b) == name}
         found |= {d.urn for d in distribution.property_dependencies.get("loggingConfig", []) if d.resource_type == S3_BUCKET}
     return found
