@@ -102,3 +102,30 @@ def test_backup_retention_is_configurable_with_bounds():
     ]
     schema = backups.backup_plan_retention.config_schema.properties["minimumRetentionDays"]
     assert (schema["minimum"], schema["default"]) == (1, 90)
+
+
+@pytest.mark.parametrize(("policy", "name", "path", "value", "expected"), [
+    (backups.backup_plan_retention, "weekly", "rules", [], ["the backup plan has no rules"]),
+    (cache.cache_snapshots, "redis", "snapshotRetentionLimit", 1, []),  # exactly the minimum
+    (cache.cache_snapshots, "redis", "snapshotRetentionLimit", DELETE, ["snapshotRetentionLimit is None; it must be at least 1 days"]),
+])
+def test_one_more_mutated_field(policy, name, path, value, expected):
+    assert violations(policy, mutate(compliant(), name, path, value)) == expected
+
+
+def test_snapshot_retention_is_configurable():
+    assert violations(cache.cache_snapshots, compliant(), config={"minimumSnapshotRetentionDays": 8}) == [
+        "snapshotRetentionLimit is 7; it must be at least 8 days"]
+    assert violations(cache.cache_snapshots, compliant(), config={"minimumSnapshotRetentionDays": 7}) == []
+
+
+@pytest.mark.parametrize(("policy", "name", "path"), [
+    (backups.backup_vault_encrypted, "vault", "kmsKeyArn"),
+    (cache.cache_customer_key, "redis", "kmsKeyId"),
+])
+def test_a_resources_own_region_input_wins_over_its_providers(policy, name, path):
+    """pulumi-aws v7: a resource's `region` input places it, whatever region its provider has."""
+    records = mutate(mutate(compliant(), name, "region", WEST), name, path, f"arn:aws:kms:{WEST}:{ACCOUNT}:key/k")
+    assert violations(policy, records) == []
+    del next(r for r in records if r.name == name).inputs["region"]
+    assert len(violations(policy, records)) == 1
