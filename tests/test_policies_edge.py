@@ -152,3 +152,28 @@ def test_an_unknown_value_is_a_violation_not_a_pass(policy, name, path, expected
 @pytest.mark.parametrize("ttl", ["720h", "720h0m0s", "43200m", "721h"])
 def test_a_velero_ttl_at_or_above_the_runbook_minimum_passes(ttl):
     assert violations(velero.velero_schedule_ttl, mutate(compliant(), "daily", "spec.template.ttl", ttl)) == []
+
+
+def test_the_failover_ttl_and_status_codes_are_configurable():
+    assert violations(dns.route53_failover_ttl, compliant(), config={"maximumTtlSeconds": 30}) == [
+        "ttl is 60; a failover record must have a TTL of at most 30 seconds"] * 2
+    assert violations(dns.cloudfront_origin_failover, compliant(), config={"requiredStatusCodes": [403, 500]}) == [
+        "origin group failover: failoverCriteria.statusCodes must include 403"]
+
+
+@pytest.mark.parametrize(("type_", "inputs", "expected"), [
+    # a type the pack does not list is checked when it takes tags
+    ("aws:sqs/queue:Queue", {"name": "q", "tags": {"service": "assets"}}, ["missing tags: tier, environment"]),
+    ("aws:sqs/queue:Queue", {"name": "q"}, []),
+    ("kubernetes:core/v1:ConfigMap", {"metadata": {"name": "x"}, "tags": {}}, []),
+    # tags that are not a map carry none
+    ("aws:s3/bucket:Bucket", {"bucket": "b", "tags": "service=assets"}, ["missing tags: service, tier, environment"]),
+])
+def test_what_is_taggable(type_, inputs, expected):
+    assert violations(tagging.resources_tagged, [res(type_, "x", inputs, region=EAST)]) == expected
+
+
+def test_the_required_tags_are_configurable():
+    records = [res(S3_BUCKET, "bucket", {"bucket": "b", "tags": {"service": "assets", "owner": "data"}}, region=EAST)]
+    assert violations(tagging.resources_tagged, records, config={"requiredTags": ["owner", "service"]}) == []
+    assert violations(tagging.resources_tagged, records, config={"requiredTags": ["owner", "team"]}) == ["missing tags: team"]
