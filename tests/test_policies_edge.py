@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from drctl.checking import check_plan
 from policies import dns, iam, tagging, velero
 from policies._common import (
     CLOUDFRONT_DISTRIBUTION,
@@ -17,7 +18,7 @@ from policies._common import (
     VELERO_LOCATION,
     VELERO_SCHEDULE,
 )
-from tests.helpers.policies import DELETE, EAST, UNKNOWN, WEST, mutate, res, violations
+from tests.helpers.policies import DELETE, EAST, UNKNOWN, WEST, mutate, plan_of, res, violations
 
 TAGS = {"service": "assets", "tier": "Critical", "environment": "production"}
 
@@ -177,3 +178,57 @@ def test_the_required_tags_are_configurable():
     records = [res(S3_BUCKET, "bucket", {"bucket": "b", "tags": {"service": "assets", "owner": "data"}}, region=EAST)]
     assert violations(tagging.resources_tagged, records, config={"requiredTags": ["owner", "service"]}) == []
     assert violations(tagging.resources_tagged, records, config={"requiredTags": ["owner", "team"]}) == ["missing tags: team"]
+
+
+@pytest.mark.parametrize(("ttl", "expected"), [
+    ("719h59m60s", []),  # seconds count towards the hours
+    ("719h3600s", []),
+    ("719h59m", ["spec.template.ttl is 719h59m; backups must be kept at least 720h"]),
+    (720, ["spec.template.ttl is 720; it must be a duration such as 720h0m0s"]),  # a number is no duration
+    ("", ["spec.template.ttl is ; it must be a duration such as 720h0m0s"]),
+])
+def test_velero_ttls_are_go_durations(ttl, expected):
+    assert violations(velero.velero_schedule_ttl, mutate(compliant(), "daily", "spec.template.ttl", ttl)) == expected
+
+
+def test_the_velero_ttl_minimum_is_configurable():
+    records = mutate(compliant(), "daily", "spec.template.ttl", "24h")
+    assert violations(velero.velero_schedule_ttl, records, config={"minimumTtlHours": 24}) == []
+    assert violations(velero.velero_schedule_ttl, records, config={"minimumTtlHours": 25}) == [
+        "spec.template.ttl is 24h; backups must be kept at least 25h"]
+
+
+READ_WRITE = mutate(compliant(), "dr-location", "spec.accessMode", "ReadWrite")
+STANDBY = ("dr-location", "dr-location: the standby location on aivo-production-velero-us-west-2 must have spec.accessMode "
+           "ReadOnly, so the DR cluster never deletes or overwrites replicated backups")
+AURORA = "aws:rds/cluster:Cluster"
+
+
+def blamed(policy, records, config=None) -> list[tuple[str, str]]:
+    """(resource, message) of each violation: the resource a stack policy blames is part of its verdict."""
+    overrides = {policy.name: config} if config else None
+    return [(v.resource, v.message) for v in check_plan(plan_of(*records), [policy], overrides)]
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ([], [STANDBY]),
+    # database.drMode aurora-global: the DR cluster detached from the global database is the writer
+    ([res(AURORA, "dr-cluster", {"clusterIdentifier": "aivo-dr"}, region=WEST)], []),
+    ([res(AURORA, "dr-cluster", {"clusterIdentifier": "aivo-dr", "globalClusterIdentifier": "g"}, region=WEST)], [STANDBY]),
+    ([res(AURORA, "primary-cluster", {"clusterIdentifier": "aivo"}, region=EAST)], [STANDBY]),
+    ([res(AURORA, "dr-cluster", {"clusterIdentifier": "aivo-dr", "region": WEST}, region=EAST)], []),
+    ([res("aws:rds/instance:Instance", "promoted", {"identifier": "aivo-dr", "region": WEST}, region=EAST)], []),
+    ([res("aws:rds/instance:Instance", "primary-db", {"identifier": "aivo"}, region=EAST)], [STANDBY]),
+    ([res("aws:rds/instance:Instance", "replica", {"identifier": "aivo-dr", "replicateSourceDb": UNKNOWN}, region=WEST)],
+     [("(stack)", "replicateSourceDb is unknown at preview, so this cannot be verified; make it known at preview (e.g. build it "
+       "from settings)")]),
+])
+def test_the_standby_location_is_read_only_until_the_dr_database_is_a_writer(extra, expected):
+    assert blamed(velero.velero_standby_location_read_only, [*READ_WRITE, *extra]) == expected
+
+
+def test_the_dr_region_of_the_standby_location_is_configurable():
+    assert violations(velero.velero_standby_location_read_only, READ_WRITE, config={"drRegion": EAST}) == []
+    assert blamed(velero.velero_standby_location_read_only, mutate(READ_WRITE, "dr-location", "spec.config.region", UNKNOWN)) == [
+        ("dr-location", "dr-location: spec.config.region is unknown at preview, so this cannot be verified; make it known at "
+         "preview (e.g. build it from settings)")]
