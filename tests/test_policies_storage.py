@@ -610,3 +610,16 @@ def test_bucket_policy_statements_for_everyone(statements, expected):
     document["Statement"] = [document["Statement"][0], *statements]
     records = mutate(compliant(), "source-tls-only", "policy", json.dumps(document))
     assert blamed(storage.s3_policy_not_public, records) == [on_bucket(m) for m in expected]
+
+
+def test_a_log_target_is_found_after_a_logging_whose_target_is_unknown():
+    records = mutate(mutate([*compliant(), *log_bucket()], "source-access-logs", "targetBucket", UNKNOWN),
+                     "replica-access-logs", "targetBucket", "aivo-production-logs-us-east-1")
+    assert violations(storage.s3_sse_kms, records) == []
+
+
+def test_an_unjoinable_lifecycle_is_reported_by_the_replication_policy_too():
+    """It might be the expiry that excuses a transient bucket."""
+    orphan = mutate(compliant(), "source-lifecycle", "bucket", UNKNOWN)
+    assert blamed(stack.buckets_replicated, orphan) == [("source-lifecycle", "source-lifecycle: bucket is unknown at preview and has "
+                                                         "no dependency on a declared bucket, so it cannot be joined to one")]
