@@ -168,7 +168,6 @@ def test_parameter_groups_of_other_engines_are_not_postgresql_logging_subjects()
     (database.rds_backups_replication, "pitr", "kmsKeyId", DELETE,
      ["kmsKeyId must be set: replicated automated backups of an encrypted instance need a key in the destination region"]),
     # a same-region replica names its source by identifier or ARN and inherits its key
-    (database.rds_cross_region_replica_kms, "replica", "replicateSourceDb", f"arn:aws:rds:{WEST}:{ACCOUNT}:db:aivo-other", []),
     # RDS upgrades minor versions unless told not to
     (database.rds_engine_major_version_when_auto_upgrading, "writer", "autoMinorVersionUpgrade", DELETE, []),
     (database.rds_enhanced_monitoring, "writer", "monitoringRoleArn", f"arn:aws:sts::{ACCOUNT}:assumed-role/monitoring/x",
@@ -212,3 +211,9 @@ def test_backup_replication_in_a_region_set_on_the_resource():
 def test_the_backup_replication_retention_minimum_is_configurable():
     assert violations(database.rds_backups_replication, compliant(), config={"minimumRetentionDays": 31}) == [
         "retentionPeriod is 30; it must be at least 31 days"]
+
+
+def test_a_same_region_replica_named_by_arn_needs_no_key_of_its_own():
+    records = mutate(mutate(compliant(), "replica", "replicateSourceDb", f"arn:aws:rds:{WEST}:{ACCOUNT}:db:aivo-other"),
+                     "replica", "kmsKeyId", DELETE)
+    assert violations(database.rds_cross_region_replica_kms, records) == []
