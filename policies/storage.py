@@ -29,8 +29,10 @@ from ._common import (
     S3_REPLICATION,
     S3_SSE,
     S3_VERSIONING,
+    UnknownAtPreview,
     as_list,
     bucket_name,
+    bucket_of,
     config,
     configs_by_bucket,
     get,
@@ -65,15 +67,24 @@ def expires_everything(rules: list[Any], within_days: int = TRANSIENT_MAX_DAYS) 
     return False
 
 
-def transient_buckets(args: StackValidationArgs, report: ReportViolation) -> set[str]:
-    """URNs of the buckets tagged transient whose lifecycle really does expire everything."""
+def is_transient(bucket: PolicyResource, rules: list[Any]) -> bool:
+    """Tagged transient, with a lifecycle (these rules) that really does expire everything."""
     tag, value = TRANSIENT_TAG
+    return (get(bucket.props, "tags") or {}).get(tag) == value and expires_everything(rules)
+
+
+def transient_buckets(args: StackValidationArgs, report: ReportViolation) -> set[str]:
+    """URNs of the buckets tagged transient whose lifecycle really does expire everything (a bucket whose tags are
+    unknown at preview is reported, and not excused)."""
     grouped = configs_by_bucket(args, S3_LIFECYCLE, report)
-    return {
-        bucket.urn for bucket in of_type(args, S3_BUCKET)
-        if (get(bucket.props, "tags") or {}).get(tag) == value
-        and expires_everything([rule for sub in grouped.get(bucket.urn, []) for rule in items(sub.props, "rules")])
-    }
+    found: set[str] = set()
+
+    def check(bucket: PolicyResource) -> None:
+        if is_transient(bucket, [rule for sub in grouped.get(bucket.urn, []) for rule in items(sub.props, "rules")]):
+            found.add(bucket.urn)
+
+    per_resource(of_type(args, S3_BUCKET), report, check)
+    return found
 
 
 def _each_bucket(args: StackValidationArgs, type_: str, report: ReportViolation, check: Any) -> None:
@@ -107,10 +118,18 @@ s3_versioning_enabled = StackValidationPolicy(
 def log_targets(args: StackValidationArgs) -> set[str]:
     """Names of the log buckets: tagged `data-class: logs` and receiving other buckets' S3 server access logs (targets
     of the stack's BucketLogging). Both, so that naming a data bucket as a log target never excuses it."""
-    targets = {str(target) for sub in of_type(args, S3_LOGGING)
-               if (target := get(sub.props, "targetBucket")) and target != get(sub.props, "bucket")}
-    return {name for b in of_type(args, S3_BUCKET)
-            if (name := bucket_name(b)) in targets and get(b.props, "tags", {}).get("data-class") == "logs"}
+    buckets = of_type(args, S3_BUCKET)
+    targets = set()
+    for sub in of_type(args, S3_LOGGING):
+        try:
+            target = get(sub.props, "targetBucket")
+        except UnknownAtPreview:
+            continue  # names no log bucket; the policies over BucketLogging report it
+        # A new bucket's id (the logging's `bucket`) is unknown at preview: compare with the name of the bucket it joins.
+        source = bucket_of(sub, buckets)
+        if target and (source is None or target != bucket_name(source)):
+            targets.add(str(target))
+    return {name for b in buckets if (name := bucket_name(b)) in targets and get(b.props, "tags", {}).get("data-class") == "logs"}
 
 
 def _sse_kms(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -236,12 +255,10 @@ def _lifecycle(args: StackValidationArgs, report: ReportViolation) -> None:
     glacier_max = int(config(args, "glacierWithinDays", DEFAULT_GLACIER_DAYS))
     expire_max = int(config(args, "expireWithinDays", DEFAULT_EXPIRE_DAYS))
 
-    transient = transient_buckets(args, report)
-
     def check(bucket: PolicyResource, subs: list[PolicyResource]) -> None:
-        if bucket.urn in transient:
-            return
         rules = [rule for sub in subs for rule in items(sub.props, "rules")]
+        if is_transient(bucket, rules):
+            return
         glacier, expire = noncurrent_lifecycle(rules)
         if glacier is None or glacier > glacier_max:
             report(f"bucket {bucket.name}: non-current versions must move to Glacier within {glacier_max} days (found {glacier})", bucket.urn)
@@ -373,12 +390,15 @@ s3_multipart_aborted = StackValidationPolicy(
 
 def cdn_log_buckets(args: StackValidationArgs) -> set[str]:
     """URNs of the buckets a CloudFront distribution's standard logging writes into (its loggingConfig.bucket, the
-    bucket's domain name, or the Bucket that value came from)."""
+    bucket's domain name, or the Bucket that value came from, as it is at preview when that name is unknown)."""
     buckets = of_type(args, S3_BUCKET)
     found: set[str] = set()
     for distribution in of_type(args, CLOUDFRONT_DISTRIBUTION):
-        target = get(distribution.props, "loggingConfig.bucket")
-        name = str(target).split(".s3.", 1)[0] if isinstance(target, str) else None
+        try:
+            target = get(distribution.props, "loggingConfig.bucket")
+        except UnknownAtPreview:
+            target = None  # the bucket's domain name, unknown at preview: the Bucket is its property dependency
+        name = target.rsplit(".s3.", 1)[0] if isinstance(target, str) else None  # a bucket's name may hold ".s3."
         found |= {b.urn for b in buckets if name is not None and bucket_name(b) == name}
         found |= {d.urn for d in distribution.property_dependencies.get("loggingConfig", []) if d.resource_type == S3_BUCKET}
     return found

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from drctl.checking import check_plan
 from policies import aurora, stack
-from tests.helpers.policies import ACCOUNT, DELETE, EAST, WEST, mutate, res, violations, with_option
+from tests.helpers.policies import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, plan_of, res, violations, with_option
 
 EAST_KEY = f"arn:aws:kms:{EAST}:{ACCOUNT}:key/primary"
 WEST_KEY = f"arn:aws:kms:{WEST}:{ACCOUNT}:key/dr"
@@ -108,3 +109,62 @@ def test_the_rpo_bound_is_configurable():
 def test_the_global_and_regional_clusters_are_protected(name):
     assert violations(stack.data_stores_protected, with_option(compliant(), name, protect=False)) == [
         "protect must be true on a data store, so no `pulumi up` or `destroy` can delete or replace it"]
+
+
+def blamed(policy, records, config=None) -> list[tuple[str, str]]:
+    """(resource, message) of each violation: the resource a stack policy blames is part of its verdict."""
+    overrides = {policy.name: config} if config else None
+    return [(v.resource, v.message) for v in check_plan(plan_of(*records), [policy], overrides)]
+
+
+RPO = ("rds.global_db_rpo is {} in its cluster parameter group; it must be 20-300 seconds, so that commits wait rather than "
+       "let the RPO grow past the tier's")
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda r: mutate(r, "params", "parameters.1.value", "20"), []),  # both bounds are allowed
+    (lambda r: mutate(r, "params", "parameters.1.value", "300"), []),
+    (lambda r: mutate(r, "params", "parameters.1.value", "301"), [("primary", "primary: " + RPO.format(301))]),
+    (lambda r: mutate(r, "params", "parameters.1.value", "19"), [("primary", "primary: " + RPO.format(19))]),
+    (lambda r: mutate(r, "params", "parameters.1.value", "1m"), [("primary", "primary: " + RPO.format("1m"))]),
+    # a parameter group this stack does not declare cannot be read
+    (lambda r: mutate(r, "primary", "dbClusterParameterGroupName", "default.aurora-postgresql16"),
+     [("primary", "primary: " + RPO.format(None))]),
+    # only the primary member (it names the master user) holds the RPO
+    (lambda r: mutate(mutate(r, "params", "parameters.1.value", "600"), "primary", "masterUsername", DELETE), []),
+    (lambda r: mutate(mutate(r, "params", "parameters.1.value", "600"), "primary", "globalClusterIdentifier", DELETE), []),
+    (lambda r: mutate(r, "primary", "dbClusterParameterGroupName", UNKNOWN),
+     [("primary", "primary: dbClusterParameterGroupName is unknown at preview, so this cannot be verified; make it known at "
+       "preview (e.g. build it from settings)")]),
+])
+def test_the_primarys_rpo_is_reported_against_it(change, expected):
+    assert blamed(aurora.aurora_global_rpo, change(compliant())) == expected
+
+
+def test_a_member_that_ignores_no_drift_names_both_fields():
+    records = with_option(compliant(), "primary", ignore_changes=[])
+    assert violations(aurora.aurora_member_drift_ignored, records) == [
+        "ignoreChanges is []; a member of a global database must ignore globalClusterIdentifier, replicationSourceIdentifier: "
+        "provider drift on them detaches or promotes the cluster (cloudposse/terraform-aws-rds-cluster #281, "
+        "terraform-provider-aws #40921); only the failover flip may drop globalClusterIdentifier"]
+
+
+def test_the_retention_minimum_is_configurable():
+    assert violations(aurora.aurora_deletion_protected, compliant(), config={"minimumRetentionDays": 35}) == [
+        "backupRetentionPeriod is 30; it must be at least 35 days"] * 2
+    assert violations(aurora.aurora_deletion_protected, mutate(compliant(), "primary", "backupRetentionPeriod", 29)) == [
+        "backupRetentionPeriod is 29; it must be at least 30 days"]
+
+
+@pytest.mark.parametrize(("policy", "name", "path", "value"), [
+    (aurora.aurora_encrypted_own_key, "secondary", "kmsKeyId", WEST_KEY),
+    (aurora.aurora_instance_private_observed, "writer", "performanceInsightsKmsKeyId", WEST_KEY),
+])
+def test_a_resources_own_region_input_wins_over_its_providers(policy, name, path, value):
+    """pulumi-aws v7: a resource's `region` input places it, whatever region its provider has."""
+    records = mutate(mutate(compliant(), name, "region", WEST), name, path, value)
+    moved = next(r for r in records if r.name == name)
+    moved.provider = next(r for r in records if r.name == "primary").provider  # us-east-1's
+    assert violations(policy, records) == []
+    del moved.inputs["region"]
+    assert len(violations(policy, records)) == 1

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from drctl.checking import check_plan
 from policies import cdn, database
 from policies._common import CLOUDFRONT_DISTRIBUTION, RDS_INSTANCE
-from tests.helpers.policies import DELETE, UNKNOWN, mutate, res, violations
+from tests.helpers.policies import DELETE, UNKNOWN, mutate, plan_of, res, urn, violations
 
 ACL_ARN = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/aivo-cdn/0a1b2c3d-0000-1111-2222-333344445555"
 HEADERS = {
@@ -98,3 +99,111 @@ def test_a_web_acl_not_known_at_preview_is_a_violation():
 def test_the_writer_created_with_a_write_only_password_and_a_promoted_replica_both_pass():
     promoted = res(RDS_INSTANCE, "promoted", {"storageEncrypted": True})  # carries its former source's password
     assert violations(database.rds_password_write_only, [promoted]) == []
+
+
+def blamed(policy, records, config=None) -> list[tuple[str, str]]:
+    """(resource, message) of each violation: the resource a stack policy blames is part of its verdict."""
+    overrides = {policy.name: config} if config else None
+    return [(v.resource, v.message) for v in check_plan(plan_of(*records), [policy], overrides)]
+
+
+HEADER_FINDING = "cdn: defaultCacheBehavior: response headers policy headers must set {}"
+HSTS = "Strict-Transport-Security (override, max-age at least 31536000)"
+
+
+@pytest.mark.parametrize(("path", "value", "missing"), [
+    ("strictTransportSecurity.accessControlMaxAgeSec", 31536000, None),  # exactly a year
+    ("strictTransportSecurity.accessControlMaxAgeSec", DELETE, HSTS),
+    ("strictTransportSecurity.override", False, HSTS),
+    ("strictTransportSecurity", DELETE, HSTS),
+    ("contentTypeOptions.override", False, "X-Content-Type-Options (override)"),
+    ("frameOptions.frameOption", "SAMEORIGIN", None),
+    ("frameOptions.frameOption", "ALLOW-FROM https://example.org", "X-Frame-Options DENY or SAMEORIGIN (override)"),
+    ("referrerPolicy.override", False, "Referrer-Policy (override)"),
+    ("referrerPolicy.referrerPolicy", DELETE, "Referrer-Policy (override)"),
+    ("xssProtection.protection", False, "X-XSS-Protection 1; mode=block (override)"),
+    ("xssProtection.modeBlock", False, "X-XSS-Protection 1; mode=block (override)"),
+    ("xssProtection.override", False, "X-XSS-Protection 1; mode=block (override)"),
+])
+def test_each_security_header_is_set_over_the_origins(path, value, missing):
+    records = mutate(compliant(), "headers", f"securityHeadersConfig.{path}", value)
+    assert blamed(cdn.cloudfront_security_headers, records) == ([("cdn", HEADER_FINDING.format(missing))] if missing else [])
+
+
+def test_every_missing_header_is_named_and_the_hsts_minimum_is_configurable():
+    records = mutate(mutate(compliant(), "headers", "securityHeadersConfig.contentTypeOptions", DELETE),
+                     "headers", "securityHeadersConfig.referrerPolicy", DELETE)
+    assert violations(cdn.cloudfront_security_headers, records) == [
+        HEADER_FINDING.format("X-Content-Type-Options (override), Referrer-Policy (override)")]
+    assert violations(cdn.cloudfront_security_headers, compliant(), config={"minimumHstsSeconds": 63072001}) == [
+        HEADER_FINDING.format("Strict-Transport-Security (override, max-age at least 63072001)")]
+
+
+def with_ordered(records, behaviour, *dependencies):
+    """The distribution with one ordered cache behaviour, whose response headers policy comes from `dependencies`."""
+    records = mutate(records, "cdn", "orderedCacheBehaviors", [behaviour])
+    distribution = next(r for r in records if r.name == "cdn")
+    distribution.property_dependencies["orderedCacheBehaviors"] = list(dependencies)
+    return records
+
+
+WEAK = res(cdn.RESPONSE_HEADERS_POLICY, "weak", {"name": "weak", "securityHeadersConfig": {**HEADERS, "contentTypeOptions": {}}},
+           region=None)
+
+
+@pytest.mark.parametrize(("behaviour", "weak", "expected"), [
+    ({"pathPattern": "/api/*", "viewerProtocolPolicy": "https-only", "responseHeadersPolicyId": "rhp-1"}, False, []),
+    ({"pathPattern": "/api/*", "viewerProtocolPolicy": "https-only", "responseHeadersPolicyId": "rhp-2"}, True,
+     [("cdn", "cdn: orderedCacheBehaviors[0]: response headers policy weak must set X-Content-Type-Options (override)")]),
+    ({"pathPattern": "/api/*", "viewerProtocolPolicy": "https-only"}, False,
+     [("cdn", "cdn: orderedCacheBehaviors[0] has no responseHeadersPolicyId")]),
+])
+def test_each_ordered_behaviour_has_its_own_headers_policy(behaviour, weak, expected):
+    headers = urn(cdn.RESPONSE_HEADERS_POLICY, "weak" if weak else "headers")
+    records = with_ordered([*compliant(), WEAK], behaviour, headers)
+    assert blamed(cdn.cloudfront_security_headers, records) == expected
+
+
+def test_every_behaviour_without_a_headers_policy_is_reported():
+    records = with_ordered(mutate(compliant(), "cdn", "defaultCacheBehavior.responseHeadersPolicyId", DELETE),
+                           {"pathPattern": "/api/*", "viewerProtocolPolicy": "https-only"})
+    assert blamed(cdn.cloudfront_security_headers, records) == [
+        ("cdn", "cdn: defaultCacheBehavior has no responseHeadersPolicyId"),
+        ("cdn", "cdn: orderedCacheBehaviors[0] has no responseHeadersPolicyId")]
+
+
+def test_an_undeclared_headers_policy_is_reported_against_the_distribution():
+    records = [r for r in compliant() if r.name != "headers"]
+    records[0].property_dependencies = {}
+    assert blamed(cdn.cloudfront_security_headers, records) == [
+        ("cdn", "cdn: defaultCacheBehavior uses a response headers policy this stack does not declare, so its headers cannot be checked")]
+
+
+def test_a_header_unknown_at_preview_is_reported_against_the_distribution():
+    records = mutate(compliant(), "headers", "securityHeadersConfig.frameOptions.frameOption", UNKNOWN)
+    assert blamed(cdn.cloudfront_security_headers, records) == [
+        ("cdn", "cdn: frameOptions.frameOption is unknown at preview, so this cannot be verified; make it known at preview (e.g. "
+         "build it from settings)")]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda r: mutate(r, "cdn", "viewerCertificate.minimumProtocolVersion", "TLSv1.3_2025"), []),
+    (lambda r: mutate(r, "cdn", "viewerCertificate.cloudfrontDefaultCertificate", True),
+     ["viewerCertificate.minimumProtocolVersion is TLSv1.2_2021; it must be TLSv1.2_2019 or later, on the distribution's own "
+      "certificate"]),
+    (lambda r: with_ordered(r, {"pathPattern": "/api/*", "viewerProtocolPolicy": "allow-all"}),
+     ["orderedCacheBehaviors[0].viewerProtocolPolicy is allow-all; it must be https-only or redirect-to-https"]),
+    (lambda r: with_ordered(r, {"pathPattern": "/api/*", "viewerProtocolPolicy": "redirect-to-https"}), []),
+])
+def test_viewers_use_tls_12_on_every_behaviour(change, expected):
+    assert violations(cdn.cloudfront_viewer_tls, change(compliant())) == expected
+
+
+def test_the_required_rule_groups_are_configurable_and_each_missing_one_is_named():
+    records = mutate(compliant(), "acl", "rules.0", managed(0, "AWSManagedRulesCommonRuleSet", {"count": {}}))
+    records = mutate(records, "acl", "rules.2.statement.managedRuleGroupStatement.vendorName", "F5")
+    assert violations(cdn.waf_managed_rules, records) == [
+        "the web ACL must apply the AWS managed rule groups AWSManagedRulesCommonRuleSet, AWSManagedRulesAmazonIpReputationList "
+        "(not in count mode)"]
+    required = {"requiredRuleGroups": ["AWSManagedRulesKnownBadInputsRuleSet"]}
+    assert violations(cdn.waf_managed_rules, records, config=required) == []

@@ -162,3 +162,58 @@ def test_monitoring_interval_and_slow_statement_thresholds_are_tunable():
 def test_parameter_groups_of_other_engines_are_not_postgresql_logging_subjects():
     other = mutate(mutate(compliant(), "params", "family", "mysql8.0"), "params", "parameters", [])
     assert violations(database.rds_postgres_logging, other) == []
+
+
+@pytest.mark.parametrize(("policy", "name", "path", "value", "expected"), [
+    (database.rds_backups_replication, "pitr", "kmsKeyId", DELETE,
+     ["kmsKeyId must be set: replicated automated backups of an encrypted instance need a key in the destination region"]),
+    # a same-region replica names its source by identifier or ARN and inherits its key
+    # RDS upgrades minor versions unless told not to
+    (database.rds_engine_major_version_when_auto_upgrading, "writer", "autoMinorVersionUpgrade", DELETE, []),
+    (database.rds_enhanced_monitoring, "writer", "monitoringRoleArn", f"arn:aws:sts::{ACCOUNT}:assumed-role/monitoring/x",
+     [f"monitoringRoleArn is arn:aws:sts::{ACCOUNT}:assumed-role/monitoring/x; it must name the IAM role Enhanced Monitoring "
+      "publishes with"]),
+    # exactly the 10 s bound
+    (database.rds_postgres_logging, "params", "parameters.2.value", "10000", []),
+    (database.rds_postgres_logging, "params", "parameters.2.value", "10001",
+     ["log_min_duration_statement is 10001; it must be 0-10000 ms, so that slow statements are on record"]),
+])
+def test_one_more_mutated_field(policy, name, path, value, expected):
+    assert violations(policy, mutate(compliant(), name, path, value)) == expected
+
+
+def test_a_pinned_minor_is_refused_when_minor_upgrades_are_left_to_their_default():
+    records = mutate(mutate(compliant(), "writer", "engineVersion", "16.4"), "writer", "autoMinorVersionUpgrade", DELETE)
+    assert violations(database.rds_engine_major_version_when_auto_upgrading, records) == [
+        "engineVersion is 16.4 with autoMinorVersionUpgrade on: declare the major version only (16); once AWS upgrades "
+        "the minor, every later `pulumi up` is refused as a downgrade (terraform-provider-aws #39579)"]
+
+
+@pytest.mark.parametrize(("policy", "name", "key", "expected"), [
+    (database.rds_cross_region_replica_kms, "kmsKeyId", EAST_KEY,
+     [f"kmsKeyId {EAST_KEY} must be a KMS key ARN in the replica's region {WEST}"]),
+    (database.rds_performance_insights, "performanceInsightsKmsKeyId", WEST_KEY, []),
+])
+def test_a_replicas_own_region_input_wins_over_its_providers(policy, name, key, expected):
+    """pulumi-aws v7: a resource's `region` input places it, whatever region its provider has."""
+    records = mutate(mutate(compliant(), "replica", "region", WEST), "replica", name, key)
+    next(r for r in records if r.name == "replica").provider = records[0].provider  # us-east-1's
+    assert violations(policy, records) == expected
+
+
+def test_backup_replication_in_a_region_set_on_the_resource():
+    records = mutate(compliant(), "pitr", "region", EAST)
+    assert violations(database.rds_backups_replication, records) == [
+        f"kmsKeyId {WEST_KEY} must be a KMS key ARN in the destination region {EAST}",
+        f"sourceDbInstanceArn is in {EAST}, the same region: automated backups must be replicated to another region"]
+
+
+def test_the_backup_replication_retention_minimum_is_configurable():
+    assert violations(database.rds_backups_replication, compliant(), config={"minimumRetentionDays": 31}) == [
+        "retentionPeriod is 30; it must be at least 31 days"]
+
+
+def test_a_same_region_replica_named_by_arn_needs_no_key_of_its_own():
+    records = mutate(mutate(compliant(), "replica", "replicateSourceDb", f"arn:aws:rds:{WEST}:{ACCOUNT}:db:aivo-other"),
+                     "replica", "kmsKeyId", DELETE)
+    assert violations(database.rds_cross_region_replica_kms, records) == []

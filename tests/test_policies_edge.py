@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from drctl.checking import check_plan
 from policies import dns, iam, tagging, velero
 from policies._common import (
     CLOUDFRONT_DISTRIBUTION,
@@ -17,7 +18,7 @@ from policies._common import (
     VELERO_LOCATION,
     VELERO_SCHEDULE,
 )
-from tests.helpers.policies import DELETE, EAST, UNKNOWN, WEST, mutate, res, violations
+from tests.helpers.policies import DELETE, EAST, UNKNOWN, WEST, mutate, plan_of, res, violations
 
 TAGS = {"service": "assets", "tier": "Critical", "environment": "production"}
 
@@ -152,3 +153,82 @@ def test_an_unknown_value_is_a_violation_not_a_pass(policy, name, path, expected
 @pytest.mark.parametrize("ttl", ["720h", "720h0m0s", "43200m", "721h"])
 def test_a_velero_ttl_at_or_above_the_runbook_minimum_passes(ttl):
     assert violations(velero.velero_schedule_ttl, mutate(compliant(), "daily", "spec.template.ttl", ttl)) == []
+
+
+def test_the_failover_ttl_and_status_codes_are_configurable():
+    assert violations(dns.route53_failover_ttl, compliant(), config={"maximumTtlSeconds": 30}) == [
+        "ttl is 60; a failover record must have a TTL of at most 30 seconds"] * 2
+    assert violations(dns.cloudfront_origin_failover, compliant(), config={"requiredStatusCodes": [403, 500]}) == [
+        "origin group failover: failoverCriteria.statusCodes must include 403"]
+
+
+@pytest.mark.parametrize(("type_", "inputs", "expected"), [
+    # a type the pack does not list is checked when it takes tags
+    ("aws:sqs/queue:Queue", {"name": "q", "tags": {"service": "assets"}}, ["missing tags: tier, environment"]),
+    ("aws:sqs/queue:Queue", {"name": "q"}, []),
+    ("kubernetes:core/v1:ConfigMap", {"metadata": {"name": "x"}, "tags": {}}, []),
+    # tags that are not a map carry none
+    ("aws:s3/bucket:Bucket", {"bucket": "b", "tags": "service=assets"}, ["missing tags: service, tier, environment"]),
+])
+def test_what_is_taggable(type_, inputs, expected):
+    assert violations(tagging.resources_tagged, [res(type_, "x", inputs, region=EAST)]) == expected
+
+
+def test_the_required_tags_are_configurable():
+    records = [res(S3_BUCKET, "bucket", {"bucket": "b", "tags": {"service": "assets", "owner": "data"}}, region=EAST)]
+    assert violations(tagging.resources_tagged, records, config={"requiredTags": ["owner", "service"]}) == []
+    assert violations(tagging.resources_tagged, records, config={"requiredTags": ["owner", "team"]}) == ["missing tags: team"]
+
+
+@pytest.mark.parametrize(("ttl", "expected"), [
+    ("719h59m60s", []),  # seconds count towards the hours
+    ("719h3600s", []),
+    ("719h59m", ["spec.template.ttl is 719h59m; backups must be kept at least 720h"]),
+    (720, ["spec.template.ttl is 720; it must be a duration such as 720h0m0s"]),  # a number is no duration
+    ("", ["spec.template.ttl is ; it must be a duration such as 720h0m0s"]),
+])
+def test_velero_ttls_are_go_durations(ttl, expected):
+    assert violations(velero.velero_schedule_ttl, mutate(compliant(), "daily", "spec.template.ttl", ttl)) == expected
+
+
+def test_the_velero_ttl_minimum_is_configurable():
+    records = mutate(compliant(), "daily", "spec.template.ttl", "24h")
+    assert violations(velero.velero_schedule_ttl, records, config={"minimumTtlHours": 24}) == []
+    assert violations(velero.velero_schedule_ttl, records, config={"minimumTtlHours": 25}) == [
+        "spec.template.ttl is 24h; backups must be kept at least 25h"]
+
+
+READ_WRITE = mutate(compliant(), "dr-location", "spec.accessMode", "ReadWrite")
+STANDBY = ("dr-location", "dr-location: the standby location on aivo-production-velero-us-west-2 must have spec.accessMode "
+           "ReadOnly, so the DR cluster never deletes or overwrites replicated backups")
+AURORA = "aws:rds/cluster:Cluster"
+
+
+def blamed(policy, records, config=None) -> list[tuple[str, str]]:
+    """(resource, message) of each violation: the resource a stack policy blames is part of its verdict."""
+    overrides = {policy.name: config} if config else None
+    return [(v.resource, v.message) for v in check_plan(plan_of(*records), [policy], overrides)]
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ([], [STANDBY]),
+    # database.drMode aurora-global: the DR cluster detached from the global database is the writer
+    ([res(AURORA, "dr-cluster", {"clusterIdentifier": "aivo-dr"}, region=WEST)], []),
+    ([res(AURORA, "dr-cluster", {"clusterIdentifier": "aivo-dr", "globalClusterIdentifier": "g"}, region=WEST)], [STANDBY]),
+    ([res(AURORA, "primary-cluster", {"clusterIdentifier": "aivo"}, region=EAST)], [STANDBY]),
+    ([res(AURORA, "dr-cluster", {"clusterIdentifier": "aivo-dr", "region": WEST}, region=EAST)], []),
+    ([res("aws:rds/instance:Instance", "promoted", {"identifier": "aivo-dr", "region": WEST}, region=EAST)], []),
+    ([res("aws:rds/instance:Instance", "primary-db", {"identifier": "aivo"}, region=EAST)], [STANDBY]),
+    ([res("aws:rds/instance:Instance", "replica", {"identifier": "aivo-dr", "replicateSourceDb": UNKNOWN}, region=WEST)],
+     [("(stack)", "replicateSourceDb is unknown at preview, so this cannot be verified; make it known at preview (e.g. build it "
+       "from settings)")]),
+])
+def test_the_standby_location_is_read_only_until_the_dr_database_is_a_writer(extra, expected):
+    assert blamed(velero.velero_standby_location_read_only, [*READ_WRITE, *extra]) == expected
+
+
+def test_the_dr_region_of_the_standby_location_is_configurable():
+    assert violations(velero.velero_standby_location_read_only, READ_WRITE, config={"drRegion": EAST}) == []
+    assert blamed(velero.velero_standby_location_read_only, mutate(READ_WRITE, "dr-location", "spec.config.region", UNKNOWN)) == [
+        ("dr-location", "dr-location: spec.config.region is unknown at preview, so this cannot be verified; make it known at "
+         "preview (e.g. build it from settings)")]

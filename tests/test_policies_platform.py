@@ -102,3 +102,62 @@ def test_backup_retention_is_configurable_with_bounds():
     ]
     schema = backups.backup_plan_retention.config_schema.properties["minimumRetentionDays"]
     assert (schema["minimum"], schema["default"]) == (1, 90)
+
+
+@pytest.mark.parametrize(("policy", "name", "path", "value", "expected"), [
+    (backups.backup_plan_retention, "weekly", "rules", [], ["the backup plan has no rules"]),
+    (cache.cache_snapshots, "redis", "snapshotRetentionLimit", 1, []),  # exactly the minimum
+    (cache.cache_snapshots, "redis", "snapshotRetentionLimit", DELETE, ["snapshotRetentionLimit is None; it must be at least 1 days"]),
+])
+def test_one_more_mutated_field(policy, name, path, value, expected):
+    assert violations(policy, mutate(compliant(), name, path, value)) == expected
+
+
+def test_snapshot_retention_is_configurable():
+    assert violations(cache.cache_snapshots, compliant(), config={"minimumSnapshotRetentionDays": 8}) == [
+        "snapshotRetentionLimit is 7; it must be at least 8 days"]
+    assert violations(cache.cache_snapshots, compliant(), config={"minimumSnapshotRetentionDays": 7}) == []
+
+
+@pytest.mark.parametrize(("policy", "name", "path"), [
+    (backups.backup_vault_encrypted, "vault", "kmsKeyArn"),
+    (cache.cache_customer_key, "redis", "kmsKeyId"),
+])
+def test_a_resources_own_region_input_wins_over_its_providers(policy, name, path):
+    """pulumi-aws v7: a resource's `region` input places it, whatever region its provider has."""
+    records = mutate(mutate(compliant(), name, "region", WEST), name, path, f"arn:aws:kms:{WEST}:{ACCOUNT}:key/k")
+    assert violations(policy, records) == []
+    del next(r for r in records if r.name == name).inputs["region"]
+    assert len(violations(policy, records)) == 1
+
+
+@pytest.mark.parametrize(("name", "path", "value", "expected"), [
+    ("eks", "endpointPrivateAccess", DELETE, ["endpointPrivateAccess must be true so nodes reach the API server inside the VPC"]),
+    # host bits set: the blocks still cover everything together
+    ("raw-eks", "vpcConfig.publicAccessCidrs", ["0.0.0.1/1", "128.0.0.1/1"],
+     ["the public API endpoint is open to 0.0.0.0/0: publicAccessCidrs 0.0.0.1/1, 128.0.0.1/1 cover it together; name narrower blocks"]),
+    # an IPv6 block is no IPv4 block: the IPv4 ones alone are judged
+    ("raw-eks", "vpcConfig.publicAccessCidrs", ["203.0.113.0/24", "2001:db8::/32"], []),
+    ("raw-eks", "vpcConfig.publicAccessCidrs", ["0.0.0.0/1", "128.0.0.0/2"], []),
+])
+def test_the_api_endpoint_is_private_and_public_only_to_named_blocks(name, path, value, expected):
+    assert violations(cluster.eks_no_unrestricted_public_endpoint, mutate(compliant(), name, path, value)) == expected
+
+
+def test_the_required_log_types_are_configurable():
+    records = mutate(compliant(), "eks", "enabledClusterLogTypes", ["api", "audit"])
+    assert violations(cluster.eks_control_plane_logging, records, config={"requiredLogTypes": ["audit", "api"]}) == []
+    assert violations(cluster.eks_control_plane_logging, records, config={"requiredLogTypes": ["audit", "scheduler"]}) == [
+        "enabledClusterLogTypes must include scheduler"]
+
+
+def test_the_secrets_keys_region_is_the_clusters_own_region_input():
+    records = mutate(mutate(compliant(), "eks", "region", WEST), "eks", "encryptionConfigKeyArn", f"arn:aws:kms:{WEST}:{ACCOUNT}:key/k")
+    assert violations(cluster.eks_secrets_encrypted, records) == []
+
+
+def test_ssh_to_a_node_group_names_every_source_group():
+    nodes = res(cluster.EKS_NODE_GROUP, "nodes", {"clusterName": "aivo", "remoteAccess": {
+        "ec2SshKey": "ops", "sourceSecurityGroupIds": ["sg-1", "sg-2"]}}, region=EAST)
+    assert violations(cluster.eks_no_remote_access, [nodes]) == [
+        "remoteAccess opens SSH to the nodes from the security groups sg-1, sg-2; reach nodes through SSM or kubectl, never SSH"]

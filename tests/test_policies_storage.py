@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from drctl.checking import check_plan
 from policies import stack, storage
 from policies._common import (
     S3_BUCKET,
@@ -18,7 +19,13 @@ from policies._common import (
     S3_SSE,
     S3_VERSIONING,
 )
-from tests.helpers.policies import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, res, urn, violations, without
+from tests.helpers.policies import ACCOUNT, DELETE, EAST, UNKNOWN, WEST, mutate, plan_of, res, urn, violations, without
+
+
+def blamed(policy, records, config=None) -> list[tuple[str, str]]:
+    """(resource, message) of each violation: the resource a stack policy blames is part of its verdict."""
+    overrides = {policy.name: config} if config else None
+    return [(v.resource, v.message) for v in check_plan(plan_of(*records), [policy], overrides)]
 
 
 def tls_policy(bucket: str) -> str:
@@ -251,3 +258,368 @@ def test_a_data_bucket_named_as_a_log_target_is_not_excused():
     assert violations(storage.s3_access_logged, records) == [
         "bucket logs has no server access logging (BucketLogging) into a log bucket"]
     assert violations(storage.s3_sse_kms, records) == ["bucket logs: sseAlgorithm is AES256, it must be aws:kms"]
+
+
+def transient_set() -> list:
+    """A canary's bucket tagged transient whose one whole-bucket rule expires every object, old versions too, in 31 days."""
+    return [
+        res(S3_BUCKET, "canary", {"bucket": "aivo-canary-artifacts", "tags": {"data-class": "transient"}}, region=WEST),
+        res(S3_LIFECYCLE, "canary-lifecycle", {"bucket": "aivo-canary-artifacts", "rules": [{
+            "id": "expire", "status": "Enabled", "filter": {}, "expiration": {"days": 31},
+            "noncurrentVersionExpiration": {"noncurrentDays": 31}}]}, region=WEST),
+    ]
+
+
+NOT_REPLICATED = ["bucket canary is neither replicated to another region nor a replica"]
+OTHER_RULE = {"id": "runs", "status": "Disabled", "filter": {}, "expiration": {"days": 1},
+              "noncurrentVersionExpiration": {"noncurrentDays": 1}}
+
+
+@pytest.mark.parametrize(("name", "path", "value", "expected"), [
+    ("canary-lifecycle", "rules.0.id", "expire", []),  # exactly 31 days, current and old versions
+    ("canary-lifecycle", "rules", [OTHER_RULE, {**OTHER_RULE, "status": "Enabled", "expiration": {"days": 31}}], []),
+    ("canary-lifecycle", "rules.0.status", "Disabled", NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.filter", {"prefix": "runs/"}, NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.filter", {"tag": {"key": "kind", "value": "run"}}, NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.filter", {"and": {"prefix": "runs/", "tags": {"kind": "run"}}}, NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.expiration.days", 32, NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.noncurrentVersionExpiration.noncurrentDays", 32, NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.expiration", DELETE, NOT_REPLICATED),
+    ("canary-lifecycle", "rules.0.noncurrentVersionExpiration", DELETE, NOT_REPLICATED),
+    ("canary", "tags", {"data-class": "logs"}, NOT_REPLICATED),
+    ("canary", "tags", DELETE, NOT_REPLICATED),
+])
+def test_only_a_transient_bucket_that_expires_everything_within_31_days_is_excused_from_replication(name, path, value, expected):
+    assert violations(stack.buckets_replicated, mutate([*compliant(), *transient_set()], name, path, value)) == expected
+
+
+def test_a_transient_bucket_without_a_lifecycle_is_not_excused():
+    assert violations(stack.buckets_replicated, [*compliant(), *transient_set()[:1]]) == NOT_REPLICATED
+
+
+def test_a_transient_bucket_is_excused_from_the_glacier_lifecycle_only_while_it_expires_everything():
+    records = [*compliant(), *transient_set()]
+    assert violations(storage.s3_noncurrent_lifecycle, records) == []
+    assert violations(storage.s3_noncurrent_lifecycle, mutate(records, "canary-lifecycle", "rules.0.expiration.days", 32)) == [
+        "bucket canary: non-current versions must move to Glacier within 30 days (found None)"]
+    assert violations(storage.s3_noncurrent_lifecycle, mutate(records, "canary", "tags", {"data-class": "logs"})) == [
+        "bucket canary: non-current versions must move to Glacier within 30 days (found None)"]
+
+
+UNKNOWN_TAGS = "canary: tags is unknown at preview, so this cannot be verified; make it known at preview (e.g. build it from settings)"
+
+
+@pytest.mark.parametrize(("policy", "expected"), [
+    (storage.s3_noncurrent_lifecycle, [("canary", UNKNOWN_TAGS)]),
+    (stack.buckets_replicated, [("canary", NOT_REPLICATED[0]), ("canary", UNKNOWN_TAGS)]),
+], ids=lambda v: getattr(v, "name", None))
+def test_bucket_tags_unknown_at_preview_are_reported_against_the_bucket_which_is_not_excused(policy, expected):
+    assert blamed(policy, mutate([*compliant(), *transient_set()], "canary", "tags", UNKNOWN)) == expected
+
+
+def test_a_lifecycle_that_cannot_be_joined_to_its_bucket_is_reported_once():
+    orphan = mutate(compliant(), "source-lifecycle", "bucket", UNKNOWN)
+    assert violations(storage.s3_noncurrent_lifecycle, orphan) == [
+        "bucket source: non-current versions must expire within 365 days (found None)",
+        "bucket source: non-current versions must move to Glacier within 30 days (found None)",
+        "source-lifecycle: bucket is unknown at preview and has no dependency on a declared bucket, so it cannot be joined to one",
+    ]
+
+
+def on_bucket(message: str) -> tuple[str, str]:
+    """The violation as it should be reported: against the bucket its message names (`bucket NAME ...`)."""
+    return message.split()[1].rstrip(":"), message
+
+
+STORAGE_CASES = [case for case in CASES if case[0] in storage.POLICIES]
+
+
+@pytest.mark.parametrize(("policy", "name", "path", "value", "expected"), STORAGE_CASES, ids=lambda c: getattr(c, "name", None))
+def test_each_violation_is_reported_against_its_bucket(policy, name, path, value, expected):
+    assert blamed(policy, mutate(compliant(), name, path, value)) == [on_bucket(m) for m in expected]
+
+
+@pytest.mark.parametrize(("policy", "missing", "expected"), [
+    (storage.s3_versioning_enabled, "source-versioning", "bucket source has no BucketVersioning"),
+    (storage.s3_sse_kms, "replica-sse", "bucket replica has no server-side encryption configuration"),
+    (storage.s3_public_access_blocked, "source-public-access", "bucket source has no BucketPublicAccessBlock"),
+    (storage.s3_tls_only, "replica-tls-only", "bucket replica has no bucket policy denying requests without TLS (aws:SecureTransport false)"),
+    (storage.s3_access_logged, "source-access-logs", "bucket source has no server access logging (BucketLogging) into a log bucket"),
+])
+def test_a_missing_sub_resource_is_reported_against_its_bucket(policy, missing, expected):
+    assert blamed(policy, without(compliant(), missing)) == [on_bucket(expected)]
+
+
+# A sub-resource whose bucket is unknown at preview and that depends on no declared bucket: each policy over that
+# sub-resource's type says so (against the sub-resource) besides what the bucket then lacks.
+ORPHANS = [
+    (storage.s3_versioning_enabled, "source-versioning", "bucket source has no BucketVersioning"),
+    (storage.s3_sse_kms, "source-sse", "bucket source has no server-side encryption configuration"),
+    (storage.s3_public_access_blocked, "source-public-access", "bucket source has no BucketPublicAccessBlock"),
+    (storage.s3_tls_only, "source-tls-only", "bucket source has no bucket policy denying requests without TLS (aws:SecureTransport false)"),
+    (storage.s3_access_logged, "source-access-logs", "bucket source has no server access logging (BucketLogging) into a log bucket"),
+    (storage.s3_multipart_aborted, "source-lifecycle",
+     "bucket source: no Enabled whole-bucket lifecycle rule aborts incomplete multipart uploads within 7 days (found None)"),
+    (storage.s3_replication_rtc, "replication", None),
+    (storage.s3_policy_not_public, "source-tls-only", None),
+]
+
+
+@pytest.mark.parametrize(("policy", "orphan", "lacking"), ORPHANS, ids=lambda c: getattr(c, "name", None))
+def test_a_sub_resource_that_cannot_be_joined_to_a_bucket_is_reported_against_itself(policy, orphan, lacking):
+    unjoined = (orphan, f"{orphan}: bucket is unknown at preview and has no dependency on a declared bucket, so it cannot be joined to one")
+    expected = sorted([unjoined, *([on_bucket(lacking)] if lacking else [])], key=lambda found: found[1])
+    assert blamed(policy, mutate(compliant(), orphan, "bucket", UNKNOWN)) == expected
+
+
+def test_an_ownership_control_that_cannot_be_joined_to_a_bucket_is_reported_against_itself():
+    records = [*compliant(), res(S3_OWNERSHIP, "source-ownership", {"bucket": UNKNOWN, "rule": {"objectOwnership": "BucketOwnerEnforced"}})]
+    assert blamed(storage.s3_acls_disabled, records) == [("source-ownership", "source-ownership: bucket is unknown at preview and has "
+                                                          "no dependency on a declared bucket, so it cannot be joined to one")]
+
+
+REPLICATION_RULE = "bucket source replication rule {}: {}"
+
+
+@pytest.mark.parametrize(("path", "value", "expected"), [
+    ("rules", [], ["bucket source: replication configuration has no rules"]),
+    ("rules.0.status", "Disabled", [REPLICATION_RULE.format("to-dr", "status must be Enabled")]),
+    ("rules.0.id", DELETE, []),
+    ("rules.0.destination.replicationTime.time.minutes", 30,
+     [REPLICATION_RULE.format("to-dr", "replication time control must be Enabled with 15 minutes")]),
+    ("rules.0.destination.metrics.eventThreshold.minutes", 10,
+     [REPLICATION_RULE.format("to-dr", "replication metrics must be Enabled with a 15-minute event threshold")]),
+    ("rules.0.destination.metrics.status", "Disabled",
+     [REPLICATION_RULE.format("to-dr", "replication metrics must be Enabled with a 15-minute event threshold")]),
+    ("rules", [{"status": "Disabled"}],
+     [REPLICATION_RULE.format(0, "delete marker replication must be Enabled"),
+      REPLICATION_RULE.format(0, "replication metrics must be Enabled with a 15-minute event threshold"),
+      REPLICATION_RULE.format(0, "replication time control must be Enabled with 15 minutes"),
+      REPLICATION_RULE.format(0, "status must be Enabled")]),
+])
+def test_every_replication_rule_is_enabled_with_rtc_metrics_and_delete_markers(path, value, expected):
+    assert blamed(storage.s3_replication_rtc, mutate(compliant(), "replication", path, value)) == [on_bucket(m) for m in expected]
+
+
+def test_a_replication_rule_unknown_at_preview_is_reported_against_its_bucket():
+    assert blamed(storage.s3_replication_rtc, mutate(compliant(), "replication", "rules.0.status", UNKNOWN)) == [
+        ("source", "source: status is unknown at preview, so this cannot be verified; make it known at preview (e.g. build it from settings)")]
+
+
+def test_dsse_kms_is_kms_encryption():
+    records = mutate(compliant(), "source-sse", "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm", "aws:kms:dsse")
+    assert violations(storage.s3_sse_kms, records) == []
+
+
+def test_every_public_access_flag_left_off_is_named():
+    records = mutate(mutate(compliant(), "source-public-access", "blockPublicAcls", False), "source-public-access", "ignorePublicAcls", DELETE)
+    assert blamed(storage.s3_public_access_blocked, records) == [
+        on_bucket("bucket source: public access block must set blockPublicAcls, ignorePublicAcls to true")]
+
+
+def tls_statement(**changes) -> dict:
+    statement = json.loads(tls_policy("aivo-production-assets"))["Statement"][0]
+    statement.update(changes)
+    return {k: v for k, v in statement.items() if v is not DELETE}
+
+
+NO_TLS = ["bucket source has no bucket policy denying requests without TLS (aws:SecureTransport false)"]
+READ = {"Sid": "Read", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/reader"}, "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::aivo-production-assets/*"}
+
+
+@pytest.mark.parametrize(("statements", "expected"), [
+    ([READ, tls_statement()], []),  # found after another statement
+    (["not a statement", tls_statement()], []),
+    ([tls_statement(Principal={"AWS": "*"})], []),
+    ([tls_statement(Principal={"AWS": ["*"]})], []),
+    ([tls_statement(Action="*")], []),
+    ([tls_statement(Action=["s3:GetObject", "s3:*"])], []),
+    ([tls_statement(Effect="Allow")], NO_TLS),
+    ([tls_statement(Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:root"})], NO_TLS),
+    ([tls_statement(Principal={"Service": "cloudfront.amazonaws.com"})], NO_TLS),
+    ([tls_statement(Action="s3:GetObject")], NO_TLS),
+    ([tls_statement(Condition=DELETE)], NO_TLS),
+    ([tls_statement(Condition={"Bool": {"aws:SecureTransport": "true"}})], NO_TLS),
+    ([tls_statement(Condition={"Bool": {"aws:SecureTransport": False}})], []),
+])
+def test_only_a_deny_of_all_s3_to_everyone_without_tls_makes_a_bucket_tls_only(statements, expected):
+    document = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    assert violations(storage.s3_tls_only, mutate(compliant(), "source-tls-only", "policy", document)) == expected
+
+
+@pytest.mark.parametrize(("rules", "expected"), [
+    # a disabled rule before the enabled one
+    ([{"id": "off", "status": "Disabled", "filter": {}}, "compliant"], []),
+    # a Glacier transition without its day counts from day 0
+    ([{"id": "now", "status": "Enabled", "filter": {}, "noncurrentVersionTransitions": [{"storageClass": "DEEP_ARCHIVE"}],
+       "noncurrentVersionExpiration": {"noncurrentDays": 365}}], []),
+    ([{"id": "ia", "status": "Enabled", "filter": {}, "noncurrentVersionTransitions": [
+        {"noncurrentDays": 7, "storageClass": "STANDARD_IA"}, {"noncurrentDays": 30, "storageClass": "GLACIER_IR"}],
+       "noncurrentVersionExpiration": {"noncurrentDays": 90}}], []),
+    ([{"id": "none", "status": "Enabled", "filter": {}}],
+     ["bucket source: non-current versions must expire within 365 days (found None)",
+      "bucket source: non-current versions must move to Glacier within 30 days (found None)"]),
+    ([{"id": "off", "status": "Disabled", "filter": {}, "noncurrentVersionTransitions": [{"noncurrentDays": 30, "storageClass": "GLACIER"}],
+       "noncurrentVersionExpiration": {"noncurrentDays": 365}}],
+     ["bucket source: non-current versions must expire within 365 days (found None)",
+      "bucket source: non-current versions must move to Glacier within 30 days (found None)"]),
+])
+def test_the_noncurrent_lifecycle_is_read_over_the_enabled_rules(rules, expected):
+    compliant_rule = next(r for r in compliant() if r.name == "source-lifecycle").inputs["rules"][0]
+    rules = [compliant_rule if rule == "compliant" else rule for rule in rules]
+    assert blamed(storage.s3_noncurrent_lifecycle, mutate(compliant(), "source-lifecycle", "rules", rules)) == [
+        on_bucket(m) for m in expected]
+
+
+def test_the_expiry_bound_is_configurable():
+    assert violations(storage.s3_noncurrent_lifecycle, compliant(), config={"expireWithinDays": 364}) == [
+        "bucket replica: non-current versions must expire within 364 days (found 365)",
+        "bucket source: non-current versions must expire within 364 days (found 365)",
+    ]
+
+
+ABORT = "bucket source: no Enabled whole-bucket lifecycle rule aborts incomplete multipart uploads within 7 days (found {})"
+
+
+@pytest.mark.parametrize(("rules", "expected"), [
+    ([{"status": "Enabled", "filter": {}, "abortIncompleteMultipartUpload": {"daysAfterInitiation": 30}},
+      {"status": "Enabled", "filter": {}, "abortIncompleteMultipartUpload": {"daysAfterInitiation": 3}}], []),
+    ([{"status": "Enabled", "filter": {}}], [ABORT.format(None)]),
+    ([{"status": "Disabled", "filter": {}, "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1}}], [ABORT.format(None)]),
+    ([{"status": "Enabled", "filter": {"prefix": "uploads/"}, "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1}}],
+     [ABORT.format(None)]),
+    ([{"status": "Enabled", "filter": {"tag": {"key": "kind", "value": "upload"}},
+       "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1}}], [ABORT.format(None)]),
+    ([{"status": "Enabled", "filter": {"and": {"prefix": "uploads/", "tags": {"kind": "upload"}}},
+       "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1}}], [ABORT.format(None)]),
+    ([{"status": "Enabled", "filter": {"prefix": "uploads/"}, "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1}},
+      {"status": "Enabled", "filter": {}, "abortIncompleteMultipartUpload": {"daysAfterInitiation": 14}}], [ABORT.format(14)]),
+])
+def test_only_an_enabled_whole_bucket_rule_aborts_incomplete_uploads(rules, expected):
+    assert blamed(storage.s3_multipart_aborted, mutate(compliant(), "source-lifecycle", "rules", rules)) == [
+        on_bucket(m) for m in expected]
+
+
+@pytest.mark.parametrize("records", [
+    [*compliant(), *log_bucket()],
+    mutate([*compliant(), *log_bucket()], "source-access-logs", "bucket", UNKNOWN),  # joined by dependency below
+])
+@pytest.mark.parametrize(("name", "expected"), [
+    # a bucket's own region input (pulumi-aws v7) wins over its provider's
+    ("source", "bucket source logs its access into aivo-production-logs-us-east-1, a bucket of another region; S3 delivers "
+     "access logs only within a region"),
+    ("logs", "bucket source logs its access into aivo-production-logs-us-east-1, a bucket of another region; S3 delivers "
+     "access logs only within a region"),
+])
+def test_access_logging_into_a_bucket_of_another_region_is_reported_against_the_bucket(records, name, expected):
+    next(r for r in records if r.name == "source-access-logs").depends_on = [urn(S3_BUCKET, "source")]
+    assert blamed(storage.s3_access_logged, mutate(records, name, "region", WEST)) == [on_bucket(expected)]
+    assert blamed(storage.s3_access_logged, records) == []
+
+
+@pytest.mark.parametrize(("target", "expected"), [
+    ("aivo-production-assets", "bucket source logs its access into itself; log into a log bucket"),
+    ("aivo-production-assets-us-west-2", "bucket source logs its access into aivo-production-assets-us-west-2, a bucket of "
+     "another region; S3 delivers access logs only within a region"),
+])
+def test_access_logging_into_itself_is_reported_against_the_bucket(target, expected):
+    assert blamed(storage.s3_access_logged, mutate(compliant(), "source-access-logs", "targetBucket", target)) == [on_bucket(expected)]
+
+
+def test_a_log_bucket_whose_encryption_is_wrong_is_reported_against_it():
+    assert blamed(storage.s3_sse_kms, [*compliant(), *log_bucket("aws:kms")]) == [on_bucket(
+        "bucket logs receives S3 server access logs: its default encryption must be AES256 (SSE-S3), the only one S3 delivers "
+        "access logs into")]
+
+
+@pytest.mark.parametrize("bucket", ["aivo-production-assets", UNKNOWN])
+def test_a_bucket_tagged_logs_that_logs_into_itself_is_no_log_bucket(bucket):
+    records = mutate(mutate(compliant(), "source-access-logs", "targetBucket", "aivo-production-assets"), "source-access-logs",
+                     "bucket", bucket)
+    next(r for r in records if r.name == "source-access-logs").depends_on = [urn(S3_BUCKET, "source")]
+    records = mutate(mutate(records, "source", "tags", {"data-class": "logs"}), "source-sse", "rules.0", {
+        "applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}})
+    assert violations(storage.s3_sse_kms, records) == ["bucket source: sseAlgorithm is AES256, it must be aws:kms"]
+    assert violations(storage.s3_access_logged, records) == ["bucket source logs its access into itself; log into a log bucket"]
+
+
+def test_a_log_target_unknown_at_preview_names_no_log_bucket():
+    records = mutate([*compliant(), *log_bucket()], "source-access-logs", "targetBucket", UNKNOWN)
+    assert violations(storage.s3_sse_kms, records) == ["bucket logs: sseAlgorithm is AES256, it must be aws:kms"]
+    assert blamed(storage.s3_access_logged, records) == [
+        ("logs", "bucket logs has no server access logging (BucketLogging) into a log bucket"),
+        ("source", "source: targetBucket is unknown at preview, so this cannot be verified; make it known at preview (e.g. build "
+         "it from settings)")]
+
+
+def distribution(name: str, bucket, depends_on: list[str] | None = None):
+    cdn = res("aws:cloudfront/distribution:Distribution", name, {"loggingConfig": {"bucket": bucket, "prefix": "cdn/"}}, region=None)
+    cdn.property_dependencies = {"loggingConfig": depends_on or []}
+    return cdn
+
+
+def preferred(*buckets: str) -> list:
+    return [res(S3_OWNERSHIP, f"{b}-ownership", {"bucket": b, "rule": {"objectOwnership": "BucketOwnerPreferred"}}) for b in buckets]
+
+
+def test_acls_stay_enabled_on_each_distributions_log_bucket():
+    records = [*compliant(), *log_bucket(), *bucket_set("dotted", "aivo.s3.logs", EAST),
+               distribution("cdn", "aivo-production-logs-us-east-1.s3.amazonaws.com"),
+               distribution("cdn-2", "aivo.s3.logs.s3.amazonaws.com"),
+               *preferred("aivo-production-logs-us-east-1", "aivo.s3.logs")]
+    assert violations(storage.s3_acls_disabled, records) == []
+
+
+def test_a_log_bucket_name_unknown_at_preview_is_found_by_its_dependency():
+    records = [*compliant(), *log_bucket(), *preferred("aivo-production-logs-us-east-1")]
+    logs = urn(S3_BUCKET, "logs")
+    assert violations(storage.s3_acls_disabled, [*records, distribution("cdn", UNKNOWN, [logs])]) == []
+    other = [urn(S3_LOGGING, "source-access-logs"), urn(S3_BUCKET, "source")]
+    assert blamed(storage.s3_acls_disabled, [*records, distribution("cdn", UNKNOWN, other)]) == [
+        on_bucket(ACL_MESSAGE.format(b="logs", o="BucketOwnerPreferred"))]
+
+
+def test_every_ownership_control_of_a_bucket_is_checked():
+    records = [*compliant(), *log_bucket(), distribution("cdn", "aivo-production-logs-us-east-1.s3.amazonaws.com"),
+               *preferred("aivo-production-logs-us-east-1"),
+               res(S3_OWNERSHIP, "logs-enforced", {"bucket": "aivo-production-logs-us-east-1", "rule": {"objectOwnership": "BucketOwnerEnforced"}}),
+               res(S3_OWNERSHIP, "logs-writer", {"bucket": "aivo-production-logs-us-east-1", "rule": {"objectOwnership": "ObjectWriter"}})]
+    assert blamed(storage.s3_acls_disabled, records) == [on_bucket(ACL_MESSAGE.format(b="logs", o="ObjectWriter"))]
+
+
+PUBLIC = "bucket source: {} allows {} to everyone (Principal *)"
+
+
+@pytest.mark.parametrize(("statements", "expected"), [
+    ([READ], []),
+    ([{"Sid": "Mine", "Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{ACCOUNT}:root"]}, "Action": "s3:*"}], []),
+    (["not a statement", {"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}],
+     [PUBLIC.format("Open", "s3:GetObject")]),
+    ([READ, {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::1:root", "*"]}, "Action": ["s3:GetObject", "s3:ListBucket"]}],
+     [PUBLIC.format("statement 2", "s3:GetObject, s3:ListBucket")]),
+    # Allow is what a statement without an Effect means
+    ([{"Sid": "NoEffect", "Principal": "*", "Action": "s3:GetObject"}], [PUBLIC.format("NoEffect", "s3:GetObject")]),
+    ([{"Sid": "Lockout", "Effect": "Deny", "Principal": "*", "Action": ["s3:GetObject", "s3:*"]}],
+     ["bucket source: Lockout denies everyone s3:GetObject, s3:* without a condition: only the root user could change the "
+      "bucket policy again"]),
+    ([{"Sid": "NoDeletes", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject"}], []),
+])
+def test_bucket_policy_statements_for_everyone(statements, expected):
+    document = json.loads(tls_policy("aivo-production-assets"))
+    document["Statement"] = [document["Statement"][0], *statements]
+    records = mutate(compliant(), "source-tls-only", "policy", json.dumps(document))
+    assert blamed(storage.s3_policy_not_public, records) == [on_bucket(m) for m in expected]
+
+
+def test_a_log_target_is_found_after_a_logging_whose_target_is_unknown():
+    records = mutate(mutate([*compliant(), *log_bucket()], "source-access-logs", "targetBucket", UNKNOWN),
+                     "replica-access-logs", "targetBucket", "aivo-production-logs-us-east-1")
+    assert violations(storage.s3_sse_kms, records) == []
+
+
+def test_an_unjoinable_lifecycle_is_reported_by_the_replication_policy_too():
+    """It might be the expiry that excuses a transient bucket."""
+    orphan = mutate(compliant(), "source-lifecycle", "bucket", UNKNOWN)
+    assert blamed(stack.buckets_replicated, orphan) == [("source-lifecycle", "source-lifecycle: bucket is unknown at preview and has "
+                                                         "no dependency on a declared bucket, so it cannot be joined to one")]
