@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drctl.cli import main
-from drctl.ops.backups import DATABASE_ROWS, latest_snapshot_check, pitr_check, weekly_snapshot_check
+from drctl.ops.backups import DATABASE_ROWS, latest_snapshot, latest_snapshot_check, pitr_check, weekly_snapshot_check
 from drctl.ops.checks import FAIL, PASS, UNREACHABLE, WARN
 from drctl.ops.cron import previous_fire
 from drctl.ops.figures import runbook
@@ -167,12 +167,51 @@ def test_pitr_lag_is_judged_against_every_tier_then_the_platform_rpo() -> None:
     assert fail.status == FAIL and fail.detail.endswith("beyond the platform RPO (60 min) and Critical 5 min, High 15 min, Medium 1 hour")
 
 
+# The tiers out of their RPO order, so that an answer in dict order shows.
+SHUFFLED = ("Medium", "Low", "High", "Critical")
+
+
+@pytest.mark.parametrize(("lag", "status", "detail"), [
+    # Clock skew puts the restorable time a few seconds ahead: no loss, not a negative one.
+    (timedelta(seconds=-30), PASS, "latest restorable time 0.0 min ago; within every tier's RPO (Critical 5 min)"),
+    # Exactly at an RPO holds it.
+    (timedelta(minutes=5), PASS, "latest restorable time 5.0 min ago; within every tier's RPO (Critical 5 min)"),
+    (timedelta(minutes=5, seconds=6), WARN, "latest restorable time 5.1 min ago; beyond the RPO of Critical 5 min"),
+    (timedelta(minutes=60), WARN, "latest restorable time 60.0 min ago; beyond the RPO of Critical 5 min, High 15 min"),
+    (timedelta(minutes=60, seconds=6), FAIL,
+     "latest restorable time 60.1 min ago; beyond the platform RPO (60 min) and Critical 5 min, High 15 min, Medium 1 hour"),
+    (timedelta(hours=5), FAIL,
+     "latest restorable time 300.0 min ago; beyond the platform RPO (60 min) and Critical 5 min, High 15 min, Medium 1 hour, Low 4 hours"),
+])
+def test_pitr_lag_rows_name_the_tiers_whose_rpo_is_missed(lag: timedelta, status: str, detail: str) -> None:
+    tiers = {name: runbook().tiers[name] for name in SHUFFLED}
+    row = pitr_check(lag, tiers, 60)
+    assert (row.check, row.status, row.detail) == ("point-in-time recovery", status, detail)
+
+
+def test_the_latest_snapshot_is_the_newest_dated_one() -> None:
+    dated = [{"DBSnapshotIdentifier": name, "SnapshotCreateTime": NOW - timedelta(hours=hours)} for name, hours in
+             (("old", 30), ("newest", 1), ("middle", 10))]
+    # One still being created has no time yet: it is not a recovery point.
+    undated = {"DBSnapshotIdentifier": "pending", "SnapshotCreateTime": None}
+    assert latest_snapshot([*dated, undated, {"DBSnapshotIdentifier": "bare"}])["DBSnapshotIdentifier"] == "newest"
+    assert latest_snapshot([undated]) is None
+    assert latest_snapshot([]) is None
+
+
 def test_weekly_snapshot_allows_the_job_windows_beyond_a_week() -> None:
     weekly = runbook().weekly_snapshots
     limit = timedelta(days=7, minutes=weekly.start_window_minutes + weekly.completion_window_minutes)
     assert weekly_snapshot_check(limit, weekly).status == PASS
     assert weekly_snapshot_check(limit + timedelta(minutes=1), weekly).status == FAIL
     assert weekly_snapshot_check(None, weekly).detail == "no manual or AWS Backup snapshot (cron(0 2 ? * SUN *))"
+    # A week, the 60 min start window and the 360 min completion window: 7.3 days.
+    rows = [weekly_snapshot_check(age, weekly) for age in (None, limit, limit + timedelta(minutes=1))]
+    assert [(r.check, r.status, r.detail) for r in rows] == [
+        ("weekly snapshot", FAIL, "no manual or AWS Backup snapshot (cron(0 2 ? * SUN *))"),
+        ("weekly snapshot", PASS, "newest is 7.3 d old (limit 7.3 d, cron(0 2 ? * SUN *))"),
+        ("weekly snapshot", FAIL, "newest is 7.3 d old (limit 7.3 d, cron(0 2 ? * SUN *))")]
+    assert weekly_snapshot_check(timedelta(hours=3), weekly).detail == "newest is 3.0 h old (limit 7.3 d, cron(0 2 ? * SUN *))"
 
 
 @pytest.mark.parametrize(("cron", "before", "expected"), [
@@ -250,4 +289,10 @@ def test_only_an_available_snapshot_passes_as_the_latest(state: str, verdict: st
 
 def test_no_snapshot_at_all_fails_naming_the_instance() -> None:
     row = latest_snapshot_check("aivo-production-postgres", None, NOW)
-    assert (row.status, row.detail) == (FAIL, "no snapshot of aivo-production-postgres")
+    assert (row.check, row.status, row.detail) == ("latest snapshot", FAIL, "no snapshot of aivo-production-postgres")
+
+
+def test_a_snapshot_without_a_status_or_type_cannot_be_restored_from() -> None:
+    snapshot = {"DBSnapshotIdentifier": "odd", "SnapshotCreateTime": NOW - timedelta(minutes=3)}
+    row = latest_snapshot_check("aivo-production-postgres", snapshot, NOW)
+    assert (row.check, row.status, row.detail) == ("latest snapshot", FAIL, "odd (None, None), 3.0 min old")
