@@ -15,7 +15,15 @@ import pytest
 from drctl.cli import main
 from drctl.ops.checks import FAIL, PASS, UNREACHABLE, WARN, Check
 from drctl.ops.figures import runbook
-from drctl.ops.preflight import blockers, health_check_row, replica_check, replica_lag_check, source_region, verdict
+from drctl.ops.preflight import (
+    BACKUP_REPLICATION,
+    blockers,
+    health_check_row,
+    replica_check,
+    replica_lag_check,
+    source_region,
+    verdict,
+)
 from tests.helpers.faultproxy import DROP, STALL
 from tests.helpers.ops import as_asked, table_rows, waits_per_endpoint
 
@@ -71,6 +79,59 @@ def test_a_promoted_or_foreign_replica_is_not_ready() -> None:
     assert replica_check(modifying, "r", "aivo-production-postgres", "us-east-1", "us-west-2").detail == "r is modifying, not available"
     tiers = runbook().tiers
     assert replica_lag_check(300.0, tiers).status == PASS and replica_lag_check(301.0, tiers).status == FAIL
+
+
+ARN = "arn:aws:rds:us-east-1:123456789012:db:aivo-production-postgres"
+
+
+@pytest.mark.parametrize(("given", "region"), [
+    (ARN, "us-east-1"),
+    ("arn:aws:rds:eu-west-1:123456789012:db:aivo-production-postgres", "eu-west-1"),
+    ("aivo-production-postgres", None),  # a bare identifier: the replica's own region's instance
+    (None, None),
+    ("arn:aws:rds:us-east-1:123456789012:db", None),  # too short to be an instance's ARN
+    ("urn:aws:rds:us-east-1:123456789012:db:aivo-production-postgres", None),
+])
+def test_the_source_region_is_read_from_an_instance_arn_only(given: str | None, region: str | None) -> None:
+    assert source_region(given) == region
+
+
+def replica(status: str | None = "available", upstream: str | None = ARN) -> dict:
+    return {"DBInstanceStatus": status, "ReadReplicaSourceDBInstanceIdentifier": upstream}
+
+
+REPLICA_CASES = [
+    (replica(), PASS, "r available in us-west-2, replicating from aivo-production-postgres (us-east-1)"),
+    # A bare source identifier names an instance of the primary region.
+    (replica(upstream="aivo-production-postgres"), PASS, "r available in us-west-2, replicating from aivo-production-postgres (us-east-1)"),
+    (None, FAIL, "r not found in us-west-2"),
+    (replica(upstream=""), FAIL, "r (available) has no replication source: already promoted?"),
+    (replica(upstream="aivo-other"), FAIL, "r replicates from aivo-other, not aivo-production-postgres in us-east-1"),
+    (replica(upstream=ARN.replace("us-east-1", "eu-west-1")), FAIL,
+     "r replicates from arn:aws:rds:eu-west-1:123456789012:db:aivo-production-postgres, not aivo-production-postgres in us-east-1"),
+    (replica(upstream=ARN.replace(":db:aivo-production-postgres", ":db:aivo-other")), FAIL,
+     "r replicates from arn:aws:rds:us-east-1:123456789012:db:aivo-other, not aivo-production-postgres in us-east-1"),
+    (replica(status="backing-up"), FAIL, "r is backing-up, not available"),
+    (replica(status=None), FAIL, "r is None, not available"),
+]
+
+
+@pytest.mark.parametrize(("instance", "status", "detail"), REPLICA_CASES)
+def test_the_replica_row_names_what_is_wrong_with_it(instance: dict | None, status: str, detail: str) -> None:
+    row = replica_check(instance, "r", "aivo-production-postgres", "us-east-1", "us-west-2")
+    assert (row.check, row.status, row.detail) == ("dr read replica", status, detail)
+
+
+@pytest.mark.parametrize(("lag", "status", "detail"), [
+    (None, WARN, "not verifiable here: no ReplicaLag datapoints in the last 15 min"),
+    (0.0, PASS, "max 0 s over 15 min (limit: Critical RPO 5 min)"),
+    (300.0, PASS, "max 300 s over 15 min (limit: Critical RPO 5 min)"),  # exactly the RPO holds it
+    (300.4, FAIL, "max 300 s over 15 min (limit: Critical RPO 5 min)"),
+])
+def test_replica_lag_is_judged_against_the_strictest_tier_whatever_their_order(lag: float | None, status: str, detail: str) -> None:
+    tiers = {name: runbook().tiers[name] for name in ("Medium", "Low", "High", "Critical")}
+    row = replica_lag_check(lag, tiers)
+    assert (row.check, row.status, row.detail) == ("replica lag", status, detail)
 
 
 # ---- real faults through the proxy ---------------------------------------------------------------
@@ -251,6 +312,9 @@ FAILURE = {"StatusReport": {"Status": "Failure: Connection timed out."}}
     ([SUCCESS, FAILURE], False, FAIL, "1/2"),   # the DR endpoint is where traffic would go
     ([], True, WARN, "0/0"),                    # no checker reports: nothing shows the endpoint is up
     ([], False, FAIL, "0/0"),
+    # A checker that says nothing about the endpoint does not show it up.
+    ([SUCCESS, {}], True, WARN, "1/2"),
+    ([SUCCESS, {"StatusReport": {}}], False, FAIL, "1/2"),
 ])
 def test_an_unhealthy_endpoint_warns_in_the_primary_and_blocks_in_the_dr_region(observations, is_primary, status, counted) -> None:
     row = health_check_row("health check r", "https://ingress.example.com/health", observations, is_primary)
@@ -267,3 +331,19 @@ def test_unreachable_rows_block_by_region_and_the_verdict_says_which() -> None:
     failed = [*rows, Check("d", FAIL, "w")]
     assert verdict(failed, "us-east-1", "us-west-2") == "NOT ready: fix the FAIL rows; us-west-2 did not answer (UNREACHABLE rows)"
     assert verdict([Check("b", PASS, "y")], "us-east-1", "us-west-2") == "ready to fail over"
+
+
+def test_a_fail_blocks_unless_it_is_the_backup_replication_row_or_allowed() -> None:
+    rows = [Check(BACKUP_REPLICATION, FAIL, "x"), Check("a", FAIL, "y"), Check("b", WARN, "z"), Check("c", PASS, "w"),
+            Check("d", UNREACHABLE, "no region known")]
+    assert [c.check for c in blockers(rows, "us-east-1")] == ["a", "d"]
+    assert [c.check for c in blockers(rows, "us-east-1", ("a",))] == ["d"]
+    assert verdict(rows, "us-east-1", "us-west-2") == "NOT ready: fix the FAIL rows; ? did not answer (UNREACHABLE rows)"
+
+
+def test_the_verdict_names_every_silent_region_and_counts_what_the_primary_left_unverified() -> None:
+    rows = [Check("a", UNREACHABLE, "x", "us-west-2"), Check("b", UNREACHABLE, "y", "eu-west-1"), Check("c", UNREACHABLE, "z", "us-west-2")]
+    assert verdict(rows, "us-east-1", "us-west-2") == "NOT ready: eu-west-1 and us-west-2 did not answer (UNREACHABLE rows)"
+    primary = [Check("a", UNREACHABLE, "x", "us-east-1"), Check("b", UNREACHABLE, "y", "us-east-1"), Check("c", WARN, "z")]
+    assert verdict(primary, "us-east-1", "us-west-2") == (
+        "ready to fail over: the us-west-2 side is ready; us-east-1 did not answer (2 checks not verified)")
