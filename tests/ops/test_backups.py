@@ -8,18 +8,21 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drctl.cli import main
+from drctl.ops import backups
 from drctl.ops.backups import DATABASE_ROWS, latest_snapshot, latest_snapshot_check, pitr_check, weekly_snapshot_check
-from drctl.ops.checks import FAIL, PASS, UNREACHABLE, WARN
+from drctl.ops.checks import FAIL, PASS, UNREACHABLE, WARN, Check
 from drctl.ops.cron import previous_fire
 from drctl.ops.figures import runbook
 from drctl.ops.velero import VeleroBackup, schedule_check
 from tests.helpers.estate import velero_backup
 from tests.helpers.faultproxy import DROP, FORWARD, THROTTLE
 from tests.helpers.ops import as_asked, table_rows, waits_per_endpoint
+from tests.helpers.stubbed import stubbed
 
 NOW = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # a Wednesday
 
@@ -296,3 +299,97 @@ def test_a_snapshot_without_a_status_or_type_cannot_be_restored_from() -> None:
     snapshot = {"DBSnapshotIdentifier": "odd", "SnapshotCreateTime": NOW - timedelta(minutes=3)}
     row = latest_snapshot_check("aivo-production-postgres", snapshot, NOW)
     assert (row.check, row.status, row.detail) == ("latest snapshot", FAIL, "odd (None, None), 3.0 min old")
+
+
+# ---- the weekly backup plan, from exact AWS Backup answers ------------------------------------------------------
+
+VAULT = "aivo-production-backups"
+SCHEDULE = "cron(0 2 ? * SUN *)"
+COPY = {"DestinationBackupVaultArn": f"arn:aws:backup:us-west-2:123456789012:backup-vault:{VAULT}", "Lifecycle": {"DeleteAfterDays": 90}}
+
+
+def rule(vault: str = VAULT, **changes: object) -> dict:
+    return {"RuleName": "weekly", "TargetBackupVaultName": vault, "ScheduleExpression": SCHEDULE,
+            "Lifecycle": {"DeleteAfterDays": 90}, "CopyActions": [COPY], **changes}
+
+
+def plan_answers(monkeypatch, plans: list[list[dict]], points: list[dict] | None = None):
+    answers = stubbed(monkeypatch, backups)
+    answers.answer("backup", "us-east-1", "describe_backup_vault", {"BackupVaultName": VAULT}, {"BackupVaultName": VAULT})
+    ids = [f"plan-{i}" for i in range(len(plans))]
+    answers.answer("backup", "us-east-1", "list_backup_plans", {"BackupPlansList": [{"BackupPlanId": i} for i in ids]})
+    for i, rules in zip(ids, plans, strict=True):
+        answers.answer("backup", "us-east-1", "get_backup_plan",
+                       {"BackupPlan": {"BackupPlanName": f"{i}-name", "Rules": rules}}, {"BackupPlanId": i})
+    if points is not None:
+        answers.answer("backup", "us-east-1", "list_recovery_points_by_backup_vault", {"RecoveryPoints": points},
+                       {"BackupVaultName": VAULT})
+    return answers
+
+
+def point(status: str, days: float | None) -> dict:
+    return {"RecoveryPointArn": f"arn:p-{status}-{days}", "Status": status,
+            **({"CreationDate": NOW - timedelta(days=days)} if days is not None else {})}
+
+
+PLAN_CASES = {
+    "as the runbook says": ([[rule()]], (PASS, f"plan-0-name: {SCHEDULE}, kept 90 days, copied to us-west-2 for 90")),
+    # The first rule that targets the vault, in the first plan that has one.
+    "another vault's rule first": ([[rule("other-vault", ScheduleExpression="cron(0 3 * * ? *)")], [rule(), rule(Lifecycle={})]],
+                                   (PASS, f"plan-1-name: {SCHEDULE}, kept 90 days, copied to us-west-2 for 90")),
+    "no rule targets the vault": ([[rule("other-vault")], []], (FAIL, f"no backup plan rule targets vault {VAULT}")),
+    "no plan at all": ([], (FAIL, f"no backup plan rule targets vault {VAULT}")),
+    "everything drifted": ([[rule(ScheduleExpression="cron(0 2 * * ? *)", Lifecycle={"DeleteAfterDays": 30},
+                                  CopyActions=[{**COPY, "DestinationBackupVaultArn": COPY["DestinationBackupVaultArn"].replace("us-west-2", "eu-west-1")}])]],
+                           (FAIL, f"schedule cron(0 2 * * ? *) (runbook: {SCHEDULE}); retention 30 days (runbook: 90); no copy to us-west-2")),
+    "kept forever, copied nowhere": ([[{"RuleName": "weekly", "TargetBackupVaultName": VAULT, "ScheduleExpression": SCHEDULE}]],
+                                     (FAIL, "retention None days (runbook: 90); no copy to us-west-2")),
+    "the copy kept too short": ([[rule(CopyActions=[{**COPY, "Lifecycle": {"DeleteAfterDays": 30}}])]],
+                                (FAIL, "us-west-2 copy kept 30 days (runbook: 90)")),
+    "the copy kept forever": ([[rule(CopyActions=[{"DestinationBackupVaultArn": COPY["DestinationBackupVaultArn"]}])]],
+                              (FAIL, "us-west-2 copy kept None days (runbook: 90)")),
+}
+
+
+@pytest.mark.parametrize(("plans", "row"), PLAN_CASES.values(), ids=PLAN_CASES.keys())
+def test_the_weekly_plan_row_names_every_difference_from_the_runbook(plans, row, monkeypatch) -> None:
+    answers = plan_answers(monkeypatch, plans, [point("COMPLETED", 2)])
+    rows = backups.backup_plan_checks("us-east-1", "us-west-2", NOW)
+    assert [(r.check, r.status, r.detail) for r in rows] == [
+        ("weekly backup plan", *row), ("weekly recovery points", PASS, f"newest is 2.0 d old (limit 7.3 d, {SCHEDULE})")]
+    answers.all_asked()
+
+
+@pytest.mark.parametrize(("points", "row"), [
+    # Only a completed point with a date counts, the newest of them.
+    ([point("COMPLETED", 9), point("COMPLETED", 3), point("COMPLETED", 5), point("PARTIAL", 1), point("COMPLETED", None)],
+     (PASS, f"newest is 3.0 d old (limit 7.3 d, {SCHEDULE})")),
+    ([point("COMPLETED", 8)], (FAIL, f"newest is 8.0 d old (limit 7.3 d, {SCHEDULE})")),
+    ([point("EXPIRED", 1), point("CREATING", 0.5)], (FAIL, f"no manual or AWS Backup snapshot ({SCHEDULE})")),
+    ([], (FAIL, f"no manual or AWS Backup snapshot ({SCHEDULE})")),
+])
+def test_the_recovery_points_row_judges_the_newest_completed_point(points, row, monkeypatch) -> None:
+    plan_answers(monkeypatch, [[rule()]], points)
+    rows = backups.backup_plan_checks("us-east-1", "us-west-2", NOW)
+    assert (rows[1].check, rows[1].status, rows[1].detail) == ("weekly recovery points", *row)
+
+
+def test_recovery_points_the_endpoint_cannot_list_warn_and_a_refusal_fails(monkeypatch) -> None:
+    answers = plan_answers(monkeypatch, [[rule()]])
+    answers.error("backup", "us-east-1", "list_recovery_points_by_backup_vault", "NotImplemented", "has not been implemented", 501)
+    assert backups.backup_plan_checks("us-east-1", "us-west-2", NOW)[1:] == [
+        Check("weekly recovery points", WARN, "this endpoint does not implement list_recovery_points_by_backup_vault; not verifiable here")]
+    answers = plan_answers(monkeypatch, [[rule()]])
+    answers.error("backup", "us-east-1", "list_recovery_points_by_backup_vault", "AccessDeniedException", "not allowed", 403)
+    assert backups.backup_plan_checks("us-east-1", "us-west-2", NOW)[1:] == [
+        Check("weekly recovery points", FAIL, "AccessDeniedException: not allowed")]
+
+
+def test_a_missing_vault_is_the_only_row_and_a_throttled_one_is_not_an_answer(monkeypatch) -> None:
+    answers = stubbed(monkeypatch, backups)
+    answers.error("backup", "us-east-1", "describe_backup_vault", "ResourceNotFoundException", "Backup vault not found", 404)
+    assert backups.backup_plan_checks("us-east-1", "us-west-2", NOW) == [
+        Check("weekly backup vault", FAIL, f"{VAULT}: ResourceNotFoundException: Backup vault not found")]
+    answers.error("backup", "us-east-1", "describe_backup_vault", "ThrottlingException", "Rate exceeded", 400)
+    with pytest.raises(ClientError, match="ThrottlingException"):
+        backups.backup_plan_checks("us-east-1", "us-west-2", NOW)
