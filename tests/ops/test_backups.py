@@ -393,3 +393,88 @@ def test_a_missing_vault_is_the_only_row_and_a_throttled_one_is_not_an_answer(mo
     answers.error("backup", "us-east-1", "describe_backup_vault", "ThrottlingException", "Rate exceeded", 400)
     with pytest.raises(ClientError, match="ThrottlingException"):
         backups.backup_plan_checks("us-east-1", "us-west-2", NOW)
+
+
+# ---- the database rows, from exact RDS answers ----------------------------------------------------------------
+
+DB = "aivo-production-postgres"
+
+
+def instance(**changes: object) -> dict:
+    return {"DBInstanceIdentifier": DB, "LatestRestorableTime": NOW - timedelta(minutes=2), "BackupRetentionPeriod": 30,
+            "PreferredBackupWindow": "03:00-06:00", **changes}
+
+
+def snapshot(name: str, kind: str, hours: float | None, status: str = "available") -> dict:
+    return {"DBSnapshotIdentifier": name, "SnapshotType": kind, "Status": status,
+            **({"SnapshotCreateTime": NOW - timedelta(hours=hours)} if hours is not None else {})}
+
+
+SNAPSHOTS = [snapshot("rds:daily", "automated", 5), snapshot("weekly-1", "manual", 50),
+             snapshot("awsbackup:weekly-2", "awsbackup", 30), snapshot("rds:old", "automated", 200)]
+
+
+def database_answers(monkeypatch, found: dict, pages: list[list[dict]], automated: list[dict] | None = None):
+    answers = stubbed(monkeypatch, backups)
+    answers.answer("rds", "us-east-1", "describe_db_instances", {"DBInstances": [found]}, {"DBInstanceIdentifier": DB})
+    for i, page in enumerate(pages):
+        answers.answer("rds", "us-east-1", "describe_db_snapshots",
+                       {"DBSnapshots": page, **({"Marker": f"m{i}"} if i < len(pages) - 1 else {})},
+                       {"DBInstanceIdentifier": DB, **({"Marker": f"m{i - 1}"} if i else {})})
+    if automated is not None:
+        answers.answer("rds", "us-east-1", "describe_db_instance_automated_backups", {"DBInstanceAutomatedBackups": automated},
+                       {"DBInstanceIdentifier": DB})
+    return answers
+
+
+def test_the_database_rows_of_a_healthy_instance(monkeypatch) -> None:
+    # The snapshots over two pages: the newest of all, and the newest manual or AWS Backup one.
+    answers = database_answers(monkeypatch, instance(), [SNAPSHOTS[:2], SNAPSHOTS[2:]],
+                               [{"Status": "active"}, {"Status": "replicating"}, {"Status": "retained"}])
+    assert backups.database_checks(DB, "us-east-1", NOW) == [
+        Check("latest snapshot", PASS, "rds:daily (automated, available), 5.0 h old"),
+        Check("point-in-time recovery", PASS, "latest restorable time 2.0 min ago; within every tier's RPO (Critical 5 min)"),
+        Check("automated backups", PASS, "2 active of 3"),
+        Check("backup retention", PASS, "30 days (runbook: 30)"),
+        Check("backup window", PASS, "03:00-06:00 UTC (runbook: 03:00-06:00)"),
+        Check("weekly snapshot", PASS, "newest is 30.0 h old (limit 7.3 d, cron(0 2 ? * SUN *))"),
+    ]
+    answers.all_asked()
+
+
+def test_the_database_rows_of_an_instance_without_backups(monkeypatch) -> None:
+    bare = {"DBInstanceIdentifier": DB}
+    # Only automated snapshots, one still being taken: no weekly one.
+    database_answers(monkeypatch, bare, [[snapshot("rds:a", "automated", 1, "creating"), snapshot("rds:b", "automated", None)]], [])
+    assert backups.database_checks(DB, "us-east-1", NOW) == [
+        Check("latest snapshot", WARN, "rds:a (automated, creating), 60.0 min old"),
+        Check("point-in-time recovery", FAIL, "no latest restorable time: automated backups are off"),
+        Check("automated backups", FAIL, "none"),
+        Check("backup retention", FAIL, "0 days (runbook: 30)"),
+        Check("backup window", FAIL, "none UTC (runbook: 03:00-06:00)"),
+        Check("weekly snapshot", FAIL, "no manual or AWS Backup snapshot (cron(0 2 ? * SUN *))"),
+    ]
+
+
+def test_retention_one_day_short_and_only_stopped_automated_backups_fail(monkeypatch) -> None:
+    database_answers(monkeypatch, instance(BackupRetentionPeriod=29, PreferredBackupWindow="03:00-06:30"), [[]],
+                     [{"Status": "retained"}, {}])
+    rows = {r.check: r for r in backups.database_checks(DB, "us-east-1", NOW)}
+    assert rows["latest snapshot"] == Check("latest snapshot", FAIL, f"no snapshot of {DB}")
+    assert rows["automated backups"] == Check("automated backups", FAIL, "0 active of 2")
+    assert rows["backup retention"] == Check("backup retention", FAIL, "29 days (runbook: 30)")
+    assert rows["backup window"] == Check("backup window", FAIL, "03:00-06:30 UTC (runbook: 03:00-06:00)")
+
+
+@pytest.mark.parametrize(("code", "message", "status", "row"), [
+    ("NotImplemented", "has not been implemented", 501,
+     Check("automated backups", WARN, "this endpoint does not implement describe_db_instance_automated_backups; not verifiable here")),
+    ("AccessDenied", "not allowed", 403, Check("automated backups", FAIL, "AccessDenied: not allowed")),
+])
+def test_automated_backups_that_cannot_be_read_leave_the_other_rows(code, message, status, row, monkeypatch) -> None:
+    answers = database_answers(monkeypatch, instance(), [SNAPSHOTS])
+    answers.error("rds", "us-east-1", "describe_db_instance_automated_backups", code, message, status)
+    rows = backups.database_checks(DB, "us-east-1", NOW)
+    assert [r.check for r in rows] == list(DATABASE_ROWS) and rows[2] == row
+    assert rows[3:5] == [Check("backup retention", PASS, "30 days (runbook: 30)"),
+                         Check("backup window", PASS, "03:00-06:00 UTC (runbook: 03:00-06:00)")]
