@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from drctl.cli import main
+from drctl.ops import preflight as preflight_module
 from drctl.ops.checks import FAIL, PASS, UNREACHABLE, WARN, Check
 from drctl.ops.figures import runbook
 from drctl.ops.preflight import (
@@ -26,6 +28,7 @@ from drctl.ops.preflight import (
 )
 from tests.helpers.faultproxy import DROP, STALL
 from tests.helpers.ops import as_asked, table_rows, waits_per_endpoint
+from tests.helpers.stubbed import stubbed
 
 READY = [
     ("dr read replica", PASS, "aivo-production-postgres-dr available in us-west-2, replicating from aivo-production-postgres (us-east-1)"),
@@ -347,3 +350,206 @@ def test_the_verdict_names_every_silent_region_and_counts_what_the_primary_left_
     primary = [Check("a", UNREACHABLE, "x", "us-east-1"), Check("b", UNREACHABLE, "y", "us-east-1"), Check("c", WARN, "z")]
     assert verdict(primary, "us-east-1", "us-west-2") == (
         "ready to fail over: the us-west-2 side is ready; us-east-1 did not answer (2 checks not verified)")
+
+
+# ---- rows from exact AWS answers (botocore Stubber) ---------------------------------------------------------------
+
+NOW = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
+WEST = "ingress.us-west-2.example.com"
+EAST = "ingress.us-east-1.example.com"
+
+
+def zone(name: str = "aivo.edu.", zone_id: str = "/hostedzone/Z1") -> dict:
+    return {"Id": zone_id, "Name": name, "CallerReference": "c"}
+
+
+def record(name: str, failover: str | None, target: str, health: str | None = "hc-1") -> dict:
+    return {"Name": f"{name}.", "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": f"{target}."}],
+            **({"Failover": failover, "SetIdentifier": failover.lower()} if failover else {}),
+            **({"HealthCheckId": health} if health else {})}
+
+
+def failover_pair(name: str, target: str = WEST, health: str | None = "hc-1") -> list[dict]:
+    return [record(name, "PRIMARY", EAST), record(name, "SECONDARY", target, health)]
+
+
+def record_answers(monkeypatch, zones: list[dict], pages: list[list[dict]] = ()):
+    answers = stubbed(monkeypatch, preflight_module)
+    answers.answer("route53", "us-east-1", "list_hosted_zones_by_name", {"HostedZones": zones, "IsTruncated": False, "MaxItems": "100"},
+                   {"DNSName": "aivo.edu"})
+    for i, page in enumerate(pages):
+        more = {"NextRecordName": f"n{i}", "NextRecordType": "A"} if i < len(pages) - 1 else {}
+        answers.answer("route53", "us-east-1", "list_resource_record_sets",
+                       {"ResourceRecordSets": page, "IsTruncated": bool(more), "MaxItems": "100", **more},
+                       {"HostedZoneId": "/hostedzone/Z1", **({"StartRecordName": f"n{i - 1}", "StartRecordType": "A"} if i else {})})
+    return answers
+
+
+RECORD_CASES = {
+    # Over two pages, in the zone of the exact name (not a longer one that ends the same).
+    "both answer with failover": ([zone("aivo.edu."), zone("notaivo.edu.", "/hostedzone/Z2")],
+                                  [failover_pair("api.aivo.edu"), [record("other.aivo.edu", None, EAST), *failover_pair("app.aivo.edu")]],
+                                  [(PASS, f"PRIMARY and SECONDARY -> {WEST} (health-checked)")] * 2),
+    "no zone": ([zone("aivo.edu.example.", "/hostedzone/Z9")], [],
+                [(FAIL, "hosted zone aivo.edu not found")] * 2),
+    "a plain record and a lone primary": ([zone()], [[record("api.aivo.edu", None, EAST), record("app.aivo.edu", "PRIMARY", EAST)]],
+                                          [(FAIL, "missing failover records: has none"), (FAIL, "missing failover records: has ['PRIMARY']")]),
+    "a lone secondary": ([zone()], [[record("api.aivo.edu", "SECONDARY", WEST), *failover_pair("app.aivo.edu")]],
+                         [(FAIL, "missing failover records: has ['SECONDARY']"), (PASS, f"PRIMARY and SECONDARY -> {WEST} (health-checked)")]),
+    "a secondary elsewhere or unchecked": ([zone()], [[*failover_pair("api.aivo.edu", EAST), *failover_pair("app.aivo.edu", health=None)]],
+                                           [(FAIL, f"SECONDARY points at ['{EAST}'], health check hc-1"),
+                                            (FAIL, f"SECONDARY points at ['{WEST}'], health check none")]),
+}
+
+
+@pytest.mark.parametrize(("zones", "pages", "rows"), RECORD_CASES.values(), ids=RECORD_CASES.keys())
+def test_each_name_needs_a_health_checked_secondary_on_the_dr_ingress(zones, pages, rows, monkeypatch) -> None:
+    answers = record_answers(monkeypatch, zones, pages)
+    found = preflight_module.failover_record_rows("us-east-1", "us-west-2")
+    assert [(r.check, r.status, r.detail) for r in found] == [(f"dns {n}", *row) for n, row in zip(("api.aivo.edu", "app.aivo.edu"), rows, strict=True)]
+    answers.all_asked()
+
+
+def health_check(check_id: str, host: str, path: str = "/health") -> dict:
+    return {"Id": check_id, "CallerReference": check_id, "HealthCheckVersion": 1,
+            "HealthCheckConfig": {"Type": "HTTPS", "FullyQualifiedDomainName": host, "ResourcePath": path}}
+
+
+def test_each_regions_health_check_is_found_by_host_and_path_and_read(monkeypatch) -> None:
+    answers = stubbed(monkeypatch, preflight_module)
+    # The DR endpoint's check on another path does not count; the list comes in two pages.
+    answers.answer("route53", "us-east-1", "list_health_checks",
+                   {"HealthChecks": [health_check("a", WEST, "/"), health_check("b", EAST)], "IsTruncated": True, "Marker": "",
+                    "NextMarker": "m", "MaxItems": "100"})
+    answers.answer("route53", "us-east-1", "list_health_checks",
+                   {"HealthChecks": [health_check("c", WEST)], "IsTruncated": False, "Marker": "m", "MaxItems": "100"}, {"Marker": "m"})
+    answers.answer("route53", "us-east-1", "get_health_check_status", {"HealthCheckObservations": [FAILURE, SUCCESS]}, {"HealthCheckId": "b"})
+    answers.answer("route53", "us-east-1", "get_health_check_status", {"HealthCheckObservations": [SUCCESS, FAILURE]}, {"HealthCheckId": "c"})
+    rows = preflight_module.health_check_rows("us-east-1", "us-west-2")
+    # The primary's failing checker is the outage a failover is for; the DR endpoint's blocks.
+    assert [(r.check, r.status, r.detail) for r in rows] == [
+        ("health check us-east-1", WARN, f"https://{EAST}/health: 1/2 checkers report Success"),
+        ("health check us-west-2", FAIL, f"https://{WEST}/health: 1/2 checkers report Success")]
+    answers.all_asked()
+
+
+def test_a_region_without_a_health_check_fails_alone(monkeypatch) -> None:
+    answers = stubbed(monkeypatch, preflight_module)
+    answers.answer("route53", "us-east-1", "list_health_checks",
+                   {"HealthChecks": [health_check("b", EAST)], "IsTruncated": False, "Marker": "", "MaxItems": "100"})
+    answers.answer("route53", "us-east-1", "get_health_check_status", {"HealthCheckObservations": [SUCCESS]}, {"HealthCheckId": "b"})
+    assert [(r.check, r.status, r.detail) for r in preflight_module.health_check_rows("us-east-1", "us-west-2")] == [
+        ("health check us-east-1", PASS, f"https://{EAST}/health: 1/1 checkers report Success"),
+        ("health check us-west-2", FAIL, f"no health check on https://{WEST}/health")]
+
+
+def cluster_answers(monkeypatch, status: str = "ACTIVE"):
+    answers = stubbed(monkeypatch, preflight_module)
+    answers.answer("eks", "us-west-2", "describe_cluster", {"cluster": {"name": "aivo-dr-eks", "status": status, "version": "1.31"}},
+                   {"name": "aivo-dr-eks"})
+    return answers
+
+
+@pytest.mark.parametrize(("status", "group", "rows"), [
+    ("ACTIVE", {"status": "ACTIVE", "scalingConfig": {"minSize": 1, "desiredSize": 2, "maxSize": 20}},
+     [("dr eks cluster", PASS, "aivo-dr-eks ACTIVE (Kubernetes 1.31)"),
+      ("node group general", PASS, "ACTIVE, min 1/desired 2/max 20; failover target 3/5/20")]),
+    # One node short of the failover's maximum: the failover could not scale it.
+    ("UPDATING", {"status": "ACTIVE", "scalingConfig": {"minSize": 1, "desiredSize": 2, "maxSize": 19}},
+     [("dr eks cluster", FAIL, "aivo-dr-eks UPDATING (Kubernetes 1.31)"),
+      ("node group general", FAIL, "ACTIVE, min 1/desired 2/max 19; failover target 3/5/20")]),
+    ("ACTIVE", {"status": "DEGRADED", "scalingConfig": {"minSize": 3, "desiredSize": 5, "maxSize": 30}},
+     [("dr eks cluster", PASS, "aivo-dr-eks ACTIVE (Kubernetes 1.31)"),
+      ("node group general", FAIL, "DEGRADED, min 3/desired 5/max 30; failover target 3/5/20")]),
+    ("ACTIVE", {"status": "ACTIVE"},
+     [("dr eks cluster", PASS, "aivo-dr-eks ACTIVE (Kubernetes 1.31)"),
+      ("node group general", FAIL, "ACTIVE, min None/desired None/max None; failover target 3/5/20")]),
+])
+def test_the_node_group_must_be_active_and_able_to_scale_to_the_failover_target(status, group, rows, monkeypatch) -> None:
+    answers = cluster_answers(monkeypatch, status)
+    answers.answer("eks", "us-west-2", "describe_nodegroup", {"nodegroup": {"nodegroupName": "general", **group}},
+                   {"clusterName": "aivo-dr-eks", "nodegroupName": "general"})
+    assert [(r.check, r.status, r.detail) for r in preflight_module.cluster_rows("us-west-2", "aivo-dr-eks")] == rows
+
+
+def test_a_missing_node_group_fails_its_row_and_a_throttled_read_is_not_an_answer(monkeypatch) -> None:
+    answers = cluster_answers(monkeypatch)
+    answers.error("eks", "us-west-2", "describe_nodegroup", "ResourceNotFoundException", "No node group found for name: general.", 404)
+    assert [(r.check, r.status, r.detail) for r in preflight_module.cluster_rows("us-west-2", "aivo-dr-eks")] == [
+        ("dr eks cluster", PASS, "aivo-dr-eks ACTIVE (Kubernetes 1.31)"),
+        ("node group general", FAIL, "ResourceNotFoundException: No node group found for name: general.")]
+    answers = cluster_answers(monkeypatch)
+    answers.error("eks", "us-west-2", "describe_nodegroup", "ThrottlingException", "Rate exceeded", 400)
+    with pytest.raises(ClientError, match="ThrottlingException"):
+        preflight_module.cluster_rows("us-west-2", "aivo-dr-eks")
+
+
+SOURCE_ID = "aivo-production-postgres"
+AUTOMATED = [{"DBInstanceIdentifier": SOURCE_ID, "Region": "eu-west-1", "Status": "replicating", "BackupRetentionPeriod": 3},
+             {"DBInstanceIdentifier": "aivo-other", "Region": "us-east-1", "Status": "replicating", "BackupRetentionPeriod": 5},
+             {"DBInstanceIdentifier": SOURCE_ID, "Region": "us-east-1", "Status": "replicating", "BackupRetentionPeriod": 7}]
+
+
+@pytest.mark.parametrize(("backups", "status", "detail"), [
+    (AUTOMATED, PASS, f"{SOURCE_ID} backups replicating in us-west-2, retention 7 days"),
+    (AUTOMATED[:2], WARN, f"not verifiable here: no backups of {SOURCE_ID} replicated into us-west-2; "
+                          "the endpoint may not implement start_db_instance_automated_backups_replication"),
+])
+def test_backups_replicated_from_the_primary_instance_pass(backups, status, detail, monkeypatch) -> None:
+    answers = stubbed(monkeypatch, preflight_module)
+    answers.answer("rds", "us-west-2", "describe_db_instance_automated_backups", {"DBInstanceAutomatedBackups": backups}, {})
+    row = preflight_module.backup_replication_check("us-west-2", SOURCE_ID, "us-east-1")
+    assert (row.check, row.status, row.detail) == ("automated backup replication", status, detail)
+
+
+def test_backup_replication_the_endpoint_cannot_list_warns_and_a_refusal_is_raised(monkeypatch) -> None:
+    answers = stubbed(monkeypatch, preflight_module)
+    answers.error("rds", "us-west-2", "describe_db_instance_automated_backups", "NotImplemented", "has not been implemented", 501)
+    assert preflight_module.backup_replication_check("us-west-2", SOURCE_ID, "us-east-1") == Check(
+        "automated backup replication", WARN, "this endpoint does not implement describe_db_instance_automated_backups; not verifiable here")
+    answers.error("rds", "us-west-2", "describe_db_instance_automated_backups", "AccessDenied", "not allowed", 403)
+    with pytest.raises(ClientError, match="AccessDenied"):
+        preflight_module.backup_replication_check("us-west-2", SOURCE_ID, "us-east-1")
+
+
+LAG_QUERY = {"Namespace": "AWS/RDS", "MetricName": "ReplicaLag", "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": "r"}],
+             "StartTime": datetime(2026, 11, 25, 16, 45, tzinfo=UTC), "EndTime": datetime(2026, 11, 25, 17, 1, tzinfo=UTC),
+             "Period": 60, "Statistics": ["Maximum"]}
+UPSTREAM = {"DBInstanceIdentifier": "r", "DBInstanceStatus": "available", "ReadReplicaSourceDBInstanceIdentifier": ARN}
+
+
+def replica_answers(monkeypatch, found: dict | None = UPSTREAM):
+    answers = stubbed(monkeypatch, preflight_module)
+    if found is None:
+        answers.error("rds", "us-west-2", "describe_db_instances", "DBInstanceNotFound", "DBInstance r not found.", 404)
+    else:
+        answers.answer("rds", "us-west-2", "describe_db_instances", {"DBInstances": [found]}, {"DBInstanceIdentifier": "r"})
+    return answers
+
+
+def test_the_replica_rows_read_the_largest_lag_of_the_window(monkeypatch) -> None:
+    answers = replica_answers(monkeypatch)
+    answers.answer("cloudwatch", "us-west-2", "get_metric_statistics",
+                   {"Datapoints": [{"Maximum": 12.0}, {"Maximum": 301.0}, {"Maximum": 40.0}]}, LAG_QUERY)
+    assert [(r.check, r.status, r.detail) for r in preflight_module._replica_rows("us-west-2", "r", SOURCE_ID, "us-east-1", NOW)] == [
+        ("dr read replica", PASS, "r available in us-west-2, replicating from aivo-production-postgres (us-east-1)"),
+        ("replica lag", FAIL, "max 301 s over 15 min (limit: Critical RPO 5 min)")]
+    answers.all_asked()
+    answers = replica_answers(monkeypatch)
+    answers.answer("cloudwatch", "us-west-2", "get_metric_statistics", {"Datapoints": []}, LAG_QUERY)
+    assert preflight_module._replica_rows("us-west-2", "r", SOURCE_ID, "us-east-1", NOW)[1] == Check(
+        "replica lag", WARN, "not verifiable here: no ReplicaLag datapoints in the last 15 min")
+
+
+def test_a_missing_replica_is_one_row_and_an_unreadable_lag_is_not_a_failure(monkeypatch) -> None:
+    replica_answers(monkeypatch, None)
+    assert preflight_module._replica_rows("us-west-2", "r", SOURCE_ID, "us-east-1", NOW) == [
+        Check("dr read replica", FAIL, "r not found in us-west-2")]
+    answers = replica_answers(monkeypatch)
+    answers.error("cloudwatch", "us-west-2", "get_metric_statistics", "AccessDenied", "not allowed", 403)
+    assert preflight_module._replica_rows("us-west-2", "r", SOURCE_ID, "us-east-1", NOW)[1] == Check(
+        "replica lag", WARN, "not verifiable here: AccessDenied: not allowed")
+    answers = replica_answers(monkeypatch)
+    answers.error("cloudwatch", "us-west-2", "get_metric_statistics", "Throttling", "Rate exceeded", 400)
+    row = preflight_module._replica_rows("us-west-2", "r", SOURCE_ID, "us-east-1", NOW)[1]
+    assert (row.check, row.status) == ("replica lag", UNREACHABLE)
