@@ -336,3 +336,22 @@ def test_the_canary_and_its_bucket_are_named_for_the_account_and_the_dr_region()
     s = settings()
     assert detection.canary_name(s) == "aivo-ingress-health"
     assert detection.canary_bucket(s) == "aivo-dr-canary-123456789012-us-west-2"
+
+
+# Critical keeps nothing in the database, High alone uses the cache: the database's alarms page High at its RPO (15 min),
+# and so do the cache's.
+NO_CRITICAL_DATA = {
+    "Critical": {"rto": "30 min", "rpo": "5 min", "services": ["auth-svc"], "uses": {"auth-svc": ["stateless"]}},
+    "High": {"rto": "1 hour", "rpo": "15 min", "services": ["content-svc"], "uses": {"content-svc": ["database", "cache", "assets"]}},
+    "Medium": {"rto": "2 hours", "rpo": "1 hour", "services": ["notify-svc"], "uses": {"notify-svc": ["database"]}},
+    "Low": {"rto": "4 hours", "rpo": "4 hours", "services": ["engagement-svc"], "uses": {"engagement-svc": ["database"]}}}
+
+
+def test_a_lag_threshold_is_the_strictest_rpo_of_the_tiers_that_use_the_data() -> None:
+    standby = {a.key: a for a in detection.dr_alarms(settings("dr", tiers=NO_CRITICAL_DATA, cache=GLOBAL_CACHE))}
+    assert {k: (a.tier, a.threshold) for k, a in standby.items() if "lag" in k} == {
+        "database-replica-lag": ("High", 900 - 240.0), **{f"cache-replication-lag-{n}": ("High", 900 - 240.0) for n in (1, 2, 3)}}
+    aurora = {a.key: a for a in detection.dr_alarms(settings("dr", tiers=NO_CRITICAL_DATA, database=AURORA))}
+    assert (aurora["database-replica-lag"].threshold, aurora["database-rpo-lag"].threshold) == (660000.0, 660000.0)
+    primary = {a.key: a for a in detection.primary_alarms(settings("primary", tiers=NO_CRITICAL_DATA, activeRegion="us-west-2"))}
+    assert (primary["failback-replica-lag"].tier, primary["failback-replica-lag"].threshold) == ("High", 660.0)
