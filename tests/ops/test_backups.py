@@ -478,3 +478,59 @@ def test_automated_backups_that_cannot_be_read_leave_the_other_rows(code, messag
     assert [r.check for r in rows] == list(DATABASE_ROWS) and rows[2] == row
     assert rows[3:5] == [Check("backup retention", PASS, "30 days (runbook: 30)"),
                          Check("backup window", PASS, "03:00-06:00 UTC (runbook: 03:00-06:00)")]
+
+
+# ---- the table's groups -------------------------------------------------------------------------------------------
+
+VERIFY_ROWS = [*DATABASE_ROWS, "weekly backup plan", "weekly recovery points", "s3 aivo-production-assets versioning",
+               "s3 aivo-production-assets replication", "s3 aivo-production-assets-us-west-2 replica",
+               "s3 aivo-production-assets lifecycle", "velero aivo-daily", "velero aivo-weekly", "alarms us-east-1", "alarms us-west-2"]
+ROW_FUNCTIONS = ("database_checks", "backup_plan_checks", "versioning_check", "replication_check", "replica_check", "lifecycle_check",
+                 "list_backups", "alarm_checks")
+
+
+def test_a_group_that_breaks_fills_its_own_rows_in_the_runbooks_order(monkeypatch) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("no answer")
+
+    for name in ROW_FUNCTIONS:
+        monkeypatch.setattr(backups, name, broken)
+    rows = backups.verify(DB, "us-east-1", "us-west-2", "aivo-production-assets", "aivo-production-velero", NOW)
+    assert rows == [Check(label, FAIL, "unexpected RuntimeError: no answer") for label in VERIFY_ROWS]
+
+
+def test_each_group_reads_its_own_region_and_resource(monkeypatch) -> None:
+    seen: list[tuple] = []
+
+    def recorder(name: str):
+        def record(*args: object) -> object:
+            seen.append((name, *args))
+            row = Check(name, PASS, "")
+            return [row] if name in ("database_checks", "backup_plan_checks", "alarm_checks") else [] if name == "list_backups" else row
+        return record
+
+    for name in ROW_FUNCTIONS:
+        monkeypatch.setattr(backups, name, recorder(name))
+    monkeypatch.setattr(backups, "schedule_check", lambda schedule, *args: recorder(schedule.name)(*args))
+    rows = backups.verify(DB, "us-east-1", "us-west-2", "aivo-production-assets", "aivo-production-velero", NOW)
+    assert sorted(seen) == sorted([
+        ("database_checks", DB, "us-east-1", NOW),
+        ("backup_plan_checks", "us-east-1", "us-west-2", NOW),
+        ("versioning_check", "aivo-production-assets", "us-east-1"),
+        ("replication_check", "aivo-production-assets", "us-east-1", "us-west-2"),
+        ("replica_check", "aivo-production-assets", "us-west-2"),
+        ("lifecycle_check", "aivo-production-assets", "us-east-1"),
+        ("list_backups", "aivo-production-velero", "us-east-1"),
+        ("aivo-daily", [], NOW, "aivo-production-velero"),
+        ("aivo-weekly", [], NOW, "aivo-production-velero"),
+        ("alarm_checks", "us-east-1"),
+        ("alarm_checks", "us-west-2"),
+    ])
+    assert [r.check for r in rows] == ["database_checks", "backup_plan_checks", "versioning_check", "replication_check", "replica_check",
+                                       "lifecycle_check", "aivo-daily", "aivo-weekly", "alarm_checks", "alarm_checks"]
+    # Without a moment, the run's own.
+    seen.clear()
+    before = datetime.now(UTC)
+    backups.verify(DB, "us-east-1", "us-west-2", "aivo-production-assets", "aivo-production-velero")
+    (moment,) = [call[3] for call in seen if call[0] == "database_checks"]
+    assert before <= moment <= datetime.now(UTC)
