@@ -553,3 +553,69 @@ def test_a_missing_replica_is_one_row_and_an_unreadable_lag_is_not_a_failure(mon
     answers.error("cloudwatch", "us-west-2", "get_metric_statistics", "Throttling", "Rate exceeded", 400)
     row = preflight_module._replica_rows("us-west-2", "r", SOURCE_ID, "us-east-1", NOW)[1]
     assert (row.check, row.status) == ("replica lag", UNREACHABLE)
+
+
+# ---- the table's groups -------------------------------------------------------------------------------------------
+
+PREFLIGHT_ROWS = ["dr read replica", "replica lag", "automated backup replication",
+                  "s3 aivo-production-assets replication", "s3 aivo-production-assets-us-west-2 replica",
+                  "s3 aivo-production-velero replication", "s3 aivo-production-velero-us-west-2 replica",
+                  "health check us-east-1", "health check us-west-2", "dns api.aivo.edu", "dns app.aivo.edu",
+                  "dr eks cluster", "node group general", "velero aivo-daily", "velero aivo-weekly", "alarms us-west-2", "alarms us-east-1"]
+ROW_FUNCTIONS = ("_replica_rows", "backup_replication_check", "replication_check", "bucket_replica_check", "health_check_rows",
+                 "failover_record_rows", "cluster_rows", "list_backups", "alarm_checks")
+
+
+def test_a_group_that_breaks_fills_its_own_rows_in_the_runbooks_order(monkeypatch) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("no answer")
+
+    for name in ROW_FUNCTIONS:
+        monkeypatch.setattr(preflight_module, name, broken)
+    rows = preflight_module.preflight("us-east-1", "us-west-2", now=NOW)
+    assert rows == [Check(label, FAIL, "unexpected RuntimeError: no answer") for label in PREFLIGHT_ROWS]
+
+
+def test_each_preflight_group_reads_its_own_region_and_resource(monkeypatch) -> None:
+    seen: list[tuple] = []
+
+    def recorder(name: str):
+        def record(*args: object) -> object:
+            seen.append((name, *args))
+            row = Check(name, PASS, "")
+            return [] if name == "list_backups" else [row] if name.endswith("_rows") or name == "alarm_checks" else row
+        return record
+
+    for name in ROW_FUNCTIONS:
+        monkeypatch.setattr(preflight_module, name, recorder(name))
+    monkeypatch.setattr(preflight_module, "schedule_check", lambda schedule, *args: recorder(schedule.name)(*args))
+    rows = preflight_module.preflight("us-east-1", "us-west-2", now=NOW)
+    assert [r.check for r in rows] == ["_replica_rows", "backup_replication_check", "replication_check", "bucket_replica_check",
+                                       "replication_check", "bucket_replica_check", "health_check_rows", "failover_record_rows",
+                                       "cluster_rows", "aivo-daily", "aivo-weekly", "alarm_checks", "alarm_checks"]
+    replica = "aivo-production-velero-us-west-2"
+    assert sorted(seen) == sorted([
+        ("_replica_rows", "us-west-2", "aivo-production-postgres-dr", "aivo-production-postgres", "us-east-1", NOW),
+        ("backup_replication_check", "us-west-2", "aivo-production-postgres", "us-east-1"),
+        ("replication_check", "aivo-production-assets", "us-east-1", "us-west-2"),
+        ("bucket_replica_check", "aivo-production-assets", "us-west-2"),
+        ("replication_check", "aivo-production-velero", "us-east-1", "us-west-2"),
+        ("bucket_replica_check", "aivo-production-velero", "us-west-2"),
+        ("health_check_rows", "us-east-1", "us-west-2"),
+        ("failover_record_rows", "us-east-1", "us-west-2"),
+        ("cluster_rows", "us-west-2", "aivo-dr-eks"),
+        ("list_backups", replica, "us-west-2"),
+        ("aivo-daily", [], NOW, replica),
+        ("aivo-weekly", [], NOW, replica),
+        # The primary's outage symptoms are expected: both regions' alarms are read as for a failover.
+        ("alarm_checks", "us-west-2", True),
+        ("alarm_checks", "us-east-1", True),
+    ])
+    # A named cluster and replica; without a moment, the run's own.
+    seen.clear()
+    before = datetime.now(UTC)
+    preflight_module.preflight("us-east-1", "us-west-2", cluster_name="other-eks", replica_identifier="other-dr")
+    calls = {call[0]: call[1:] for call in seen}
+    assert calls["cluster_rows"] == ("us-west-2", "other-eks")
+    assert calls["_replica_rows"][:4] == ("us-west-2", "other-dr", "aivo-production-postgres", "us-east-1")
+    assert before <= calls["_replica_rows"][4] <= datetime.now(UTC)
