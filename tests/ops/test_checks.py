@@ -72,7 +72,7 @@ def test_the_table_shows_each_row_with_its_status_in_colour() -> None:
 
 def test_a_narrow_table_folds_the_detail_and_never_the_check_or_status() -> None:
     detail = "x" * 60
-    lines, _ = rendered([Check("a-long-check-name", UNREACHABLE, detail)], width=50)
+    lines, _ = rendered([Check("a-long-check-name", UNREACHABLE, detail)], width=46)
     body = [line for line in lines[4:] if "x" in line]
     assert "a-long-check-name" in body[0] and "UNREACHABLE" in body[0]
     # Folded: every x is shown, over several lines, none cut with an ellipsis.

@@ -24,6 +24,7 @@ from drctl.ops.preflight import (
     replica_check,
     replica_lag_check,
     source_region,
+    unreachable_primary,
     verdict,
 )
 from tests.helpers.faultproxy import DROP, STALL
@@ -350,6 +351,12 @@ def test_the_verdict_names_every_silent_region_and_counts_what_the_primary_left_
     primary = [Check("a", UNREACHABLE, "x", "us-east-1"), Check("b", UNREACHABLE, "y", "us-east-1"), Check("c", WARN, "z")]
     assert verdict(primary, "us-east-1", "us-west-2") == (
         "ready to fail over: the us-west-2 side is ready; us-east-1 did not answer (2 checks not verified)")
+    # The backup replication row blocks nothing, and is not the primary's silence either.
+    silent = [Check(BACKUP_REPLICATION, UNREACHABLE, "x", "us-west-2"), Check("a", UNREACHABLE, "y", "us-east-1"),
+              Check("b", FAIL, "z", "us-east-1")]
+    assert [c.check for c in unreachable_primary(silent, "us-east-1")] == ["a"]
+    assert verdict(silent[:2], "us-east-1", "us-west-2") == (
+        "ready to fail over: the us-west-2 side is ready; us-east-1 did not answer (1 check not verified)")
 
 
 # ---- rows from exact AWS answers (botocore Stubber) ---------------------------------------------------------------
@@ -441,6 +448,13 @@ def test_a_region_without_a_health_check_fails_alone(monkeypatch) -> None:
     assert [(r.check, r.status, r.detail) for r in preflight_module.health_check_rows("us-east-1", "us-west-2")] == [
         ("health check us-east-1", PASS, f"https://{EAST}/health: 1/1 checkers report Success"),
         ("health check us-west-2", FAIL, f"no health check on https://{WEST}/health")]
+    # The primary's missing, the DR region's is still read.
+    answers.answer("route53", "us-east-1", "list_health_checks",
+                   {"HealthChecks": [health_check("c", WEST)], "IsTruncated": False, "Marker": "", "MaxItems": "100"})
+    answers.answer("route53", "us-east-1", "get_health_check_status", {"HealthCheckObservations": [SUCCESS]}, {"HealthCheckId": "c"})
+    assert [(r.check, r.status, r.detail) for r in preflight_module.health_check_rows("us-east-1", "us-west-2")] == [
+        ("health check us-east-1", FAIL, f"no health check on https://{EAST}/health"),
+        ("health check us-west-2", PASS, f"https://{WEST}/health: 1/1 checkers report Success")]
 
 
 def cluster_answers(monkeypatch, status: str = "ACTIVE"):
