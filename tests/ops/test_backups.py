@@ -19,6 +19,7 @@ from drctl.ops.checks import FAIL, PASS, UNREACHABLE, WARN, Check
 from drctl.ops.cron import previous_fire
 from drctl.ops.figures import runbook
 from drctl.ops.velero import VeleroBackup, schedule_check
+from stacks.settings.tiers import Tier
 from tests.helpers.estate import velero_backup
 from tests.helpers.faultproxy import DROP, FORWARD, THROTTLE
 from tests.helpers.ops import as_asked, table_rows, waits_per_endpoint
@@ -190,6 +191,12 @@ def test_pitr_lag_rows_name_the_tiers_whose_rpo_is_missed(lag: timedelta, status
     tiers = {name: runbook().tiers[name] for name in SHUFFLED}
     row = pitr_check(lag, tiers, 60)
     assert (row.check, row.status, row.detail) == ("point-in-time recovery", status, detail)
+
+
+def test_the_strictest_tier_is_the_one_with_the_shortest_rpo_not_the_first_name() -> None:
+    tiers = {"Alpha": Tier(rto="4 hours", rpo="1 hour", services=["a"]), "Zulu": Tier(rto="30 min", rpo="5 min", services=["z"])}
+    row = pitr_check(timedelta(minutes=5), tiers, 60)
+    assert (row.status, row.detail) == (PASS, "latest restorable time 5.0 min ago; within every tier's RPO (Zulu 5 min)")
 
 
 def test_the_latest_snapshot_is_the_newest_dated_one() -> None:

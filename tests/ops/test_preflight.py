@@ -27,8 +27,11 @@ from drctl.ops.preflight import (
     unreachable_primary,
     verdict,
 )
+from stacks.settings import validate
+from stacks.settings.tiers import Tier
 from tests.helpers.faultproxy import DROP, STALL
 from tests.helpers.ops import as_asked, table_rows, waits_per_endpoint
+from tests.helpers.settings import raw
 from tests.helpers.stubbed import stubbed
 
 READY = [
@@ -124,6 +127,12 @@ REPLICA_CASES = [
 def test_the_replica_row_names_what_is_wrong_with_it(instance: dict | None, status: str, detail: str) -> None:
     row = replica_check(instance, "r", "aivo-production-postgres", "us-east-1", "us-west-2")
     assert (row.check, row.status, row.detail) == ("dr read replica", status, detail)
+
+
+def test_the_strictest_tier_is_the_one_with_the_shortest_rpo_not_the_first_name() -> None:
+    tiers = {"Alpha": Tier(rto="4 hours", rpo="1 hour", services=["a"]), "Zulu": Tier(rto="30 min", rpo="5 min", services=["z"])}
+    assert replica_lag_check(300.0, tiers).detail == "max 300 s over 15 min (limit: Zulu RPO 5 min)"
+    assert replica_lag_check(301.0, tiers).status == FAIL
 
 
 @pytest.mark.parametrize(("lag", "status", "detail"), [
@@ -486,6 +495,15 @@ def test_the_node_group_must_be_active_and_able_to_scale_to_the_failover_target(
     assert [(r.check, r.status, r.detail) for r in preflight_module.cluster_rows("us-west-2", "aivo-dr-eks")] == rows
 
 
+def test_a_node_group_that_does_not_say_its_maximum_cannot_scale_even_to_one_node(monkeypatch) -> None:
+    one = validate(raw("dr", cluster=json.dumps({"nodeGroup": {"minSize": 1, "desiredSize": 1, "maxSize": 1}})), "dr")
+    monkeypatch.setattr(preflight_module, "runbook", lambda: one)
+    answers = cluster_answers(monkeypatch)
+    answers.answer("eks", "us-west-2", "describe_nodegroup", {"nodegroup": {"nodegroupName": "general", "status": "ACTIVE"}})
+    assert preflight_module.cluster_rows("us-west-2", "aivo-dr-eks")[1] == Check(
+        "node group general", FAIL, "ACTIVE, min None/desired None/max None; failover target 1/1/1")
+
+
 def test_a_missing_node_group_fails_its_row_and_a_throttled_read_is_not_an_answer(monkeypatch) -> None:
     answers = cluster_answers(monkeypatch)
     answers.error("eks", "us-west-2", "describe_nodegroup", "ResourceNotFoundException", "No node group found for name: general.", 404)
@@ -506,12 +524,16 @@ AUTOMATED = [{"DBInstanceIdentifier": SOURCE_ID, "Region": "eu-west-1", "Status"
 
 @pytest.mark.parametrize(("backups", "status", "detail"), [
     (AUTOMATED, PASS, f"{SOURCE_ID} backups replicating in us-west-2, retention 7 days"),
+    (None, WARN, f"not verifiable here: no backups of {SOURCE_ID} replicated into us-west-2; "
+                 "the endpoint may not implement start_db_instance_automated_backups_replication"),
     (AUTOMATED[:2], WARN, f"not verifiable here: no backups of {SOURCE_ID} replicated into us-west-2; "
                           "the endpoint may not implement start_db_instance_automated_backups_replication"),
 ])
 def test_backups_replicated_from_the_primary_instance_pass(backups, status, detail, monkeypatch) -> None:
     answers = stubbed(monkeypatch, preflight_module)
-    answers.answer("rds", "us-west-2", "describe_db_instance_automated_backups", {"DBInstanceAutomatedBackups": backups}, {})
+    # An answer may leave the list out (it is not a required member).
+    answer = {"DBInstanceAutomatedBackups": backups} if backups is not None else {}
+    answers.answer("rds", "us-west-2", "describe_db_instance_automated_backups", answer, {})
     row = preflight_module.backup_replication_check("us-west-2", SOURCE_ID, "us-east-1")
     assert (row.check, row.status, row.detail) == ("automated backup replication", status, detail)
 
