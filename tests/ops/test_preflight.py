@@ -412,6 +412,10 @@ RECORD_CASES = {
                                           [(FAIL, "missing failover records: has none"), (FAIL, "missing failover records: has ['PRIMARY']")]),
     "a lone secondary": ([zone()], [[record("api.aivo.edu", "SECONDARY", WEST), *failover_pair("app.aivo.edu")]],
                          [(FAIL, "missing failover records: has ['SECONDARY']"), (PASS, f"PRIMARY and SECONDARY -> {WEST} (health-checked)")]),
+    # A look-alike host is another host.
+    "a secondary on a look-alike host": ([zone()], [[*failover_pair("api.aivo.edu", f"{WEST}X"), *failover_pair("app.aivo.edu")]],
+                                         [(FAIL, f"SECONDARY points at ['{WEST}X'], health check hc-1"),
+                                          (PASS, f"PRIMARY and SECONDARY -> {WEST} (health-checked)")]),
     "a secondary elsewhere or unchecked": ([zone()], [[*failover_pair("api.aivo.edu", EAST), *failover_pair("app.aivo.edu", health=None)]],
                                            [(FAIL, f"SECONDARY points at ['{EAST}'], health check hc-1"),
                                             (FAIL, f"SECONDARY points at ['{WEST}'], health check none")]),
