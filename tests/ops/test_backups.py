@@ -463,10 +463,21 @@ def test_the_database_rows_of_an_instance_without_backups(monkeypatch) -> None:
     ]
 
 
+@pytest.mark.parametrize("kind", ["manual", "awsbackup"])
+def test_a_manual_or_aws_backup_snapshot_is_a_weekly_one(kind: str, monkeypatch) -> None:
+    database_answers(monkeypatch, instance(), [[snapshot("rds:daily", "automated", 1), snapshot("weekly", kind, 26)]], [{"Status": "active"}])
+    rows = backups.database_checks(DB, "us-east-1", NOW)
+    assert rows[-1] == Check("weekly snapshot", PASS, "newest is 26.0 h old (limit 7.3 d, cron(0 2 ? * SUN *))")
+
+
 def test_retention_one_day_short_and_only_stopped_automated_backups_fail(monkeypatch) -> None:
-    database_answers(monkeypatch, instance(BackupRetentionPeriod=29, PreferredBackupWindow="03:00-06:30"), [[]],
+    # Restorable 30 min ago: within the platform RPO, beyond Critical's and High's.
+    database_answers(monkeypatch, instance(BackupRetentionPeriod=29, PreferredBackupWindow="03:00-06:30",
+                                           LatestRestorableTime=NOW - timedelta(minutes=30)), [[]],
                      [{"Status": "retained"}, {}])
     rows = {r.check: r for r in backups.database_checks(DB, "us-east-1", NOW)}
+    assert rows["point-in-time recovery"] == Check(
+        "point-in-time recovery", WARN, "latest restorable time 30.0 min ago; beyond the RPO of Critical 5 min, High 15 min")
     assert rows["latest snapshot"] == Check("latest snapshot", FAIL, f"no snapshot of {DB}")
     assert rows["automated backups"] == Check("automated backups", FAIL, "0 active of 2")
     assert rows["backup retention"] == Check("backup retention", FAIL, "29 days (runbook: 30)")
