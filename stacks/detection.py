@@ -16,6 +16,8 @@ lowest tier, at its urgency.
 
 from __future__ import annotations
 
+import math
+
 from components.alarms import AlarmSpec
 from components.probes.freshness import NAMESPACE
 from stacks.settings import StackSettings
@@ -55,12 +57,13 @@ def strictest_rpo_seconds(settings: StackSettings, store: str) -> int:
 
 
 def _spec(settings: StackSettings, store: str, **kwargs: object) -> AlarmSpec:
-    """An alarm on `store` at the detection settings; without a `threshold`, one derived later (`with_threshold`)."""
+    """An alarm on `store` at the detection settings; without a `threshold`, one derived later (`with_threshold`):
+    until then NaN, which no alarm can be declared with."""
     d = settings.detection
     base: dict[str, object] = {"tier": highest_tier(settings, store), "store": store,
                                "tiers": tuple(tiers_using(settings, store)), "period_seconds": d.period_seconds,
                                "evaluation_periods": d.evaluation_periods, "delay_seconds": d.metric_delay_seconds,
-                               "threshold": 0.0}
+                               "threshold": math.nan}
     return AlarmSpec(**{**base, **kwargs})  # type: ignore[arg-type]
 
 
