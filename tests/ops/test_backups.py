@@ -381,6 +381,14 @@ def test_the_recovery_points_row_judges_the_newest_completed_point(points, row, 
     assert (rows[1].check, rows[1].status, rows[1].detail) == ("weekly recovery points", *row)
 
 
+def test_an_answer_without_recovery_points_is_no_snapshot(monkeypatch) -> None:
+    answers = plan_answers(monkeypatch, [[rule()]])
+    # RecoveryPoints is not a required member of the answer.
+    answers.answer("backup", "us-east-1", "list_recovery_points_by_backup_vault", {}, {"BackupVaultName": VAULT})
+    assert backups.backup_plan_checks("us-east-1", "us-west-2", NOW)[1:] == [
+        Check("weekly recovery points", FAIL, f"no manual or AWS Backup snapshot ({SCHEDULE})")]
+
+
 def test_recovery_points_the_endpoint_cannot_list_warn_and_a_refusal_fails(monkeypatch) -> None:
     answers = plan_answers(monkeypatch, [[rule()]])
     answers.error("backup", "us-east-1", "list_recovery_points_by_backup_vault", "NotImplemented", "has not been implemented", 501)
