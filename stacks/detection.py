@@ -16,6 +16,8 @@ lowest tier, at its urgency.
 
 from __future__ import annotations
 
+import math
+
 from components.alarms import AlarmSpec
 from components.probes.freshness import NAMESPACE
 from stacks.settings import StackSettings
@@ -55,10 +57,13 @@ def strictest_rpo_seconds(settings: StackSettings, store: str) -> int:
 
 
 def _spec(settings: StackSettings, store: str, **kwargs: object) -> AlarmSpec:
+    """An alarm on `store` at the detection settings; without a `threshold`, one derived later (`with_threshold`):
+    until then NaN, which no alarm can be declared with."""
     d = settings.detection
     base: dict[str, object] = {"tier": highest_tier(settings, store), "store": store,
                                "tiers": tuple(tiers_using(settings, store)), "period_seconds": d.period_seconds,
-                               "evaluation_periods": d.evaluation_periods, "delay_seconds": d.metric_delay_seconds}
+                               "evaluation_periods": d.evaluation_periods, "delay_seconds": d.metric_delay_seconds,
+                               "threshold": math.nan}
     return AlarmSpec(**{**base, **kwargs})  # type: ignore[arg-type]
 
 
@@ -95,10 +100,10 @@ def aurora_lag_alarms(settings: StackSettings) -> list[AlarmSpec]:
     region, cluster = s.regions.dr, {"DBClusterIdentifier": s.database.replica_identifier}
     lag = _spec(s, "database", key="database-replica-lag", region=region, namespace="AWS/RDS",
                 metric="AuroraGlobalDBReplicationLag", watches="replication lag (ms) of the Aurora secondary cluster",
-                dimensions=cluster, statistic="Maximum", comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching")
+                dimensions=cluster, statistic="Maximum", comparison="GreaterThanThreshold", treat_missing="breaching")
     rpo = _spec(s, "database", key="database-rpo-lag", region=region, namespace="AWS/RDS", metric="AuroraGlobalDBRPOLag",
                 watches="RPO lag (ms) of the Aurora secondary cluster: what a detach would lose", dimensions=cluster,
-                statistic="Maximum", comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching")
+                statistic="Maximum", comparison="GreaterThanThreshold", treat_missing="breaching")
     limit = strictest_rpo_seconds(s, "database")
     return [with_threshold(lag, 1000.0 * (d.replica_lag_threshold_seconds or before_breach(limit, lag))),
             with_threshold(rpo, 1000.0 * before_breach(limit, rpo))]
@@ -113,7 +118,7 @@ def replicated_backups_alarm(settings: StackSettings) -> AlarmSpec:
     replicated = _spec(s, "database", key="replicated-backups-age", region=region, namespace=PROBE_NAMESPACE,
                        metric="RestorableAgeSeconds", watches=f"age of {s.database.identifier}'s point-in-time backups "
                        f"replicated into {region}", dimensions={"DBInstanceIdentifier": s.database.identifier},
-                       statistic="Maximum", comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching",
+                       statistic="Maximum", comparison="GreaterThanThreshold", treat_missing="breaching",
                        extra_delay_seconds=s.detection.probe_rate_minutes * 60)
     return with_threshold(replicated, before_breach(duration_minutes(s.objectives.rpo) * 60, replicated))
 
@@ -142,7 +147,7 @@ def dr_alarms(settings: StackSettings) -> list[AlarmSpec]:
         lag = _spec(s, "database", key="database-replica-lag", region=region, namespace="AWS/RDS", metric="ReplicaLag",
                     watches="replication lag of the DR read replica (data a failover would lose)",
                     dimensions={"DBInstanceIdentifier": s.database.replica_identifier}, statistic="Maximum",
-                    comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching")
+                    comparison="GreaterThanThreshold", treat_missing="breaching")
         threshold = d.replica_lag_threshold_seconds or before_breach(strictest_rpo_seconds(s, "database"), lag)
         alarms.append(with_threshold(lag, float(threshold)))
     if s.cache.dr_mode == "global" and not failover:
@@ -153,7 +158,7 @@ def dr_alarms(settings: StackSettings) -> list[AlarmSpec]:
             cache_lag = _spec(s, "cache", key=f"cache-replication-lag-{shard}", region=region, namespace="AWS/ElastiCache",
                               metric="GlobalDatastoreReplicationLag", watches=f"Global Datastore replication lag of shard {shard} "
                               f"({node})", dimensions={"CacheClusterId": node}, statistic="Maximum",
-                              comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching")
+                              comparison="GreaterThanThreshold", treat_missing="breaching")
             alarms.append(with_threshold(cache_lag, before_breach(strictest_rpo_seconds(s, "cache"), cache_lag)))
     alarms.append(_spec(s, "database", key="database-available", region=region, namespace=PROBE_NAMESPACE,
                         metric="DatabaseAvailable", watches=("the DR read replica is available" if not failover
@@ -165,7 +170,7 @@ def dr_alarms(settings: StackSettings) -> list[AlarmSpec]:
     if failover:
         own = _spec(s, "database", key="pitr-age", region=region, namespace=PROBE_NAMESPACE, metric="RestorableAgeSeconds",
                     watches="age of the promoted database's own point-in-time backups", dimensions=db_dimension,
-                    statistic="Maximum", comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching",
+                    statistic="Maximum", comparison="GreaterThanThreshold", treat_missing="breaching",
                     extra_delay_seconds=probe)
         alarms.append(with_threshold(own, before_breach(duration_minutes(s.objectives.rpo) * 60, own)))
     schedule = s.velero.daily.name if not failover else f"{s.velero.daily.name}-{region}"
@@ -205,11 +210,11 @@ def primary_alarms(settings: StackSettings) -> list[AlarmSpec]:
     # The replications as the data part declares them (the same records): the rule id is the rule's own.
     for pair in s.storage.replications(region, s.regions.dr):
         kind, bucket, replica = pair.kind, pair.source_bucket, pair.replica_bucket
-        store = {"assets": "assets", "velero": "cluster-state"}.get(kind, kind)
+        store = {"velero": "cluster-state"}.get(kind, kind)  # assets and logs are their own store
         dims = {"SourceBucket": bucket, "DestinationBucket": replica, "RuleId": pair.rule_id}
         latency = _spec(s, store, key=f"{kind}-replication-latency", region=region, namespace="AWS/S3",
                         metric="ReplicationLatency", watches=f"replication of {bucket} to {replica} (RTC)", dimensions=dims,
-                        statistic="Maximum", comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching")
+                        statistic="Maximum", comparison="GreaterThanThreshold", treat_missing="breaching")
         limit = min(strictest_rpo_seconds(s, store), s.storage.replication_time_minutes * 60)
         alarms.append(with_threshold(latency, before_breach(limit, latency)))
         alarms.append(_spec(s, store, key=f"{kind}-replication-failed", region=region, namespace="AWS/S3",
@@ -222,7 +227,7 @@ def primary_alarms(settings: StackSettings) -> list[AlarmSpec]:
         lag = _spec(s, "database", key="failback-replica-lag", region=region, namespace="AWS/RDS", metric="ReplicaLag",
                     watches=f"replication lag of the failback instance {s.database.failback_identifier} (data a failback would lose)",
                     dimensions={"DBInstanceIdentifier": s.database.failback_identifier}, statistic="Maximum",
-                    comparison="GreaterThanThreshold", threshold=0.0, treat_missing="breaching")
+                    comparison="GreaterThanThreshold", treat_missing="breaching")
         alarms.append(with_threshold(lag, before_breach(strictest_rpo_seconds(s, "database"), lag)))
     check = s.dns.health_check
     alarms.append(_spec(s, "ingress", key="primary-ingress-health", region=region, namespace="AWS/Route53",
