@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stacks.settings import cron
+from stacks.settings import SettingsError, cron, validate
+from tests.helpers.settings import raw
 
 
 def walked_gap(text: str) -> int:
@@ -29,3 +32,48 @@ def test_the_quick_gap_of_a_weekday_schedule_is_the_calendars(days: set[int]) ->
 def test_schedules_the_quick_path_does_not_cover_are_walked() -> None:
     assert cron.velero_max_gap_days("0 2 1 * *") == walked_gap("0 2 1 * *") == 31  # monthly: up to 31 days apart
     assert cron.velero_max_gap_days("0 2 * 1 *") == walked_gap("0 2 * 1 *")  # January only
+
+
+# ---- AWS Backup day-of-month: L (the last day) and NW (the weekday nearest day N, within its month) -------------
+
+START = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(("schedule", "days"), [
+    ("cron(0 2 L * ? 2026)", ["2026-01-31", "2026-02-28", "2026-03-31"]),
+    # 15th: a Thursday (kept), a Sunday (the Monday after), a Saturday (the Friday before)
+    ("cron(0 2 15W 1,2,8 ? 2026)", ["2026-01-15", "2026-02-16", "2026-08-14"]),
+    # the 1st on a Sunday: the Monday after; on a Saturday: the Monday after, never the month before
+    ("cron(0 2 1W 2,8 ? 2026)", ["2026-02-02", "2026-08-03"]),
+    ("cron(0 2 2W 5 ? 2026)", ["2026-05-01"]),  # the 2nd a Saturday: the Friday the 1st
+    # no 31st in February or April: no run; the 31st a Saturday: Friday 30th; the last day a Sunday: Friday 29th
+    ("cron(0 2 31W * ? 2026)", ["2026-01-30", "2026-03-31", "2026-05-29", "2026-07-31"]),
+    ("cron(0 2 1,15 * ? 2026)", ["2026-01-01", "2026-01-15", "2026-02-01"]),
+])
+def test_aws_day_of_month_runs_on_the_days_aws_backup_picks(schedule: str, days: list[str]) -> None:
+    fires = cron.aws_fire_times(schedule, START, len(days) + 1)
+    assert [t.date().isoformat() for t in fires[:len(days)]] == days
+    assert all((t.hour, t.minute) == (2, 0) for t in fires)
+
+
+@pytest.mark.parametrize(("schedule", "problem"), [
+    ("cron(0 2 32W * ? *)", "the day-of-month field takes 1-31 (32)"),
+    ("cron(0 2 0W * ? *)", "the day-of-month field takes 1-31 (0)"),
+    ("cron(0 2 32 * ? *)", "the day-of-month field takes 1-31 (32)"),
+    ("cron(0 2 0 * ? *)", "the day-of-month field takes 1-31 (0)"),
+    ("cron(0 2 LW * ? *)", 'L and NW stand alone in the day-of-month field ("L", "15W")'),
+    ("cron(0 2 W * ? *)", 'L and NW stand alone in the day-of-month field ("L", "15W")'),
+    ("cron(0 2 L-1 * ? *)", 'L and NW stand alone in the day-of-month field ("L", "15W")'),
+    ("cron(0 2 1-3,5W * ? *)", 'L and NW stand alone in the day-of-month field ("L", "15W")'),
+    ("cron(0 2 30W 2 ? *)", '"cron(0 2 30W 2 ? *)" matches no date (e.g. February 30th), so it never fires'),
+])
+def test_a_bad_aws_day_of_month_is_one_exact_line(schedule: str, problem: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate(raw("primary", weeklySnapshots=json.dumps({"schedule": schedule})), "primary")
+    assert str(caught.value) == f"aivo-dr:weeklySnapshots.schedule = {json.dumps(schedule)}: {cron.AWS_EXAMPLE}; {problem}"
+
+
+@pytest.mark.parametrize("schedule", ["cron(0 2 L * ? *)", "cron(0 2 L 2 ? *)", "cron(0 2 1W * ? *)", "cron(0 2 31W * ? *)",
+                                      "cron(0 2 1 * ? *)", "cron(0 2 31 * ? *)", "cron(0 2 1-31 * ? *)"])
+def test_aws_days_of_month_at_the_bounds_are_taken(schedule: str) -> None:
+    assert cron.check_aws_backup_cron(schedule, datetime.date(2026, 1, 1)) == schedule
