@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from stacks.settings import SettingsError, validate
 from stacks.settings.database import Database
 from stacks.settings.tiers import restore_order
-from tests.helpers.settings import raw
+from tests.helpers.settings import example_site, raw
 
 PRIMARY = raw("primary")
 DR = raw("dr")
@@ -102,3 +104,34 @@ def test_an_engine_version_written_as_a_yaml_number() -> None:
     )
     major = validate({**PRIMARY, "database": '{"engineVersion": 17, "parameterFamily": "postgres17"}'}, "primary")
     assert major.database.engine_version == "17"
+
+
+# Each kind of refusal the models give, in the words of what is allowed (a boolean given for an integer, too).
+REFUSED = [
+    ({"cdn": '{"failoverStatusCodes": ["x"]}'}, 'aivo-dr:cdn.failoverStatusCodes[0] = "x": an integer'),
+    ({"cdn": '{"failoverStatusCodes": [null]}'}, "aivo-dr:cdn.failoverStatusCodes[0]: an integer"),
+    ({"cdn": '{"failoverStatusCodes": [500.5]}'}, "aivo-dr:cdn.failoverStatusCodes[0] = 500.5: a whole number"),
+    ({"cdn": '{"failoverStatusCodes": []}'}, "aivo-dr:cdn.failoverStatusCodes = []: a list with at least 1 item after validation, not 0"),
+    ({"database": "[]"}, "aivo-dr:database = []: an object (key: value)"),
+    ({"tiers": '{"Critical": []}'}, "aivo-dr:tiers.Critical = []: an object (key: value)"),
+    ({"tiers": "[]"}, "aivo-dr:tiers = []: an object (key: value)"),
+    ({"tiers": '{"Critical": {"uses": {"auth-svc": "database"}}}'}, 'aivo-dr:tiers.Critical.uses.auth-svc = "database": a list'),
+    ({"database": '{"drMode": "x"}'}, 'aivo-dr:database.drMode = "x": one of rds-replica or aurora-global'),
+    ({"database": '{"backupRetentionDays": true}'}, "aivo-dr:database.backupRetentionDays = true: an integer from 1 to 35"),
+    ({"storage": '{"replicationTimeMinutes": false}'}, "aivo-dr:storage.replicationTimeMinutes = false: exactly 15"),
+]
+
+
+@pytest.mark.parametrize(("settings", "message"), REFUSED, ids=[m.split(" ")[0] for _s, m in REFUSED])
+def test_each_kind_of_refusal_says_what_is_allowed(settings: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate({**PRIMARY, **settings}, "primary")
+    assert str(caught.value) == message
+
+
+def test_a_string_setting_given_a_number_or_a_bad_pattern() -> None:
+    for key, value, allowed in [("accountId", 12345, "a string"),
+                                ("canonicalUserId", "A" * 64, "a string matching ^[0-9a-f]{64}$")]:
+        with pytest.raises(SettingsError) as caught:
+            validate({**PRIMARY, "site": json.dumps({**example_site(), key: value})}, "primary")
+        assert str(caught.value) == f"aivo-dr:site.{key} = {json.dumps(value)}: {allowed}"
