@@ -135,3 +135,27 @@ def test_a_string_setting_given_a_number_or_a_bad_pattern() -> None:
         with pytest.raises(SettingsError) as caught:
             validate({**PRIMARY, "site": json.dumps({**example_site(), key: value})}, "primary")
         assert str(caught.value) == f"aivo-dr:site.{key} = {json.dumps(value)}: {allowed}"
+
+
+# An unknown key lists the keys of the section it is in: a section, a tier (an entry of a map), a list item,
+# an optional section and a section inside a section.
+UNKNOWN = [
+    ({"weeklySnapshots": '{"colour": 1}'}, "weeklySnapshots.colour",
+     "completionWindowMinutes, copyRetentionDays, retentionDays, schedule, startWindowMinutes, vaultName"),
+    ({"tiers": '{"Critical": {"colour": 1}}'}, "tiers.Critical.colour", "rpo, rto, services, uses"),
+    ({"readiness": '{"exceptions": [{"tier": "Critical", "objective": "rto", "cause": "declare", '
+                   '"reason": "long enough reason here", "colour": 1}]}'},
+     "readiness.exceptions[0].colour", "cause, objective, reason, tier, upTo"),
+    ({"database": '{"restore": {"source": "aivo-production-postgres", "identifier": "aivo-pitr-1", "colour": 1}}'},
+     "database.restore.colour", "identifier, source, time"),
+    ({"cluster": '{"nodeGroup": {"colour": 1}}'}, "cluster.nodeGroup.colour", "desiredSize, maxSize, minSize"),
+    ({"testing": '{"experiments": {"servicePods": {"colour": 1}}}'}, "testing.experiments.servicePods.colour",
+     "enabled, podsPercent, schedule, scheduled, service"),
+]
+
+
+@pytest.mark.parametrize(("settings", "key", "allowed"), UNKNOWN, ids=[u[1] for u in UNKNOWN])
+def test_an_unknown_key_lists_the_keys_beside_it(settings: dict[str, str], key: str, allowed: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate({**PRIMARY, **settings}, "primary")
+    assert str(caught.value) == f"aivo-dr:{key} = 1: unknown key; allowed: {allowed}"
