@@ -119,6 +119,8 @@ REFUSED = [
     ({"database": '{"drMode": "x"}'}, 'aivo-dr:database.drMode = "x": one of rds-replica or aurora-global'),
     ({"database": '{"backupRetentionDays": true}'}, "aivo-dr:database.backupRetentionDays = true: an integer from 1 to 35"),
     ({"storage": '{"replicationTimeMinutes": false}'}, "aivo-dr:storage.replicationTimeMinutes = false: exactly 15"),
+    ({"cluster": '{"nodeGroup": {"minSize": true}}'}, "aivo-dr:cluster.nodeGroup.minSize = true: an integer from 0 to 1000"),
+    ({"database": '{"iops": false}'}, "aivo-dr:database.iops = false: an integer from 1000 to 256000"),
 ]
 
 

@@ -77,3 +77,22 @@ def test_a_bad_aws_day_of_month_is_one_exact_line(schedule: str, problem: str) -
                                       "cron(0 2 1 * ? *)", "cron(0 2 31 * ? *)", "cron(0 2 1-31 * ? *)"])
 def test_aws_days_of_month_at_the_bounds_are_taken(schedule: str) -> None:
     assert cron.check_aws_backup_cron(schedule, datetime.date(2026, 1, 1)) == schedule
+
+
+# ---- Velero: a schedule robfig/cron finds no next run for (none within five years) is refused ---------------------
+
+@pytest.mark.parametrize(("schedule", "problem"), [
+    ("0 0 31 2 *", '"0 0 31 2 *" matches no date (e.g. February 31st), so it never fires'),
+    # January 1st on a Sunday, Monday or Wednesday: at most 1826 days apart, one day past five years of 365
+    ("0 0 */31 1 0,1,3", '"0 0 */31 1 0,1,3" fires less than once in 5 years, which robfig/cron treats as never'),
+    ("0 0 29 2 */2", '"0 0 29 2 */2" fires less than once in 5 years, which robfig/cron treats as never'),
+])
+def test_a_velero_schedule_that_never_fires_is_one_exact_line(schedule: str, problem: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate(raw("primary", velero=json.dumps({"weekly": {"schedule": schedule}})), "primary")
+    assert str(caught.value) == f"aivo-dr:velero.weekly.schedule = {json.dumps(schedule)}: {cron.VELERO_EXAMPLE}; {problem}"
+
+
+@pytest.mark.parametrize("schedule", ["0 0 29 2 *", "0 0 */31 1 0,2,4", "0 2 1 * *", "0 2 * 1 *"])
+def test_a_velero_schedule_that_fires_within_five_years_is_taken(schedule: str) -> None:
+    assert cron.check_velero_cron(schedule) == schedule
