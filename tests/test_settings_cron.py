@@ -96,3 +96,66 @@ def test_a_velero_schedule_that_never_fires_is_one_exact_line(schedule: str, pro
 @pytest.mark.parametrize("schedule", ["0 0 29 2 *", "0 0 */31 1 0,2,4", "0 2 1 * *", "0 2 * 1 *"])
 def test_a_velero_schedule_that_fires_within_five_years_is_taken(schedule: str) -> None:
     assert cron.check_velero_cron(schedule) == schedule
+
+
+# ---- AWS Backup day-of-week (1 = SUN ... 7 = SAT; L, NL, N#k), and the other fields' lists, ranges and steps --------
+
+@pytest.mark.parametrize(("schedule", "times"), [
+    ("cron(0 2 ? * L 2026)", ["2026-01-03T02:00", "2026-01-10T02:00", "2026-01-17T02:00"]),  # L alone: Saturday
+    ("cron(0 2 ? * 6L 2026)", ["2026-01-30T02:00", "2026-02-27T02:00", "2026-03-27T02:00"]),  # the last Friday
+    ("cron(0 2 ? * FRIL 2026)", ["2026-01-30T02:00", "2026-02-27T02:00"]),
+    ("cron(0 2 ? * 1L 2026)", ["2026-01-25T02:00", "2026-02-22T02:00"]),  # the last Sunday
+    ("cron(0 2 ? * 2#1 2026)", ["2026-01-05T02:00", "2026-02-02T02:00", "2026-03-02T02:00"]),  # the first Monday
+    ("cron(0 2 ? * sat#1 2026)", ["2026-01-03T02:00", "2026-02-07T02:00"]),
+    ("cron(0 2 ? * MON#5 2026)", ["2026-03-30T02:00", "2026-06-29T02:00", "2026-08-31T02:00"]),  # months with five
+    ("cron(0 2 ? * MON-FRI 2026)", ["2026-01-01T02:00", "2026-01-02T02:00", "2026-01-05T02:00"]),
+    ("cron(0 2 ? * 1,7 2026)", ["2026-01-03T02:00", "2026-01-04T02:00", "2026-01-10T02:00"]),
+    ("cron(0 2 ? 5/3 SUN 2026)", ["2026-05-03T02:00", "2026-05-10T02:00", "2026-05-17T02:00"]),
+    ("cron(0 2 1 */4 ? 2026)", ["2026-01-01T02:00", "2026-05-01T02:00", "2026-09-01T02:00"]),
+    ("cron(30 4,16 1 1 ? 2026-2028)", ["2026-01-01T04:30", "2026-01-01T16:30", "2027-01-01T04:30", "2027-01-01T16:30"]),
+])
+def test_aws_schedules_run_when_aws_runs_them(schedule: str, times: list[str]) -> None:
+    assert [t.isoformat()[:16] for t in cron.aws_fire_times(schedule, START, len(times))] == times
+
+
+@pytest.mark.parametrize(("schedule", "problem"), [
+    ("cron(0 2 ? * 8#1 *)", "the day-of-week field takes 1-7 (8)"),
+    ("cron(0 2 ? * 0#1 *)", "the day-of-week field takes 1-7 (0)"),
+    ("cron(0 2 ? * 2#6 *)", "the day-of-week # field takes 1-5 (6)"),
+    ("cron(0 2 ? * 2#0 *)", "the day-of-week # field takes 1-5 (0)"),
+    ("cron(0 2 ? * # *)", 'the day-of-week field has "", not a number'),
+    ("cron(0 2 ? * 8L *)", "the day-of-week field takes 1-7 (8)"),
+    ("cron(0 2 ? * LL *)", 'the day-of-week field has "L", not a number'),
+    ("cron(0 2 ? * 1-3L *)", 'the day-of-week field has "1-3", not a number'),
+    ("cron(0 2 ? * L2 *)", 'L stands alone or after one day in the day-of-week field ("L", "6L")'),
+    ("cron(0 2 ? * 1/2 *)", "no / in the day-of-week field"),
+    ("cron(0 2 ? * 8 *)", "the day-of-week field takes 1-7 (8)"),
+    ("cron(0 2 ? * MON-SUN *)", 'the day-of-week range "MON-SUN" begins after it ends'),
+    ("cron(0 2 ? 1,,2 SUN *)", 'an empty item in the month field ("1,,2")'),
+    ("cron(0 2 ? */0 SUN *)", "the month field takes 1-12 (0)"),
+    ("cron(0 2 ? */13 SUN *)", "the month field takes 1-12 (13)"),
+    ("cron(0 2 ? 10-2 SUN *)", 'the month range "10-2" begins after it ends'),
+    ("cron(0 2 ? 13 SUN *)", "the month field takes 1-12 (13)"),
+    ("cron(0 2 ? 0 SUN *)", "the month field takes 1-12 (0)"),
+    ("cron(0 2 ? FOO SUN *)", 'the month field has "FOO", not a number'),
+    ("cron(0  2 ? * SUN *)", "6 fields separated by single spaces"),
+    ("cron(0 2 ? * ? *)", "exactly one of day-of-month and day-of-week is ?"),
+    ("cron(0 2 1 * SUN *)", "exactly one of day-of-month and day-of-week is ?"),
+    ("cron(0,30 2 ? * SUN *)", "one minute in the minutes field: AWS Backup runs a backup rule at most hourly"),
+    ("cron(0 2 ? * SUN 2020)", '"cron(0 2 ? * SUN 2020)" names only past years, so it never fires'),
+    ("cron(0 2 ? * SUN 1969)", "the year field takes 1970-2199 (1969)"),
+    ("cron(0 2 ? * SUN 2200)", "the year field takes 1970-2199 (2200)"),
+    ("cron(0 24 ? * SUN *)", "the hours field takes 0-23 (24)"),
+    ("cron(60 2 ? * SUN *)", "the minutes field takes 0-59 (60)"),
+    ("cron(x 2 ? * SUN *)", 'the minutes field has "x", not a number'),
+])
+def test_a_bad_aws_schedule_is_one_exact_line(schedule: str, problem: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate(raw("primary", weeklySnapshots=json.dumps({"schedule": schedule})), "primary")
+    assert str(caught.value) == f"aivo-dr:weeklySnapshots.schedule = {json.dumps(schedule)}: {cron.AWS_EXAMPLE}; {problem}"
+
+
+def test_an_aws_schedule_without_cron_brackets_is_refused_with_the_example() -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate(raw("primary", weeklySnapshots=json.dumps({"schedule": "0 2 ? * SUN *"})), "primary")
+    assert str(caught.value) == f'aivo-dr:weeklySnapshots.schedule = "0 2 ? * SUN *": {cron.AWS_EXAMPLE}'
