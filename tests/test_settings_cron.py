@@ -79,23 +79,53 @@ def test_aws_days_of_month_at_the_bounds_are_taken(schedule: str) -> None:
     assert cron.check_aws_backup_cron(schedule, datetime.date(2026, 1, 1)) == schedule
 
 
-# ---- Velero: a schedule robfig/cron finds no next run for (none within five years) is refused ---------------------
+# ---- Velero: a schedule robfig/cron finds no next run for is refused; a stepped * is no longer a * ---------------
 
-@pytest.mark.parametrize(("schedule", "problem"), [
-    ("0 0 31 2 *", '"0 0 31 2 *" matches no date (e.g. February 31st), so it never fires'),
-    # January 1st on a Sunday, Monday or Wednesday: at most 1826 days apart, one day past five years of 365
-    ("0 0 */31 1 0,1,3", '"0 0 */31 1 0,1,3" fires less than once in 5 years, which robfig/cron treats as never'),
-    ("0 0 29 2 */2", '"0 0 29 2 */2" fires less than once in 5 years, which robfig/cron treats as never'),
-])
-def test_a_velero_schedule_that_never_fires_is_one_exact_line(schedule: str, problem: str) -> None:
+@pytest.mark.parametrize("schedule", ["0 0 31 2 *", "0 0 30 2 *", "0 0 31 4,6,9,11 *"])
+def test_a_velero_schedule_that_matches_no_date_is_one_exact_line(schedule: str) -> None:
     with pytest.raises(SettingsError) as caught:
         validate(raw("primary", velero=json.dumps({"weekly": {"schedule": schedule}})), "primary")
-    assert str(caught.value) == f"aivo-dr:velero.weekly.schedule = {json.dumps(schedule)}: {cron.VELERO_EXAMPLE}; {problem}"
+    assert str(caught.value) == (f"aivo-dr:velero.weekly.schedule = {json.dumps(schedule)}: {cron.VELERO_EXAMPLE}; "
+                                 f'"{schedule}" matches no date (e.g. February 31st), so it never fires')
 
 
-@pytest.mark.parametrize("schedule", ["0 0 29 2 *", "0 0 */31 1 0,2,4", "0 2 1 * *", "0 2 * 1 *"])
-def test_a_velero_schedule_that_fires_within_five_years_is_taken(schedule: str) -> None:
+@pytest.mark.parametrize(("schedule", "gap"), [
+    ("0 0 29 2 *", 1461),  # February 29th: every 4 years, within robfig/cron's five
+    ("0 2 1 * *", 31),
+    ("0 2 */1 * *", 1),  # a step of 1 keeps the *: every day
+    # robfig/cron v3 getRange: a step above 1 clears the star bit, so day-of-month and day-of-week are no longer
+    # both required: */10 with a * day-of-week runs on the 1st, 11th, 21st and 31st; */2 with Mondays runs on
+    # odd days or Mondays
+    ("0 2 */10 * *", 10),
+    ("0 2 */2 * 1", 2),
+    ("0 2 * * */2", 2),
+    ("0 2 * * 3/2", 5),  # Wednesdays and Fridays
+    ("0 2 * * sun-sat/3", 3),
+    ("0 2 * * ,0,", 7),
+    ("0 2 * * +1", 7),
+    ("0 2 * * ?", 1),
+    ("0 2 1-31/2 * 0", 2),
+    ("@weekly", 7),
+    ("@monthly", 31),
+])
+def test_the_longest_gap_of_a_velero_schedule(schedule: str, gap: int) -> None:
     assert cron.check_velero_cron(schedule) == schedule
+    assert cron.velero_max_gap_days(schedule) == walked_gap(schedule) == gap
+
+
+def test_a_daily_velero_schedule_with_a_stepped_day_of_month_is_not_daily() -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate(raw("primary", velero=json.dumps({"daily": {"schedule": "0 2 */2 * *"}})), "primary")
+    assert str(caught.value) == ('aivo-dr:velero.daily.schedule = "0 2 */2 * *": a schedule that runs at least every day '
+                                 "(the runbook's daily backup); this one leaves 2 days between runs")
+
+
+@pytest.mark.parametrize(("schedule", "seconds"), [
+    ("0 2,14 * * *", 12 * 3600), ("30 1 * * *", 86400), ("0 2 * * 1-5", 3 * 86400), ("0,30 2 * * *", 84600),
+    ("@hourly", 3600), ("0 23 * * 0,1", 6 * 86400),
+])
+def test_the_longest_time_between_velero_runs(schedule: str, seconds: int) -> None:
+    assert cron.velero_max_gap_seconds(schedule) == seconds
 
 
 # ---- AWS Backup day-of-week (1 = SUN ... 7 = SAT; L, NL, N#k), and the other fields' lists, ranges and steps --------
@@ -159,3 +189,32 @@ def test_an_aws_schedule_without_cron_brackets_is_refused_with_the_example() -> 
     with pytest.raises(SettingsError) as caught:
         validate(raw("primary", weeklySnapshots=json.dumps({"schedule": "0 2 ? * SUN *"})), "primary")
     assert str(caught.value) == f'aivo-dr:weeklySnapshots.schedule = "0 2 ? * SUN *": {cron.AWS_EXAMPLE}'
+
+
+@pytest.mark.parametrize(("schedule", "problem"), [
+    ("", ""),
+    ("TZ=UTC 0 2 * * 0", "; no TZ= prefix: the runbook's times are UTC"),
+    ("CRON_TZ=UTC 0 2 * * 0", "; no TZ= prefix: the runbook's times are UTC"),
+    ("@every 1h", "; not @every: it counts from the last backup, not a time of day"),
+    ("@fortnightly", "; a descriptor is one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly"),
+    ("0 2 * * 7", '; the day-of-week field takes 0-6 ("7")'),
+    ("0 2 * * 1-2-3", '; too many hyphens in "1-2-3"'),
+    ("0 2 * * 1/2/3", '; too many slashes in "1/2/3"'),
+    ("0 2 * * 5-1", '; the day-of-week range "5-1" begins after it ends'),
+    ("0 2 * * */0", '; a step of 0 in "*/0"'),
+    ("0 2 * * */-1", "; negative numbers are not allowed (-1)"),
+    ("0 2 * * x", '; the day-of-week field has "x", not a number'),
+    ("0 2 * * -1", '; the day-of-week field has "", not a number'),
+    ("0 24 * * 0", '; the hour field takes 0-23 ("24")'),
+    ("60 2 * * 0", '; the minute field takes 0-59 ("60")'),
+    ("0 2 0 * 0", '; the day-of-month field takes 1-31 ("0")'),
+    ("0 2 32 * 0", '; the day-of-month field takes 1-31 ("32")'),
+    ("0 2 * 0 0", '; the month field takes 1-12 ("0")'),
+    ("0 2 * 13 0", '; the month field takes 1-12 ("13")'),
+    (", 2 * * 0", '; ", 2 * * 0" names no minute or no hour, so it never fires'),
+    ("0 , * * 0", '; "0 , * * 0" names no minute or no hour, so it never fires'),
+])
+def test_a_bad_velero_schedule_is_one_exact_line(schedule: str, problem: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate(raw("primary", velero=json.dumps({"weekly": {"schedule": schedule}})), "primary")
+    assert str(caught.value) == f"aivo-dr:velero.weekly.schedule = {json.dumps(schedule)}: {cron.VELERO_EXAMPLE}{problem}"
