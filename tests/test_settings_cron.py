@@ -218,3 +218,34 @@ def test_a_bad_velero_schedule_is_one_exact_line(schedule: str, problem: str) ->
     with pytest.raises(SettingsError) as caught:
         validate(raw("primary", velero=json.dumps({"weekly": {"schedule": schedule}})), "primary")
     assert str(caught.value) == f"aivo-dr:velero.weekly.schedule = {json.dumps(schedule)}: {cron.VELERO_EXAMPLE}{problem}"
+
+
+@pytest.mark.parametrize("schedule", [
+    "cron(0 2 ? * SUN 2026)",  # this year's Sundays are still to come
+    "cron(0 2 1 1 ? 2026)",  # today, and only today
+    "cron(0 2 2 1 ? 2026)",  # tomorrow, and only then
+])
+def test_an_aws_schedule_whose_only_runs_are_today_or_later_this_year_is_taken(schedule: str) -> None:
+    assert cron.check_aws_backup_cron(schedule, datetime.date(2026, 1, 1)) == schedule
+
+
+def test_an_aws_schedule_whose_runs_this_year_are_over_never_fires() -> None:
+    with pytest.raises(cron.CronError) as caught:
+        cron.check_aws_backup_cron("cron(0 2 1 1 ? 2026)", datetime.date(2026, 1, 2))
+    assert str(caught.value) == f'{cron.AWS_EXAMPLE}; "cron(0 2 1 1 ? 2026)" matches no date (e.g. February 30th), so it never fires'
+
+
+def test_aws_fire_times_are_strictly_after_and_as_many_as_asked() -> None:
+    after = datetime.datetime(2026, 1, 1, 2, 0, tzinfo=datetime.UTC)  # exactly a run: not counted
+    assert cron.aws_fire_times("cron(0 2 * * ? *)", after, 1) == [datetime.datetime(2026, 1, 2, 2, 0, tzinfo=datetime.UTC)]
+    later = datetime.datetime(2026, 1, 1, 3, 0, tzinfo=datetime.UTC)
+    assert cron.aws_fire_times("cron(0 2 * * ? *)", later, 1) == [datetime.datetime(2026, 1, 2, 2, 0, tzinfo=datetime.UTC)]
+    assert cron.aws_fire_times("cron(30 4,16 * * ? *)", START, 1) == [datetime.datetime(2026, 1, 1, 4, 30, tzinfo=datetime.UTC)]
+    # another zone's midnight is the previous UTC evening
+    east = datetime.datetime(2026, 1, 2, 0, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=5)))
+    assert cron.aws_fire_times("cron(0 21 * * ? *)", east, 1) == [datetime.datetime(2026, 1, 1, 21, 0, tzinfo=datetime.UTC)]
+
+
+def test_aws_fire_times_look_six_years_ahead() -> None:
+    assert cron.aws_fire_times("cron(0 2 1 1 ? 2032)", START, 1) == [datetime.datetime(2032, 1, 1, 2, 0, tzinfo=datetime.UTC)]
+    assert cron.aws_fire_times("cron(0 2 1 1 ? 2033)", START, 1) == []
