@@ -161,3 +161,28 @@ def test_an_unknown_key_lists_the_keys_beside_it(settings: dict[str, str], key: 
     with pytest.raises(SettingsError) as caught:
         validate({**PRIMARY, **settings}, "primary")
     assert str(caught.value) == f"aivo-dr:{key} = 1: unknown key; allowed: {allowed}"
+
+
+# The runbook's accepted readiness exceptions follow the tier table, unless the settings list their own.
+RUNBOOK_EXCEPTIONS = [("Critical", "rpo", "cache", None), ("Critical", "rto", "promote", "55 min")]
+EXCEPTIONS = [
+    ({}, RUNBOOK_EXCEPTIONS),
+    ({"tiers": '{"Critical": {"rto": "30 min"}}'}, RUNBOOK_EXCEPTIONS),
+    ({"tiers": '{"Critical": null}'}, []),  # the tier removed: what was accepted about it goes with it
+    ({"tiers": '{"Critical": {"rto": "30 min"}}', "readiness": '{"exceptions": []}'}, []),
+    ({"tiers": '{"Critical": {"rto": "30 min"}}', "database": '{"drMode": "aurora-global"}'},
+     [*RUNBOOK_EXCEPTIONS, ("Critical", "rto", "declare", "46 min")]),
+]
+
+
+@pytest.mark.parametrize(("settings", "exceptions"), EXCEPTIONS)
+def test_the_runbook_exceptions_follow_the_tiers(settings: dict[str, str], exceptions: list[tuple[str, ...]]) -> None:
+    readiness = validate({**PRIMARY, **settings}, "primary").readiness
+    assert [(e.tier, e.objective, e.cause, e.up_to) for e in readiness.exceptions] == exceptions
+
+
+def test_readiness_settings_beside_the_runbook_exceptions_are_kept() -> None:
+    settings = {**PRIMARY, "tiers": '{"Critical": {"rto": "30 min"}}', "readiness": '{"declaration": "10 min"}'}
+    readiness = validate(settings, "primary").readiness
+    assert readiness.declaration == "10 min"
+    assert [(e.tier, e.objective, e.cause, e.up_to) for e in readiness.exceptions] == RUNBOOK_EXCEPTIONS
