@@ -8,6 +8,7 @@ import pytest
 
 from stacks.settings import SettingsError, validate
 from stacks.settings.database import Database
+from stacks.settings.testing import experiment_service
 from stacks.settings.tiers import restore_order
 from tests.helpers.settings import example_site, raw
 
@@ -121,10 +122,27 @@ REFUSED = [
     ({"storage": '{"replicationTimeMinutes": false}'}, "aivo-dr:storage.replicationTimeMinutes = false: exactly 15"),
     ({"cluster": '{"nodeGroup": {"minSize": true}}'}, "aivo-dr:cluster.nodeGroup.minSize = true: an integer from 0 to 1000"),
     ({"database": '{"iops": false}'}, "aivo-dr:database.iops = false: an integer from 1000 to 256000"),
+    ({"cdn": '{"failoverStatusCodes": [99]}'},
+     "aivo-dr:cdn.failoverStatusCodes[0] = 99: an origin failover status code: 400, 403, 404, 416, 500, 502, 503, 504"),
+    ({"dns": '{"healthCheck": {"regions": ["us-east-1", "us-west-2", "mars-1"]}}'},
+     'aivo-dr:dns.healthCheck.regions[2] = "mars-1": a Route53 health checker region: us-east-1, us-west-1, us-west-2, '
+     "eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1"),
+    *[({"cluster": f'{{"logTypes": {types}}}'}, f"aivo-dr:cluster.logTypes = {types}: a non-empty list of EKS control-plane "
+       "log types from api, audit, authenticator, controllerManager, scheduler, each once")
+      for types in ('["api", "nope"]', "[]", '["api", "api"]')],
+    ({"database": '{"engineVersion": "sixteen"}'},
+     'aivo-dr:database.engineVersion = "sixteen": a PostgreSQL major version RDS offers, quoted: 11, 12, 13, 14, 15, 16, 17, 18 '
+     "(stacks/settings/data/versions.json)"),
+    ({"testing": '{"restore": {"expectations": {"users": {"minRows": 1, "checksumQuery": "DELETE FROM users"}}}}'},
+     'aivo-dr:testing.restore.expectations.users.checksumQuery = "DELETE FROM users": one SELECT statement returning one '
+     "value (PostgreSQL syntax; no other statement, no second statement); this is a DELETE statement"),
+    ({"testing": '{"restore": {"expectations": {"users": {"minRows": 1, "checksumQuery": "  "}}}}'},
+     'aivo-dr:testing.restore.expectations.users.checksumQuery = "  ": one SELECT statement returning one value '
+     "(PostgreSQL syntax; no other statement, no second statement)"),
 ]
 
 
-@pytest.mark.parametrize(("settings", "message"), REFUSED, ids=[m.split(" ")[0] for _s, m in REFUSED])
+@pytest.mark.parametrize(("settings", "message"), REFUSED, ids=[f"{m.split(' ')[0]}-{i}" for i, (_s, m) in enumerate(REFUSED)])
 def test_each_kind_of_refusal_says_what_is_allowed(settings: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError) as caught:
         validate({**PRIMARY, **settings}, "primary")
@@ -186,3 +204,21 @@ def test_readiness_settings_beside_the_runbook_exceptions_are_kept() -> None:
     readiness = validate(settings, "primary").readiness
     assert readiness.declaration == "10 min"
     assert [(e.tier, e.objective, e.cause, e.up_to) for e in readiness.exceptions] == RUNBOOK_EXCEPTIONS
+
+
+def test_a_global_cache_adds_its_group_to_the_keys_a_dr_stack_without_the_peer_needs() -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate({**DR, "failover": "true", "peer": '{"useStackReference": false}', "cache": '{"drMode": "global"}'}, "dr")
+    assert str(caught.value) == (
+        "aivo-dr:peer.fallback = []: every key the dr stack reads when peer.useStackReference is false; missing: "
+        "databaseAddress, databaseSecretArnDr, veleroReplicaKmsKeyArn, assetsReplicaKmsKeyArn, backupVaultArnDr, vpcId, "
+        "vpcCidr, primaryIngressHealthCheckId, drIngressHealthCheckId, cdnWebAclArn, cacheGlobalGroupId")
+
+
+def test_the_restore_test_and_the_pod_experiment_default_to_the_runbook() -> None:
+    s = validate(PRIMARY, "primary")
+    assert {name: e.min_rows for name, e in s.testing.restore.expectations.items()} == {"users": 1}
+    assert experiment_service(s.testing.experiments.service_pods.service, s.tiers) == "experimentation-svc"  # Low's first
+    assert experiment_service("quiz-svc", s.tiers) == "quiz-svc"
+    tiers = validate({**PRIMARY, "tiers": '{"Low": {"services": ["engagement-svc", "experimentation-svc"]}}'}, "primary").tiers
+    assert experiment_service(None, tiers) == "engagement-svc"
