@@ -81,7 +81,7 @@ def test_aws_days_of_month_at_the_bounds_are_taken(schedule: str) -> None:
 
 # ---- Velero: a schedule robfig/cron finds no next run for is refused; a stepped * is no longer a * ---------------
 
-@pytest.mark.parametrize("schedule", ["0 0 31 2 *", "0 0 30 2 *", "0 0 31 4,6,9,11 *"])
+@pytest.mark.parametrize("schedule", ["0 0 31 2 *", "0 0 30 2 *", "0 0 31 4,6,9,11 *", "0 2 * * ,"])  # , names no weekday
 def test_a_velero_schedule_that_matches_no_date_is_one_exact_line(schedule: str) -> None:
     with pytest.raises(SettingsError) as caught:
         validate(raw("primary", velero=json.dumps({"weekly": {"schedule": schedule}})), "primary")
