@@ -238,6 +238,7 @@ def test_an_aws_schedule_whose_runs_this_year_are_over_never_fires() -> None:
 def test_aws_fire_times_are_strictly_after_and_as_many_as_asked() -> None:
     after = datetime.datetime(2026, 1, 1, 2, 0, tzinfo=datetime.UTC)  # exactly a run: not counted
     assert cron.aws_fire_times("cron(0 2 * * ? *)", after, 1) == [datetime.datetime(2026, 1, 2, 2, 0, tzinfo=datetime.UTC)]
+    assert cron.aws_fire_times("cron(0 2 * * ? *)", after) == [datetime.datetime(2026, 1, 2, 2, 0, tzinfo=datetime.UTC)]  # the next one
     later = datetime.datetime(2026, 1, 1, 3, 0, tzinfo=datetime.UTC)
     assert cron.aws_fire_times("cron(0 2 * * ? *)", later, 1) == [datetime.datetime(2026, 1, 2, 2, 0, tzinfo=datetime.UTC)]
     assert cron.aws_fire_times("cron(30 4,16 * * ? *)", START, 1) == [datetime.datetime(2026, 1, 1, 4, 30, tzinfo=datetime.UTC)]
