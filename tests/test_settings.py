@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from stacks.settings import SettingsError, validate
 from stacks.settings.database import Database
+from stacks.settings.testing import experiment_service
 from stacks.settings.tiers import restore_order
-from tests.helpers.settings import raw
+from tests.helpers.settings import example_site, raw
 
 PRIMARY = raw("primary")
 DR = raw("dr")
@@ -102,3 +105,120 @@ def test_an_engine_version_written_as_a_yaml_number() -> None:
     )
     major = validate({**PRIMARY, "database": '{"engineVersion": 17, "parameterFamily": "postgres17"}'}, "primary")
     assert major.database.engine_version == "17"
+
+
+# Each kind of refusal the models give, in the words of what is allowed (a boolean given for an integer, too).
+REFUSED = [
+    ({"cdn": '{"failoverStatusCodes": ["x"]}'}, 'aivo-dr:cdn.failoverStatusCodes[0] = "x": an integer'),
+    ({"cdn": '{"failoverStatusCodes": [null]}'}, "aivo-dr:cdn.failoverStatusCodes[0]: an integer"),
+    ({"cdn": '{"failoverStatusCodes": [500.5]}'}, "aivo-dr:cdn.failoverStatusCodes[0] = 500.5: a whole number"),
+    ({"cdn": '{"failoverStatusCodes": []}'}, "aivo-dr:cdn.failoverStatusCodes = []: a list with at least 1 item after validation, not 0"),
+    ({"database": "[]"}, "aivo-dr:database = []: an object (key: value)"),
+    ({"tiers": '{"Critical": []}'}, "aivo-dr:tiers.Critical = []: an object (key: value)"),
+    ({"tiers": "[]"}, "aivo-dr:tiers = []: an object (key: value)"),
+    ({"tiers": '{"Critical": {"uses": {"auth-svc": "database"}}}'}, 'aivo-dr:tiers.Critical.uses.auth-svc = "database": a list'),
+    ({"database": '{"drMode": "x"}'}, 'aivo-dr:database.drMode = "x": one of rds-replica or aurora-global'),
+    ({"database": '{"backupRetentionDays": true}'}, "aivo-dr:database.backupRetentionDays = true: an integer from 1 to 35"),
+    ({"storage": '{"replicationTimeMinutes": false}'}, "aivo-dr:storage.replicationTimeMinutes = false: exactly 15"),
+    ({"cluster": '{"nodeGroup": {"minSize": true}}'}, "aivo-dr:cluster.nodeGroup.minSize = true: an integer from 0 to 1000"),
+    ({"database": '{"iops": false}'}, "aivo-dr:database.iops = false: an integer from 1000 to 256000"),
+    ({"cdn": '{"failoverStatusCodes": [99]}'},
+     "aivo-dr:cdn.failoverStatusCodes[0] = 99: an origin failover status code: 400, 403, 404, 416, 500, 502, 503, 504"),
+    ({"dns": '{"healthCheck": {"regions": ["us-east-1", "us-west-2", "mars-1"]}}'},
+     'aivo-dr:dns.healthCheck.regions[2] = "mars-1": a Route53 health checker region: us-east-1, us-west-1, us-west-2, '
+     "eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1"),
+    *[({"cluster": f'{{"logTypes": {types}}}'}, f"aivo-dr:cluster.logTypes = {types}: a non-empty list of EKS control-plane "
+       "log types from api, audit, authenticator, controllerManager, scheduler, each once")
+      for types in ('["api", "nope"]', "[]", '["api", "api"]')],
+    ({"database": '{"engineVersion": "sixteen"}'},
+     'aivo-dr:database.engineVersion = "sixteen": a PostgreSQL major version RDS offers, quoted: 11, 12, 13, 14, 15, 16, 17, 18 '
+     "(stacks/settings/data/versions.json)"),
+    ({"testing": '{"restore": {"expectations": {"users": {"minRows": 1, "checksumQuery": "DELETE FROM users"}}}}'},
+     'aivo-dr:testing.restore.expectations.users.checksumQuery = "DELETE FROM users": one SELECT statement returning one '
+     "value (PostgreSQL syntax; no other statement, no second statement); this is a DELETE statement"),
+    ({"testing": '{"restore": {"expectations": {"users": {"minRows": 1, "checksumQuery": "  "}}}}'},
+     'aivo-dr:testing.restore.expectations.users.checksumQuery = "  ": one SELECT statement returning one value '
+     "(PostgreSQL syntax; no other statement, no second statement)"),
+]
+
+
+@pytest.mark.parametrize(("settings", "message"), REFUSED, ids=[f"{m.split(' ')[0]}-{i}" for i, (_s, m) in enumerate(REFUSED)])
+def test_each_kind_of_refusal_says_what_is_allowed(settings: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate({**PRIMARY, **settings}, "primary")
+    assert str(caught.value) == message
+
+
+def test_a_string_setting_given_a_number_or_a_bad_pattern() -> None:
+    for key, value, allowed in [("accountId", 12345, "a string"),
+                                ("canonicalUserId", "A" * 64, "a string matching ^[0-9a-f]{64}$")]:
+        with pytest.raises(SettingsError) as caught:
+            validate({**PRIMARY, "site": json.dumps({**example_site(), key: value})}, "primary")
+        assert str(caught.value) == f"aivo-dr:site.{key} = {json.dumps(value)}: {allowed}"
+
+
+# An unknown key lists the keys of the section it is in: a section, a tier (an entry of a map), a list item,
+# an optional section and a section inside a section.
+UNKNOWN = [
+    ({"weeklySnapshots": '{"colour": 1}'}, "weeklySnapshots.colour",
+     "completionWindowMinutes, copyRetentionDays, retentionDays, schedule, startWindowMinutes, vaultName"),
+    ({"tiers": '{"Critical": {"colour": 1}}'}, "tiers.Critical.colour", "rpo, rto, services, uses"),
+    ({"readiness": '{"exceptions": [{"tier": "Critical", "objective": "rto", "cause": "declare", '
+                   '"reason": "long enough reason here", "colour": 1}]}'},
+     "readiness.exceptions[0].colour", "cause, objective, reason, tier, upTo"),
+    ({"database": '{"restore": {"source": "aivo-production-postgres", "identifier": "aivo-pitr-1", "colour": 1}}'},
+     "database.restore.colour", "identifier, source, time"),
+    ({"cluster": '{"nodeGroup": {"colour": 1}}'}, "cluster.nodeGroup.colour", "desiredSize, maxSize, minSize"),
+    ({"testing": '{"experiments": {"servicePods": {"colour": 1}}}'}, "testing.experiments.servicePods.colour",
+     "enabled, podsPercent, schedule, scheduled, service"),
+]
+
+
+@pytest.mark.parametrize(("settings", "key", "allowed"), UNKNOWN, ids=[u[1] for u in UNKNOWN])
+def test_an_unknown_key_lists_the_keys_beside_it(settings: dict[str, str], key: str, allowed: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate({**PRIMARY, **settings}, "primary")
+    assert str(caught.value) == f"aivo-dr:{key} = 1: unknown key; allowed: {allowed}"
+
+
+# The runbook's accepted readiness exceptions follow the tier table, unless the settings list their own.
+RUNBOOK_EXCEPTIONS = [("Critical", "rpo", "cache", None), ("Critical", "rto", "promote", "55 min")]
+EXCEPTIONS = [
+    ({}, RUNBOOK_EXCEPTIONS),
+    ({"tiers": '{"Critical": {"rto": "30 min"}}'}, RUNBOOK_EXCEPTIONS),
+    ({"tiers": '{"Critical": null}'}, []),  # the tier removed: what was accepted about it goes with it
+    ({"tiers": '{"Critical": {"rto": "30 min"}}', "readiness": '{"exceptions": []}'}, []),
+    ({"tiers": '{"Critical": {"rto": "30 min"}}', "database": '{"drMode": "aurora-global"}'},
+     [*RUNBOOK_EXCEPTIONS, ("Critical", "rto", "declare", "46 min")]),
+]
+
+
+@pytest.mark.parametrize(("settings", "exceptions"), EXCEPTIONS)
+def test_the_runbook_exceptions_follow_the_tiers(settings: dict[str, str], exceptions: list[tuple[str, ...]]) -> None:
+    readiness = validate({**PRIMARY, **settings}, "primary").readiness
+    assert [(e.tier, e.objective, e.cause, e.up_to) for e in readiness.exceptions] == exceptions
+
+
+def test_readiness_settings_beside_the_runbook_exceptions_are_kept() -> None:
+    settings = {**PRIMARY, "tiers": '{"Critical": {"rto": "30 min"}}', "readiness": '{"declaration": "10 min"}'}
+    readiness = validate(settings, "primary").readiness
+    assert readiness.declaration == "10 min"
+    assert [(e.tier, e.objective, e.cause, e.up_to) for e in readiness.exceptions] == RUNBOOK_EXCEPTIONS
+
+
+def test_a_global_cache_adds_its_group_to_the_keys_a_dr_stack_without_the_peer_needs() -> None:
+    with pytest.raises(SettingsError) as caught:
+        validate({**DR, "failover": "true", "peer": '{"useStackReference": false}', "cache": '{"drMode": "global"}'}, "dr")
+    assert str(caught.value) == (
+        "aivo-dr:peer.fallback = []: every key the dr stack reads when peer.useStackReference is false; missing: "
+        "databaseAddress, databaseSecretArnDr, veleroReplicaKmsKeyArn, assetsReplicaKmsKeyArn, backupVaultArnDr, vpcId, "
+        "vpcCidr, primaryIngressHealthCheckId, drIngressHealthCheckId, cdnWebAclArn, cacheGlobalGroupId")
+
+
+def test_the_restore_test_and_the_pod_experiment_default_to_the_runbook() -> None:
+    s = validate(PRIMARY, "primary")
+    assert {name: e.min_rows for name, e in s.testing.restore.expectations.items()} == {"users": 1}
+    assert experiment_service(s.testing.experiments.service_pods.service, s.tiers) == "experimentation-svc"  # Low's first
+    assert experiment_service("quiz-svc", s.tiers) == "quiz-svc"
+    tiers = validate({**PRIMARY, "tiers": '{"Low": {"services": ["engagement-svc", "experimentation-svc"]}}'}, "primary").tiers
+    assert experiment_service(None, tiers) == "engagement-svc"

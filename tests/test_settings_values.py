@@ -5,11 +5,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated, Any
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from scripts.refresh_versions import main as refresh
-from stacks.settings.values import covers_everything, eks_versions, escaped, postgres_majors, select_problem, versions
+from stacks.settings.base import matching, no_repeats, quoted_text, refused
+from stacks.settings.values import (
+    ascii_pattern,
+    checked,
+    covers_everything,
+    eks_versions,
+    escaped,
+    is_public_cidr,
+    postgres_majors,
+    select_problem,
+    versions,
+)
 
 # Shapes of `aws eks describe-cluster-versions` (ClusterVersionInformation) and `aws rds describe-db-engine-versions`.
 EKS = {"clusterVersions": [
@@ -71,3 +84,75 @@ def test_a_checksum_query_is_read_as_postgresql_reads_it(sql: str, problem: str 
 
 def test_control_characters_are_shown_escaped() -> None:
     assert escaped("a\nb\tc\x1b[2J\u202e\0") == "a\\nb\\tc\\x1b[2J\\u202e\\0"
+
+
+# ---- the validator factories, made here (the models make theirs at import) ---------------------------------------
+
+def refusal(annotated: Any, value: Any) -> str | None:
+    """None when the annotated type takes `value`, else pydantic's message for it."""
+    try:
+        TypeAdapter(annotated).validate_python(value)
+    except ValidationError as error:
+        return error.errors()[0]["msg"]
+    return None
+
+
+def test_a_pattern_is_matched_whole_with_ascii_classes() -> None:
+    for factory in (ascii_pattern, matching):
+        three = Annotated[Any, factory(r"\d{3}", "three ASCII digits")]
+        assert refusal(three, "123") is None
+        assert refusal(three, "1234") == "Value error, three ASCII digits"
+        assert refusal(three, "\u0661\u0662\u0663") == "Value error, three ASCII digits"  # Arabic-Indic digits: \d without re.ASCII
+    assert refusal(Annotated[Any, ascii_pattern(r"\d{3}", "three ASCII digits")], 123) == "Value error, three ASCII digits"
+
+
+def test_a_check_that_cannot_judge_a_value_refuses_it() -> None:
+    above_one = checked("a number above 1", lambda value: value > 1)
+    assert refusal(Annotated[Any, above_one], 2) is None
+    assert refusal(Annotated[Any, above_one], 1) == "Value error, a number above 1"
+    assert refusal(Annotated[Any, above_one], "2") == "Value error, a number above 1"  # TypeError: refused, not taken
+    assert above_one.func.__doc__ == "a number above 1"  # docs/settings.md's "allowed" column
+    odd = refused("an odd number")(lambda value: value % 2 == 1)
+    assert (odd(3), odd.__doc__) == (3, "an odd number")
+    with pytest.raises(ValueError, match="^an odd number$"):
+        odd(2)
+
+
+def test_a_version_written_as_a_yaml_number_is_refused_with_how_to_quote_it() -> None:
+    check = quoted_text('version: "1.30"')
+    assert check("1.30") == "1.30"
+    for number in (1.3, 1, True):
+        with pytest.raises(ValueError) as caught:
+            check(number)
+        assert str(caught.value) == 'a string: quote it, version: "1.30" (a YAML number loses digits: 1.30 reads as 1.3)'
+
+
+def test_a_list_names_its_first_repeated_item() -> None:
+    names = Annotated[Any, no_repeats("names")]
+    assert refusal(names, ["a", "b"]) is None
+    assert refusal(names, ["a", "b", "b", "a"]) == "Value error, names, each listed once (b is listed twice)"
+    assert refusal(names, "a") == "Value error, a list of names, each listed once"
+
+
+@pytest.mark.parametrize(("sql", "problem"), [
+    ("", "an empty query"),
+    ("   ", "an empty query"),
+    (None, "an empty query"),
+    ("SELECT * INTO copy FROM users", "a SELECT INTO (it creates a table)"),
+    ("WITH gone AS (DELETE FROM users RETURNING id) SELECT count(*) FROM gone", "a WITH holding a DELETE statement"),
+])
+def test_a_checksum_query_that_is_not_a_plain_read(sql: Any, problem: str) -> None:
+    assert select_problem(sql) == problem
+
+
+@pytest.mark.parametrize(("cidr", "public"), [
+    ("203.0.113.0/24", True), ("8.8.8.0/24", True), ("8.8.8.8/32", True),
+    ("0.0.0.0/0", False), ("128.0.0.0/1", True), ("10.0.0.0/8", False), ("224.0.0.0/4", False), ("240.0.0.0/4", False),
+    ("8.8.8.0/24\n", False), ("\u0668.8.8.0/24", False), (None, False), (8, False),
+])
+def test_a_public_cidr_is_global_or_documentation_never_everything(cidr: Any, public: bool) -> None:
+    assert is_public_cidr(cidr) is public
+
+
+def test_line_and_paragraph_separators_are_shown_escaped() -> None:
+    assert escaped("a\u2028b\u2029c\u00a0") == "a\\u2028b\\u2029c\u00a0"

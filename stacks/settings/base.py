@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import types
 import typing
@@ -263,12 +262,6 @@ def _check_hostname(text: str) -> str:
 DnsName = Annotated[str, AfterValidator(_check_hostname)]
 
 
-def _check_ipv4_network(text: str) -> str:
-    try:
-        ipaddress.IPv4Network(text)
-    except ValueError:
-        raise ValueError("an IPv4 CIDR block") from None
-    return text
 
 
 def distinct(items: list[Any]) -> list[Any]:
@@ -293,4 +286,3 @@ def no_repeats(what: str) -> Any:
         return values
 
     return AfterValidator(check)
-

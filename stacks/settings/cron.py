@@ -108,6 +108,8 @@ def _robfig_range(expr: str, field: _Bounds) -> _Field:
         step = _go_atoi(range_and_step[1], field)
         if len(low_and_high) == 1:  # "N/step" means "N-max/step"
             end = field.high
+        if step > 1:  # robfig/cron v3: "*/2" is no longer every day (parser.go getRange clears the star bit)
+            star = False
     else:
         raise CronError(f'{VELERO_EXAMPLE}; too many slashes in "{expr}"')
     if start < field.low or end > field.high:
