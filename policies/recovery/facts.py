@@ -215,7 +215,7 @@ def read_stores(resources: list[PolicyResource], objectives: Objectives, figures
             rpo = (StoreRpo("database", None, f"replica {ident} has no ReplicaLag alarm: nothing notices its lag; "
                             f"{figures.rpo['replica']['source']}", kind="unbounded") if bound is None else
                    StoreRpo("database", bound[0], f"time to notice, not a bound: replica {ident}: ReplicaLag alarm {bound[1].name} "
-                            f"threshold {float(get(bound[1].props, 'threshold')):g} s + detection {_tags(bound[1]).get('detection-seconds')} s; "
+                            f"threshold {float(get(bound[1].props, 'threshold', 0)):g} s + detection {_tags(bound[1]).get('detection-seconds')} s; "
                             f"{figures.rpo['replica']['source']} (drctl readiness --observe reads the observed lag)", kind="notice"))
             if worst is None or rpo.seconds is None or (worst.seconds is not None and rpo.seconds > worst.seconds):
                 worst = rpo
