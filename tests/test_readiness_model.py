@@ -286,3 +286,23 @@ def test_the_policy_names_a_lost_store_and_a_short_rpo_margin():
     assert messages(base()[0], {"tiers-within-objectives": {"minimumMarginSeconds": 0}}) == []
     # an accepted objective needs no margin: the Critical RPO (the cache's loss accepted) has none
     assert messages(base()[1], {"tiers-within-objectives": {"minimumMarginSeconds": 1}}) == []
+
+
+@pytest.mark.parametrize(("p50", "p95", "fixed"), [(0, 0, 0.0), (0, 90, 90.0), (-5, -1, 0.0), (300, 300, 300.0), (420, 60, 420.0)])
+def test_a_figure_without_a_spread_is_a_fixed_duration_exactly(p50, p95, fixed):
+    import numpy as np
+
+    from policies.recovery.distribution import lognormal
+
+    assert (lognormal(p50, p95, np.random.default_rng(1), 50) == fixed).all()
+
+
+def test_a_figure_with_a_spread_keeps_its_median_and_p95():
+    import numpy as np
+
+    from policies.recovery.distribution import lognormal, quantiles
+
+    for p50, p95 in ((1, 10), (0.5, 3), (300, 600)):
+        samples = lognormal(p50, p95, np.random.default_rng(7), 200_000)
+        assert np.percentile(samples, 50) == pytest.approx(p50, rel=0.02) and np.percentile(samples, 95) == pytest.approx(p95, rel=0.02)
+    assert quantiles(np.array([1.4, 2.6, 3.0, 9.7])) == (3.0, 9.0)
