@@ -306,3 +306,18 @@ def test_a_figure_with_a_spread_keeps_its_median_and_p95():
         samples = lognormal(p50, p95, np.random.default_rng(7), 200_000)
         assert np.percentile(samples, 50) == pytest.approx(p50, rel=0.02) and np.percentile(samples, 95) == pytest.approx(p95, rel=0.02)
     assert quantiles(np.array([1.4, 2.6, 3.0, 9.7])) == (3.0, 9.0)
+
+
+def test_objectives_without_health_checks_assume_route53s_defaults():
+    # requestInterval 30 s x failureThreshold 3 (Route53's defaults) instead of the declared 10 s x 3: traffic 60 s later
+    failover = objectives_changed(base()[2], lambda d: d.pop("healthCheck"))
+    critical = computed([failover]).tiers[0]
+    assert [(m.mode, m.p50, m.p95) for m in critical.rto.modes] == [("normal", 2062, 3141), ("impaired", 2152 + 60, 3231 + 60)]
+    assert [(s.lane, s.p50, s.p95) for s in critical.path if s.lane == "health checks + TTL"] == [("health checks + TTL", 150.0, 150.0)]
+
+
+@pytest.mark.parametrize(("target", "verdict"), [(3479, OK), (3478, BREACH)])
+def test_an_rto_exactly_at_its_objective_is_kept(target, verdict):
+    failover = objectives_changed(base()[2], lambda d: d["tiers"][1].update(rtoSeconds=target))
+    high = computed([failover]).tiers[1]
+    assert (high.rto.computed, high.rto.verdict, high.rto.margin) == (3479, verdict, target - 3479)
