@@ -470,3 +470,17 @@ def test_one_drill_step_must_calibrate_one_figure():
     keys = figures.drill_keys()
     assert keys["detect"] == "detect" and keys[figures.steps["promote"]["drill"]] == "promote"
     assert set(keys.values()) == {k for k, spec in figures.steps.items() if spec.get("drill")} | set(figures.drill_only.values())
+
+
+def test_a_value_unknown_at_preview_is_a_problem_not_a_figure():
+    unknown = "[unknown]"
+    objectives = facts(changed(plan("dr"), "dr-objectives-config", lambda i: i.update(data=unknown)))
+    assert (objectives.objectives, objectives.problems) == (None, [
+        "objectives: data is unknown at preview, so this cannot be verified; make it known at preview (e.g. build it from settings)"])
+    stores = facts(changed(plan("dr"), "dr-database-instance", lambda i: i.update(identifier=unknown)))
+    assert stores.objectives is not None and stores.stores == {} and stores.detection_seconds == 300
+    assert stores.problems == [
+        "identifier is unknown at preview, so this cannot be verified; make it known at preview (e.g. build it from settings)"]
+    steps_ = facts(changed(plan("dr", FAILOVER), "dr-cluster-general", lambda i: i["scalingConfig"].update(desiredSize=unknown)))
+    assert steps_.nodes == {} and steps_.problems == [
+        "scalingConfig.desiredSize is unknown at preview, so this cannot be verified; make it known at preview (e.g. build it from settings)"]
