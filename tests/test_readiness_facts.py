@@ -484,3 +484,12 @@ def test_a_value_unknown_at_preview_is_a_problem_not_a_figure():
     steps_ = facts(changed(plan("dr", FAILOVER), "dr-cluster-general", lambda i: i["scalingConfig"].update(desiredSize=unknown)))
     assert steps_.nodes == {} and steps_.problems == [
         "scalingConfig.desiredSize is unknown at preview, so this cannot be verified; make it known at preview (e.g. build it from settings)"]
+
+
+def test_each_load_of_the_figures_is_independent_of_the_others_changes():
+    changed_ = load_figures()
+    changed_.steps["promote"]["p50"] = 1
+    changed_.rpo["pitr"]["seconds"] = 1
+    changed_.drill_only["detect"] = "something-else"
+    fresh = load_figures()
+    assert (fresh.quantiles("promote"), fresh.rpo["pitr"]["seconds"], fresh.drill_keys()["detect"]) == ((420.0, 1200.0), 300, "detect")
