@@ -321,3 +321,16 @@ def test_an_rto_exactly_at_its_objective_is_kept(target, verdict):
     failover = objectives_changed(base()[2], lambda d: d["tiers"][1].update(rtoSeconds=target))
     high = computed([failover]).tiers[1]
     assert (high.rto.computed, high.rto.verdict, high.rto.margin) == (3479, verdict, target - 3479)
+
+
+@pytest.mark.parametrize(("up_to", "verdict"), [(None, ACCEPTED), (86400, BREACH)])
+def test_an_exception_up_to_a_bound_never_covers_a_tier_that_never_finishes(up_to, verdict):
+    def excepted(doc: dict[str, Any]) -> None:
+        doc["exceptions"].append({"tier": "Medium", "objective": "rto", "cause": "dns", "upToSeconds": up_to, "upTo": up_to and "1 day",
+                                  "reason": "the edge is accepted"})
+
+    failover = objectives_changed(base()[2], excepted)
+    record = next(r for r in failover.resources if r.name == "edge-dns-api-primary")
+    next(r for r in failover.resources if r.name == "dr-failover-restores-medium").depends_on.append(record.urn)
+    medium = computed([failover]).tiers[2]
+    assert (medium.rto.computed, medium.rto.cause, medium.rto.verdict) == (None, "dns", verdict)
