@@ -110,6 +110,8 @@ def test_the_steps_the_model_takes_are_named_when_the_flip_does_not_change_them(
         "dr-failover-restores-low", "dr-failover-restores-medium", "edge-cdn-distribution", "edge-dns-api-primary",
         "edge-dns-api-secondary", "edge-dns-app-primary", "edge-dns-app-secondary"]
     assert [t.tier.name for t in run.readiness.tiers] == ["Critical", "High", "Medium", "Low"] and run.readiness.problems == []
+    assert run.readiness.notes == [  # nothing observed unless asked (--observe)
+        "restore Critical waits for the promotion through the plan's dependencies, though api-gateway uses no database"]
     assert list(run.plans) == ["primary", "dr", "dr failover"]
 
 

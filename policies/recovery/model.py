@@ -166,7 +166,7 @@ class Draws:
         return self.figures.is_measured(key) or (key == "detect" and "detect" in self.figures.measured)
 
     def pending(self, key: str) -> bool:
-        return key != "detect" and self.figures.is_calibration_pending(key)
+        return self.figures.is_calibration_pending(key)  # detect: never (not a figure of steps.yaml; read off the plan)
 
 
 @dataclass
