@@ -334,3 +334,11 @@ def test_an_exception_up_to_a_bound_never_covers_a_tier_that_never_finishes(up_t
     next(r for r in failover.resources if r.name == "dr-failover-restores-medium").depends_on.append(record.urn)
     medium = computed([failover]).tiers[2]
     assert (medium.rto.computed, medium.rto.cause, medium.rto.verdict) == (None, "dns", verdict)
+
+
+def test_a_promotion_that_waits_for_no_backup_is_its_figure_exactly_on_the_path():
+    failover = changed(base()[2], "dr-database-instance", lambda i: i.update(backupRetentionPeriod=0))
+    critical = computed([failover]).tiers[0]
+    assert [(s.lane, s.p50, s.p95, s.measured, s.pending) for s in critical.path if s.step in ("promote", "restore")] == [
+        ("promote", 420.0, 1200.0, False, False), ("restore Critical", 146.0, 557.0, False, True)]
+    assert "promote 7 min/20 min > restore Critical 2.4 min/9.3 min" in critical.rto.detail
