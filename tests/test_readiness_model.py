@@ -342,3 +342,16 @@ def test_a_promotion_that_waits_for_no_backup_is_its_figure_exactly_on_the_path(
     assert [(s.lane, s.p50, s.p95, s.measured, s.pending) for s in critical.path if s.step in ("promote", "restore")] == [
         ("promote", 420.0, 1200.0, False, False), ("restore Critical", 146.0, 557.0, False, True)]
     assert "promote 7 min/20 min > restore Critical 2.4 min/9.3 min" in critical.rto.detail
+
+
+def test_the_critical_path_says_which_figures_wait_for_a_drill():
+    r = computed(list(base()))
+    assert [(s.lane, s.step, s.tier, s.measured, s.pending) for s in r.tiers[0].path] == [
+        ("detect", "detect", None, False, False), ("declare", "declare", None, False, True), ("preflight", "preflight", None, False, True),
+        ("promote", "promote", None, False, False), ("restore Critical", "restore", "Critical", False, True),
+        ("image-pull Critical", "pods", "Critical", False, True), ("pod-ready Critical", "pods", "Critical", False, True),
+        ("lb-registration Critical", "lb", "Critical", False, False), ("health checks + TTL", "dns", "Critical", False, False),
+        ("verify Critical", "verify", "Critical", False, True)]
+    checks = document(r)["tiers"][0]["criticalPath"][8]
+    assert (checks["lane"], checks["p50Seconds"], checks["p95Seconds"], checks["calibrationPending"], checks["measured"]) == (
+        "health checks + TTL", 90.0, 90.0, False, False)
