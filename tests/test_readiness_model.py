@@ -355,3 +355,10 @@ def test_the_critical_path_says_which_figures_wait_for_a_drill():
     checks = document(r)["tiers"][0]["criticalPath"][8]
     assert (checks["lane"], checks["p50Seconds"], checks["p95Seconds"], checks["calibrationPending"], checks["measured"]) == (
         "health checks + TTL", 90.0, 90.0, False, False)
+
+
+def test_an_rpo_past_its_objective_shows_how_far():
+    dr = objectives_changed(base()[1], lambda d: d["tiers"][1].update(rpoSeconds=299, rpo="4 min 59 s"))
+    high = computed([dr]).tiers[1]
+    assert (high.rpo.computed, high.rpo.verdict, high.rpo.cause, high.rpo.margin, high.rpo.kind) == (300.0, BREACH, "database", -1.0, "notice")
+    assert messages(dr)[0].startswith("tier High: RPO 5 min against its 4 min 59 s (BREACH: data store database): database: 5 min [notice]")
