@@ -493,3 +493,18 @@ def test_each_load_of_the_figures_is_independent_of_the_others_changes():
     changed_.drill_only["detect"] = "something-else"
     fresh = load_figures()
     assert (fresh.quantiles("promote"), fresh.rpo["pitr"]["seconds"], fresh.drill_keys()["detect"]) == ((420.0, 1200.0), 300, "detect")
+
+
+def test_the_dr_regions_detached_aurora_cluster_is_the_promotion():
+    def as_cluster(**inputs: Any) -> Plan:
+        p = copy.deepcopy(plan("dr", FAILOVER))
+        resource = next(r for r in p.resources if r.name == "dr-database-instance")
+        resource.type = "aws:rds/cluster:Cluster"
+        resource.inputs.update(inputs)
+        return p
+
+    detached = steps(as_cluster())["dr-database-instance"]
+    assert detached[:5] == ("promote", load_figures().seconds("aurora-detach"), "aurora-detach", "", (("aurora-detach", None, 1.0),))
+    assert detached[6] is None
+    assert "dr-database-instance" not in steps(as_cluster(globalClusterIdentifier="aivo-global"))
+    assert "dr-database-instance" not in steps(as_cluster(region="us-east-1"))

@@ -173,7 +173,7 @@ def _alarm_bound(alarms: list[PolicyResource], metric: str, dimension: str, valu
             continue
         if str(_mapping(get(alarm.props, "dimensions")).get(dimension)) != value:
             continue
-        detection = float(_tags(alarm).get("detection-seconds", 0) or 0)
+        detection = float(_tags(alarm).get("detection-seconds") or 0)
         found.append((float(get(alarm.props, "threshold", 0)) + detection, alarm))
     return max(found, key=lambda f: f[0]) if found else None
 
@@ -230,7 +230,7 @@ def read_stores(resources: list[PolicyResource], objectives: Objectives, figures
     for group in groups:
         ident = str(get(group.props, "replicationGroupId"))
         if get(group.props, "globalReplicationGroupId"):
-            lag = [float(get(a.props, "threshold", 0)) + float(_tags(a).get("detection-seconds", 0) or 0) for a in alarms
+            lag = [float(get(a.props, "threshold", 0)) + float(_tags(a).get("detection-seconds") or 0) for a in alarms
                    if get(a.props, "metricName") == "GlobalDatastoreReplicationLag" and _region(a) == dr]
             stores["cache"] = (StoreRpo("cache", max(lag), f"{ident}: Global Datastore secondary; its lag alarms notice a lag "
                                         f"past their threshold in {max(lag):g} s (threshold + detection; not a bound)", kind="notice") if lag else
