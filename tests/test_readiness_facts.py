@@ -349,6 +349,7 @@ def test_each_step_waits_for_its_dependencies_property_dependencies_and_provider
         expected = set(resource.depends_on) | {u for urns in resource.property_dependencies.values() for u in urns}
         provider = by_urn[resource.urn].provider
         expected |= {provider.urn} if provider is not None else set()
+        assert nodes[resource.urn].name == resource.name
         assert nodes[resource.urn].deps == tuple(sorted(u for u in expected if u in by_urn or u == getattr(provider, "urn", None))), resource.name
     critical = next(n for n in nodes.values() if n.name == "dr-failover-restores-critical")
     promote = next(n for n in nodes.values() if n.name == "dr-database-instance")

@@ -384,7 +384,7 @@ def classify(resource: PolicyResource, objectives: Objectives, figures: Figures)
         key = "cache-global-failover" if get(resource.props, "globalReplicationGroupId") else "cache-resize"
         return _node(resource, "cache", ((key, None, 1.0),), figures, figure=key)
     if t == RECORD and items(resource.props, "failoverRoutingPolicies"):
-        ttl = float(get(resource.props, "ttl", 0) or 0)
+        ttl = float(get(resource.props, "ttl") or 0)
         return _node(resource, "dns", (("dns-propagation", None, 1.0),), figures, constant=ttl, figure="dns-propagation",
                      detail=f"propagation + TTL {ttl:g} s")
     if t == DISTRIBUTION:
