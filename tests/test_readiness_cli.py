@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from tests.helpers.cli import drctl
 from tests.helpers.drill import drill_record
 
@@ -92,3 +94,38 @@ def test_a_global_datastore_bounds_the_cache_and_its_failover_is_the_operators_s
     assert (critical["rpo"]["verdict"], critical["rpo"]["computedSeconds"]) == ("OK", 300)
     assert [s["store"] for s in critical["stores"]] == ["database", "cache"]
     assert "Global Datastore secondary" in critical["stores"][1]["source"]
+
+
+def test_the_steps_the_model_takes_are_named_when_the_flip_does_not_change_them(tmp_path):
+    from dataclasses import replace
+
+    from drctl.readiness import ReadinessRun, readiness
+    from tests.helpers.planning import PLANNER
+
+    run = readiness([], source=PLANNER)
+    assert run.flip_steps_outside_diff == []
+    unchanged = ReadinessRun(run.readiness, run.plans, replace(run.diff, changes=[]))
+    assert unchanged.flip_steps_outside_diff == [
+        "dr-cache-group", "dr-cluster-general", "dr-database-instance", "dr-failover-restores-critical", "dr-failover-restores-high",
+        "dr-failover-restores-low", "dr-failover-restores-medium", "edge-cdn-distribution", "edge-dns-api-primary",
+        "edge-dns-api-secondary", "edge-dns-app-primary", "edge-dns-app-secondary"]
+    assert [t.tier.name for t in run.readiness.tiers] == ["Critical", "High", "Medium", "Low"] and run.readiness.problems == []
+    assert run.readiness.notes == [  # nothing observed unless asked (--observe)
+        "restore Critical waits for the promotion through the plan's dependencies, though api-gateway uses no database"]
+    assert list(run.plans) == ["primary", "dr", "dr failover"]
+
+
+def test_two_drills_calibrate_together_and_a_bad_one_names_itself(tmp_path):
+    from drctl.errors import UsageError
+    from drctl.readiness import figures_for
+
+    first, second = drill_record(14, 60.0), drill_record(17, 60.0)
+    (tmp_path / "a.json").write_text(json.dumps(first))
+    (tmp_path / "b.json").write_text(json.dumps(second))
+    figures = figures_for([tmp_path / "a.json", tmp_path / "b.json"])
+    assert (figures.measured["promote"].seconds, figures.measured["promote"].source.split(",")[0]) == (420.0, "b.json")
+    assert figures_for([]).measured == {}
+    (tmp_path / "c.json").write_text(json.dumps(drill_record(14, 60.0, scenario="database-pitr")))
+    with pytest.raises(UsageError) as raised:
+        figures_for([tmp_path / "a.json", tmp_path / "c.json"])
+    assert str(raised.value) == "--calibrate = c.json: a region-failover drill (this one is database-pitr): only a failover's steps are the model's"

@@ -173,7 +173,7 @@ def _alarm_bound(alarms: list[PolicyResource], metric: str, dimension: str, valu
             continue
         if str(_mapping(get(alarm.props, "dimensions")).get(dimension)) != value:
             continue
-        detection = float(_tags(alarm).get("detection-seconds", 0) or 0)
+        detection = float(_tags(alarm).get("detection-seconds") or 0)
         found.append((float(get(alarm.props, "threshold", 0)) + detection, alarm))
     return max(found, key=lambda f: f[0]) if found else None
 
@@ -215,7 +215,7 @@ def read_stores(resources: list[PolicyResource], objectives: Objectives, figures
             rpo = (StoreRpo("database", None, f"replica {ident} has no ReplicaLag alarm: nothing notices its lag; "
                             f"{figures.rpo['replica']['source']}", kind="unbounded") if bound is None else
                    StoreRpo("database", bound[0], f"time to notice, not a bound: replica {ident}: ReplicaLag alarm {bound[1].name} "
-                            f"threshold {float(get(bound[1].props, 'threshold')):g} s + detection {_tags(bound[1]).get('detection-seconds')} s; "
+                            f"threshold {float(get(bound[1].props, 'threshold', 0)):g} s + detection {_tags(bound[1]).get('detection-seconds')} s; "
                             f"{figures.rpo['replica']['source']} (drctl readiness --observe reads the observed lag)", kind="notice"))
             if worst is None or rpo.seconds is None or (worst.seconds is not None and rpo.seconds > worst.seconds):
                 worst = rpo
@@ -230,7 +230,7 @@ def read_stores(resources: list[PolicyResource], objectives: Objectives, figures
     for group in groups:
         ident = str(get(group.props, "replicationGroupId"))
         if get(group.props, "globalReplicationGroupId"):
-            lag = [float(get(a.props, "threshold", 0)) + float(_tags(a).get("detection-seconds", 0) or 0) for a in alarms
+            lag = [float(get(a.props, "threshold", 0)) + float(_tags(a).get("detection-seconds") or 0) for a in alarms
                    if get(a.props, "metricName") == "GlobalDatastoreReplicationLag" and _region(a) == dr]
             stores["cache"] = (StoreRpo("cache", max(lag), f"{ident}: Global Datastore secondary; its lag alarms notice a lag "
                                         f"past their threshold in {max(lag):g} s (threshold + detection; not a bound)", kind="notice") if lag else
@@ -384,7 +384,7 @@ def classify(resource: PolicyResource, objectives: Objectives, figures: Figures)
         key = "cache-global-failover" if get(resource.props, "globalReplicationGroupId") else "cache-resize"
         return _node(resource, "cache", ((key, None, 1.0),), figures, figure=key)
     if t == RECORD and items(resource.props, "failoverRoutingPolicies"):
-        ttl = float(get(resource.props, "ttl", 0) or 0)
+        ttl = float(get(resource.props, "ttl") or 0)
         return _node(resource, "dns", (("dns-propagation", None, 1.0),), figures, constant=ttl, figure="dns-propagation",
                      detail=f"propagation + TTL {ttl:g} s")
     if t == DISTRIBUTION:

@@ -166,7 +166,7 @@ class Draws:
         return self.figures.is_measured(key) or (key == "detect" and "detect" in self.figures.measured)
 
     def pending(self, key: str) -> bool:
-        return key != "detect" and self.figures.is_calibration_pending(key)
+        return self.figures.is_calibration_pending(key)  # detect: never (not a figure of steps.yaml; read off the plan)
 
 
 @dataclass
@@ -337,9 +337,9 @@ def _chain(urn: str, facts: PlanFacts, run: Run, k: int) -> list[Span]:
         if node.step and run.end[current][k] > run.start[current][k]:
             spans.append(_span_of(run, node, k))
         deps = [d for d in node.deps if d in run.end]
-        following = max(deps, key=lambda d: float(run.end[d][k])) if deps else None
-        # the pre-flight decided, not a dependency
-        current = following if following is not None and float(run.end[following][k]) >= float(run.start[current][k]) else None
+        # Every node starts at the pre-flight's end or its latest dependency's, and none ends before it starts: the
+        # latest dependency always ends at the node's start (a node without a dependency waited for the pre-flight).
+        current = max(deps, key=lambda d: float(run.end[d][k])) if deps else None
     return list(reversed(spans))
 
 
