@@ -224,3 +224,18 @@ def test_cluster_api_reachable_needs_public_access_and_cidrs_together() -> None:
     assert located(runner.cluster_api_reachable, mutate(without_rule, "dr-cluster-eks", "endpointPublicAccess", UNKNOWN)) == [
         ("dr-cluster-eks", "dr-cluster-eks: endpointPublicAccess is unknown at preview, so this cannot be verified; make it known "
          "at preview (e.g. build it from settings)")]
+
+
+def test_runner_role_bounded_finds_the_role_by_name_or_by_dependency() -> None:
+    found = records()
+    role = next(r for r in found if r.name == "dr-runner-role")
+    project = next(r for r in found if r.name == PROJECT)
+    project.depends_on = [u for u in project.depends_on if u != role.urn]
+    project.property_dependencies = {k: [u for u in v if u != role.urn] for k, v in project.property_dependencies.items()}
+    assert violations(runner.runner_role_bounded, found) == []  # by its name in serviceRole
+    renamed = mutate(records(), PROJECT, "serviceRole", "arn:aws:iam::123456789012:role/renamed")
+    assert violations(runner.runner_role_bounded, renamed) == []  # by the project's dependency on it
+    assert located(runner.runner_role_bounded, [r for r in records() if r.name != "dr-runner-role"]) == [
+        (PROJECT, "dr-runner-project: its service role is not declared by this stack, so its permissions cannot be reviewed")]
+    assert located(runner.runner_role_bounded, mutate(found, PROJECT, "serviceRole", "arn:aws:iam::123456789012:role/renamed")) == [
+        (PROJECT, "dr-runner-project: its service role is not declared by this stack, so its permissions cannot be reviewed")]
