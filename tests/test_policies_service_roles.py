@@ -214,3 +214,87 @@ def test_an_ecr_image_pulled_with_the_service_role_needs_the_repository() -> Non
         "ecr:GetAuthorizationToken on *", f"ecr:GetDownloadUrlForLayer on {repository}"]
     # CodeBuild's own credentials pull through the repository's policy instead: nothing asked of the role
     assert violations(POLICY, mutate(runner(), "runner-project", "environment", {**image, "imagePullCredentialsType": "CODEBUILD"})) == []
+
+
+def handed_role(name: str, principal: str, statements: list[dict]) -> object:
+    return res("aws:iam/role:Role", f"{name}-role", {
+        "name": name,
+        "assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole"}]}),
+        "inlinePolicies": [{"name": name, "policy": json.dumps({"Version": "2012-10-17", "Statement": statements})}],
+    }, region=None)
+
+
+FLOW_GROUP = f"arn:aws:logs:{WEST}:{ACCOUNT}:log-group:flow"
+FLOW_SOURCE = "VPC flow logs needs it (VPC User Guide, IAM role for publishing flow logs to CloudWatch Logs)"
+
+
+def flow_log(statements: list[dict], **inputs: object) -> list:
+    return [handed_role("flow", "vpc-flow-logs.amazonaws.com", statements),
+            res("aws:ec2/flowLog:FlowLog", "flow-log", {"iamRoleArn": f"arn:aws:iam::{ACCOUNT}:role/flow", "vpcId": "vpc-0ddd",
+                                                         "trafficType": "ALL", **inputs}, region=WEST)]
+
+
+FLOW_GRANT = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+              "Resource": f"{FLOW_GROUP}:*"}
+
+
+@pytest.mark.parametrize(("inputs", "needs"), [
+    ({"logDestination": f"{FLOW_GROUP}:*", "logDestinationType": "cloud-watch-logs"}, True),
+    ({"logDestination": FLOW_GROUP}, True),  # the default destination type is CloudWatch Logs
+    ({"logDestination": "arn:aws:s3:::flow-logs", "logDestinationType": "s3"}, False),
+    ({"logDestination": f"{FLOW_GROUP}:*", "logDestinationType": "s3"}, False),
+    ({"logGroupName": "flow"}, False),  # no ARN to bind the grant to
+])
+def test_a_flow_log_role_must_write_its_log_group(inputs: dict, needs: bool) -> None:
+    assert violations(POLICY, flow_log([FLOW_GRANT], **inputs)) == []
+    assert violations(POLICY, flow_log([], **inputs)) == ([
+        f"flow (VPC flow logs, used by flow-log): cannot logs:CreateLogStream on {FLOW_GROUP}:*: not allowed: no statement grants "
+        f"the action; {FLOW_SOURCE}",
+        f"flow (VPC flow logs, used by flow-log): cannot logs:DescribeLogStreams on {FLOW_GROUP}:*: not allowed: no statement "
+        f"grants the action; {FLOW_SOURCE}",
+        f"flow (VPC flow logs, used by flow-log): cannot logs:PutLogEvents on {FLOW_GROUP}:log-stream:2026/01/01/[$LATEST]"
+        f"0123456789abcdef: not allowed: no statement grants the action; {FLOW_SOURCE}",
+    ] if needs else [])
+
+
+def schedule(statements: list[dict], target: str, payload: str | None = None) -> list:
+    return [handed_role("scheduler", "scheduler.amazonaws.com", statements),
+            res("aws:scheduler/schedule:Schedule", "drill", {
+                "scheduleExpression": "cron(0 3 ? * TUE *)", "flexibleTimeWindow": {"mode": "OFF"},
+                "target": {"arn": target, "roleArn": f"arn:aws:iam::{ACCOUNT}:role/scheduler",
+                           **({"input": payload} if payload is not None else {})}}, region=WEST)]
+
+
+FIS_TARGET = "arn:aws:scheduler:::aws-sdk:fis:startExperiment"
+TEMPLATE = f"arn:aws:fis:{WEST}:{ACCOUNT}:experiment-template/EXT0123456789abcd"
+
+
+def test_a_schedule_that_starts_an_experiment_needs_the_template_and_the_experiment() -> None:
+    start = json.dumps({"ExperimentTemplateId": "EXT0123456789abcd"})
+    granted = {"Effect": "Allow", "Action": "fis:StartExperiment",
+               "Resource": [TEMPLATE, f"arn:aws:fis:{WEST}:{ACCOUNT}:experiment/*"]}
+    assert violations(POLICY, schedule([granted], FIS_TARGET, start)) == []
+    found = violations(POLICY, schedule([{**granted, "Resource": TEMPLATE}], FIS_TARGET, start))
+    assert found == [
+        f"scheduler (EventBridge Scheduler, used by drill): cannot fis:StartExperiment on arn:aws:fis:{WEST}:{ACCOUNT}:experiment/"
+        "EXP0123456789abcdef: not allowed: statement #0 of document 0 grants the action on other resources; EventBridge "
+        "Scheduler needs it (FIS User Guide, IAM permissions for starting experiments (fis:StartExperiment on the template and "
+        "the experiment))"]
+    # an input that names no template (or is not JSON) binds nothing to check
+    for payload in ("{}", "not json", None):
+        assert violations(POLICY, schedule([], FIS_TARGET, payload)) == []
+
+
+@pytest.mark.parametrize(("target", "action"), [
+    ("arn:aws:scheduler:::aws-sdk:rds:rebootDBInstance", "rds:RebootDBInstance"),
+    ("arn:aws:scheduler:::aws-sdk:ecs:runTask", "ecs:RunTask"),
+    ("arn:aws:lambda:us-west-2:123456789012:function:probe", None),  # a templated target: not a universal one
+])
+def test_a_universal_target_needs_its_api_action(target: str, action: str | None) -> None:
+    assert violations(POLICY, schedule([], target)) == ([
+        f"scheduler (EventBridge Scheduler, used by drill): cannot {action} on *: not allowed: no statement grants the action; "
+        "EventBridge Scheduler needs it (EventBridge Scheduler User Guide, Using universal targets (the execution role needs the "
+        "API action))"] if action else [])
+    if action:
+        assert violations(POLICY, schedule([{"Effect": "Allow", "Action": action, "Resource": "*"}], target)) == []
