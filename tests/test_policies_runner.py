@@ -12,7 +12,7 @@ from drctl.checking import check_plan
 from drctl.engine.monitor import ResourceRecord
 from policies import runner
 from tests.helpers.planning import plan
-from tests.helpers.policies import DELETE, UNKNOWN, mutate, plan_of, violations
+from tests.helpers.policies import DELETE, EAST, UNKNOWN, WEST, mutate, plan_of, res, violations
 
 PROJECT = "dr-runner-project"
 ROLE_POLICY = "dr-runner-role-policy"
@@ -239,3 +239,35 @@ def test_runner_role_bounded_finds_the_role_by_name_or_by_dependency() -> None:
         (PROJECT, "dr-runner-project: its service role is not declared by this stack, so its permissions cannot be reviewed")]
     assert located(runner.runner_role_bounded, mutate(found, PROJECT, "serviceRole", "arn:aws:iam::123456789012:role/renamed")) == [
         (PROJECT, "dr-runner-project: its service role is not declared by this stack, so its permissions cannot be reviewed")]
+
+
+def test_runner_role_bounded_names_the_stack_s_regions_from_region_inputs_and_providers() -> None:
+    def south(document: dict) -> None:
+        next(s for s in document["Statement"] if s["Sid"] == "ReadInRegions")["Condition"] = {
+            "StringEquals": {"aws:RequestedRegion": ["ap-south-1"]}}
+
+    found = [*with_role_document(south), res("aws:s3/bucket:Bucket", "elsewhere", {"bucket": "x", "region": "eu-west-1"}, region=WEST),
+             res("aws:s3/bucket:Bucket", "east", {"bucket": "y"}, region=EAST)]
+    assert violations(runner.runner_role_bounded, found) == [
+        "dr-runner-project: ReadInRegions on Resource * is bounded neither by the stack's regions (eu-west-1, us-east-1, us-west-2) "
+        "nor by its tags"]
+
+
+def test_runner_role_bounded_accepts_resource_tags_and_reads_a_statement_without_effect_as_allow() -> None:
+    def tagged(document: dict) -> None:
+        document["Statement"].append({"Sid": "Tagged", "Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": "*",
+                                      "Condition": {"StringEquals": {"aws:ResourceTag/dr-role": "dr"}}})
+
+    assert violations(runner.runner_role_bounded, with_role_document(tagged)) == []
+
+    def no_effect(document: dict) -> None:
+        document["Statement"].append({"Sid": "NoEffect", "Action": "sts:*", "Resource": "arn:aws:iam::123456789012:role/x"})
+
+    assert violations(runner.runner_role_bounded, with_role_document(no_effect)) == ["dr-runner-project: NoEffect allows sts:*"]
+
+
+def test_runner_role_bounded_reports_against_the_project() -> None:
+    def drop_denies(document: dict) -> None:
+        document["Statement"] = [s for s in document["Statement"] if s["Effect"] != "Deny"]
+
+    assert [name for name, _ in located(runner.runner_role_bounded, with_role_document(drop_denies))] == [PROJECT, PROJECT]
