@@ -298,3 +298,66 @@ def test_a_universal_target_needs_its_api_action(target: str, action: str | None
         "API action))"] if action else [])
     if action:
         assert violations(POLICY, schedule([{"Effect": "Allow", "Action": action, "Resource": "*"}], target)) == []
+
+
+def refused(found: list[str]) -> list[tuple[str, str]]:
+    """(action, resource) of each request the role fails to allow (violations come sorted by message)."""
+    return [tuple(line.split(": cannot ", 1)[1].split(": ", 1)[0].split(" (the service sends")[0].split(" on ", 1))  # type: ignore[misc]
+            for line in found]
+
+
+LAMBDA_LOGS = f"arn:aws:logs:{WEST}:{ACCOUNT}:log-group"
+STREAM = "log-stream:2026/01/01/[$LATEST]0123456789abcdef"
+ENI = f"arn:aws:ec2:{WEST}:{ACCOUNT}:network-interface/eni-0123456789abcdef0"
+
+
+@pytest.mark.parametrize(("inputs", "expected"), [
+    ({}, [("logs:CreateLogStream", f"{LAMBDA_LOGS}:/aws/lambda/probe:*"), ("logs:PutLogEvents", f"{LAMBDA_LOGS}:/aws/lambda/probe:{STREAM}")]),
+    ({"loggingConfig": {"logFormat": "JSON", "logGroup": "/aivo/probe"}},
+     [("logs:CreateLogStream", f"{LAMBDA_LOGS}:/aivo/probe:*"), ("logs:PutLogEvents", f"{LAMBDA_LOGS}:/aivo/probe:{STREAM}")]),
+    ({"vpcConfig": {"subnetIds": ["subnet-0aaa"], "securityGroupIds": [GROUP]}},
+     [("logs:CreateLogStream", f"{LAMBDA_LOGS}:/aws/lambda/probe:*"), ("logs:PutLogEvents", f"{LAMBDA_LOGS}:/aws/lambda/probe:{STREAM}"),
+      ("ec2:CreateNetworkInterface", ENI), ("ec2:CreateNetworkInterface", f"arn:aws:ec2:{WEST}:{ACCOUNT}:subnet/subnet-0aaa"),
+      ("ec2:DescribeNetworkInterfaces", "*"), ("ec2:DeleteNetworkInterface", ENI), ("ec2:AssignPrivateIpAddresses", ENI),
+      ("ec2:UnassignPrivateIpAddresses", ENI)]),
+])
+def test_a_function_role_must_write_its_log_group_and_manage_its_interfaces(inputs: dict, expected: list) -> None:
+    found = [handed_role("probe", "lambda.amazonaws.com", []),
+             res("aws:lambda/function:Function", "probe-function", {"name": "probe", "role": f"arn:aws:iam::{ACCOUNT}:role/probe",
+                                                                    "runtime": "python3.12", **inputs}, region=WEST)]
+    assert refused(violations(POLICY, found)) == sorted(expected)
+
+
+CANARY_GROUP = f"{LAMBDA_LOGS}:/aws/lambda/cwsyn-health-0123456789ab"
+ARTIFACT_KEY = f"arn:aws:kms:{WEST}:{ACCOUNT}:key/0a1b2c3d-0000-4000-8000-000000000002"
+
+
+def canary_refused(location: str, encryption: dict | None) -> list[tuple[str, str]]:
+    found = [handed_role("canary", "lambda.amazonaws.com", []),
+             res("aws:synthetics/canary:Canary", "health-canary", {
+                 "name": "health", "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/canary", "artifactS3Location": location,
+                 **({"artifactConfig": {"s3Encryption": encryption}} if encryption else {})}, region=WEST)]
+    return refused(violations(POLICY, found))
+
+
+CANARY_LOGS = [("cloudwatch:PutMetricData", "*"), ("logs:CreateLogGroup", f"{CANARY_GROUP}:*"),
+               ("logs:CreateLogStream", f"{CANARY_GROUP}:*"), ("logs:PutLogEvents", f"{CANARY_GROUP}:{STREAM}")]
+
+
+@pytest.mark.parametrize(("location", "prefix"), [
+    ("s3://canary-artifacts/health", "health/"), ("s3://canary-artifacts/runs/", "runs/"), ("s3://canary-artifacts", ""),
+])
+def test_a_canary_role_must_write_its_artifacts_under_its_prefix(location: str, prefix: str) -> None:
+    assert canary_refused(location, None) == sorted([
+        ("s3:PutObject", f"arn:aws:s3:::canary-artifacts/{prefix}2026/01/01/00-00-00-000Z/log.txt"),
+        ("s3:GetBucketLocation", "arn:aws:s3:::canary-artifacts"), ("s3:ListAllMyBuckets", "*"), *CANARY_LOGS])
+
+
+@pytest.mark.parametrize(("encryption", "needs_key"), [
+    ({"encryptionMode": "SSE_KMS", "kmsKeyArn": ARTIFACT_KEY}, True),
+    ({"encryptionMode": "SSE_S3", "kmsKeyArn": ARTIFACT_KEY}, False),
+    ({"encryptionMode": "SSE_KMS"}, False),
+])
+def test_a_canary_role_must_use_its_artifact_key(encryption: dict, needs_key: bool) -> None:
+    found = canary_refused("s3://canary-artifacts/health/", encryption)
+    assert (("kms:GenerateDataKey", ARTIFACT_KEY) in found, len(found)) == (needs_key, 7 + needs_key)
