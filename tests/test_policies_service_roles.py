@@ -361,3 +361,64 @@ def test_a_canary_role_must_write_its_artifacts_under_its_prefix(location: str, 
 def test_a_canary_role_must_use_its_artifact_key(encryption: dict, needs_key: bool) -> None:
     found = canary_refused("s3://canary-artifacts/health/", encryption)
     assert (("kms:GenerateDataKey", ARTIFACT_KEY) in found, len(found)) == (needs_key, 7 + needs_key)
+
+
+def _only(records: list, type_: str) -> object:
+    return next(r for r in records if r.type == type_)
+
+
+def test_the_log_bucket_acl_is_the_one_naming_the_bucket_or_depending_on_it() -> None:
+    records = cdn_logs()
+    acl = _only(records, "aws:s3/bucketAcl:BucketAcl")
+    acl.depends_on = []  # joined by the bucket's name
+    assert violations(POLICY, records) == []
+    records = mutate(cdn_logs(), acl.name, "bucket", "renamed-at-apply")  # joined by its dependency on the bucket
+    assert violations(POLICY, records) == []
+    # another bucket's ACL granting log delivery does not grant it on this one
+    records = cdn_logs()
+    acl = _only(records, "aws:s3/bucketAcl:BucketAcl")
+    other = copy.deepcopy(acl)
+    other.name, other.urn, other.depends_on = "other-acl", acl.urn.replace(acl.name, "other-acl"), []
+    other.inputs["bucket"] = "another-bucket"
+    acl.inputs["accessControlPolicy"]["grants"] = acl.inputs["accessControlPolicy"]["grants"][:1]
+    assert len(violations(POLICY, [*records, other])) == 1
+
+
+def _with_delivery(change) -> list:  # type: ignore[no-untyped-def]
+    records = cdn_logs()
+    key = _only(records, "aws:kms/key:Key")
+    document = json.loads(key.inputs["policy"])
+    change(next(s for s in document["Statement"] if s.get("Sid") == "CloudFrontLogDelivery"))
+    key.inputs["policy"] = json.dumps(document)
+    return records
+
+
+@pytest.mark.parametrize(("change", "refused"), [
+    (lambda s: s.update(Principal="*"), False),
+    (lambda s: s.update(Principal={"AWS": "*"}), False),
+    (lambda s: s.update(Principal={"Service": "logs.amazonaws.com"}), True),
+    # the key's region and bucket are those the request carries
+    (lambda s: s.update(Condition={"StringEquals": {"aws:RequestedRegion": WEST}}), False),
+    (lambda s: s.update(Condition={"StringEquals": {"aws:RequestedRegion": "us-east-1"}}), True),
+])
+def test_the_log_bucket_key_statement_for_log_delivery(change, refused: bool) -> None:  # type: ignore[no-untyped-def]
+    assert len(violations(POLICY, _with_delivery(change))) == (2 if refused else 0)
+
+
+def test_the_log_bucket_encryption_is_the_one_naming_the_bucket_or_depending_on_it() -> None:
+    def elsewhere(statement: dict) -> None:
+        statement["Condition"] = {"ArnLike": {"kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::another-bucket"}}
+
+    records = _with_delivery(elsewhere)
+    sse = _only(records, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    bucket = _only(records, "aws:s3/bucket:Bucket")
+    sse.depends_on = [u for u in sse.depends_on if u != bucket.urn]
+    sse.property_dependencies = {k: [u for u in v if u != bucket.urn] for k, v in sse.property_dependencies.items()}
+    assert len(violations(POLICY, records)) == 2  # joined by the bucket's name
+    records = _with_delivery(elsewhere)
+    sse = _only(records, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    other = copy.deepcopy(sse)
+    other.name, other.urn, other.depends_on = "other-sse", sse.urn.replace(sse.name, "other-sse"), [
+        u for u in sse.depends_on if u != _only(records, "aws:s3/bucket:Bucket").urn]
+    other.inputs["bucket"] = "another-bucket"
+    assert len(violations(POLICY, [*records[:records.index(sse)], other, *records[records.index(sse):]])) == 2
