@@ -139,18 +139,18 @@ def _date(text: str) -> datetime | None:
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
         return datetime.fromtimestamp(float(text), tz=UTC)
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(text)  # reads a trailing Z as UTC (Python 3.11+)
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _compare(convert: Callable[[str], Any], test: Callable[[Any, Any], bool]) -> Callable[[str, str], bool]:
-    def compare(policy_value: str, request_value: str) -> bool:
-        wanted, got = convert(policy_value), convert(request_value)
-        return wanted is not None and got is not None and test(got, wanted)
-
-    return compare
+# Built into _OPERATORS with functools.partial (module level, not a factory function: mutmut mutates functions, and
+# a factory runs once at import, before any mutant is active).
+def _compared(convert: Callable[[str], Any], test: Callable[[Any, Any], bool], policy_value: str, request_value: str) -> bool:
+    """Both values converted (a number, a date), then tested; a value that does not convert matches nothing."""
+    wanted, got = convert(policy_value), convert(request_value)
+    return wanted is not None and got is not None and test(got, wanted)
 
 
 def _ip(policy_value: str, request_value: str) -> bool:
@@ -190,18 +190,18 @@ _OPERATORS: dict[str, tuple[Callable[[str, str], bool], bool, bool]] = {
     "ArnNotEquals": (_arn_like, True, True),
     "ArnLike": (_arn_like, False, True),
     "ArnNotLike": (_arn_like, True, True),
-    "NumericEquals": (_compare(_number, lambda g, w: g == w), False, False),
-    "NumericNotEquals": (_compare(_number, lambda g, w: g == w), True, False),
-    "NumericLessThan": (_compare(_number, lambda g, w: g < w), False, False),
-    "NumericLessThanEquals": (_compare(_number, lambda g, w: g <= w), False, False),
-    "NumericGreaterThan": (_compare(_number, lambda g, w: g > w), False, False),
-    "NumericGreaterThanEquals": (_compare(_number, lambda g, w: g >= w), False, False),
-    "DateEquals": (_compare(_date, lambda g, w: g == w), False, False),
-    "DateNotEquals": (_compare(_date, lambda g, w: g == w), True, False),
-    "DateLessThan": (_compare(_date, lambda g, w: g < w), False, False),
-    "DateLessThanEquals": (_compare(_date, lambda g, w: g <= w), False, False),
-    "DateGreaterThan": (_compare(_date, lambda g, w: g > w), False, False),
-    "DateGreaterThanEquals": (_compare(_date, lambda g, w: g >= w), False, False),
+    "NumericEquals": (functools.partial(_compared, _number, lambda g, w: g == w), False, False),
+    "NumericNotEquals": (functools.partial(_compared, _number, lambda g, w: g == w), True, False),
+    "NumericLessThan": (functools.partial(_compared, _number, lambda g, w: g < w), False, False),
+    "NumericLessThanEquals": (functools.partial(_compared, _number, lambda g, w: g <= w), False, False),
+    "NumericGreaterThan": (functools.partial(_compared, _number, lambda g, w: g > w), False, False),
+    "NumericGreaterThanEquals": (functools.partial(_compared, _number, lambda g, w: g >= w), False, False),
+    "DateEquals": (functools.partial(_compared, _date, lambda g, w: g == w), False, False),
+    "DateNotEquals": (functools.partial(_compared, _date, lambda g, w: g == w), True, False),
+    "DateLessThan": (functools.partial(_compared, _date, lambda g, w: g < w), False, False),
+    "DateLessThanEquals": (functools.partial(_compared, _date, lambda g, w: g <= w), False, False),
+    "DateGreaterThan": (functools.partial(_compared, _date, lambda g, w: g > w), False, False),
+    "DateGreaterThanEquals": (functools.partial(_compared, _date, lambda g, w: g >= w), False, False),
     "Bool": (_bool, False, True),
     "BinaryEquals": (_binary, False, False),
     "IpAddress": (_ip, False, False),

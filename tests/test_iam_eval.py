@@ -118,3 +118,30 @@ def test_negated_operator_is_the_complement_on_a_present_key(key: str, wanted: l
     # ForAllValues holds exactly when no request value lies outside the policy's set.
     assert (decision("ForAllValues:StringEquals") == "allow") == set(got).issubset(wanted)
     assert (decision("ForAnyValue:StringEquals") == "allow") == bool(set(got) & set(wanted))
+
+
+def _one(condition: dict) -> list[dict]:
+    return [{"Version": "2012-10-17", "Statement": [allow(condition=condition)]}]
+
+
+@pytest.mark.parametrize(("condition", "context", "expected"), [
+    # dates: seconds since the epoch, an offset, no zone (UTC)
+    ({"DateLessThan": {"aws:CurrentTime": "1798761600"}}, {"aws:CurrentTime": "2026-12-05T02:00:00Z"}, "allow"),
+    ({"DateGreaterThan": {"aws:CurrentTime": "1798761600"}}, {"aws:CurrentTime": "2026-12-05T02:00:00Z"}, "implicit-deny"),
+    ({"DateEquals": {"aws:CurrentTime": "2026-12-05T04:00:00+02:00"}}, {"aws:CurrentTime": "2026-12-05T02:00:00Z"}, "allow"),
+    ({"DateEquals": {"aws:CurrentTime": "2026-12-05T02:00:00"}}, {"aws:CurrentTime": "2026-12-05T02:00:00Z"}, "allow"),
+    ({"DateEquals": {"aws:CurrentTime": "2026-12-05T02:00:00"}}, {"aws:CurrentTime": "1796436000"}, "allow"),
+    # a value that is not a number or a date matches nothing
+    ({"NumericLessThan": {"aws:MultiFactorAuthAge": "10"}}, {"aws:MultiFactorAuthAge": "ten"}, "implicit-deny"),
+    ({"NumericLessThan": {"aws:MultiFactorAuthAge": "ten"}}, {"aws:MultiFactorAuthAge": "5"}, "implicit-deny"),
+    ({"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}, {"aws:CurrentTime": "tomorrow"}, "implicit-deny"),
+    # a network with host bits set is still that network; a request value that is no address matches nothing
+    ({"IpAddress": {"aws:SourceIp": "203.0.113.7/24"}}, {"aws:SourceIp": "203.0.113.9"}, "allow"),
+    ({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}, {"aws:SourceIp": "not-an-address"}, "implicit-deny"),
+    # base64 with a stray character is not decoded leniently: it is compared as text
+    ({"BinaryEquals": {"aws:username": "QmluYXJ5VmFsdWU="}}, {"aws:username": "QmluYXJ5!VmFsdWU="}, "implicit-deny"),
+    ({"BinaryEquals": {"aws:username": "QmluYXJ5!VmFsdWU="}}, {"aws:username": "QmluYXJ5VmFsdWU="}, "implicit-deny"),
+    ({"BinaryEquals": {"aws:username": "not base64!"}}, {"aws:username": "not base64!"}, "allow"),
+])
+def test_condition_values_as_iam_reads_them(condition: dict, context: dict, expected: str) -> None:
+    assert decide(_one(condition), Request("s3:GetObject", OBJECT, context)) == expected

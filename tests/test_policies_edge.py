@@ -11,6 +11,7 @@ from policies import dns, iam, tagging, velero
 from policies._common import (
     CLOUDFRONT_DISTRIBUTION,
     IAM_ATTACHMENT,
+    IAM_POLICY,
     IAM_ROLE,
     IAM_ROLE_POLICY,
     ROUTE53_RECORD,
@@ -92,6 +93,34 @@ CASES = [
      ["AWS managed policy arn:aws:iam::aws:policy/AdministratorAccess is not on the reviewed list; attach a policy that names exact actions and resources"]),
     (iam.iam_no_wildcards, "replication-role", "inlinePolicies", [{"name": "x", "policy": role_policy([{"Effect": "Allow", "Action": "*", "Resource": "*"}])}],
      ["statement 0 allows * on Resource *", "statement 0 allows wildcard actions *"]),
+    # a statement without Effect allows; a Deny before it does not end the review
+    (iam.iam_no_wildcards, "replication", "policy", role_policy([{"Action": "s3:*", "Resource": "arn:aws:s3:::src"}]),
+     ["statement 0 allows wildcard actions s3:*"]),
+    (iam.iam_no_wildcards, "replication", "policy", role_policy([
+        {"Effect": "Deny", "Action": "*", "Resource": "*"}, {"Effect": "Allow", "Action": ["s3:*", "ec2:*"], "Resource": "arn:aws:s3:::src"}]),
+     ["statement 1 allows wildcard actions s3:*, ec2:*"]),
+    (iam.iam_no_wildcards, "replication", "policy", role_policy([{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::x"}]),
+     ["statement 0 uses NotAction/NotResource, which grants everything not listed"]),
+    (iam.iam_no_wildcards, "replication", "policy",
+     role_policy([{"Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"], "Resource": "*"}]),
+     ["statement 0 allows s3:PutObject, s3:DeleteObject on Resource *"]),
+    # bounded to the stack's tags: any action; to its regions: reads only; PutMetricData: by its namespace
+    (iam.iam_no_wildcards, "replication", "policy", role_policy([{"Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": "*",
+                                                                  "Condition": {"StringEquals": {"aws:ResourceTag/managed-by": "pulumi"}}}]), []),
+    (iam.iam_no_wildcards, "replication", "policy", role_policy([{"Effect": "Allow", "Action": "rds:DescribeDBInstances", "Resource": "*",
+                                                                  "Condition": {"StringEquals": {"aws:RequestedRegion": [EAST, WEST]}}}]), []),
+    (iam.iam_no_wildcards, "replication", "policy", role_policy([{"Effect": "Allow", "Action": "rds:DeleteDBInstance", "Resource": "*",
+                                                                  "Condition": {"StringEquals": {"aws:RequestedRegion": EAST}}}]),
+     ["statement 0 allows rds:DeleteDBInstance on Resource *"]),
+    (iam.iam_no_wildcards, "replication", "policy", role_policy([{"Effect": "Allow", "Action": "rds:DescribeDBInstances", "Resource": "*"}]),
+     ["statement 0 allows rds:DescribeDBInstances on Resource *"]),
+    (iam.iam_no_wildcards, "replication", "policy", role_policy([{"Effect": "Allow", "Action": "*", "Resource": "*",
+                                                                  "Condition": {"StringEquals": {"aws:RequestedRegion": EAST}}}]),
+     ["statement 0 allows * on Resource *", "statement 0 allows wildcard actions *"]),
+    (iam.iam_no_wildcards, "replication", "policy", role_policy([{"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+                                                                  "Condition": {"StringEquals": {"cloudwatch:namespace": "aivo/dr"}}}]), []),
+    (iam.iam_no_wildcards, "replication-role", "managedPolicyArns", ["arn:aws:iam::aws:policy/AdministratorAccess"],
+     ["AWS managed policy arn:aws:iam::aws:policy/AdministratorAccess is not on the reviewed list; attach a policy that names exact actions and resources"]),
     # 200 statements of ~80 characters: past IAM's 10,240 (a real `pulumi up` fails on PutRolePolicy, after preview)
     (iam.iam_within_quota, "replication", "policy",
      role_policy([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::bucket-{i:03d}/*"} for i in range(200)]),
@@ -111,6 +140,33 @@ def test_compliant_resources_pass(policy):
 @pytest.mark.parametrize(("policy", "name", "path", "value", "expected"), CASES, ids=lambda c: getattr(c, "name", None))
 def test_one_mutated_field_fails_with_the_exact_message(policy, name, path, value, expected):
     assert violations(policy, mutate(compliant(), name, path, value)) == expected
+
+
+def test_the_reviewed_lists_come_from_the_policy_config():
+    assert violations(iam.iam_no_wildcards, compliant(), {"actionsAllowingWildcardResource": ["s3:ListAllMyBuckets"]}) == [
+        "Describe allows ec2:DescribeVolumes on Resource *"]
+    assert violations(iam.iam_no_wildcards, compliant(), {"allowedManagedPolicyArns": ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"]}) == [
+        "AWS managed policy arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup is not on the reviewed list; "
+        "attach a policy that names exact actions and resources"]
+
+
+def _sized(size: int) -> str:
+    """A policy document of exactly `size` characters as IAM counts them."""
+    statement = {"Sid": "", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"}
+    document = {"Version": "2012-10-17", "Statement": [statement]}
+    statement["Sid"] = "S" * (size - iam.policy_size(document))
+    assert iam.policy_size(document) == size
+    return json.dumps(document, indent=2)
+
+
+@pytest.mark.parametrize(("type_", "size", "expected"), [
+    (IAM_ROLE_POLICY, 10240, []),
+    (IAM_ROLE_POLICY, 10241, ["the policy is 10241 characters; IAM refuses more than 10240 (split it, or narrow it)"]),
+    (IAM_POLICY, 6144, []),
+    (IAM_POLICY, 6145, ["the policy is 6145 characters; IAM refuses more than 6144 (split it, or narrow it)"]),
+])
+def test_the_quota_is_the_type_s_and_a_policy_at_it_fits(type_, size, expected):
+    assert violations(iam.iam_within_quota, [res(type_, "sized", {"role": "r", "policy": _sized(size)}, region=None)]) == expected
 
 
 def test_alias_failover_records_have_no_ttl_of_their_own():

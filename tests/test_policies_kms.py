@@ -18,7 +18,10 @@ ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 
 def document(**changes: object) -> dict:
     policy = key_policy(KeyAccess(ACCOUNT, ADMINS), EAST, ("rds", "secretsmanager"))
-    policy["Statement"][1].update(changes)
+    statement = policy["Statement"][1]
+    statement.update(changes)
+    for name in [name for name, value in changes.items() if value is DELETE]:
+        del statement[name]
     return policy
 
 
@@ -55,6 +58,24 @@ def test_a_compliant_key_passes(policy) -> None:
         "than through a service (kms:ViaService)"]),
     ({"Principal": {"Service": "logs.us-east-1.amazonaws.com"}, "Condition": {}},
      ["UseThroughServices lets logs.us-east-1.amazonaws.com use the key for any account: bind it with aws:SourceAccount or aws:SourceArn"]),
+    ({"Principal": {"Service": ["logs.us-east-1.amazonaws.com", "sns.amazonaws.com"]}, "Condition": {}},
+     ["UseThroughServices lets logs.us-east-1.amazonaws.com, sns.amazonaws.com use the key for any account: bind it with "
+      "aws:SourceAccount or aws:SourceArn"]),
+    # a service principal bound to this account is what the policy asks for
+    ({"Principal": {"Service": "logs.us-east-1.amazonaws.com"}, "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}, []),
+    ({"Principal": {"AWS": "*"}}, ["UseThroughServices allows principal *: name the administrators, the services and the roles instead"]),
+    # no Principal names nobody, not everyone
+    ({"Principal": DELETE}, []),
+    ({"Action": ["*", "kms:*"]}, ["UseThroughServices allows *, kms:*: list the actions each principal needs"]),
+    ({"Action": DELETE, "NotAction": "kms:ScheduleKeyDeletion"},
+     ["UseThroughServices allows NotAction: list the actions each principal needs"]),
+    # a statement without Effect allows; a Deny may be as broad as it likes
+    ({"Effect": DELETE, "Action": "kms:*"}, ["UseThroughServices allows kms:*: list the actions each principal needs"]),
+    ({"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Condition": {}}, []),
+    # the root bounded to named principals may still not use the key other than through a service
+    ({"Condition": {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/app"}}},
+     ["UseThroughServices lets AWS principals use the key (kms:Decrypt, kms:Encrypt, kms:GenerateDataKey*, kms:ReEncrypt*) other "
+      "than through a service (kms:ViaService)"]),
 ])
 def test_a_statement_granting_more_fails_with_the_exact_message(changes: dict, expected: list[str]) -> None:
     assert violations(kms.kms_key_policy_least_privilege, compliant(document(**changes))) == expected
@@ -74,6 +95,24 @@ def test_a_key_without_a_policy_or_administrators_fails() -> None:
     locked["Statement"] = locked["Statement"][1:]
     assert violations(kms.kms_key_policy_least_privilege, compliant(locked)) == [
         "no statement lets an administrator change the key policy (kms:PutKeyPolicy): the key could never be changed again"]
+
+
+@pytest.mark.parametrize(("actions", "expected"), [
+    (["kms:Put*", "kms:DescribeKey"], []),
+    (["*"], ["Administrators allows *: list the actions each principal needs"]),
+])
+def test_an_administrator_may_change_the_key_policy_through_a_wildcard(actions: list[str], expected: list[str]) -> None:
+    policy = document()
+    policy["Statement"][0]["Action"] = actions
+    assert violations(kms.kms_key_policy_least_privilege, compliant(policy)) == expected
+
+
+@pytest.mark.parametrize("path", ["customerMasterKeySpec", "keySpec"])
+def test_an_asymmetric_key_needs_no_rotation(path: str) -> None:
+    unrotated = mutate(compliant(), "key", "enableKeyRotation", False)
+    assert violations(kms.kms_key_rotated_and_enabled, mutate(unrotated, "key", path, "RSA_2048")) == []
+    assert violations(kms.kms_key_rotated_and_enabled, mutate(unrotated, "key", path, "SYMMETRIC_DEFAULT")) == [
+        "enableKeyRotation must be true: the key material is then rotated every year"]
 
 
 @pytest.mark.parametrize(("path", "value", "expected"), [

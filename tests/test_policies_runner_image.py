@@ -8,10 +8,11 @@ import json
 
 import pytest
 
+from drctl.checking import check_plan
 from drctl.engine.monitor import ResourceRecord
 from policies import runner_image
 from tests.helpers.planning import plan
-from tests.helpers.policies import mutate, violations
+from tests.helpers.policies import DELETE, UNKNOWN, mutate, plan_of, violations
 
 PROJECT = "dr-runner-project"
 REPOSITORY = "dr-runner-image-repository"
@@ -21,6 +22,11 @@ WEST = f"123456789012.dkr.ecr.us-west-2.amazonaws.com/aivo-dr-runner@{DIGEST}"
 DOWNLOADING_INSTALL = {"runtime-versions": {"python": "3.11"}, "commands": [
     'curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION"', 'export PATH="$HOME/.pulumi/bin:$PATH"', "make setup"]}
 OFFLINE = ("a failover build must need nothing but its image, its source and its region's AWS APIs")
+
+
+def located(policy, found: list[ResourceRecord]) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(resource name, message) of each violation: which resource a stack policy reports against."""
+    return [(v.resource, v.message) for v in check_plan(plan_of(*found), [policy])]
 
 
 def records(stack: str = "dr") -> list[ResourceRecord]:
@@ -77,7 +83,7 @@ def test_runner_builds_offline_refuses_a_download_at_run_time(install: dict, fou
      "repository admits no one else)"),
 ])
 def test_runner_image_in_region_fails_one_mutated_project_field(path: str, value: str, message: str) -> None:
-    assert violations(runner_image.runner_image_in_region, mutate(records(), PROJECT, path, value)) == [message]
+    assert located(runner_image.runner_image_in_region, mutate(records(), PROJECT, path, value)) == [(PROJECT, message)]
 
 
 @pytest.mark.parametrize(("name", "path", "value", "finding"), [
@@ -93,7 +99,45 @@ def test_runner_image_in_region_fails_one_mutated_project_field(path: str, value
         {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::123456789012:role/aivo-dr-dr-runner", "arn:aws:iam::210987654321:root"]},
          "Action": ["ecr:BatchGetImage"]}, {"Effect": "Allow", "Principal": "*", "Action": ["ecr:GetDownloadUrlForLayer"]}]}),
      "its repository policy allows arn:aws:iam::210987654321:root, *; only the runner's role may pull"),
+    (REPOSITORY, "encryptionConfigurations", [{"encryptionType": "KMS"}],
+     "encryptionConfigurations must be KMS with a customer managed key (kmsKey)"),
+    ("dr-runner-image-lifecycle", "policy", json.dumps({"rules": [
+        {"rulePriority": 1, "action": {"type": "expire"}, "selection": {"tagStatus": "tagged", "tagPrefixList": ["v"]}},
+        {"rulePriority": 2, "action": {"type": "expire"}, "selection": {"tagStatus": "any"}}]}),
+     "its lifecycle policy expires any, tagged images; only untagged ones may expire (the image a runner names by digest is tagged)"),
+    # one statement (not a list); a Deny before a stranger's Allow; one principal as a string; a service principal
+    ("dr-runner-image-policy", "policy", json.dumps({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}}),
+     "its repository policy allows *; only the runner's role may pull"),
+    ("dr-runner-image-policy", "policy", json.dumps({"Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "ecr:DeleteRepository"},
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "ecr:BatchGetImage"}]}),
+     "its repository policy allows arn:aws:iam::210987654321:root; only the runner's role may pull"),
+    ("dr-runner-image-policy", "policy", json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "ecr:BatchGetImage"}]}),
+     "its repository policy allows {'Service': 'codebuild.amazonaws.com'}; only the runner's role may pull"),
 ])
 def test_runner_image_in_region_fails_one_mutated_repository_field(name: str, path: str, value: object, finding: str) -> None:
-    assert violations(runner_image.runner_image_in_region, mutate(records(), name, path, value)) == [
-        f"dr-runner-project: its image's repository aivo-dr-runner: {finding}"]
+    assert located(runner_image.runner_image_in_region, mutate(records(), name, path, value)) == [
+        (PROJECT, f"dr-runner-project: its image's repository aivo-dr-runner: {finding}")]
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("dr-runner-image-lifecycle", "{}"), ("dr-runner-image-lifecycle", DELETE), ("dr-runner-image-policy", DELETE),
+    ("dr-runner-image-policy", "{}"),
+])
+def test_a_lifecycle_or_repository_policy_without_rules_or_statements_finds_nothing(name: str, value: object) -> None:
+    assert violations(runner_image.runner_image_in_region, mutate(records(), name, "policy", value)) == []
+
+
+def test_the_runner_and_its_repository_are_where_their_region_input_or_provider_puts_them() -> None:
+    for name in (PROJECT, REPOSITORY):  # no region input: the provider's (us-west-2)
+        assert violations(runner_image.runner_image_in_region, mutate(records(), name, "region", DELETE)) == []
+    assert located(runner_image.runner_image_in_region, mutate(records(), PROJECT, "region", "us-east-1")) == [
+        (PROJECT, "dr-runner-project: its image is in us-west-2, the runner in us-east-1: a build pulls from its own region's "
+         "registry only")]
+    assert located(runner_image.runner_image_in_region, mutate(records(), REPOSITORY, "region", "us-east-1")) == [
+        (PROJECT, "dr-runner-project: its image's repository aivo-dr-runner in us-west-2 is not declared by this stack, so its "
+         "encryption, tags and who may pull are not reviewed")]
+    assert located(runner_image.runner_image_in_region, mutate(records(), PROJECT, "environment.image", UNKNOWN)) == [
+        (PROJECT, "dr-runner-project: environment.image is unknown at preview, so this cannot be verified; make it known at "
+         "preview (e.g. build it from settings)")]

@@ -214,3 +214,211 @@ def test_an_ecr_image_pulled_with_the_service_role_needs_the_repository() -> Non
         "ecr:GetAuthorizationToken on *", f"ecr:GetDownloadUrlForLayer on {repository}"]
     # CodeBuild's own credentials pull through the repository's policy instead: nothing asked of the role
     assert violations(POLICY, mutate(runner(), "runner-project", "environment", {**image, "imagePullCredentialsType": "CODEBUILD"})) == []
+
+
+def handed_role(name: str, principal: str, statements: list[dict]) -> object:
+    return res("aws:iam/role:Role", f"{name}-role", {
+        "name": name,
+        "assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole"}]}),
+        "inlinePolicies": [{"name": name, "policy": json.dumps({"Version": "2012-10-17", "Statement": statements})}],
+    }, region=None)
+
+
+FLOW_GROUP = f"arn:aws:logs:{WEST}:{ACCOUNT}:log-group:flow"
+FLOW_SOURCE = "VPC flow logs needs it (VPC User Guide, IAM role for publishing flow logs to CloudWatch Logs)"
+
+
+def flow_log(statements: list[dict], **inputs: object) -> list:
+    return [handed_role("flow", "vpc-flow-logs.amazonaws.com", statements),
+            res("aws:ec2/flowLog:FlowLog", "flow-log", {"iamRoleArn": f"arn:aws:iam::{ACCOUNT}:role/flow", "vpcId": "vpc-0ddd",
+                                                         "trafficType": "ALL", **inputs}, region=WEST)]
+
+
+FLOW_GRANT = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+              "Resource": f"{FLOW_GROUP}:*"}
+
+
+@pytest.mark.parametrize(("inputs", "needs"), [
+    ({"logDestination": f"{FLOW_GROUP}:*", "logDestinationType": "cloud-watch-logs"}, True),
+    ({"logDestination": FLOW_GROUP}, True),  # the default destination type is CloudWatch Logs
+    ({"logDestination": "arn:aws:s3:::flow-logs", "logDestinationType": "s3"}, False),
+    ({"logDestination": f"{FLOW_GROUP}:*", "logDestinationType": "s3"}, False),
+    ({"logGroupName": "flow"}, False),  # no ARN to bind the grant to
+])
+def test_a_flow_log_role_must_write_its_log_group(inputs: dict, needs: bool) -> None:
+    assert violations(POLICY, flow_log([FLOW_GRANT], **inputs)) == []
+    assert violations(POLICY, flow_log([], **inputs)) == ([
+        f"flow (VPC flow logs, used by flow-log): cannot logs:CreateLogStream on {FLOW_GROUP}:*: not allowed: no statement grants "
+        f"the action; {FLOW_SOURCE}",
+        f"flow (VPC flow logs, used by flow-log): cannot logs:DescribeLogStreams on {FLOW_GROUP}:*: not allowed: no statement "
+        f"grants the action; {FLOW_SOURCE}",
+        f"flow (VPC flow logs, used by flow-log): cannot logs:PutLogEvents on {FLOW_GROUP}:log-stream:2026/01/01/[$LATEST]"
+        f"0123456789abcdef: not allowed: no statement grants the action; {FLOW_SOURCE}",
+    ] if needs else [])
+
+
+def schedule(statements: list[dict], target: str, payload: str | None = None) -> list:
+    return [handed_role("scheduler", "scheduler.amazonaws.com", statements),
+            res("aws:scheduler/schedule:Schedule", "drill", {
+                "scheduleExpression": "cron(0 3 ? * TUE *)", "flexibleTimeWindow": {"mode": "OFF"},
+                "target": {"arn": target, "roleArn": f"arn:aws:iam::{ACCOUNT}:role/scheduler",
+                           **({"input": payload} if payload is not None else {})}}, region=WEST)]
+
+
+FIS_TARGET = "arn:aws:scheduler:::aws-sdk:fis:startExperiment"
+TEMPLATE = f"arn:aws:fis:{WEST}:{ACCOUNT}:experiment-template/EXT0123456789abcd"
+
+
+def test_a_schedule_that_starts_an_experiment_needs_the_template_and_the_experiment() -> None:
+    start = json.dumps({"ExperimentTemplateId": "EXT0123456789abcd"})
+    granted = {"Effect": "Allow", "Action": "fis:StartExperiment",
+               "Resource": [TEMPLATE, f"arn:aws:fis:{WEST}:{ACCOUNT}:experiment/*"]}
+    assert violations(POLICY, schedule([granted], FIS_TARGET, start)) == []
+    found = violations(POLICY, schedule([{**granted, "Resource": TEMPLATE}], FIS_TARGET, start))
+    assert found == [
+        f"scheduler (EventBridge Scheduler, used by drill): cannot fis:StartExperiment on arn:aws:fis:{WEST}:{ACCOUNT}:experiment/"
+        "EXP0123456789abcdef: not allowed: statement #0 of document 0 grants the action on other resources; EventBridge "
+        "Scheduler needs it (FIS User Guide, IAM permissions for starting experiments (fis:StartExperiment on the template and "
+        "the experiment))"]
+    # an input that names no template (or is not JSON) binds nothing to check
+    for payload in ("{}", "not json", None):
+        assert violations(POLICY, schedule([], FIS_TARGET, payload)) == []
+
+
+@pytest.mark.parametrize(("target", "action"), [
+    ("arn:aws:scheduler:::aws-sdk:rds:rebootDBInstance", "rds:RebootDBInstance"),
+    ("arn:aws:scheduler:::aws-sdk:ecs:runTask", "ecs:RunTask"),
+    ("arn:aws:lambda:us-west-2:123456789012:function:probe", None),  # a templated target: not a universal one
+])
+def test_a_universal_target_needs_its_api_action(target: str, action: str | None) -> None:
+    assert violations(POLICY, schedule([], target)) == ([
+        f"scheduler (EventBridge Scheduler, used by drill): cannot {action} on *: not allowed: no statement grants the action; "
+        "EventBridge Scheduler needs it (EventBridge Scheduler User Guide, Using universal targets (the execution role needs the "
+        "API action))"] if action else [])
+    if action:
+        assert violations(POLICY, schedule([{"Effect": "Allow", "Action": action, "Resource": "*"}], target)) == []
+
+
+def refused(found: list[str]) -> list[tuple[str, str]]:
+    """(action, resource) of each request the role fails to allow (violations come sorted by message)."""
+    return [tuple(line.split(": cannot ", 1)[1].split(": ", 1)[0].split(" (the service sends")[0].split(" on ", 1))  # type: ignore[misc]
+            for line in found]
+
+
+LAMBDA_LOGS = f"arn:aws:logs:{WEST}:{ACCOUNT}:log-group"
+STREAM = "log-stream:2026/01/01/[$LATEST]0123456789abcdef"
+ENI = f"arn:aws:ec2:{WEST}:{ACCOUNT}:network-interface/eni-0123456789abcdef0"
+
+
+@pytest.mark.parametrize(("inputs", "expected"), [
+    ({}, [("logs:CreateLogStream", f"{LAMBDA_LOGS}:/aws/lambda/probe:*"), ("logs:PutLogEvents", f"{LAMBDA_LOGS}:/aws/lambda/probe:{STREAM}")]),
+    ({"loggingConfig": {"logFormat": "JSON", "logGroup": "/aivo/probe"}},
+     [("logs:CreateLogStream", f"{LAMBDA_LOGS}:/aivo/probe:*"), ("logs:PutLogEvents", f"{LAMBDA_LOGS}:/aivo/probe:{STREAM}")]),
+    ({"vpcConfig": {"subnetIds": ["subnet-0aaa"], "securityGroupIds": [GROUP]}},
+     [("logs:CreateLogStream", f"{LAMBDA_LOGS}:/aws/lambda/probe:*"), ("logs:PutLogEvents", f"{LAMBDA_LOGS}:/aws/lambda/probe:{STREAM}"),
+      ("ec2:CreateNetworkInterface", ENI), ("ec2:CreateNetworkInterface", f"arn:aws:ec2:{WEST}:{ACCOUNT}:subnet/subnet-0aaa"),
+      ("ec2:DescribeNetworkInterfaces", "*"), ("ec2:DeleteNetworkInterface", ENI), ("ec2:AssignPrivateIpAddresses", ENI),
+      ("ec2:UnassignPrivateIpAddresses", ENI)]),
+])
+def test_a_function_role_must_write_its_log_group_and_manage_its_interfaces(inputs: dict, expected: list) -> None:
+    found = [handed_role("probe", "lambda.amazonaws.com", []),
+             res("aws:lambda/function:Function", "probe-function", {"name": "probe", "role": f"arn:aws:iam::{ACCOUNT}:role/probe",
+                                                                    "runtime": "python3.12", **inputs}, region=WEST)]
+    assert refused(violations(POLICY, found)) == sorted(expected)
+
+
+CANARY_GROUP = f"{LAMBDA_LOGS}:/aws/lambda/cwsyn-health-0123456789ab"
+ARTIFACT_KEY = f"arn:aws:kms:{WEST}:{ACCOUNT}:key/0a1b2c3d-0000-4000-8000-000000000002"
+
+
+def canary_refused(location: str, encryption: dict | None) -> list[tuple[str, str]]:
+    found = [handed_role("canary", "lambda.amazonaws.com", []),
+             res("aws:synthetics/canary:Canary", "health-canary", {
+                 "name": "health", "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/canary", "artifactS3Location": location,
+                 **({"artifactConfig": {"s3Encryption": encryption}} if encryption else {})}, region=WEST)]
+    return refused(violations(POLICY, found))
+
+
+CANARY_LOGS = [("cloudwatch:PutMetricData", "*"), ("logs:CreateLogGroup", f"{CANARY_GROUP}:*"),
+               ("logs:CreateLogStream", f"{CANARY_GROUP}:*"), ("logs:PutLogEvents", f"{CANARY_GROUP}:{STREAM}")]
+
+
+@pytest.mark.parametrize(("location", "prefix"), [
+    ("s3://canary-artifacts/health", "health/"), ("s3://canary-artifacts/runs/", "runs/"), ("s3://canary-artifacts", ""),
+])
+def test_a_canary_role_must_write_its_artifacts_under_its_prefix(location: str, prefix: str) -> None:
+    assert canary_refused(location, None) == sorted([
+        ("s3:PutObject", f"arn:aws:s3:::canary-artifacts/{prefix}2026/01/01/00-00-00-000Z/log.txt"),
+        ("s3:GetBucketLocation", "arn:aws:s3:::canary-artifacts"), ("s3:ListAllMyBuckets", "*"), *CANARY_LOGS])
+
+
+@pytest.mark.parametrize(("encryption", "needs_key"), [
+    ({"encryptionMode": "SSE_KMS", "kmsKeyArn": ARTIFACT_KEY}, True),
+    ({"encryptionMode": "SSE_S3", "kmsKeyArn": ARTIFACT_KEY}, False),
+    ({"encryptionMode": "SSE_KMS"}, False),
+])
+def test_a_canary_role_must_use_its_artifact_key(encryption: dict, needs_key: bool) -> None:
+    found = canary_refused("s3://canary-artifacts/health/", encryption)
+    assert (("kms:GenerateDataKey", ARTIFACT_KEY) in found, len(found)) == (needs_key, 7 + needs_key)
+
+
+def _only(records: list, type_: str) -> object:
+    return next(r for r in records if r.type == type_)
+
+
+def test_the_log_bucket_acl_is_the_one_naming_the_bucket_or_depending_on_it() -> None:
+    records = cdn_logs()
+    acl = _only(records, "aws:s3/bucketAcl:BucketAcl")
+    acl.depends_on = []  # joined by the bucket's name
+    assert violations(POLICY, records) == []
+    records = mutate(cdn_logs(), acl.name, "bucket", "renamed-at-apply")  # joined by its dependency on the bucket
+    assert violations(POLICY, records) == []
+    # another bucket's ACL granting log delivery does not grant it on this one
+    records = cdn_logs()
+    acl = _only(records, "aws:s3/bucketAcl:BucketAcl")
+    other = copy.deepcopy(acl)
+    other.name, other.urn, other.depends_on = "other-acl", acl.urn.replace(acl.name, "other-acl"), []
+    other.inputs["bucket"] = "another-bucket"
+    acl.inputs["accessControlPolicy"]["grants"] = acl.inputs["accessControlPolicy"]["grants"][:1]
+    assert len(violations(POLICY, [*records, other])) == 1
+
+
+def _with_delivery(change) -> list:  # type: ignore[no-untyped-def]
+    records = cdn_logs()
+    key = _only(records, "aws:kms/key:Key")
+    document = json.loads(key.inputs["policy"])
+    change(next(s for s in document["Statement"] if s.get("Sid") == "CloudFrontLogDelivery"))
+    key.inputs["policy"] = json.dumps(document)
+    return records
+
+
+@pytest.mark.parametrize(("change", "refused"), [
+    (lambda s: s.update(Principal="*"), False),
+    (lambda s: s.update(Principal={"AWS": "*"}), False),
+    (lambda s: s.update(Principal={"Service": "logs.amazonaws.com"}), True),
+    # the key's region and bucket are those the request carries
+    (lambda s: s.update(Condition={"StringEquals": {"aws:RequestedRegion": WEST}}), False),
+    (lambda s: s.update(Condition={"StringEquals": {"aws:RequestedRegion": "us-east-1"}}), True),
+])
+def test_the_log_bucket_key_statement_for_log_delivery(change, refused: bool) -> None:  # type: ignore[no-untyped-def]
+    assert len(violations(POLICY, _with_delivery(change))) == (2 if refused else 0)
+
+
+def test_the_log_bucket_encryption_is_the_one_naming_the_bucket_or_depending_on_it() -> None:
+    def elsewhere(statement: dict) -> None:
+        statement["Condition"] = {"ArnLike": {"kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::another-bucket"}}
+
+    records = _with_delivery(elsewhere)
+    sse = _only(records, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    bucket = _only(records, "aws:s3/bucket:Bucket")
+    sse.depends_on = [u for u in sse.depends_on if u != bucket.urn]
+    sse.property_dependencies = {k: [u for u in v if u != bucket.urn] for k, v in sse.property_dependencies.items()}
+    assert len(violations(POLICY, records)) == 2  # joined by the bucket's name
+    records = _with_delivery(elsewhere)
+    sse = _only(records, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    other = copy.deepcopy(sse)
+    other.name, other.urn, other.depends_on = "other-sse", sse.urn.replace(sse.name, "other-sse"), [
+        u for u in sse.depends_on if u != _only(records, "aws:s3/bucket:Bucket").urn]
+    other.inputs["bucket"] = "another-bucket"
+    assert len(violations(POLICY, [*records[:records.index(sse)], other, *records[records.index(sse):]])) == 2
