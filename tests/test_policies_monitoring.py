@@ -16,7 +16,8 @@ import pytest
 from drctl.cli import main
 from policies import monitoring
 from tests.helpers.planning import plan
-from tests.helpers.policies import mutate, violations
+from tests.helpers.policies import ACCOUNT, EAST, WEST, mutate, violations
+from tests.test_policies_baseline import TOPIC_ARN, WEST_KEY, compliant, topic_policy
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "policy_programs"
 MONITORING = {monitoring.replication_alarmed.name, monitoring.alarms_page.name, monitoring.outage_detected_outside.name}
@@ -110,3 +111,51 @@ def test_outage_detection_that_depends_on_us_east_1_or_pages_nobody_is_refused(n
     weak = mutate(records("dr"), name, path, value)
     (message,) = violations(monitoring.outage_detected_outside, weak)
     assert message.startswith("no alarm outside us-east-1 pages on a canary probing the ingress from outside it")
+
+
+# ---- the single-resource policies, on test_policies_baseline.py's compliant topic, topic policy and log group ----------
+
+
+def _statement(**fields: object) -> dict:
+    return {"Sid": "Test", "Action": "sns:Publish", "Resource": TOPIC_ARN, **fields}
+
+
+EAST_KEY = f"arn:aws:kms:{EAST}:{ACCOUNT}:key/paging"
+
+SINGLE_CASES = [
+    # a customer key of another region is as unusable as AWS's own
+    (monitoring.sns_topic_encrypted, "topic", "kmsMasterKeyId", EAST_KEY,
+     [f"kmsMasterKeyId is {EAST_KEY}; it must be a customer-managed KMS key ARN in the topic's region {WEST} "
+      "(alias/aws/sns cannot be granted to the services that publish)"]),
+    # the topic's own region input (pulumi-aws v7) decides, not its provider's
+    (monitoring.sns_topic_encrypted, "topic", "region", EAST,
+     [f"kmsMasterKeyId is {WEST_KEY}; it must be a customer-managed KMS key ARN in the topic's region {EAST} "
+      "(alias/aws/sns cannot be granted to the services that publish)"]),
+    (monitoring.log_group_encrypted, "logs", "kmsKeyId", f"arn:aws:kms:{EAST}:{ACCOUNT}:key/logs",
+     [f"kmsKeyId is arn:aws:kms:{EAST}:{ACCOUNT}:key/logs; it must be a customer-managed KMS key ARN in the log group's region "
+      f"{WEST} (build logs and probe output name resources and errors)"]),
+    (monitoring.log_group_encrypted, "logs", "region", EAST,
+     [f"kmsKeyId is arn:aws:kms:{WEST}:{ACCOUNT}:key/logs; it must be a customer-managed KMS key ARN in the log group's region "
+      f"{EAST} (build logs and probe output name resources and errors)"]),
+    # a statement without Effect allows (IAM's default)
+    (monitoring.sns_topic_policy_private, "topic-policy", "policy", topic_policy(_statement(Principal="*")),
+     ["Test allows everyone (Principal *); name the services or roles that publish"]),
+    # Deny statements restrict, whoever they name; the Allow after one is still read
+    (monitoring.sns_topic_policy_private, "topic-policy", "policy", topic_policy(
+        _statement(Effect="Deny", Principal="*", Condition={"Bool": {"aws:SecureTransport": "false"}}),
+        _statement(Sid="Open", Effect="Allow", Principal={"AWS": "*"})),
+     ["Open allows everyone (Principal *); name the services or roles that publish"]),
+    (monitoring.sns_topic_policy_private, "topic-policy", "policy", topic_policy(
+        _statement(Sid=None, Effect="Allow", Principal={"AWS": ["arn:aws:iam::999999999999:root", "arn:aws:iam::888888888888:root"]})),
+     ["statement 0 allows arn:aws:iam::999999999999:root, arn:aws:iam::888888888888:root, of another account than the topic's"]),
+]
+
+
+@pytest.mark.parametrize(("policy", "name", "path", "value", "expected"), SINGLE_CASES, ids=lambda c: getattr(c, "name", None))
+def test_one_mutated_field_of_a_single_resource_fails_with_the_exact_message(policy, name, path, value, expected) -> None:
+    assert sorted(violations(policy, mutate(compliant(), name, path, value))) == sorted(expected)
+
+
+def test_deny_statements_are_not_read_as_grants() -> None:
+    deny_all = topic_policy(_statement(Effect="Deny", Principal="*"), _statement(Effect="Deny", Principal={"AWS": "arn:aws:iam::999999999999:root"}))
+    assert violations(monitoring.sns_topic_policy_private, mutate(compliant(), "topic-policy", "policy", deny_all)) == []
