@@ -16,7 +16,7 @@ import pytest
 from drctl.cli import main
 from policies import monitoring
 from tests.helpers.planning import plan
-from tests.helpers.policies import ACCOUNT, EAST, WEST, mutate, violations
+from tests.helpers.policies import ACCOUNT, DELETE, EAST, WEST, mutate, violations
 from tests.test_policies_baseline import TOPIC_ARN, WEST_KEY, compliant, topic_policy
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "policy_programs"
@@ -159,3 +159,39 @@ def test_one_mutated_field_of_a_single_resource_fails_with_the_exact_message(pol
 def test_deny_statements_are_not_read_as_grants() -> None:
     deny_all = topic_policy(_statement(Effect="Deny", Principal="*"), _statement(Effect="Deny", Principal={"AWS": "arn:aws:iam::999999999999:root"}))
     assert violations(monitoring.sns_topic_policy_private, mutate(compliant(), "topic-policy", "policy", deny_all)) == []
+
+
+# ---- how late an alarm fires, against the RPO it protects (the DR replica's lag alarm: threshold 60 s, 3 x 60 s periods,
+# declared detection 240 s, Critical: 5 min) ---------------------------------------------------------------------------------
+
+LAG = "dr-alarms-database-replica-lag"
+LAG_LATE = "alarm aivo-critical-database-replica-lag on aivo-production-postgres-dr: threshold {} s plus {} s to fire is later than {}"
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    # its periods, when longer than the detection time it declares
+    ({"period": 120}, [LAG_LATE.format(60, 360, "the Critical tier's RPO (5 min)")]),
+    ({"evaluationPeriods": 5}, [LAG_LATE.format(60, 300, "the Critical tier's RPO (5 min)")]),
+    # a declared time that is not a number of seconds is no declaration: its periods count
+    ({"tags.detection-seconds": "about 4 minutes"}, []),
+    ({"tags.detection-seconds": "about 4 minutes", "period": 100}, [LAG_LATE.format(60, 300, "the Critical tier's RPO (5 min)")]),
+    # exactly at the RPO pages in time; a threshold not set is 0
+    ({"tags.detection-seconds": "300", "threshold": DELETE}, []),
+    ({"tags.detection-seconds": "300", "threshold": 1}, [LAG_LATE.format(1, 300, "the Critical tier's RPO (5 min)")]),
+    # the strictest of the tiers it names, by RPO
+    ({"tags.tiers": "Medium Low", "threshold": 3400}, [LAG_LATE.format(3400, 240, "the Medium tier's RPO (60 min)")]),
+    ({"tags.tiers": DELETE}, ["alarm aivo-critical-database-replica-lag on aivo-production-postgres-dr: it has no `tiers` tag naming "
+                              "the tiers whose data it watches, so its RPO is unknown"]),
+], ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()) if isinstance(c, dict) else None)
+def test_a_lag_alarm_fires_within_the_rpo_of_the_strictest_tier_it_watches(changes: dict, expected: list[str]) -> None:
+    weak = records("dr")
+    for path, value in changes.items():
+        weak = mutate(weak, LAG, path, value)
+    found = violations(monitoring.replication_alarmed, weak)
+    assert [m for m in found if not m.startswith("tier ")] == expected
+
+
+def test_replicated_backups_are_watched_within_the_platform_rpo() -> None:
+    weak = mutate(records("dr"), "dr-alarms-replicated-backups-age", "threshold", 3600)
+    assert violations(monitoring.replication_alarmed, weak) == [
+        "alarm aivo-critical-replicated-backups-age on backups: threshold 3600 s plus 540 s to fire is later than the platform RPO (60 min)"]
