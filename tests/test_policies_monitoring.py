@@ -16,7 +16,7 @@ import pytest
 from drctl.cli import main
 from policies import monitoring
 from tests.helpers.planning import plan
-from tests.helpers.policies import ACCOUNT, DELETE, EAST, WEST, mutate, violations
+from tests.helpers.policies import ACCOUNT, DELETE, EAST, WEST, mutate, res, violations
 from tests.test_policies_baseline import TOPIC_ARN, WEST_KEY, compliant, topic_policy
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "policy_programs"
@@ -195,3 +195,37 @@ def test_replicated_backups_are_watched_within_the_platform_rpo() -> None:
     weak = mutate(records("dr"), "dr-alarms-replicated-backups-age", "threshold", 3600)
     assert violations(monitoring.replication_alarmed, weak) == [
         "alarm aivo-critical-replicated-backups-age on backups: threshold 3600 s plus 540 s to fire is later than the platform RPO (60 min)"]
+
+
+# ---- an alarm with no action of its own, forwarded by an EventBridge rule of its region to PagerDuty's Events API ----------
+
+ALARMS_PATTERN = {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"]}
+REACHES_NOBODY = ("alarm aivo-critical-x reaches nobody: no action is an SNS topic subscribed to PagerDuty, and no EventBridge rule "
+                  "of its region forwards its state changes to PagerDuty or another region's bus")
+
+
+def forwarded(pattern: dict, endpoint: str = "https://events.pagerduty.com/v2/enqueue", rule_region: str = WEST) -> list:
+    destination = res(monitoring.API_DESTINATION, "pd", {"invocationEndpoint": endpoint}, region=WEST)
+    target = res(monitoring.EVENT_TARGET, "target", {"rule": "to-pagerduty", "arn": f"arn:aws:events:{WEST}:{ACCOUNT}:api-destination/pd/1"},
+                 region=WEST)
+    target.property_dependencies = {"arn": [destination.urn]}
+    return [res(ALARM, "alarm", {"name": "aivo-critical-x"}, region=WEST),
+            res(monitoring.EVENT_RULE, "rule", {"name": "to-pagerduty", "eventPattern": json.dumps(pattern)}, region=rule_region),
+            destination, target]
+
+
+@pytest.mark.parametrize(("records_", "expected"), [
+    (forwarded(ALARMS_PATTERN), []),
+    (forwarded(ALARMS_PATTERN, endpoint="https://events.eu.pagerduty.com/v2/enqueue"), []),
+    (forwarded({**ALARMS_PATTERN, "region": [WEST], "detail": {"alarmName": [{"prefix": "aivo-critical-"}]}}), []),
+    (forwarded({**ALARMS_PATTERN, "detail": {"alarmName": ["aivo-critical-x"]}}), []),
+    (forwarded(ALARMS_PATTERN, endpoint="https://hooks.example.com/page"), [REACHES_NOBODY]),
+    (forwarded(ALARMS_PATTERN, rule_region=EAST), [REACHES_NOBODY]),
+    (forwarded({**ALARMS_PATTERN, "region": [EAST]}), [REACHES_NOBODY]),
+    (forwarded({**ALARMS_PATTERN, "detail": {"alarmName": [{"prefix": "aivo-high-"}, "aivo-critical-y"]}}), [REACHES_NOBODY]),
+    (forwarded({"source": ["aws.cloudwatch"], "detail-type": ["Some Other Change"]}), [REACHES_NOBODY]),
+    (forwarded({"source": ["aws.backup"], "detail-type": ["CloudWatch Alarm State Change"]}), [REACHES_NOBODY]),
+], ids=["pagerduty", "pagerduty-eu", "region-and-prefix", "exact-name", "another-endpoint", "rule-of-another-region",
+        "pattern-of-another-region", "other-names", "other-detail-type", "other-source"])
+def test_an_alarm_forwarded_to_pagerdutys_events_api_by_a_rule_that_matches_it_reaches_pagerduty(records_: list, expected: list) -> None:
+    assert violations(monitoring.alarms_page, records_) == expected
