@@ -137,7 +137,7 @@ def _check_type(pattern: str, parsed: dict[str, Any], source: str, detail_type: 
     scope = [(p, f) for p, f in leaves if not naming[p]]
     engine = _engine(pattern)
     missed: dict[str, dict[str, Any]] = {}
-    extra: dict[str, dict[str, Any]] = {}
+    extra: set[str] = set()
     in_scope: set[str] = set()
     lacking: dict[str, str] = {}
     for sample in samples:
@@ -151,7 +151,7 @@ def _check_type(pattern: str, parsed: dict[str, Any], source: str, detail_type: 
         if wanted and not matched:
             missed.setdefault(sample["outcome"], sample)
         elif not wanted and matched:
-            extra.setdefault(sample["outcome"], sample)
+            extra.add(sample["outcome"])
     for outcome, sample in sorted(missed.items()):
         looked = sorted(".".join(p) for p, names in naming.items() if outcome in names)
         carried = _carried(sample["event"], outcome)

@@ -15,7 +15,7 @@ import pytest
 from drctl.cli import main
 from policies import events
 from tests.helpers.planning import plan
-from tests.helpers.policies import mutate, violations
+from tests.helpers.policies import WEST, mutate, res, violations
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "tests" / "fixtures" / "policy_programs" / "foreign_faults_events"
@@ -158,3 +158,91 @@ def test_the_us_east_1_forwarding_rule_on_a_field_alarm_events_lack_is_refused()
     assert violations(events.rules_match_events, with_pattern(recs, "primary-alarm-forwarding-alarms", pattern)) == [
         f"no AWS sample CloudWatch Alarm State Change event ({s}) carries detail.name, which the pattern requires: AWS may not send it"
         for s in ("ALARM", "INSUFFICIENT_DATA", "OK")]
+
+
+# ---- rules written from scratch: each filter kind, the scope of a rule, and what a pattern must name ----------------------
+
+ALARMS = {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"]}
+RESTORES = {"source": ["aws.backup"], "detail-type": ["Restore Job State Change"]}
+ON_ALARM = {"state": {"value": ["ALARM"]}}
+
+
+def rules(*patterns: dict) -> list[str]:
+    """The policy's messages on rules with these patterns (in this order, in one stack)."""
+    return violations(events.rules_match_events, [res(RULE, f"rule-{i}", {"eventPattern": json.dumps(p)}, region=WEST)
+                                                  for i, p in enumerate(patterns)])
+
+
+def lacking(field: str, outcomes: tuple[str, ...] = ("ALARM", "INSUFFICIENT_DATA", "OK")) -> list[str]:
+    return [f"no AWS sample CloudWatch Alarm State Change event ({o}) carries {field}, which the pattern requires: AWS may not send it"
+            for o in outcomes]
+
+
+@pytest.mark.parametrize("name_filter", [
+    {"prefix": "aivo-"}, {"suffix": "-critical"}, {"equals-ignore-case": "AIVO-CRITICAL-DR-NODES"}, {"wildcard": "aivo-*-critical"},
+    {"anything-but": "aivo-critical-dr-nodes"},
+], ids=lambda f: next(iter(f)))
+def test_a_rule_scoped_to_the_projects_alarm_names_is_judged_on_the_samples_given_a_name_it_accepts(name_filter: dict) -> None:
+    assert rules({**ALARMS, "detail": {"alarmName": [name_filter], **ON_ALARM}}) == []
+
+
+def test_a_null_filter_is_no_name_to_give_the_samples() -> None:
+    # [null] matches an event without the field only: every sample names its alarm, so none is in the rule's scope.
+    assert rules({**ALARMS, "detail": {"alarmName": [None], **ON_ALARM}}) == [
+        "AWS's sample CloudWatch Alarm State Change event (ALARM) does not match it, yet the rule exists for it (Single Metric Alarm)"]
+
+
+def test_the_names_given_to_one_rules_samples_are_not_left_in_the_samples_of_the_next() -> None:
+    assert rules({**ALARMS, "detail": {"alarmName": [{"prefix": "aivo-"}]}},
+                 {**ALARMS, "detail": {"alarmName": [{"anything-but": "aivo-sample"}]}}) == []
+
+
+def test_a_field_the_events_lack_is_required_unless_the_pattern_asks_for_its_absence() -> None:
+    assert rules({**ALARMS, "detail": {"nonexistent": [{"exists": True}]}}) == lacking("detail.nonexistent")
+    assert rules({**ALARMS, "detail": {"alarmName": {"x": {"y": ["z"]}}}}) == lacking("detail.alarmName.x.y")
+    # absent as asked: the conditions after it still narrow the samples
+    assert rules({**ALARMS, "detail": {"nonexistent": [{"exists": False}], "alarmName": [{"prefix": "aivo-"}], **ON_ALARM}}) == []
+
+
+def test_a_missed_event_is_named_by_its_sample_when_the_pattern_looks_where_it_is_carried() -> None:
+    assert rules({**RESTORES, "detail": {"status": ["FAILED"], "percentDone": [{"numeric": [">", 50]}]}}) == [
+        "AWS's sample Restore Job State Change event (FAILED) does not match it, yet the rule exists for it (State: FAILED)"]
+
+
+def test_every_field_the_pattern_looks_in_is_named() -> None:
+    assert rules({**RESTORES, "detail": {"state": ["FAILED"], "backupVaultName": ["FAILED"]}}) == [
+        "AWS's sample Restore Job State Change event (FAILED) does not match it, yet the rule exists for it: the pattern looks "
+        "for FAILED in detail.backupVaultName, detail.state, but these events carry it in detail.status"]
+
+
+def test_every_field_the_events_carry_the_outcome_in_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = {"title": "State: FAILED", "outcome": "FAILED", "event": {
+        "source": "aws.backup", "detail-type": "Restore Job State Change", "detail": {"status": "FAILED", "result": "FAILED"}}}
+    monkeypatch.setattr(events, "catalogue", lambda: {("aws.backup", "Restore Job State Change"): [sample]})
+    assert rules({**RESTORES, "detail": {"state": ["FAILED"]}}) == [
+        "AWS's sample Restore Job State Change event (FAILED) does not match it, yet the rule exists for it: the pattern looks "
+        "for FAILED in detail.state, but these events carry it in detail.status, detail.result"]
+
+
+def test_a_rule_naming_two_outcomes_that_fires_on_others_names_both() -> None:
+    assert rules({**RESTORES, "detail": {"$or": [{"status": ["FAILED", "COMPLETED"]}, {"percentDone": [{"numeric": ["=", 0]}]}]}}) == [
+        f"AWS's sample Restore Job State Change event ({s}) matches it, but the rule names only COMPLETED, FAILED: it would fire on {s} too"
+        for s in ("PENDING", "RUNNING")]
+
+
+NO_SOURCE = "eventPattern names no source, so which of AWS's events it exists for is unknown: name the source"
+
+
+@pytest.mark.parametrize("pattern", [
+    {"detail-type": ["Restore Job State Change"]}, {"source": ["aws.backup", 5]}, {"source": {"x": ["aws.backup"]}},
+], ids=["absent", "not-a-string", "an-object"])
+def test_a_pattern_without_a_source_is_refused(pattern: dict) -> None:
+    assert rules(pattern) == [NO_SOURCE]
+
+
+def test_a_pattern_naming_no_detail_type_exists_for_every_type_of_its_source() -> None:
+    assert rules({"source": ["aws.backup"]}) == []
+    # so a state filter is judged against restore jobs too, which carry their outcome in detail.status
+    assert rules({"source": ["aws.backup"], "detail": {"state": ["FAILED"]}}) == [STATUS_NOT_STATE]
+    assert rules({"source": ["aws.s3"]}) == [
+        "no AWS sample event has source aws.s3 (policies/sample_events): refresh the samples (scripts/refresh_sample_events.py)"]

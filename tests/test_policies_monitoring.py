@@ -16,7 +16,8 @@ import pytest
 from drctl.cli import main
 from policies import monitoring
 from tests.helpers.planning import plan
-from tests.helpers.policies import mutate, violations
+from tests.helpers.policies import ACCOUNT, DELETE, EAST, WEST, mutate, res, violations
+from tests.test_policies_baseline import TOPIC_ARN, WEST_KEY, compliant, topic_policy
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "policy_programs"
 MONITORING = {monitoring.replication_alarmed.name, monitoring.alarms_page.name, monitoring.outage_detected_outside.name}
@@ -110,3 +111,121 @@ def test_outage_detection_that_depends_on_us_east_1_or_pages_nobody_is_refused(n
     weak = mutate(records("dr"), name, path, value)
     (message,) = violations(monitoring.outage_detected_outside, weak)
     assert message.startswith("no alarm outside us-east-1 pages on a canary probing the ingress from outside it")
+
+
+# ---- the single-resource policies, on test_policies_baseline.py's compliant topic, topic policy and log group ----------
+
+
+def _statement(**fields: object) -> dict:
+    return {"Sid": "Test", "Action": "sns:Publish", "Resource": TOPIC_ARN, **fields}
+
+
+EAST_KEY = f"arn:aws:kms:{EAST}:{ACCOUNT}:key/paging"
+
+SINGLE_CASES = [
+    # a customer key of another region is as unusable as AWS's own
+    (monitoring.sns_topic_encrypted, "topic", "kmsMasterKeyId", EAST_KEY,
+     [f"kmsMasterKeyId is {EAST_KEY}; it must be a customer-managed KMS key ARN in the topic's region {WEST} "
+      "(alias/aws/sns cannot be granted to the services that publish)"]),
+    # the topic's own region input (pulumi-aws v7) decides, not its provider's
+    (monitoring.sns_topic_encrypted, "topic", "region", EAST,
+     [f"kmsMasterKeyId is {WEST_KEY}; it must be a customer-managed KMS key ARN in the topic's region {EAST} "
+      "(alias/aws/sns cannot be granted to the services that publish)"]),
+    (monitoring.log_group_encrypted, "logs", "kmsKeyId", f"arn:aws:kms:{EAST}:{ACCOUNT}:key/logs",
+     [f"kmsKeyId is arn:aws:kms:{EAST}:{ACCOUNT}:key/logs; it must be a customer-managed KMS key ARN in the log group's region "
+      f"{WEST} (build logs and probe output name resources and errors)"]),
+    (monitoring.log_group_encrypted, "logs", "region", EAST,
+     [f"kmsKeyId is arn:aws:kms:{WEST}:{ACCOUNT}:key/logs; it must be a customer-managed KMS key ARN in the log group's region "
+      f"{EAST} (build logs and probe output name resources and errors)"]),
+    # a statement without Effect allows (IAM's default)
+    (monitoring.sns_topic_policy_private, "topic-policy", "policy", topic_policy(_statement(Principal="*")),
+     ["Test allows everyone (Principal *); name the services or roles that publish"]),
+    # Deny statements restrict, whoever they name; the Allow after one is still read
+    (monitoring.sns_topic_policy_private, "topic-policy", "policy", topic_policy(
+        _statement(Effect="Deny", Principal="*", Condition={"Bool": {"aws:SecureTransport": "false"}}),
+        _statement(Sid="Open", Effect="Allow", Principal={"AWS": "*"})),
+     ["Open allows everyone (Principal *); name the services or roles that publish"]),
+    (monitoring.sns_topic_policy_private, "topic-policy", "policy", topic_policy(
+        _statement(Sid=None, Effect="Allow", Principal={"AWS": ["arn:aws:iam::999999999999:root", "arn:aws:iam::888888888888:root"]})),
+     ["statement 0 allows arn:aws:iam::999999999999:root, arn:aws:iam::888888888888:root, of another account than the topic's"]),
+]
+
+
+@pytest.mark.parametrize(("policy", "name", "path", "value", "expected"), SINGLE_CASES, ids=lambda c: getattr(c, "name", None))
+def test_one_mutated_field_of_a_single_resource_fails_with_the_exact_message(policy, name, path, value, expected) -> None:
+    assert sorted(violations(policy, mutate(compliant(), name, path, value))) == sorted(expected)
+
+
+def test_deny_statements_are_not_read_as_grants() -> None:
+    deny_all = topic_policy(_statement(Effect="Deny", Principal="*"), _statement(Effect="Deny", Principal={"AWS": "arn:aws:iam::999999999999:root"}))
+    assert violations(monitoring.sns_topic_policy_private, mutate(compliant(), "topic-policy", "policy", deny_all)) == []
+
+
+# ---- how late an alarm fires, against the RPO it protects (the DR replica's lag alarm: threshold 60 s, 3 x 60 s periods,
+# declared detection 240 s, Critical: 5 min) ---------------------------------------------------------------------------------
+
+LAG = "dr-alarms-database-replica-lag"
+LAG_LATE = "alarm aivo-critical-database-replica-lag on aivo-production-postgres-dr: threshold {} s plus {} s to fire is later than {}"
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    # its periods, when longer than the detection time it declares
+    ({"period": 120}, [LAG_LATE.format(60, 360, "the Critical tier's RPO (5 min)")]),
+    ({"evaluationPeriods": 5}, [LAG_LATE.format(60, 300, "the Critical tier's RPO (5 min)")]),
+    # a declared time that is not a number of seconds is no declaration: its periods count
+    ({"tags.detection-seconds": "about 4 minutes"}, []),
+    ({"tags.detection-seconds": "about 4 minutes", "period": 100}, [LAG_LATE.format(60, 300, "the Critical tier's RPO (5 min)")]),
+    # exactly at the RPO pages in time; a threshold not set is 0
+    ({"tags.detection-seconds": "300", "threshold": DELETE}, []),
+    ({"tags.detection-seconds": "300", "threshold": 1}, [LAG_LATE.format(1, 300, "the Critical tier's RPO (5 min)")]),
+    # the strictest of the tiers it names, by RPO
+    ({"tags.tiers": "Medium Low", "threshold": 3400}, [LAG_LATE.format(3400, 240, "the Medium tier's RPO (60 min)")]),
+    ({"tags.tiers": DELETE}, ["alarm aivo-critical-database-replica-lag on aivo-production-postgres-dr: it has no `tiers` tag naming "
+                              "the tiers whose data it watches, so its RPO is unknown"]),
+], ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()) if isinstance(c, dict) else None)
+def test_a_lag_alarm_fires_within_the_rpo_of_the_strictest_tier_it_watches(changes: dict, expected: list[str]) -> None:
+    weak = records("dr")
+    for path, value in changes.items():
+        weak = mutate(weak, LAG, path, value)
+    found = violations(monitoring.replication_alarmed, weak)
+    assert [m for m in found if not m.startswith("tier ")] == expected
+
+
+def test_replicated_backups_are_watched_within_the_platform_rpo() -> None:
+    weak = mutate(records("dr"), "dr-alarms-replicated-backups-age", "threshold", 3600)
+    assert violations(monitoring.replication_alarmed, weak) == [
+        "alarm aivo-critical-replicated-backups-age on backups: threshold 3600 s plus 540 s to fire is later than the platform RPO (60 min)"]
+
+
+# ---- an alarm with no action of its own, forwarded by an EventBridge rule of its region to PagerDuty's Events API ----------
+
+ALARMS_PATTERN = {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"]}
+REACHES_NOBODY = ("alarm aivo-critical-x reaches nobody: no action is an SNS topic subscribed to PagerDuty, and no EventBridge rule "
+                  "of its region forwards its state changes to PagerDuty or another region's bus")
+
+
+def forwarded(pattern: dict, endpoint: str = "https://events.pagerduty.com/v2/enqueue", rule_region: str = WEST) -> list:
+    destination = res(monitoring.API_DESTINATION, "pd", {"invocationEndpoint": endpoint}, region=WEST)
+    target = res(monitoring.EVENT_TARGET, "target", {"rule": "to-pagerduty", "arn": f"arn:aws:events:{WEST}:{ACCOUNT}:api-destination/pd/1"},
+                 region=WEST)
+    target.property_dependencies = {"arn": [destination.urn]}
+    return [res(ALARM, "alarm", {"name": "aivo-critical-x"}, region=WEST),
+            res(monitoring.EVENT_RULE, "rule", {"name": "to-pagerduty", "eventPattern": json.dumps(pattern)}, region=rule_region),
+            destination, target]
+
+
+@pytest.mark.parametrize(("records_", "expected"), [
+    (forwarded(ALARMS_PATTERN), []),
+    (forwarded(ALARMS_PATTERN, endpoint="https://events.eu.pagerduty.com/v2/enqueue"), []),
+    (forwarded({**ALARMS_PATTERN, "region": [WEST], "detail": {"alarmName": [{"prefix": "aivo-critical-"}]}}), []),
+    (forwarded({**ALARMS_PATTERN, "detail": {"alarmName": ["aivo-critical-x"]}}), []),
+    (forwarded(ALARMS_PATTERN, endpoint="https://hooks.example.com/page"), [REACHES_NOBODY]),
+    (forwarded(ALARMS_PATTERN, rule_region=EAST), [REACHES_NOBODY]),
+    (forwarded({**ALARMS_PATTERN, "region": [EAST]}), [REACHES_NOBODY]),
+    (forwarded({**ALARMS_PATTERN, "detail": {"alarmName": [{"prefix": "aivo-high-"}, "aivo-critical-y"]}}), [REACHES_NOBODY]),
+    (forwarded({"source": ["aws.cloudwatch"], "detail-type": ["Some Other Change"]}), [REACHES_NOBODY]),
+    (forwarded({"source": ["aws.backup"], "detail-type": ["CloudWatch Alarm State Change"]}), [REACHES_NOBODY]),
+], ids=["pagerduty", "pagerduty-eu", "region-and-prefix", "exact-name", "another-endpoint", "rule-of-another-region",
+        "pattern-of-another-region", "other-names", "other-detail-type", "other-source"])
+def test_an_alarm_forwarded_to_pagerdutys_events_api_by_a_rule_that_matches_it_reaches_pagerduty(records_: list, expected: list) -> None:
+    assert violations(monitoring.alarms_page, records_) == expected

@@ -4,6 +4,7 @@ policy in the pack."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -68,3 +69,15 @@ def test_explanations_are_reasons_or_differences() -> None:
     assert explained["CKV_AWS_374"] == "AIVO serves students worldwide: no geo restriction"
     assert explained["CKV_AWS_21"] == ""  # covered and passing: a failure would be a gap
     assert dataclasses.replace(coverage.P("x"), differs="y").differs == "y"
+
+
+def test_a_row_says_the_policy_that_covers_a_check_or_why_it_does_not_apply() -> None:
+    assert coverage.P("p", differs="d") == coverage.Row(policy="p", differs="d")
+    assert coverage.R("r") == coverage.Row(reason="r")
+    found = {r[0]: r[3] for r in coverage.rows({"aws_s3_bucket", "aws_cloudfront_distribution"})}
+    assert found["CKV_AWS_21"] == "`s3-bucket-versioning-enabled`"  # covered, and Checkov agrees: nothing more to say
+    assert found["CKV_AWS_374"] == "AIVO serves students worldwide: no geo restriction"
+
+
+def test_the_table_names_the_checkov_release_the_checks_came_from() -> None:
+    assert re.fullmatch(r"\d+\.\d+\.\d+", coverage.checkov_version())

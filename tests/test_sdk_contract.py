@@ -96,6 +96,15 @@ def test_a_moved_name_names_the_sdk_and_its_version() -> None:
         sdk.moved(rpc, "_gone")
 
 
+def test_a_moved_policy_sdk_name_names_the_sdk_and_its_version() -> None:
+    from pulumi_policy import proxy
+
+    assert policy_sdk.moved(proxy, "UnknownValueError") is proxy.UnknownValueError
+    with pytest.raises(ImportError, match=rf"^pulumi-policy {policy_sdk.SDK_VERSION} has no pulumi_policy.proxy._gone; "
+                                          r"policies/_sdk.py must follow the SDK$"):
+        policy_sdk.moved(proxy, "_gone")
+
+
 def test_the_policy_proxy_raises_on_every_unknown_sentinel() -> None:
     assert len(policy_sdk.UNKNOWN_VALUES) == 7, broken("unknown sentinels", policy_sdk)
     for sentinel in policy_sdk.UNKNOWN_VALUES:
