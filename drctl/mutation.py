@@ -289,9 +289,21 @@ def diffs(statuses: Mapping[str, str], area: str | None, names: list[str]) -> It
             yield f"# {name}: {statuses[name]}\n{get_diff_for_mutant(name, path=path)}\n"
 
 
+def stale(equivalent: Mapping[str, str], every: Iterable[str]) -> list[str]:
+    """Names listed as equivalent that are no mutant of the code any more (its function changed): each must be
+    looked at again, not carried over."""
+    known = set(every)
+    return sorted(n for n in equivalent if n not in known)
+
+
 def _write_record(statuses: Mapping[str, str], sample: Mapping[str, int] | None) -> None:
     names = areas()
-    saved = record(statuses, read_equivalent(REPOSITORY / EQUIVALENT), names, sample)
+    equivalent = read_equivalent(REPOSITORY / EQUIVALENT)
+    gone = stale(equivalent, current_statuses())
+    if gone:
+        raise MutationError(f"{EQUIVALENT}: {gone[0]} (and {len(gone) - 1} more) is no mutant of the code now: "
+                            "look at its function again and remove or rename the entry")
+    saved = record(statuses, equivalent, names, sample)
     path = REPOSITORY / RESULTS
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(saved, indent=1, sort_keys=True) + "\n")

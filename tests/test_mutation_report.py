@@ -113,3 +113,7 @@ def test_the_functions_mutmut_cannot_reach_are_listed_and_no_policy_check_is_amo
     table = mutation.unreached_table().splitlines()
     assert table[0] == "| area | decorator | functions | lines |"
     assert any(line.startswith("| `stacks/settings/` | `@model_validator` |") for line in table)
+
+
+def test_an_equivalence_naming_no_current_mutant_is_stale() -> None:
+    assert mutation.stale({"policies.dns.x_a__mutmut_5": "r", "policies.dns.x_a__mutmut_9": "r"}, STATUSES) == ["policies.dns.x_a__mutmut_9"]
