@@ -182,7 +182,7 @@ LAG_LATE = "alarm aivo-critical-database-replica-lag on aivo-production-postgres
     ({"tags.tiers": "Medium Low", "threshold": 3400}, [LAG_LATE.format(3400, 240, "the Medium tier's RPO (60 min)")]),
     ({"tags.tiers": DELETE}, ["alarm aivo-critical-database-replica-lag on aivo-production-postgres-dr: it has no `tiers` tag naming "
                               "the tiers whose data it watches, so its RPO is unknown"]),
-], ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()) if isinstance(c, dict) else None)
+], ids=lambda c: "-".join(f"{k}={'(deleted)' if v is DELETE else v}" for k, v in c.items()) if isinstance(c, dict) else None)
 def test_a_lag_alarm_fires_within_the_rpo_of_the_strictest_tier_it_watches(changes: dict, expected: list[str]) -> None:
     weak = records("dr")
     for path, value in changes.items():
