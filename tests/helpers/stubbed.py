@@ -40,4 +40,9 @@ def stubbed(monkeypatch: pytest.MonkeyPatch, module: Any) -> Answers:
     """Answers for every `client(service, region)` that `module` makes."""
     answers = Answers()
     monkeypatch.setattr(module, "client", answers.client)
+    # Stubbed clients make no tracked calls: forget the last tracked call of an earlier test on this thread, or an
+    # error row would name that call (drctl/ops/aws.py describe).
+    from drctl.ops import calls
+
+    monkeypatch.setattr(calls._local, "call", None, raising=False)
     return answers
