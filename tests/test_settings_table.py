@@ -250,6 +250,11 @@ CASES = [
      'aivo-dr:velero.daily.schedule = "0 0 31 2 *": a five-field cron expression in UTC as Velero reads it, e.g. "0 2 * * *"; "0 0 31 2 *" matches no date (e.g. February 31st), so it never fires'),
     ('velero.daily.ttl', 'primary', 'velero.daily.ttl=30d',
      'aivo-dr:velero.daily.ttl = "30d": a Velero TTL in hours, e.g. "720h" or "720h30m0s" (at least 1h; minutes and seconds under 60)'),
+    # 60 minutes is one past the bound: Kubernetes would print it back as 721h0m0s, a diff on every `pulumi up`
+    ('velero.daily.ttl', 'primary', 'velero.daily.ttl=720h60m0s',
+     'aivo-dr:velero.daily.ttl = "720h60m0s": a Velero TTL in hours, e.g. "720h" or "720h30m0s" (at least 1h; minutes and seconds under 60)'),
+    ('velero.daily.ttl', 'primary', 'velero.daily.ttl=720h0m60s',
+     'aivo-dr:velero.daily.ttl = "720h0m60s": a Velero TTL in hours, e.g. "720h" or "720h30m0s" (at least 1h; minutes and seconds under 60)'),
     ('velero.daily.includedNamespaces', 'primary', 'velero.daily.includedNamespaces=["*", "aivo"]',
      'aivo-dr:velero.daily.includedNamespaces = ["*", "aivo"]: ["*"], or a non-empty list of namespace names (lowercase DNS labels)'),
     ('velero.daily.includeClusterResources', 'primary', 'velero.daily.includeClusterResources=no',
