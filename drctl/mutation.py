@@ -145,12 +145,14 @@ def scores_table(saved: Mapping[str, object], names: list[str]) -> str:
     """docs/testing.md's per-area table, from results.json."""
     counts = saved["areas"]
     assert isinstance(counts, dict)
-    lines = ["| area | mutants scored | killed | survived | equivalent | score | target |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| area | mutants scored | killed | survived | equivalent | not run | score | target |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for area in names:
-        c = counts.get(area, {"killed": 0, "missed": 0, "equivalent": 0})
-        s = Score(area, c["killed"], c["missed"], c["equivalent"], 0)
+        c = counts.get(area, {"killed": 0, "missed": 0, "equivalent": 0, "not_run": 0})
+        s = Score(area, c["killed"], c["missed"], c["equivalent"], c.get("not_run", 0))
         met = "met" if s.value is not None and s.value >= TARGET else "**not met**"
-        lines.append(f"| `{area}` | {s.scored} | {s.killed} | {s.missed} | {s.equivalent} | {_percent(s.value)} | {TARGET:.0%} {met} |")
+        lines.append(f"| `{area}` | {s.scored} | {s.killed} | {s.missed} | {s.equivalent} | {s.not_run} | {_percent(s.value)} "
+                     f"| {TARGET:.0%} {met} |")
     sample = saved.get("sample")
     if isinstance(sample, dict):
         lines.append("")

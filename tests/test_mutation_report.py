@@ -74,8 +74,8 @@ def test_the_record_keeps_counts_and_survivors_and_the_tables_show_them() -> Non
     saved = record(STATUSES, EQUIVALENT, AREAS)
     assert saved["missed"] == {"policies.dns.x_a__mutmut_3": "survived", "policies.dns.x_a__mutmut_4": "no tests"}
     table = mutation.scores_table(saved, AREAS).splitlines()
-    assert table[2] == "| `policies/` | 4 | 2 | 2 | 1 | 50.0% | 90% **not met** |"
-    assert table[-1] == "| `drctl/readiness.py` | 1 | 1 | 0 | 0 | 100.0% | 90% met |"
+    assert table[2] == "| `policies/` | 4 | 2 | 2 | 1 | 1 | 50.0% | 90% **not met** |"
+    assert table[-1] == "| `drctl/readiness.py` | 1 | 1 | 0 | 0 | 0 | 100.0% | 90% met |"
     rows = survivors_table(saved, EQUIVALENT, AREAS).splitlines()[2:]
     assert rows == ["| `policies/` | `policies.dns.a` | 4 | no tests |",
                     "| `policies/` | `policies.dns.a` | 3 | survived |",
