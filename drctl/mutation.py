@@ -32,6 +32,7 @@ from drctl.engine.project import REPOSITORY
 RESULTS = Path("tests/mutation/results.json")
 EQUIVALENT = Path("tests/mutation/equivalent.toml")
 MUTANTS = Path("mutants")
+MUTMUT = str(Path(sys.executable).parent / "mutmut")  # the venv's, pinned in requirements.lock
 # mutmut's statuses (mutmut/stats.py). A mutant that makes a test hang is caught by the timeout: killed.
 KILLED = frozenset({"killed", "timeout", "caught by type check", "segfault"})
 MISSED = frozenset({"survived", "no tests", "suspicious"})
@@ -234,7 +235,7 @@ def load_saved(root: Path = REPOSITORY) -> dict[str, object]:
 
 
 def _mutmut(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(Path(sys.executable).parent / "mutmut"), *args], cwd=REPOSITORY, text=True,
+    return subprocess.run([MUTMUT, *args], cwd=REPOSITORY, text=True,
                           capture_output=True, check=False)
 
 
@@ -349,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
             known = current_statuses() or generate()
             selected = choose(known, names, args.area, args.sample, args.seed)
         extra = ["--max-children", str(args.max_children)] if args.max_children else []
-        code = subprocess.call([str(Path(sys.executable).parent / "mutmut"), "run", *extra, *selected], cwd=REPOSITORY)
+        code = subprocess.call([MUTMUT, "run", *extra, *selected], cwd=REPOSITORY)
         if code != 0:
             print(f"mutation: mutmut run exited {code}", file=sys.stderr)
             return code

@@ -64,6 +64,7 @@ IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_POLICY = "aws:iam/policy:Policy"
 IAM_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 REGION_SCHEMA = {"type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-\\d$"}
 

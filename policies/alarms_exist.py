@@ -29,6 +29,7 @@ from ._common import (
     CLOUDFRONT_DISTRIBUTION,
     EKS_CLUSTER,
     IAM_ROLE,
+    METRIC_ALARM,
     RDS_INSTANCE,
     S3_BUCKET,
     S3_REPLICATION,
@@ -47,7 +48,6 @@ from ._sdk import UnknownValueError
 
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 
-METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 CANARY = "aws:synthetics/canary:Canary"
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
 LAMBDA_FUNCTION = "aws:lambda/function:Function"

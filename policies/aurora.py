@@ -16,6 +16,7 @@ from pulumi_policy import (
 )
 
 from ._common import arn_region, arn_service, config, get, items, of_type, per_resource, region_of, resource_policy, shown
+from .database import DEFAULT_MINIMUM_RETENTION_DAYS  # the runbook's 30-day PITR, one figure for both engines
 
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
@@ -28,8 +29,6 @@ MEMBER_IGNORED = ("globalClusterIdentifier", "replicationSourceIdentifier")
 # databases": 20 seconds up to 2,147,483,647); the default bound is the runbook's Critical tier RPO, 5 min.
 RPO_FLOOR, RPO_CEILING = 20, 2147483647
 DEFAULT_MAXIMUM_RPO_SECONDS = 300
-# The runbook's 30-day PITR, as for the single-region database (policies/database.py).
-DEFAULT_MINIMUM_RETENTION_DAYS = 30
 
 
 def _member_drift_ignored(args: ResourceValidationArgs, props: Any, report: ReportViolation) -> None:

@@ -24,6 +24,7 @@ from pulumi_policy import (
 
 from ._common import (
     CACHE_GROUP,
+    METRIC_ALARM,
     RDS_BACKUPS_REPLICATION,
     RDS_INSTANCE,
     REGION_SCHEMA,
@@ -45,7 +46,6 @@ from ._common import (
     shown,
 )
 
-METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SNS_TOPIC = "aws:sns/topic:Topic"
 SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"

@@ -10,6 +10,7 @@ import boto3
 
 from components.probes import freshness
 from drctl.ops.figures import runbook
+from policies._common import METRIC_ALARM
 from stacks.monitoring import probe_environment
 from tests.helpers.estate import last_daily_run
 
@@ -66,8 +67,6 @@ def test_a_failed_newest_backup_and_a_missing_cluster_are_reported_alone(aws) ->
     assert any(p.startswith("capacity: ") and "general" in p for p in problems)
 
 
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-
 
 def _published(metrics: list[freshness.Metric]) -> set[tuple[str, tuple[tuple[str, str], ...]]]:
     return {(m.name, tuple(sorted(m.dimensions.items()))) for m in metrics}
@@ -75,7 +74,7 @@ def _published(metrics: list[freshness.Metric]) -> set[tuple[str, tuple[tuple[st
 
 def _probe_alarms(plan) -> set[tuple[str, tuple[tuple[str, str], ...]]]:  # type: ignore[no-untyped-def]
     return {(r.inputs["metricName"], tuple(sorted(r.inputs["dimensions"].items())))
-            for r in plan.resources if r.type == ALARM and r.inputs.get("namespace") == freshness.NAMESPACE}
+            for r in plan.resources if r.type == METRIC_ALARM and r.inputs.get("namespace") == freshness.NAMESPACE}
 
 
 class _Complete:
