@@ -299,10 +299,11 @@ def stale(equivalent: Mapping[str, str], every: Iterable[str]) -> list[str]:
     return sorted(n for n in equivalent if n not in known)
 
 
-def _write_record(statuses: Mapping[str, str], sample: Mapping[str, int] | None) -> None:
+def _write_record(statuses: Mapping[str, str], every: Iterable[str], sample: Mapping[str, int] | None) -> None:
+    """Record `statuses` (all, or the sample's); `every` is every mutant's name, read once by the caller."""
     names = areas()
     equivalent = read_equivalent(REPOSITORY / EQUIVALENT)
-    gone = stale(equivalent, current_statuses())
+    gone = stale(equivalent, every)
     if gone:
         raise MutationError(f"{EQUIVALENT}: {gone[0]} (and {len(gone) - 1} more) is no mutant of the code now: "
                             "look at its function again and remove or rename the entry")
@@ -340,7 +341,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(block)
             return 0
         if args.command == "record":
-            _write_record(current_statuses(), None)
+            every = current_statuses()
+            _write_record(every, every, None)
             return 0
         if args.sample is not None and args.sample < 1:
             raise MutationError(f"--sample {args.sample}: give a positive number of mutants per area")
@@ -354,10 +356,10 @@ def main(argv: list[str] | None = None) -> int:
         if code != 0:
             print(f"mutation: mutmut run exited {code}", file=sys.stderr)
             return code
-        statuses = current_statuses()
+        every = statuses = current_statuses()
         if selected:
             statuses = {n: statuses[n] for n in selected if n in statuses}
-        _write_record(statuses, {"size": args.sample, "seed": args.seed} if args.sample else None)
+        _write_record(statuses, every, {"size": args.sample, "seed": args.seed} if args.sample else None)
         return 0
     except MutationError as error:
         print(f"mutation: error: {error}", file=sys.stderr)
