@@ -113,11 +113,12 @@ def cache(config: Config, clients: Clients, now: datetime) -> Iterator[Metric]:
 MEASUREMENTS = (restorable_age, velero_backups, capacity, cache)
 
 
-def measure(config: Config, clients: Clients, now: datetime) -> tuple[list[Metric], list[str]]:
-    """(metrics, problems): every measurement that could be made, and one line per one that could not."""
+def measure(config: Config, clients: Clients, now: datetime, measurements: tuple[Any, ...] | None = None) -> tuple[list[Metric], list[str]]:
+    """(metrics, problems): every measurement that could be made, and one line per one that could not (of this
+    module's MEASUREMENTS, or of a mode's own: freshness_aurora.py)."""
     metrics: list[Metric] = []
     problems: list[str] = []
-    for measurement in MEASUREMENTS:
+    for measurement in MEASUREMENTS if measurements is None else measurements:
         try:
             metrics.extend(measurement(config, clients, now))
         except Exception as error:  # noqa: BLE001 - one failed measurement must not silence the others
@@ -133,11 +134,16 @@ def publish(metrics: list[Metric], cloudwatch: Any, now: datetime) -> None:
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
+    return serve(MEASUREMENTS)
+
+
+def serve(measurements: tuple[Any, ...]) -> dict[str, Any]:
+    """One probe run: measure in the function's region, publish, print each problem (the handler of each mode)."""
     import boto3
 
     config = Config.from_env(os.environ)
     now = datetime.now(UTC)
-    metrics, problems = measure(config, lambda service: boto3.client(service, region_name=config.region), now)
+    metrics, problems = measure(config, lambda service: boto3.client(service, region_name=config.region), now, measurements)
     publish(metrics, boto3.client("cloudwatch", region_name=config.region), now)
     for problem in problems:
         print(f"probe: {problem}")

@@ -9,13 +9,12 @@ part is left out, with its alarm (stacks/detection.py).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import freshness  # type: ignore[import-not-found]  # the sibling module in the function's archive
-from freshness import Clients, Config, Metric, capacity, publish, velero_backups  # type: ignore[import-not-found]
+from freshness import Clients, Config, Metric, capacity, velero_backups  # type: ignore[import-not-found]
 
 
 def cluster_age(config: Config, clients: Clients, now: datetime) -> Iterator[Metric]:
@@ -31,21 +30,8 @@ MEASUREMENTS = (cluster_age, velero_backups, capacity, freshness.cache)
 
 def measure(config: Config, clients: Clients, now: datetime) -> tuple[list[Metric], list[str]]:
     """freshness.measure over this mode's measurements."""
-    saved = freshness.MEASUREMENTS
-    freshness.MEASUREMENTS = MEASUREMENTS
-    try:
-        return freshness.measure(config, clients, now)  # type: ignore[no-any-return]
-    finally:
-        freshness.MEASUREMENTS = saved
+    return freshness.measure(config, clients, now, MEASUREMENTS)  # type: ignore[no-any-return]
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    import boto3
-
-    config = Config.from_env(os.environ)
-    now = datetime.now(UTC)
-    metrics, problems = measure(config, lambda service: boto3.client(service, region_name=config.region), now)
-    publish(metrics, boto3.client("cloudwatch", region_name=config.region), now)
-    for problem in problems:
-        print(f"probe: {problem}")
-    return {"published": len(metrics), "problems": problems}
+    return freshness.serve(MEASUREMENTS)  # type: ignore[no-any-return]
